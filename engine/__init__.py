@@ -1,0 +1,53 @@
+"""Kiln's autodiff core: Tensor, Function, the backward pass, the differentiable ops and the device
+backend.  ``import engine`` gives the whole public API of DESIGN.md."""
+from . import backend, ops, viz
+from .autograd import run_backward
+from .backend import CUDAUnavailableError, Device, cuda_available, get_array_module, to_device
+from .creation import arange, eye, full, full_like, ones, ones_like, rand, randn, zeros, zeros_like
+from .function import Function, once_differentiable
+from .functional import grad, hvp, jacobian
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.elementwise import (
+    abs,
+    add,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    power,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from .ops.linalg import matmul
+from .ops.reduce import logsumexp, max, mean, min, sum, var
+from .ops.shape import (
+    astype,
+    broadcast_to,
+    concatenate,
+    expand_dims,
+    flatten,
+    getitem,
+    pad,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    transpose,
+    unsqueeze,
+)
+from .ops.softmax import log_softmax, softmax
+from .tensor import Tensor, as_tensor, tensor
+
+# ---- ops built on the custom kernels (conv, pooling, fused activations) are imported below ----

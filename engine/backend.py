@@ -1,0 +1,181 @@
+"""The device backend: the ONLY place in the engine that asks "numpy or cupy?".
+
+A :class:`Device` names where arrays live ("cpu", "cuda", "cuda:1").  CuPy is optional and imported
+lazily; without it every import works and asking for a CUDA device raises a clear error.
+Everything else in the engine calls :func:`get_array_module` / :func:`device_of` / :func:`to_device`
+instead of checking array types itself.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+__all__ = [
+    "Device",
+    "as_device",
+    "cuda_available",
+    "get_array_module",
+    "device_of",
+    "to_device",
+    "to_numpy",
+    "is_array",
+    "CUDAUnavailableError",
+    "scatter_add",
+]
+
+
+class CUDAUnavailableError(RuntimeError):
+    """Raised when a CUDA device is asked for on a machine without CuPy or a GPU."""
+
+
+@functools.lru_cache(maxsize=1)
+def _cupy():
+    """Import CuPy once, or return None when it is missing or broken."""
+    try:
+        import cupy  # noqa: F401
+
+        return cupy
+    except Exception:  # ImportError, or a CUDA runtime that fails to load
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_available() -> bool:
+    """True only when CuPy imports AND at least one GPU answers."""
+    cp = _cupy()
+    if cp is None:
+        return False
+    try:
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+class Device:
+    """Where a tensor's data lives: ``Device("cpu")``, ``Device("cuda")`` or ``Device("cuda:1")``.
+
+    Equal devices compare equal to each other and to their string form (``Device("cuda") ==
+    "cuda:0"``).  Constructing a CUDA device on a machine without CuPy or a GPU raises
+    :class:`CUDAUnavailableError`.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec: "str | Device" = "cpu"):
+        if isinstance(spec, Device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"Device: expected a string such as 'cpu' or 'cuda:0', got {type(spec).__name__}")
+        name, _, idx = spec.strip().lower().partition(":")
+        if name == "cpu" and not idx:
+            self.type, self.index = "cpu", None
+        elif name in ("cuda", "gpu"):
+            try:
+                index = int(idx) if idx else 0
+            except ValueError:
+                raise ValueError(f"Device: bad CUDA device index in {spec!r}") from None
+            if not cuda_available():
+                raise CUDAUnavailableError(
+                    f"Device({spec!r}): CUDA is not available (CuPy is not installed or no GPU answers); "
+                    "install the extra with `pip install -e .[cuda]` on a GPU machine, or use 'cpu'"
+                )
+            count = _cupy().cuda.runtime.getDeviceCount()
+            if not 0 <= index < count:
+                raise ValueError(f"Device({spec!r}): index {index} out of range, this machine has {count} GPU(s)")
+            self.type, self.index = "cuda", index
+        else:
+            raise ValueError(f"Device: unknown device {spec!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+
+    @property
+    def xp(self):
+        """The array module for this device: numpy or cupy."""
+        return np if self.type == "cpu" else _cupy()
+
+    def __str__(self) -> str:
+        return "cpu" if self.type == "cpu" else f"cuda:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"Device('{self}')"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            try:
+                other = Device(other)
+            except (ValueError, CUDAUnavailableError):
+                return False
+        return isinstance(other, Device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+CPU = Device("cpu")
+
+
+def as_device(device) -> Device:
+    """Turn a string, a Device or None (meaning cpu) into a Device."""
+    if device is None:
+        return CPU
+    return device if isinstance(device, Device) else Device(device)
+
+
+def is_array(x) -> bool:
+    """True for a numpy.ndarray or a cupy.ndarray."""
+    if isinstance(x, np.ndarray):
+        return True
+    cp = _cupy()
+    return cp is not None and isinstance(x, cp.ndarray)
+
+
+def get_array_module(x):
+    """numpy for NumPy arrays and Python scalars, cupy for CuPy arrays."""
+    if isinstance(x, np.ndarray):
+        return np
+    cp = _cupy()
+    if cp is not None and isinstance(x, cp.ndarray):
+        return cp
+    return np
+
+
+def device_of(x) -> Device:
+    """The device an array lives on."""
+    if isinstance(x, np.ndarray):
+        return CPU
+    cp = _cupy()
+    if cp is not None and isinstance(x, cp.ndarray):
+        return Device(f"cuda:{x.device.id}")
+    return CPU
+
+
+def to_device(x, device):
+    """Copy ``x`` (array or array-like) to ``device``; returns the same array when it already lives there."""
+    device = as_device(device)
+    if device.type == "cpu":
+        return to_numpy(x)
+    cp = _cupy()
+    with cp.cuda.Device(device.index):
+        if isinstance(x, cp.ndarray) and x.device.id == device.index:
+            return x
+        return cp.asarray(x)
+
+
+def to_numpy(x) -> np.ndarray:
+    """A NumPy array for any array (copies from the GPU when needed)."""
+    if isinstance(x, np.ndarray):
+        return x
+    cp = _cupy()
+    if cp is not None and isinstance(x, cp.ndarray):
+        return cp.asnumpy(x)
+    return np.asarray(x)
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` in place, adding repeated indexes up (np.add.at / cupyx.scatter_add)."""
+    if isinstance(target, np.ndarray):
+        np.add.at(target, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(target, index, values)

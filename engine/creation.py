@@ -1,0 +1,97 @@
+"""Tensor factories: zeros, ones, full, eye, arange, randn, rand and the ``*_like`` forms.
+
+Defaults follow DESIGN.md: float32 on the CPU unless ``dtype=``/``device=`` say otherwise.  Random
+factories draw from NumPy's global generator unless a ``numpy.random.Generator`` is passed as
+``generator=`` (then results are reproducible whatever else draws numbers).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import as_device, to_device
+from .tensor import Tensor
+
+__all__ = ["zeros", "ones", "full", "eye", "arange", "randn", "rand", "zeros_like", "ones_like", "full_like"]
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _make(arr, dtype, device, requires_grad):
+    arr = arr.astype(np.dtype(dtype) if dtype is not None else np.float32, copy=False)
+    if device is not None and as_device(device).type != "cpu":
+        arr = to_device(arr, device)
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _creator(np_fn):
+    def make(*shape, dtype=None, device=None, requires_grad=False):
+        dev = as_device(device)
+        xp = dev.xp
+        shp = _shape(shape)
+        if dev.type != "cpu":
+            with xp.cuda.Device(dev.index):
+                arr = getattr(xp, np_fn)(shp, dtype=np.dtype(dtype) if dtype else np.float32)
+        else:
+            arr = getattr(np, np_fn)(shp, dtype=np.dtype(dtype) if dtype else np.float32)
+        t = Tensor._wrap(arr)
+        return t.requires_grad_(True) if requires_grad else t
+
+    make.__name__ = np_fn
+    make.__doc__ = f"A tensor of the given shape filled by numpy.{np_fn} (float32 unless dtype= says otherwise)."
+    return make
+
+
+zeros = _creator("zeros")
+ones = _creator("ones")
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    return _make(np.full(shape, fill_value), dtype, device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _make(np.eye(n, m), dtype, device, requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Like numpy.arange; integer arguments give int64 unless dtype= says otherwise, floats give float32."""
+    arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    if dtype is None:
+        dtype = np.int64 if np.issubdtype(arr.dtype, np.integer) else np.float32
+    return _make(arr, dtype, device, requires_grad)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad=False, generator=None):
+    gen = generator if generator is not None else np.random
+    return _make(np.asarray(gen.standard_normal(_shape(shape))), dtype, device, requires_grad)
+
+
+def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None):
+    gen = generator if generator is not None else np.random
+    return _make(np.asarray(gen.random(_shape(shape))), dtype, device, requires_grad)
+
+
+def _like(x, fill, dtype, device, requires_grad):
+    dtype = dtype if dtype is not None else x.dtype
+    t = full(x.shape, fill, dtype=dtype, device=device if device is not None else x.device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(x, 0, dtype, device, requires_grad)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False):
+    return _like(x, 1, dtype, device, requires_grad)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    return _like(x, fill_value, dtype, device, requires_grad)

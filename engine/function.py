@@ -1,0 +1,257 @@
+"""``Function``: one differentiable operation, and the graph node it leaves behind.
+
+A subclass defines two static methods side by side, exactly like PyTorch's ``autograd.Function``::
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):          # raw arrays (numpy or cupy) in, raw array(s) out
+            ctx.save_for_backward(x)
+            return x ** 3
+        @staticmethod
+        def backward(ctx, gy):        # Tensors in, Tensors out, built from differentiable ops
+            (x,) = ctx.saved_tensors
+            return gy * 3 * x ** 2
+
+``Cube.apply(t)`` runs ``forward`` on the raw data and, when gradients are needed, records an
+instance of ``Cube`` as the graph node (the instance *is* the ``ctx``).  Tensor arguments become graph
+inputs; any other argument (a shape, an axis, a Python scalar) is passed to ``forward`` unchanged and
+gets ``None`` from ``backward``.  Because ``backward`` is written with Tensor ops, running it with
+``create_graph=True`` records a graph of the backward pass: higher-order gradients come for free.
+
+Nodes hold edges to the nodes of their inputs (not the input tensors), a generation number (one more
+than the largest of their inputs'), and only what ``forward`` chose to save.  A saved output is kept
+as its raw array and re-wrapped as a tensor of this node on unpacking, so that no reference cycle
+keeps big arrays alive.  Every subclass defined under ``engine.ops`` is registered in
+:data:`OP_REGISTRY`, which the op-table test compares against its table.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import grad_mode
+from .backend import is_array
+
+__all__ = ["Function", "OP_REGISTRY", "once_differentiable", "AccumulateGrad"]
+
+#: name -> Function subclass, for every op defined under ``engine.ops`` (the op-table test reads it).
+OP_REGISTRY: dict[str, type] = {}
+
+_SAVED_TENSOR, _SAVED_OUTPUT, _SAVED_CONST = 0, 1, 2
+
+
+class AccumulateGrad:
+    """The node of a leaf tensor that requires grad: adds incoming gradients into ``leaf.grad``."""
+
+    __slots__ = ("_ref", "generation", "__weakref__")
+    is_accumulator = True
+    n_outputs = 1
+
+    def __init__(self, variable):
+        self._ref = weakref.ref(variable)  # weak: a leaf and its node form no reference cycle
+        self.generation = 0
+
+    @property
+    def variable(self):
+        """The leaf tensor, or None once nobody holds it any more."""
+        return self._ref()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+
+class Function:
+    """Base class of every differentiable operation; see the module docstring."""
+
+    is_accumulator = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__.startswith("engine.ops"):
+            OP_REGISTRY[cls.__name__] = cls
+
+    # ---- the context API used inside forward/backward ----------------------------------------
+    def save_for_backward(self, *items) -> None:
+        """Keep arrays (inputs, outputs or constants) for ``backward``; read them with ``saved_tensors``."""
+        self._to_save = items
+
+    def mark_non_differentiable(self, *arrays) -> None:
+        """Outputs given here (e.g. integer indexes) never require grad."""
+        self._non_diff = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved items as Tensors: inputs are the input tensors themselves, outputs are re-wrapped
+        as tensors of this node, so that a ``create_graph`` backward differentiates through them."""
+        saved = self._check_saved()
+        from .tensor import Tensor
+
+        out = []
+        for kind, obj, nr in saved:
+            if kind == _SAVED_TENSOR:
+                out.append(obj)
+            elif kind == _SAVED_OUTPUT:
+                out.append(Tensor._wrap(obj, self, nr, True))
+            else:
+                out.append(Tensor._wrap(obj) if is_array(obj) else obj)  # Python scalars stay scalars
+        return tuple(out)
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """The saved items as raw arrays (for backward passes written on arrays, see once_differentiable)."""
+        return tuple(obj.data if kind == _SAVED_TENSOR else obj for kind, obj, _ in self._check_saved())
+
+    def _check_saved(self):
+        saved = getattr(self, "_saved", ())
+        if saved is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: trying to backward through the graph a second time (or to read saved "
+                "tensors after they were freed). Saved arrays are freed after backward; pass retain_graph=True "
+                "to the first backward() if you need to backward through the graph again."
+            )
+        return saved
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    # ---- running ------------------------------------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("Function subclasses define forward(ctx, *arrays)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("Function subclasses define backward(ctx, *grad_tensors)")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on raw data; record a node when grad mode is on and an input requires grad."""
+        from .tensor import Tensor
+
+        ctx = cls.__new__(cls)
+        raw = []
+        needs = []
+        any_needs = False
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a.data)
+                r = a.requires_grad
+                needs.append(r)
+                any_needs = any_needs or r
+            else:
+                raw.append(a)
+                needs.append(False)
+        record = any_needs and grad_mode._State.enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        out = cls.forward(ctx, *raw, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not record:
+            ctx._saved = None
+            results = tuple(Tensor._wrap(o if is_array(o) else np.asarray(o)) for o in outs)
+            return results[0] if single else results
+
+        # ---- record the node ----
+        edges = []
+        gen = 0
+        for a, n in zip(args, needs):
+            if n:
+                node = a._creator if a._creator is not None else a._accumulator()
+                edges.append((node, a._output_nr if a._creator is not None else 0))
+                if node.generation >= gen:
+                    gen = node.generation + 1
+            else:
+                edges.append(None)
+        ctx.next_edges = edges
+        ctx.generation = gen
+        ctx.input_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
+        outs = tuple(o if is_array(o) else np.asarray(o) for o in outs)
+        ctx.n_outputs = len(outs)
+        ctx.output_meta = tuple((o.shape, o.dtype) for o in outs)
+        non_diff = getattr(ctx, "_non_diff", ())
+        results = tuple(
+            Tensor._wrap(o, None, 0, False) if any(o is d for d in non_diff) else Tensor._wrap(o, ctx, i, True)
+            for i, o in enumerate(outs)
+        )
+        to_save = getattr(ctx, "_to_save", ())
+        if to_save:
+            saved = []
+            for item in to_save:
+                saved.append(_resolve_saved(item, args, raw, outs))
+            ctx._saved = saved
+            ctx._to_save = ()
+        else:
+            ctx._saved = ()
+        return results[0] if single else results
+
+
+def _resolve_saved(item, args, raw, outs):
+    from .tensor import Tensor
+
+    if isinstance(item, Tensor):
+        return (_SAVED_TENSOR, item, 0)
+    if item is None:
+        return (_SAVED_CONST, None, 0)
+    for a, r in zip(args, raw):
+        if r is item and isinstance(a, Tensor):
+            return (_SAVED_TENSOR, a, 0)
+    for i, o in enumerate(outs):
+        if o is item:
+            return (_SAVED_OUTPUT, o, i)
+    return (_SAVED_CONST, item, 0)
+
+
+class _NotTwiceDifferentiable(Function):
+    """Carries a gradient computed on raw arrays; differentiating it again raises a clear error."""
+
+    @staticmethod
+    def forward(ctx, *args, op_name, arrays):
+        ctx.op_name = op_name
+        return tuple(arrays) if len(arrays) != 1 else arrays[0]
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(
+            f"{ctx.op_name}: its backward is not twice differentiable; higher-order gradients "
+            "(create_graph=True followed by another backward) are not supported through this op"
+        )
+
+
+def once_differentiable(op_name: str):
+    """Decorator for a ``backward`` written on raw arrays (fast kernels).
+
+    The wrapped backward receives raw gradient arrays (``None`` for outputs without a gradient) and
+    returns raw arrays or ``None``.  When the caller asked for ``create_graph=True``, the returned
+    gradients are tied to a node whose own backward raises "<op_name>: its backward is not twice
+    differentiable", so a silent wrong second derivative is impossible.
+    """
+
+    def decorate(backward):
+        def wrapper(ctx, *grads):
+            from .tensor import Tensor
+
+            raw = [None if g is None else g.data for g in grads]
+            with grad_mode.no_grad():
+                out = backward(ctx, *raw)
+            single = not isinstance(out, tuple)
+            outs = (out,) if single else out
+            if grad_mode.is_grad_enabled() and any(g is not None and g.requires_grad for g in grads):
+                present = [o for o in outs if o is not None]
+                wrapped = _NotTwiceDifferentiable.apply(
+                    *[g for g in grads if g is not None],
+                    *[t for t in ctx.saved_tensors if isinstance(t, Tensor)],
+                    op_name=op_name,
+                    arrays=present,
+                )
+                wrapped = list(wrapped) if isinstance(wrapped, tuple) else [wrapped]
+                res = tuple(None if o is None else wrapped.pop(0) for o in outs)
+            else:
+                res = tuple(None if o is None else Tensor._wrap(o) for o in outs)
+            return res[0] if single else res
+
+        wrapper.__name__ = getattr(backward, "__name__", "backward")
+        wrapper.__doc__ = backward.__doc__
+        return wrapper
+
+    return decorate
