@@ -1,0 +1,125 @@
+"""``knapsack()``: the public 0/1 knapsack entry point, method selection and pre-processing.
+
+Pre-processing (all methods): items heavier than the capacity are dropped, zero-weight items are
+taken (they cost nothing), the rest go to the chosen method.  Methods:
+
+- ``"greedy"``: ``greedy_order`` "density" (default), "value", "weight" or "half" (see
+  ``knapsack_greedy``); ``bound`` is the Dantzig LP bound, ``optimal`` true only if they meet.
+- ``"dp"``: dynamic programming over capacity (``knapsack_dp``); integer weights only.
+- ``"branch_and_bound"``: Martello–Toth depth-first search (``knapsack_bb``) with a node budget;
+  if the budget runs out, the expanding-core search (``knapsack_core``) finishes the job.  Works
+  on real-valued data and capacities far too large for DP.
+- ``"core"``: the expanding-core search alone.
+- ``"milp"``: HiGHS through ``scipy.optimize.milp`` (the reference; SciPy needed).
+- ``"auto"``: "dp" when weights are integers and the DP table is small (n * capacity <= 2e7),
+  else "branch_and_bound".
+
+``time_limit`` (seconds) stops the exact methods; the best solution found comes back with
+``optimal=False`` and the best proven upper bound.
+"""
+import time
+
+import numpy as np
+
+from ._knapsack_input import check_knapsack
+from .knapsack_bb import bb_search
+from .knapsack_core import core_search
+from .knapsack_dp import solve_dp
+from .knapsack_greedy import dantzig_bound, density_order, greedy
+from .results import KnapsackResult
+
+#: "auto" uses DP up to this many table cells, branch and bound beyond
+AUTO_DP_CELLS = 2e7
+#: depth-first nodes before "branch_and_bound" switches to the expanding core
+BB_NODE_LIMIT = 200_000
+
+
+def _num(x, integral):
+    return int(round(float(x))) if integral else float(x)
+
+
+def knapsack(values, weights, capacity, method="auto", greedy_order="density", time_limit=None):
+    """Solve max sum(values[x]) s.t. sum(weights[x]) <= capacity over 0/1 vectors x.
+
+    Returns a ``KnapsackResult(value, weight, items, optimal, bound, method, stats)`` with
+    ``items`` the sorted chosen indices.  Raises ValueError on bad input (see ``_knapsack_input``).
+    """
+    v, w, cap = check_knapsack(values, weights, capacity, method, greedy_order, time_limit)
+    t0 = time.perf_counter()
+    deadline = np.inf if time_limit is None else t0 + float(time_limit)
+    integral = v.dtype == np.int64
+    free = np.flatnonzero(w == 0)
+    live = np.flatnonzero((w > 0) & (w <= cap))
+    vl, wl = v[live], w[live]
+    if method == "auto":
+        cells = live.size * min(cap, float(wl.sum()) if live.size else 0.0)
+        method = "dp" if (w.dtype == np.int64 and cells <= AUTO_DP_CELLS) else "branch_and_bound"
+    stats = {"n_live": int(live.size), "n_free": int(free.size)}
+    if method == "greedy":
+        mask, _, _ = greedy(vl, wl, cap, greedy_order)
+        bound = dantzig_bound(vl, wl, cap) if live.size else 0.0
+        stats["greedy_order"] = greedy_order
+        optimal = None
+    elif method == "milp":
+        from .milp import knapsack_milp
+
+        mask, optimal, bound = knapsack_milp(vl, wl, cap, time_limit)
+    elif method == "dp":
+        mask, _, finished, rows = solve_dp(vl, wl, cap, deadline)
+        stats["rows_done"] = rows
+        optimal = finished
+        bound = None if finished else dantzig_bound(vl, wl, cap)
+    else:
+        mask, optimal, bound = _search(vl, wl, cap, integral, method, deadline, stats)
+    chosen = np.sort(np.concatenate([free, live[mask]])).astype(np.int64)
+    value = v[chosen].sum() if chosen.size else 0
+    weight = w[chosen].sum() if chosen.size else 0
+    v_free = v[free].sum() if free.size else 0
+    if bound is None:
+        bound = value
+    else:
+        bound = bound + v_free
+        if integral:
+            bound = np.floor(bound + 1e-9)
+    if optimal is None:  # greedy: optimal only if it meets the bound
+        optimal = bool(value >= bound - (0 if integral else 1e-9 * max(1.0, abs(bound))))
+    stats["time_s"] = time.perf_counter() - t0
+    return KnapsackResult(
+        value=_num(value, integral), weight=_num(weight, w.dtype == np.int64),
+        items=[int(i) for i in chosen], optimal=bool(optimal),
+        bound=_num(max(bound, value), integral), method=method, stats=stats)
+
+
+def _search(v, w, cap, integral, method, deadline, stats):
+    """Branch and bound / expanding core on the live items; returns (mask, optimal, bound)."""
+    n = v.shape[0]
+    if n == 0:
+        return np.zeros(0, bool), True, 0.0
+    order = density_order(v, w)
+    p = v[order].astype(np.float64)
+    ws = w[order].astype(np.float64)
+    c = float(cap)
+    root = dantzig_bound(v, w, cap, order)
+    gmask, gval, _ = greedy(v, w, cap, "density")
+    x0 = gmask[order]
+    if method == "branch_and_bound":
+        xs, z, finished, nodes = bb_search(p, ws, c, integral, float(gval), x0, BB_NODE_LIMIT, deadline)
+        stats["bb_nodes"] = int(nodes)
+        stats["finished_by"] = "branch_and_bound" if finished else None
+        if finished:
+            return _unsort(xs, order), True, None
+        x0, gval = xs, z
+    xs, z, upper, finished, steps, max_states, core = core_search(p, ws, c, integral, deadline)
+    stats.update(core_steps=int(steps), core_max_states=int(max_states), core_size=int(core))
+    if finished:
+        stats["finished_by"] = "core"
+        return _unsort(xs, order), True, None
+    if gval > z:  # the depth-first incumbent was better than the core's so far
+        xs, z = x0, gval
+    return _unsort(xs, order), False, min(root, upper)
+
+
+def _unsort(sorted_mask, order):
+    mask = np.zeros(sorted_mask.shape[0], bool)
+    mask[order[sorted_mask]] = True
+    return mask
