@@ -236,14 +236,12 @@ def once_differentiable(op_name: str):
                 out = backward(ctx, *raw)
             single = not isinstance(out, tuple)
             outs = (out,) if single else out
-            if grad_mode.is_grad_enabled() and any(g is not None and g.requires_grad for g in grads):
+            deps = [g for g in grads if g is not None]
+            if grad_mode.is_grad_enabled():
+                deps += [t for t in ctx.saved_tensors if isinstance(t, Tensor)]
+            if grad_mode.is_grad_enabled() and any(d.requires_grad for d in deps):
                 present = [o for o in outs if o is not None]
-                wrapped = _NotTwiceDifferentiable.apply(
-                    *[g for g in grads if g is not None],
-                    *[t for t in ctx.saved_tensors if isinstance(t, Tensor)],
-                    op_name=op_name,
-                    arrays=present,
-                )
+                wrapped = _NotTwiceDifferentiable.apply(*deps, op_name=op_name, arrays=present)
                 wrapped = list(wrapped) if isinstance(wrapped, tuple) else [wrapped]
                 res = tuple(None if o is None else wrapped.pop(0) for o in outs)
             else:

@@ -86,7 +86,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise", n_
             err = np.abs(analytic[k] - numeric)
             tol = atol + rtol * np.abs(numeric)
             if (err > tol).any() or not np.isfinite(analytic[k]).all():
-                worst = np.unravel_index(int(np.argmax(err - tol)), x.shape) if x.ndim else ()
+                worst = tuple(int(w) for w in np.unravel_index(int(np.argmax(err - tol)), x.shape)) if x.ndim else ()
                 raise GradcheckError(
                     f"gradcheck: input {i} (shape {x.shape}) gradient mismatch; worst element {worst}: "
                     f"analytic {analytic[k][worst]:.8g} vs numerical {numeric[worst]:.8g} "

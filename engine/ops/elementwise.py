@@ -160,8 +160,9 @@ class Abs(Function):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.sign = get_array_module(x).sign(x)
-        return abs(x)
+        xp = get_array_module(x)
+        ctx.sign = xp.sign(x)
+        return xp.abs(x)
 
     @staticmethod
     def backward(ctx, gy):

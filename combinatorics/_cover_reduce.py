@@ -1,0 +1,114 @@
+"""Set-cover reductions used by the exact solver (Numba kernels).
+
+- ``dominated_columns``: a column j can go when the cheapest other columns covering each of its
+  rows cost no more than c_j together (those columns cover j's rows as cheaply, so some optimal
+  cover avoids j).  Columns are tested one at a time and each removal updates the row minima, so
+  two identical columns never remove each other.
+- ``propagate``: from the fixed columns of a node (status 1 in, -1 out, 0 free), mark the rows not
+  yet covered (active), fix in every column that is the last free one for an active row
+  (essential columns), repeat; report infeasibility when an active row has no free column left.
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _row_min(row_ptr, row_cols, costs, status, i, skip):
+    best = np.inf
+    for t in range(row_ptr[i], row_ptr[i + 1]):
+        k = row_cols[t]
+        if k != skip and status[k] == 0 and costs[k] < best:
+            best = costs[k]
+    return best
+
+
+@njit(cache=True)
+def dominated_columns(col_ptr, col_rows, row_ptr, row_cols, costs, status):
+    """Fix out (status -1) columns dominated in the cost sense; return how many."""
+    n = costs.shape[0]
+    m = row_ptr.shape[0] - 1
+    # per row: cheapest and second cheapest free column
+    min1 = np.full(m, np.inf)
+    arg1 = np.full(m, -1, np.int64)
+    min2 = np.full(m, np.inf)
+    for i in range(m):
+        for t in range(row_ptr[i], row_ptr[i + 1]):
+            k = row_cols[t]
+            if status[k] != 0:
+                continue
+            c = costs[k]
+            if c < min1[i]:
+                min2[i] = min1[i]
+                min1[i] = c
+                arg1[i] = k
+            elif c < min2[i]:
+                min2[i] = c
+    removed = 0
+    for j in np.argsort(-costs, kind="mergesort"):
+        if status[j] != 0:
+            continue
+        s = 0.0
+        for q in range(col_ptr[j], col_ptr[j + 1]):
+            i = col_rows[q]
+            s += min2[i] if arg1[i] == j else min1[i]
+            if s > costs[j]:
+                break
+        if s <= costs[j]:
+            status[j] = -1
+            removed += 1
+            for q in range(col_ptr[j], col_ptr[j + 1]):
+                i = col_rows[q]
+                if arg1[i] == j or costs[j] <= min2[i]:
+                    # recompute this row's two minima without j
+                    min1[i] = np.inf
+                    min2[i] = np.inf
+                    arg1[i] = -1
+                    for t in range(row_ptr[i], row_ptr[i + 1]):
+                        k = row_cols[t]
+                        if status[k] != 0:
+                            continue
+                        c = costs[k]
+                        if c < min1[i]:
+                            min2[i] = min1[i]
+                            min1[i] = c
+                            arg1[i] = k
+                        elif c < min2[i]:
+                            min2[i] = c
+    return removed
+
+
+@njit(cache=True)
+def propagate(col_ptr, col_rows, row_ptr, row_cols, costs, status):
+    """Return (active rows, fixed cost, feasible); fixes essential columns in ``status``."""
+    m = row_ptr.shape[0] - 1
+    n = costs.shape[0]
+    active = np.ones(m, np.bool_)
+    for j in range(n):
+        if status[j] == 1:
+            for q in range(col_ptr[j], col_ptr[j + 1]):
+                active[col_rows[q]] = False
+    changed = True
+    while changed:
+        changed = False
+        for i in range(m):
+            if not active[i]:
+                continue
+            free = 0
+            last = -1
+            for t in range(row_ptr[i], row_ptr[i + 1]):
+                k = row_cols[t]
+                if status[k] == 0:
+                    free += 1
+                    last = k
+            if free == 0:
+                return active, 0.0, False
+            if free == 1:
+                status[last] = 1
+                for q in range(col_ptr[last], col_ptr[last + 1]):
+                    active[col_rows[q]] = False
+                changed = True
+    fixed = 0.0
+    for j in range(n):
+        if status[j] == 1:
+            fixed += costs[j]
+    return active, fixed, True

@@ -1,0 +1,105 @@
+"""Checking set-cover input at the door and turning it into sparse arrays (``check_set_cover``).
+
+Elements may be any hashable values; they are numbered 0..m-1 in order of first appearance in
+``universe`` (or in the subsets when no universe is given).  The result holds both sparse
+orientations as int64 arrays: ``col_ptr``/``col_rows`` (the rows of each subset, CSC) and
+``row_ptr``/``row_cols`` (the subsets covering each row, CSR), plus float64 ``costs``.  Errors
+(ValueError, raised before any work): costs of the wrong length, negative or non-finite costs, a
+subset element outside the given universe, an element of the universe that no subset covers.
+"""
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("auto", "greedy", "exact", "milp")
+
+
+@dataclass
+class CoverProblem:
+    m: int
+    n: int
+    col_ptr: np.ndarray
+    col_rows: np.ndarray
+    row_ptr: np.ndarray
+    row_cols: np.ndarray
+    costs: np.ndarray
+    integral: bool
+    elements: list
+
+
+def _fast_int_subsets(subsets):
+    return all(isinstance(s, np.ndarray) and np.issubdtype(s.dtype, np.integer) and s.ndim == 1 for s in subsets)
+
+
+def check_set_cover(subsets, costs, universe, method, time_limit):
+    if method not in METHODS:
+        raise ValueError(f"set_cover: unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if time_limit is not None and not (isinstance(time_limit, numbers.Real) and time_limit > 0):
+        raise ValueError(f"set_cover: time_limit must be a positive number of seconds or None, got {time_limit!r}")
+    try:
+        subsets = list(subsets)
+    except TypeError:
+        raise ValueError("set_cover: subsets must be a sequence of collections of elements") from None
+    n = len(subsets)
+    if costs is None:
+        c = np.ones(n)
+    else:
+        c = np.asarray(costs)
+        if c.ndim != 1 or c.shape[0] != n:
+            raise ValueError(f"set_cover: costs has shape {c.shape} but there are {n} subsets")
+        if c.size and not (np.issubdtype(c.dtype, np.integer) or np.issubdtype(c.dtype, np.floating)):
+            raise ValueError(f"set_cover: costs must be numbers, got dtype {c.dtype}")
+        c = c.astype(np.float64)
+        bad = np.flatnonzero(~np.isfinite(c))
+        if bad.size:
+            raise ValueError(f"set_cover: costs must be finite; costs[{bad[0]}] = {c[bad[0]]}")
+        neg = np.flatnonzero(c < 0)
+        if neg.size:
+            raise ValueError(f"set_cover: costs must be non-negative; costs[{neg[0]}] = {c[neg[0]]}")
+    if universe is None and _fast_int_subsets(subsets):
+        lens = np.array([s.shape[0] for s in subsets], np.int64)
+        flat = np.concatenate(subsets) if n else np.zeros(0, np.int64)
+        elements, rows = np.unique(flat, return_inverse=True)
+        elements = elements.tolist()
+    else:
+        index = {}
+        if universe is not None:
+            for e in universe:
+                index.setdefault(e, len(index))
+        rows_l, lens_l = [], []
+        for j, s in enumerate(subsets):
+            try:
+                items = list(s)
+            except TypeError:
+                raise ValueError(f"set_cover: subsets[{j}] is not a collection of elements: {s!r}") from None
+            k = 0
+            for e in set(items) if len(items) > 1 else items:
+                if e not in index:
+                    if universe is not None:
+                        raise ValueError(f"set_cover: subsets[{j}] contains {e!r}, which is not in the universe")
+                    index[e] = len(index)
+                rows_l.append(index[e])
+                k += 1
+            lens_l.append(k)
+        elements = list(index)
+        rows = np.array(rows_l, np.int64)
+        lens = np.array(lens_l, np.int64)
+    m = len(elements)
+    col_ptr = np.zeros(n + 1, np.int64)
+    np.cumsum(lens, out=col_ptr[1:])
+    cols = np.repeat(np.arange(n, dtype=np.int64), lens)
+    # de-duplicate (row, col) pairs, sort by column then row
+    key = np.unique(cols * max(m, 1) + rows)
+    cols, rows = key // max(m, 1), key % max(m, 1)
+    col_ptr = np.searchsorted(cols, np.arange(n + 1)).astype(np.int64)
+    count = np.bincount(rows, minlength=m)
+    missing = np.flatnonzero(count == 0)
+    if missing.size:
+        raise ValueError(f"set_cover: element {elements[missing[0]]!r} of the universe is in no subset")
+    order = np.lexsort((cols, rows))
+    row_cols = cols[order].astype(np.int64)
+    row_ptr = np.zeros(m + 1, np.int64)
+    np.cumsum(count, out=row_ptr[1:])
+    integral = bool(np.all(c == np.round(c)))
+    return CoverProblem(m, n, col_ptr, rows.astype(np.int64), row_ptr, row_cols, c, integral, elements)

@@ -1,0 +1,164 @@
+"""2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
+
+``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows
+(``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
+(``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
+cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
+pass recomputes the patches per chunk instead of keeping the whole column buffer alive, computes only
+the gradients asked for, and turns the column gradient back into an input gradient with the
+deterministic gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
+
+Shapes: ``x`` (N, C, H, W), ``w`` (C_out, C, kh, kw), ``b`` (C_out,) or None; output sizes as PyTorch.
+Groups are not supported.  float16 on the CPU is computed in float32 and cast back.
+"""
+import kernels as _k
+from kernels._chunks import get_memory_budget, plan_chunks, max_chunk_rows
+
+_CPU_CHUNK_BYTES = 4 * 2**20  # column buffer that stays in L2/L3 between im2col and the GEMM
+
+
+def _pair(v, name, op):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{op}: {name} must be an int or a pair, got {v!r}")
+        a, b = int(v[0]), int(v[1])
+    else:
+        a = b = int(v)
+    return a, b
+
+
+def conv_params(kernel_hw, stride, padding, dilation, op="conv2d"):
+    """Normalise and check (kh, kw), stride, padding, dilation pairs."""
+    kh, kw = _pair(kernel_hw, "kernel_size", op)
+    sh, sw = _pair(stride, "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    dh, dw = _pair(dilation, "dilation", op)
+    if kh < 1 or kw < 1 or sh < 1 or sw < 1 or dh < 1 or dw < 1 or ph < 0 or pw < 0:
+        raise ValueError(
+            f"{op}: kernel_size {kh, kw}, stride {sh, sw} and dilation {dh, dw} must be >= 1 "
+            f"and padding {ph, pw} >= 0"
+        )
+    return kh, kw, sh, sw, ph, pw, dh, dw
+
+
+def conv_output_size(h, w, kh, kw, sh, sw, ph, pw, dh, dw):
+    """PyTorch's output size: floor((H + 2p - d (k - 1) - 1) / s) + 1 per axis."""
+    return (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+
+
+class _Plan:
+    """Shapes, reordered weights, chunk plan and buffers for one convolution call."""
+
+    def __init__(self, x_shape, w, stride, padding, dilation, dtype, impl, xp, op):
+        n, c, h, wd = x_shape
+        co, cw, kh, kw = w.shape
+        if cw != c:
+            raise ValueError(f"{op}: input has {c} channels but weight {tuple(w.shape)} expects {cw}")
+        self.p = conv_params((kh, kw), stride, padding, dilation, op)
+        self.oh, self.ow = conv_output_size(h, wd, *self.p)
+        if self.oh < 1 or self.ow < 1:
+            raise ValueError(
+                f"{op}: input {tuple(x_shape)} is too small for kernel {(kh, kw)} with stride "
+                f"{self.p[2:4]}, padding {self.p[4:6]}, dilation {self.p[6:8]}"
+            )
+        self.n, self.c, self.h, self.w, self.co = n, c, h, wd, co
+        self.k = kh * kw * c
+        self.xp, self.impl, self.dtype = xp, impl, dtype
+        itemsize = xp.dtype(dtype).itemsize
+        target = get_memory_budget() if _k._on_gpu(w) else min(get_memory_budget(), _CPU_CHUNK_BYTES)
+        row_bytes = self.ow * self.k * itemsize
+        self.chunks = list(plan_chunks(n, self.oh, row_bytes, target))
+        self.max_rows = max(r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch)
+        self.max_samples = max(n1 - n0 for n0, n1, _ in self.chunks)
+
+    def w2(self, w):
+        """Weights as (C_out, kh * kw * C) in the (i, j, c) tap order of the column buffer."""
+        return self.xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(self.co, self.k)
+
+    def nhwc_buffer(self):
+        return self.xp.empty((self.max_samples, self.h, self.w, self.c), dtype=self.dtype)
+
+    def rows_buffer(self, width):
+        return self.xp.empty((self.max_rows * self.ow, width), dtype=self.dtype)
+
+
+def _as_compute(a, xp):
+    """Contiguous, and float32 for float16 on the CPU (Numba has no float16 arithmetic)."""
+    a = xp.ascontiguousarray(a)
+    if a.dtype == xp.float16 and not _k._on_gpu(a):
+        a = a.astype(xp.float32)
+    return a
+
+
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+    """y = conv2d(x, w) + b, cross-correlation as in PyTorch; returns a new (N, C_out, OH, OW) array."""
+    xp = _k.array_module(x)
+    out_dtype = x.dtype
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv2d: expected x (N, C, H, W) and w (C_out, C, kh, kw), got {x.shape} and {w.shape}")
+    if x.dtype != w.dtype or (b is not None and b.dtype != x.dtype):
+        raise TypeError(f"conv2d: dtypes differ: x {x.dtype}, w {w.dtype}, b {None if b is None else b.dtype}")
+    x, w = _as_compute(x, xp), _as_compute(w, xp)
+    bias = _as_compute(b, xp) if b is not None else xp.empty(0, dtype=x.dtype)
+    if b is not None and bias.shape != (w.shape[0],):
+        raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
+    impl = _k._impl(x, "conv")
+    pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
+    kh, kw, sh, sw, ph, pw, dh, dw = pl.p
+    w2t = pl.w2(w).T
+    y = xp.empty((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
+    xh, cols, out = pl.nhwc_buffer(), pl.rows_buffer(pl.k), pl.rows_buffer(pl.co)
+    for n0, n1, row_chunks in pl.chunks:
+        impl.nchw_to_nhwc(x, xh, n0, n1)
+        for r0, r1 in row_chunks:
+            m = (r1 - r0) * pl.ow
+            impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow)
+            xp.matmul(cols[:m], w2t, out=out[:m])
+            impl.rows_to_nchw(out[:m], y, bias, r0, r1, pl.oh, pl.ow)
+    return y if y.dtype == out_dtype else y.astype(out_dtype)
+
+
+def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, need_weight=True, need_bias=True):
+    """Gradients ``(gx, gw, gb)`` of conv2d; an entry is None when not asked for (and not computed)."""
+    xp = _k.array_module(gy)
+    dtypes = (x.dtype, w.dtype)
+    gy, x, w = _as_compute(gy, xp), _as_compute(x, xp), _as_compute(w, xp)
+    impl = _k._impl(x, "conv")
+    pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d backward")
+    if gy.shape != (pl.n, pl.co, pl.oh, pl.ow):
+        raise ValueError(f"conv2d backward: gradient shape {gy.shape} != output shape {(pl.n, pl.co, pl.oh, pl.ow)}")
+    kh, kw, sh, sw, ph, pw, dh, dw = pl.p
+    gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
+    gx = gw = None
+    if need_input or need_weight:
+        w2 = pl.w2(w)
+        gyr = pl.rows_buffer(pl.co)
+        if need_weight:
+            xh, cols = pl.nhwc_buffer(), pl.rows_buffer(pl.k)
+            gw2 = xp.zeros((pl.co, pl.k), dtype=x.dtype)
+            part = xp.empty_like(gw2)
+        if need_input:
+            gx = xp.empty(x.shape, dtype=x.dtype)
+            gxh, dcols = pl.nhwc_buffer(), pl.rows_buffer(pl.k)
+        for n0, n1, row_chunks in pl.chunks:
+            if need_weight:
+                impl.nchw_to_nhwc(x, xh, n0, n1)
+            split = len(row_chunks) > 1
+            if need_input and split:
+                gxh[: n1 - n0].fill(0)
+            for r0, r1 in row_chunks:
+                m = (r1 - r0) * pl.ow
+                impl.nchw_to_rows(gy, gyr[:m], r0, r1, pl.oh, pl.ow)
+                if need_weight:
+                    impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow)
+                    xp.matmul(gyr[:m].T, cols[:m], out=part)
+                    gw2 += part
+                if need_input:
+                    xp.matmul(gyr[:m], w2, out=dcols[:m])
+                    impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow, not split)
+            if need_input:
+                impl.nhwc_to_nchw(gxh, gx, n0, n1)
+        if need_weight:
+            gw = xp.ascontiguousarray(gw2.reshape(pl.co, kh, kw, pl.c).transpose(0, 3, 1, 2))
+    cast = lambda a, dt: a if a is None or a.dtype == dt else a.astype(dt)  # noqa: E731
+    return cast(gx, dtypes[0]), cast(gw, dtypes[1]), cast(gb, dtypes[1])
