@@ -7,5 +7,8 @@ The DP kernel lives in ``kernels.knapsack`` (Numba CPU and CUDA).
 """
 from .knapsack import knapsack
 from .results import KnapsackResult, SetCoverResult
+from .setcover import set_cover
+from .readers import read_knapsack, read_orlib_setcover, read_pisinger_csv
 
-__all__ = ["knapsack", "KnapsackResult", "SetCoverResult"]
+__all__ = ["knapsack", "set_cover", "KnapsackResult", "SetCoverResult", "read_knapsack",
+           "read_orlib_setcover", "read_pisinger_csv"]

@@ -1,0 +1,161 @@
+"""Exact set cover: depth-first branch and bound on Lagrangian bounds (after Beasley, 1987/1990).
+
+Root: cost-dominated columns removed, essential columns fixed (``_cover_reduce``), a greedy cover
+as the first incumbent.  Each node:
+
+1. propagate the fixed columns (covered rows leave, essential columns come in);
+2. subgradient optimisation of the Lagrangian bound, warm-started from the parent's multipliers
+   (``_lagrangian``); node pruned when fixed cost + L reaches the cutoff (incumbent minus one when
+   costs are integers, so the bound is rounded up for free);
+3. Lagrangian heuristic: the columns with negative reduced cost, completed greedily and stripped
+   of redundant columns, may improve the incumbent;
+4. reduced-cost fixing, then (if anything was fixed) a few more subgradient steps;
+5. branch on the active row with the fewest free columns: child k takes that row's k-th column
+   (in order of reduced cost) and leaves out the columns before it, so the children partition the
+   node and the most promising one is explored first.
+
+The search is exact: it ends with the incumbent proven optimal, or at ``deadline`` with the
+smallest bound of the open nodes as the proven lower bound.
+"""
+import time
+
+import numpy as np
+
+from ._cover_reduce import dominated_columns, propagate
+from ._lagrangian import fix_by_reduced_cost, reduced_costs, subgradient
+from .setcover_greedy import greedy_cover, remove_redundant
+
+ROOT_ITERS, ROOT_CHUNK = 3000, 100
+NODE_ITERS = 250
+
+
+class _Search:
+    def __init__(self, P, deadline):
+        self.P = P
+        self.deadline = deadline
+        self.ub = np.inf
+        self.best = None
+        self.nodes = 0
+        self.iters = 0
+
+    def cutoff(self):
+        if self.P.integral:
+            return self.ub - 1.0 + 1e-6
+        return self.ub - 1e-9 * max(1.0, abs(self.ub))
+
+    def offer(self, picked, order):
+        P = self.P
+        remove_redundant(P.col_ptr, P.col_rows, P.costs, picked, order, P.m)
+        cost = float(P.costs[picked].sum())
+        if cost < self.ub - 1e-9:
+            self.ub = cost
+            self.best = picked.copy()
+
+    def heuristic(self, status, active, u):
+        P = self.P
+        r = reduced_costs(P.col_ptr, P.col_rows, P.costs, status, active, u)
+        picked = (status == 1) | (r < 0)
+        covered = np.zeros(P.m, np.bool_)
+        order, _, ok = greedy_cover(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs,
+                                    status == 0, covered, picked)
+        if ok:
+            self.offer(picked, order)
+        return r
+
+    def bound(self, status, u, iters, lam, patience):
+        """Propagate + subgradient; return (lower bound incl. fixed cost, active, ok)."""
+        P = self.P
+        active, fixed, ok = propagate(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs, status)
+        if not ok:
+            return np.inf, active, False
+        if not active.any():
+            picked = status == 1
+            self.offer(picked, np.flatnonzero(picked))
+            return fixed, active, True
+        u[~active] = 0.0
+        val, it = subgradient(P.col_ptr, P.col_rows, P.costs, status, active, u, self.ub - fixed,
+                              self.cutoff() - fixed, iters, lam, patience)
+        self.iters += it
+        return fixed + val, active, True
+
+
+def solve_exact(P, deadline=np.inf, init=None):
+    """Return ``(picked mask, optimal, lower bound, stats)`` for the CoverProblem ``P``."""
+    S = _Search(P, deadline)
+    status = np.zeros(P.n, np.int8)
+    n_dominated = int(dominated_columns(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs, status))
+    picked = np.zeros(P.n, np.bool_) if init is None else init.copy()
+    order, _, ok = greedy_cover(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs,
+                                np.ones(P.n, np.bool_), np.zeros(P.m, np.bool_), picked)
+    S.offer(picked, order)
+    # initial multipliers: each row's cheapest cost per covered row
+    u = np.zeros(P.m)
+    per = P.costs / np.maximum(np.diff(P.col_ptr), 1)
+    for i in range(P.m):
+        u[i] = per[P.row_cols[P.row_ptr[i]:P.row_ptr[i + 1]]].min()
+    # root: subgradient in chunks with the heuristic in between
+    lower, lam = -np.inf, 2.0
+    for _ in range(ROOT_ITERS // ROOT_CHUNK):
+        lb, active, feasible = S.bound(status, u, ROOT_CHUNK, lam, 20)
+        if not feasible:
+            break
+        lower = max(lower, lb)
+        if lb >= S.cutoff() or not active.any() or time.perf_counter() > deadline:
+            break
+        S.heuristic(status, active, u)
+        lam = max(lam * 0.7, 0.05)
+    root_lower = lower
+    stack = [(status, u, lower)]
+    open_min = lower
+    finished = True
+    while stack:
+        if time.perf_counter() > deadline:
+            finished = False
+            break
+        status, u, plb = stack.pop()
+        if plb >= S.cutoff():
+            continue
+        S.nodes += 1
+        status = status.copy()
+        u = u.copy()
+        lb, active, ok = S.bound(status, u, NODE_ITERS, 0.5, 10)
+        if not ok or lb >= S.cutoff() or not active.any():
+            continue
+        r = S.heuristic(status, active, u)
+        if lb >= S.cutoff():
+            continue
+        fixed_cost = float(P.costs[status == 1].sum())
+        if fix_by_reduced_cost(r, status, lb - fixed_cost, S.cutoff() - fixed_cost):
+            lb2, active, ok = S.bound(status, u, NODE_ITERS // 2, 0.25, 10)
+            if not ok or lb2 >= S.cutoff() or not active.any():
+                continue
+            lb = max(lb, lb2)
+            r = reduced_costs(P.col_ptr, P.col_rows, P.costs, status, active, u)
+        _branch(P, status, active, r, u, lb, stack)
+    if not finished:
+        open_min = min([lb for _, _, lb in stack] + [plb])
+    lower_bound = S.ub if finished else min(S.ub, max(root_lower, open_min))
+    if P.integral and not finished:
+        lower_bound = float(np.ceil(lower_bound - 1e-6))
+    stats = dict(nodes=S.nodes, subgradient_iters=S.iters, root_bound=float(root_lower),
+                 dominated_columns=n_dominated)
+    return S.best, finished, float(lower_bound), stats
+
+
+def _branch(P, status, active, r, u, lb, stack):
+    best_row, best_k = -1, 1 << 62
+    for i in np.flatnonzero(active):
+        cols = P.row_cols[P.row_ptr[i]:P.row_ptr[i + 1]]
+        k = int(np.count_nonzero(status[cols] == 0))
+        if k < best_k:
+            best_row, best_k = i, k
+    cols = P.row_cols[P.row_ptr[best_row]:P.row_ptr[best_row + 1]]
+    cols = cols[status[cols] == 0]
+    cols = cols[np.argsort(r[cols], kind="stable")]
+    children = []
+    for k, j in enumerate(cols):
+        st = status.copy()
+        st[cols[:k]] = -1
+        st[j] = 1
+        children.append((st, u, lb))
+    stack.extend(reversed(children))
