@@ -40,6 +40,8 @@ OP_REGISTRY: dict[str, type] = {}
 
 _SAVED_TENSOR, _SAVED_OUTPUT, _SAVED_CONST = 0, 1, 2
 
+Tensor = None  # engine.tensor sets this on import (the two modules refer to each other)
+
 
 class AccumulateGrad:
     """The node of a leaf tensor that requires grad: adds incoming gradients into ``leaf.grad``."""
@@ -85,8 +87,6 @@ class Function:
         """The saved items as Tensors: inputs are the input tensors themselves, outputs are re-wrapped
         as tensors of this node, so that a ``create_graph`` backward differentiates through them."""
         saved = self._check_saved()
-        from .tensor import Tensor
-
         out = []
         for kind, obj, nr in saved:
             if kind == _SAVED_TENSOR:
@@ -127,68 +127,86 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` on raw data; record a node when grad mode is on and an input requires grad."""
-        from .tensor import Tensor
-
-        ctx = cls.__new__(cls)
+        ctx = object.__new__(cls)
         raw = []
         needs = []
-        any_needs = False
+        record = False
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a.data)
                 r = a.requires_grad
                 needs.append(r)
-                any_needs = any_needs or r
+                record = record or r
             else:
                 raw.append(a)
                 needs.append(False)
-        record = any_needs and grad_mode._State.enabled
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        if record and grad_mode._State.enabled:
+            ctx.needs_input_grad = tuple(needs)
+        else:
+            record = False
+            ctx.needs_input_grad = _NO_GRADS[len(args)] if len(args) < 8 else (False,) * len(args)
         out = cls.forward(ctx, *raw, **kwargs)
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
-        if not record:
-            ctx._saved = None
-            results = tuple(Tensor._wrap(o if is_array(o) else np.asarray(o)) for o in outs)
-            return results[0] if single else results
+        wrap = Tensor._wrap
+        if out.__class__ is not tuple:
+            if not is_array(out):
+                out = np.asarray(out)
+            if not record:
+                return wrap(out)
+            outs = (out,)
+        else:
+            outs = tuple(o if is_array(o) else np.asarray(o) for o in out)
+            if not record:
+                return tuple(wrap(o) for o in outs)
+        return _record(ctx, args, raw, outs, out.__class__ is not tuple)
 
-        # ---- record the node ----
-        edges = []
-        gen = 0
-        for a, n in zip(args, needs):
-            if n:
-                node = a._creator if a._creator is not None else a._accumulator()
-                edges.append((node, a._output_nr if a._creator is not None else 0))
+
+_NO_GRADS = [(False,) * n for n in range(8)]
+
+
+def _record(ctx, args, raw, outs, single):
+    """Attach the node ``ctx`` to the graph: edges, generation, metadata, saved items, outputs."""
+    edges = []
+    gen = 0
+    meta = []
+    for a in args:
+        if isinstance(a, Tensor):
+            meta.append((a.data.shape, a.data.dtype))
+            if a.requires_grad:
+                creator = a._creator
+                if creator is None:
+                    node, slot = a._accumulator(), 0
+                else:
+                    node, slot = creator, a._output_nr
+                edges.append((node, slot))
                 if node.generation >= gen:
                     gen = node.generation + 1
-            else:
-                edges.append(None)
-        ctx.next_edges = edges
-        ctx.generation = gen
-        ctx.input_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args)
-        outs = tuple(o if is_array(o) else np.asarray(o) for o in outs)
-        ctx.n_outputs = len(outs)
-        ctx.output_meta = tuple((o.shape, o.dtype) for o in outs)
-        non_diff = getattr(ctx, "_non_diff", ())
-        results = tuple(
-            Tensor._wrap(o, None, 0, False) if any(o is d for d in non_diff) else Tensor._wrap(o, ctx, i, True)
-            for i, o in enumerate(outs)
-        )
-        to_save = getattr(ctx, "_to_save", ())
-        if to_save:
-            saved = []
-            for item in to_save:
-                saved.append(_resolve_saved(item, args, raw, outs))
-            ctx._saved = saved
-            ctx._to_save = ()
+                continue
         else:
-            ctx._saved = ()
-        return results[0] if single else results
+            meta.append(None)
+        edges.append(None)
+    ctx.next_edges = edges
+    ctx.generation = gen
+    ctx.input_meta = meta
+    ctx.n_outputs = len(outs)
+    ctx.output_meta = [(o.shape, o.dtype) for o in outs]
+    non_diff = getattr(ctx, "_non_diff", ())
+    wrap = Tensor._wrap
+    if non_diff:
+        results = tuple(
+            wrap(o) if any(o is d for d in non_diff) else wrap(o, ctx, i, True) for i, o in enumerate(outs)
+        )
+    else:
+        results = tuple(wrap(o, ctx, i, True) for i, o in enumerate(outs))
+    to_save = getattr(ctx, "_to_save", None)
+    if to_save:
+        ctx._saved = [_resolve_saved(item, args, raw, outs) for item in to_save]
+        ctx._to_save = ()
+    else:
+        ctx._saved = ()
+    return results[0] if single else results
 
 
 def _resolve_saved(item, args, raw, outs):
-    from .tensor import Tensor
-
     if isinstance(item, Tensor):
         return (_SAVED_TENSOR, item, 0)
     if item is None:
@@ -229,8 +247,6 @@ def once_differentiable(op_name: str):
 
     def decorate(backward):
         def wrapper(ctx, *grads):
-            from .tensor import Tensor
-
             raw = [None if g is None else g.data for g in grads]
             with grad_mode.no_grad():
                 out = backward(ctx, *raw)

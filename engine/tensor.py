@@ -465,4 +465,8 @@ def as_tensor(x, dtype=None) -> Tensor:
     return tensor(x, dtype=dtype)
 
 
+from . import autograd as _autograd, function as _function  # noqa: E402
+
+_function.Tensor = _autograd.Tensor = Tensor  # the graph modules refer back to Tensor without import cycles
+
 from . import ops  # noqa: E402  (ops import Tensor; methods above resolve ops at call time)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import is_array
+from ..tensor import Tensor
 
 
 def operand(x):
     """Tensors stay; NumPy scalars become Python scalars (NumPy's weak promotion); arrays become
     constant tensors; Python scalars pass through to forward unchanged."""
-    from ..tensor import Tensor
-
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.generic):
@@ -31,8 +30,6 @@ def shape_of(x) -> tuple:
 
 def check_same_device(name: str, *xs) -> None:
     """Two tensors on different devices: a clear error naming the op instead of a deep array-library one."""
-    from ..tensor import Tensor
-
     kinds = {type(x.data) for x in xs if isinstance(x, Tensor)}
     if len(kinds) > 1:
         devs = ", ".join(str(x.device) for x in xs if isinstance(x, Tensor))
@@ -73,6 +70,4 @@ def sum_to(g, shape: tuple):
 
 def constant(array):
     """A tensor without a graph over ``array`` (masks, signs, counts inside backward passes)."""
-    from ..tensor import Tensor
-
     return Tensor._wrap(array)

@@ -12,12 +12,17 @@ import math
 
 from ..backend import get_array_module
 from ..function import Function
+from ..tensor import Tensor
 from ._util import check_same_device, constant, operand, shape_of, sum_to
 
 
 def _binary(cls, name, a, b):
-    a, b = operand(a), operand(b)
-    check_same_device(name, a, b)
+    if not isinstance(a, Tensor):
+        a = operand(a)
+    if not isinstance(b, Tensor):
+        b = operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.__class__ is not b.data.__class__:
+        check_same_device(name, a, b)
     try:
         return cls.apply(a, b)
     except ValueError as e:
@@ -380,8 +385,6 @@ def minimum(a, b):
 
 def where(cond, a, b):
     """Elements of ``a`` where ``cond`` holds, else of ``b`` (NumPy broadcasting)."""
-    from ..tensor import Tensor
-
     c = cond.data if isinstance(cond, Tensor) else cond
     a, b = operand(a), operand(b)
     check_same_device("where", a, b)

@@ -12,6 +12,7 @@ import numpy as np
 from ..backend import device_of, get_array_module, scatter_add
 from ..backend import to_device as _to_device
 from ..function import Function
+from ..tensor import Tensor
 from ._util import check_same_device, normalize_axes, operand
 
 
@@ -151,8 +152,6 @@ def _is_basic(index) -> bool:
 
 
 def _normalize_index(index):
-    from ..tensor import Tensor
-
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):

@@ -1,0 +1,61 @@
+"""The MPI backend: collectives on NumPy buffers through mpi4py, each with a deadline.
+
+Every call starts the non-blocking form (``Iallreduce``, ``Ibcast``, ``Ibarrier``) and completes it through
+:func:`engine.distributed.waiting.wait_until`, so a rank that never arrives makes the job abort instead of
+hang.  Buffers are contiguous 1-D NumPy arrays (see :mod:`engine.distributed.packing`); reductions run in
+place.  CuPy arrays reach this backend only staged through host memory (the ``mpich`` wheel is not
+CUDA-aware); on GPUs the NCCL backend is the fast path.
+"""
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+from .waiting import wait_until
+
+
+class MPIBackend:
+    """Timed collectives on one mpi4py communicator."""
+
+    name = "mpi"
+
+    def __init__(self, comm, timeout: float | None):
+        from ._mpi import import_mpi
+
+        self.MPI = import_mpi()
+        self.comm = comm
+        self.rank = comm.Get_rank()
+        self.size = comm.Get_size()
+        self.timeout = timeout
+
+    def _wait(self, request, what: str) -> None:
+        wait_until(request.Test, what, self.timeout, self.rank)
+
+    def allreduce_sum_(self, buf: np.ndarray) -> None:
+        """Sum ``buf`` over all ranks, in place."""
+        if self.size == 1:
+            return
+        self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, op=self.MPI.SUM), f"allreduce of {buf.nbytes} bytes")
+
+    def bcast_(self, buf: np.ndarray, root: int) -> None:
+        """Overwrite ``buf`` on every rank with root's ``buf``."""
+        if self.size == 1:
+            return
+        self._wait(self.comm.Ibcast(buf, root=root), f"broadcast of {buf.nbytes} bytes from rank {root}")
+
+    def barrier(self) -> None:
+        if self.size == 1:
+            return
+        self._wait(self.comm.Ibarrier(), "barrier")
+
+    def bcast_object(self, obj, root: int):
+        """Root's picklable ``obj`` on every rank (length first, then the bytes; both timed)."""
+        if self.size == 1:
+            return obj
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL) if self.rank == root else b""
+        length = np.array([len(data)], dtype=np.int64)
+        self.bcast_(length, root)
+        payload = np.frombuffer(data, dtype=np.uint8).copy() if self.rank == root else np.empty(int(length[0]), np.uint8)
+        self.bcast_(payload, root)
+        return pickle.loads(payload.tobytes())
