@@ -1,0 +1,295 @@
+"""Batch transforms for data augmentation: whole batches at once, vectorised, seedable.
+
+Every transform takes a batch of images ``(N, C, H, W)`` (or ``(N, H, W)``) as a Tensor or a raw
+NumPy/CuPy array and returns the same kind, on the same device; they are not differentiable (they
+act on data, not on the graph).  Random transforms draw one set of parameters per sample (flip or
+not, crop offset, shift, angle) from their own ``numpy.random.Generator``, made from the ``seed=``
+they are given (an int, a Generator, or None for NumPy's global state).  Random numbers are always
+drawn on the CPU and moved to the batch's device, so a seed gives the same augmentation on CPU and
+GPU.  ``Compose(transforms, seed=s)`` reseeds every random member from one seed (independent
+streams spawned from ``numpy.random.SeedSequence(s)``).
+
+Geometry follows torchvision: ``RandomCrop(size, padding)`` pads with ``fill`` then cuts a random
+window; ``RandomTranslation(max_shift)`` shifts each image by whole pixels in [-max_shift, max_shift]
+(vacated pixels get ``fill``); ``RandomRotation(degrees)`` rotates counter-clockwise by a uniform
+angle in [-degrees, degrees] (or a (lo, hi) range) about the image centre ((H-1)/2, (W-1)/2), with
+bilinear or nearest sampling and ``fill`` outside the source.  ``Normalize(mean, std)`` is per
+channel; ``Normalize.from_data(x)`` standardises with statistics measured on data.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine import Tensor
+from engine.backend import get_array_module, to_device, device_of
+
+from .dataset import as_generator
+
+__all__ = [
+    "Compose",
+    "Normalize",
+    "RandomHorizontalFlip",
+    "RandomCrop",
+    "RandomTranslation",
+    "RandomRotation",
+    "GaussianNoise",
+    "RandomTransform",
+]
+
+
+def _unwrap(x):
+    """(array as (N, C, H, W), function that turns a result back into the caller's kind and shape)."""
+    is_tensor = isinstance(x, Tensor)
+    a = x.data if is_tensor else x
+    if a.ndim not in (3, 4):
+        raise ValueError(f"transforms: expected a batch (N, C, H, W) or (N, H, W), got shape {tuple(a.shape)}")
+    squeeze = a.ndim == 3
+    if squeeze:
+        a = a[:, None]
+
+    def wrap(out):
+        if squeeze:
+            out = out[:, 0]
+        return Tensor._wrap(out) if is_tensor else out
+
+    return a, wrap
+
+
+def _float(a):
+    return a if a.dtype.kind == "f" else a.astype(np.float32)
+
+
+def _on(a, arr):
+    """A CPU array moved to the device of ``a``."""
+    return to_device(arr, device_of(a))
+
+
+class Compose:
+    """Apply ``transforms`` in order; ``seed`` reseeds every random member from one seed."""
+
+    def __init__(self, transforms, seed=None):
+        self.transforms = list(transforms)
+        if seed is not None:
+            self.seed(seed)
+
+    def seed(self, seed) -> None:
+        random = [t for t in self.transforms if isinstance(t, (RandomTransform, Compose))]
+        children = np.random.SeedSequence(seed).spawn(len(random))
+        for t, s in zip(random, children):
+            t.seed(np.random.default_rng(s) if isinstance(t, RandomTransform) else int(s.generate_state(1)[0]))
+
+    def __call__(self, x):
+        for t in self.transforms:
+            x = t(x)
+        return x
+
+    def __repr__(self) -> str:
+        return "Compose([" + ", ".join(repr(t) for t in self.transforms) + "])"
+
+
+class Normalize:
+    """``(x - mean) / std`` per channel (axis 1); ``mean``/``std`` are numbers or one per channel."""
+
+    def __init__(self, mean, std):
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        if np.any(self.std <= 0):
+            raise ValueError(f"Normalize: std must be positive, got {std}")
+
+    @classmethod
+    def from_data(cls, x, per_channel: bool = True) -> "Normalize":
+        """Standardisation with the mean and std of ``x`` (a batch or a whole data set), per channel
+        (over axes 0, 2, 3) or over everything."""
+        a, _ = _unwrap(x)
+        axes = (0, 2, 3) if per_channel else None
+        xp = get_array_module(a)
+        mean = xp.asarray(a, dtype=np.float64).mean(axis=axes)
+        std = xp.asarray(a, dtype=np.float64).std(axis=axes)
+        return cls(np.asarray(to_device(mean, "cpu")), np.maximum(np.asarray(to_device(std, "cpu")), 1e-12))
+
+    def __call__(self, x):
+        a, wrap = _unwrap(x)
+        a = _float(a)
+        c = a.shape[1]
+        if self.mean.size not in (1, c) or self.std.size not in (1, c):
+            raise ValueError(
+                f"Normalize: {self.mean.size} means / {self.std.size} stds for a batch with {c} channels"
+            )
+        mean = _on(a, self.mean.astype(a.dtype).reshape(1, -1, 1, 1))
+        inv = _on(a, (1.0 / self.std).astype(a.dtype).reshape(1, -1, 1, 1))
+        return wrap((a - mean) * inv)
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+
+
+class RandomTransform:
+    """Base of the random transforms: holds the generator that draws per-sample parameters."""
+
+    def __init__(self, seed=None):
+        self.seed(seed)
+
+    def seed(self, seed) -> None:
+        """Restart the random stream from ``seed`` (an int, a Generator, or None for the global state)."""
+        self.generator = None if seed is None else as_generator(seed)
+
+    @property
+    def rng(self):
+        return self.generator if self.generator is not None else np.random.default_rng(np.random.randint(2**31 - 1))
+
+
+class RandomHorizontalFlip(RandomTransform):
+    """Mirror each image left-right with probability ``p``."""
+
+    def __init__(self, p: float = 0.5, seed=None):
+        super().__init__(seed)
+        self.p = float(p)
+
+    def __call__(self, x):
+        a, wrap = _unwrap(x)
+        flip = self.rng.random(a.shape[0]) < self.p
+        xp = get_array_module(a)
+        mask = _on(a, flip.reshape(-1, 1, 1, 1))
+        return wrap(xp.where(mask, a[..., ::-1], a))
+
+    def __repr__(self) -> str:
+        return f"RandomHorizontalFlip(p={self.p})"
+
+
+def _crop_at(a, oy, ox, h: int, w: int):
+    """Windows of size (h, w) of the batch ``a`` starting at per-sample offsets ``oy``, ``ox`` (one gather)."""
+    xp = get_array_module(a)
+    n, c = a.shape[:2]
+    rows = _on(a, (oy[:, None] + np.arange(h)).reshape(n, 1, h, 1))
+    cols = _on(a, (ox[:, None] + np.arange(w)).reshape(n, 1, 1, w))
+    return a[xp.arange(n).reshape(n, 1, 1, 1), xp.arange(c).reshape(1, c, 1, 1), rows, cols]
+
+
+def _pad(a, p: int, fill):
+    xp = get_array_module(a)
+    return xp.pad(a, ((0, 0), (0, 0), (p, p), (p, p)), mode="constant", constant_values=fill)
+
+
+class RandomCrop(RandomTransform):
+    """Pad each image by ``padding`` pixels of ``fill`` on every side, then cut a random
+    ``size`` window (an int for square, or (h, w)) — the usual CIFAR/MNIST augmentation."""
+
+    def __init__(self, size, padding: int = 0, fill=0.0, seed=None):
+        super().__init__(seed)
+        self.size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
+        self.padding, self.fill = int(padding), fill
+
+    def __call__(self, x):
+        a, wrap = _unwrap(x)
+        a = _pad(a, self.padding, self.fill) if self.padding else a
+        (h, w), (H, W) = self.size, a.shape[2:]
+        if h > H or w > W:
+            raise ValueError(f"RandomCrop: crop size {self.size} is larger than the padded image {(H, W)}")
+        rng = self.rng
+        oy = rng.integers(0, H - h + 1, a.shape[0])
+        ox = rng.integers(0, W - w + 1, a.shape[0])
+        return wrap(_crop_at(a, oy, ox, h, w))
+
+    def __repr__(self) -> str:
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+class RandomTranslation(RandomTransform):
+    """Shift each image by whole pixels, independently in y and x, uniformly in [-max_shift, max_shift];
+    vacated pixels get ``fill``.  Output (dy, dx) shift means ``out[y, x] = in[y - dy, x - dx]``."""
+
+    def __init__(self, max_shift: int, fill=0.0, seed=None):
+        super().__init__(seed)
+        if max_shift < 0:
+            raise ValueError(f"RandomTranslation: max_shift must be >= 0, got {max_shift}")
+        self.max_shift, self.fill = int(max_shift), fill
+        self.last_shifts = None  # (N, 2) of the last call, for inspection
+
+    def __call__(self, x):
+        a, wrap = _unwrap(x)
+        m, n = self.max_shift, a.shape[0]
+        shifts = self.rng.integers(-m, m + 1, (n, 2))
+        self.last_shifts = shifts
+        H, W = a.shape[2:]
+        padded = _pad(a, m, self.fill) if m else a
+        return wrap(_crop_at(padded, m - shifts[:, 0], m - shifts[:, 1], H, W))
+
+    def __repr__(self) -> str:
+        return f"RandomTranslation(max_shift={self.max_shift})"
+
+
+class RandomRotation(RandomTransform):
+    """Rotate each image counter-clockwise by an angle (degrees) drawn uniformly from
+    [-degrees, degrees] or from a (lo, hi) pair; ``interpolation`` "bilinear" or "nearest"."""
+
+    def __init__(self, degrees, interpolation: str = "bilinear", fill=0.0, seed=None):
+        super().__init__(seed)
+        lo, hi = (-abs(degrees), abs(degrees)) if np.isscalar(degrees) else tuple(degrees)
+        if lo > hi:
+            raise ValueError(f"RandomRotation: degrees range ({lo}, {hi}) is empty")
+        if interpolation not in ("bilinear", "nearest"):
+            raise ValueError(f"RandomRotation: interpolation must be 'bilinear' or 'nearest', got {interpolation!r}")
+        self.degrees, self.interpolation, self.fill = (float(lo), float(hi)), interpolation, fill
+
+    def __call__(self, x):
+        a, wrap = _unwrap(x)
+        n, c, H, W = a.shape
+        theta = np.deg2rad(self.rng.uniform(self.degrees[0], self.degrees[1], n))
+        cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
+        cy, cx = (H - 1) / 2.0, (W - 1) / 2.0
+        dy = (np.arange(H) - cy)[None, :, None]
+        dx = (np.arange(W) - cx)[None, None, :]
+        # inverse map: the source pixel of each output pixel (rotation by -theta, y pointing down)
+        sx = cx + dx * cos - dy * sin
+        sy = cy + dx * sin + dy * cos
+        return wrap(_sample(a, sy, sx, self.interpolation, self.fill))
+
+    def __repr__(self) -> str:
+        return f"RandomRotation(degrees={self.degrees}, interpolation={self.interpolation!r})"
+
+
+def _sample(a, sy, sx, interpolation: str, fill):
+    """Sample ``a`` (N, C, H, W) at float source coordinates ``sy``/``sx`` (N, H, W, CPU arrays)."""
+    xp = get_array_module(a)
+    n, c, H, W = a.shape
+    ni = xp.arange(n).reshape(n, 1, 1, 1)
+    ci = xp.arange(c).reshape(1, c, 1, 1)
+
+    def gather(yi, xi):
+        inside = (yi >= 0) & (yi < H) & (xi >= 0) & (xi < W)
+        vals = a[ni, ci, _on(a, np.clip(yi, 0, H - 1)[:, None]), _on(a, np.clip(xi, 0, W - 1)[:, None])]
+        return xp.where(_on(a, inside[:, None]), vals, xp.asarray(fill, dtype=vals.dtype))
+
+    if interpolation == "nearest":
+        return gather(np.floor(sy + 0.5).astype(np.int64), np.floor(sx + 0.5).astype(np.int64))
+    a = _float(a)
+    y0, x0 = np.floor(sy), np.floor(sx)
+    wy, wx = (sy - y0).astype(a.dtype), (sx - x0).astype(a.dtype)
+    y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
+    wy, wx = _on(a, wy[:, None]), _on(a, wx[:, None])
+    top = gather(y0, x0) * (1 - wx) + gather(y0, x0 + 1) * wx
+    bottom = gather(y0 + 1, x0) * (1 - wx) + gather(y0 + 1, x0 + 1) * wx
+    return top * (1 - wy) + bottom * wy
+
+
+class GaussianNoise(RandomTransform):
+    """Add ``N(mean, std**2)`` noise to every element (denoising autoencoders); ``clip=(lo, hi)``
+    optionally clips the result, e.g. back to the [0, 1] image range."""
+
+    def __init__(self, std: float, mean: float = 0.0, clip=None, seed=None):
+        super().__init__(seed)
+        if std < 0:
+            raise ValueError(f"GaussianNoise: std must be >= 0, got {std}")
+        self.std, self.mean, self.clip = float(std), float(mean), clip
+
+    def __call__(self, x):
+        is_tensor = isinstance(x, Tensor)
+        a = _float(x.data if is_tensor else x)
+        noise = self.rng.standard_normal(a.shape, dtype=np.float32) * np.float32(self.std) + np.float32(self.mean)
+        out = a + _on(a, noise.astype(a.dtype, copy=False))
+        if self.clip is not None:
+            out = get_array_module(out).clip(out, self.clip[0], self.clip[1])
+        return Tensor._wrap(out) if is_tensor else out
+
+    def __repr__(self) -> str:
+        return f"GaussianNoise(std={self.std}, mean={self.mean}, clip={self.clip})"
