@@ -1,0 +1,168 @@
+"""Timing: median and min of N repeats after warm-up, several callables interleaved.
+
+:func:`measure` warms each callable up (Numba compilation, CuPy memory pool, BLAS thread start-up are thus
+excluded), calibrates how many calls one sample holds (``inner``, so that a sample lasts about ``target_s`` and
+microsecond-scale ops are timed over a loop, not one call), then takes ``repeat`` samples of every callable in
+turn — the case and its references interleaved, in an order rotated every repeat, so that a change of machine
+load hits all of them alike.  Each sample is the time of ``inner`` calls divided by ``inner``.
+
+On the CPU a sample is ``time.perf_counter`` around the loop.  On the GPU it is a pair of CUDA events recorded on
+CuPy's current stream around the loop, the device synchronised before the start event and after the end event,
+so that asynchronous launches are counted in full.  :func:`launch_overhead` measures what one kernel launch costs
+from Python on the GPU: a no-op Numba ``@cuda.jit`` kernel and a CuPy elementwise kernel.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+
+__all__ = ["Measurement", "CpuTimer", "CudaTimer", "make_timer", "measure", "launch_overhead"]
+
+
+@dataclass
+class Measurement:
+    """Per-call times in seconds of one callable; ``error`` is set (and samples empty) when it raised."""
+
+    samples: list = field(default_factory=list)
+    inner: int = 1
+    error: str = ""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def min(self) -> float | None:
+        return min(self.samples) if self.samples else None
+
+
+class CpuTimer:
+    """Wall-clock timing with ``time.perf_counter``."""
+
+    kind = "perf_counter"
+
+    def sync(self) -> None:
+        pass
+
+    def time(self, fn, inner: int) -> float:
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        return time.perf_counter() - t0
+
+
+class CudaTimer:
+    """CUDA-event timing on CuPy's current stream (see the module docstring)."""
+
+    kind = "cuda-events"
+
+    def __init__(self, cupy):
+        self.cp = cupy
+        self.start = cupy.cuda.Event()
+        self.end = cupy.cuda.Event()
+
+    def sync(self) -> None:
+        self.cp.cuda.runtime.deviceSynchronize()
+
+    def time(self, fn, inner: int) -> float:
+        cp = self.cp
+        stream = cp.cuda.get_current_stream()
+        cp.cuda.runtime.deviceSynchronize()
+        self.start.record(stream)
+        for _ in range(inner):
+            fn()
+        self.end.record(stream)
+        cp.cuda.runtime.deviceSynchronize()
+        self.end.synchronize()
+        return cp.cuda.get_elapsed_time(self.start, self.end) / 1e3
+
+
+def make_timer(device: str):
+    """The timer for a bench device ("cpu" or "cuda")."""
+    if device.startswith("cuda"):
+        from .optional import cupy
+
+        cp = cupy()
+        if cp is None:
+            raise RuntimeError("bench: --device cuda needs CuPy and a GPU that answers")
+        return CudaTimer(cp)
+    return CpuTimer()
+
+
+def _calibrate(timer, fn, target_s: float) -> int:
+    n = 1
+    while True:
+        t = timer.time(fn, n)
+        if t >= min(0.002, target_s) or n >= 1_000_000:
+            return max(1, min(1_000_000, math.ceil(target_s * n / max(t, 1e-9))))
+        n *= 10
+
+
+def measure(fns: dict, timer=None, repeat: int = 7, warmup: int = 1, target_s: float = 0.02,
+            max_s: float = 30.0, min_repeat: int = 3, quick: bool = False) -> dict:
+    """Time each callable of ``fns`` (name -> zero-arg callable); returns name -> :class:`Measurement`.
+
+    ``quick`` runs each callable exactly once (no warm-up, no calibration): a smoke test, not a timing.  Repeats
+    stop early once ``max_s`` seconds have passed and ``min_repeat`` repeats are done."""
+    timer = timer or CpuTimer()
+    out = {name: Measurement() for name in fns}
+    live = {}
+    for name, fn in fns.items():
+        try:
+            if quick:
+                out[name].samples.append(timer.time(fn, 1))
+                continue
+            for _ in range(warmup):
+                fn()
+            timer.sync()
+            out[name].inner = _calibrate(timer, fn, target_s)
+            live[name] = fn
+        except Exception as exc:  # a failing case or reference is reported, not fatal
+            out[name].error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            out[name].samples.clear()
+    if quick:
+        return out
+    names = list(live)
+    t_start = time.perf_counter()
+    for r in range(repeat):
+        k = r % len(names) if names else 0
+        for name in names[k:] + names[:k]:
+            m = out[name]
+            if m.error:
+                continue
+            try:
+                m.samples.append(timer.time(live[name], m.inner) / m.inner)
+            except Exception as exc:
+                m.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                m.samples.clear()
+        if r + 1 >= min_repeat and time.perf_counter() - t_start > max_s:
+            break
+    return out
+
+
+def launch_overhead(cupy, launches: int = 2000) -> dict:
+    """Microseconds per launch from Python on the GPU: {"numba_us": ..., "cupy_us": ...} (host wall time per
+    launch of a no-op kernel over 32 elements, launches back to back, one synchronisation at the end)."""
+    from numba import cuda
+
+    @cuda.jit
+    def _noop(a):
+        i = cuda.grid(1)
+        if i < a.size:
+            a[i] = a[i]
+
+    arr = cupy.zeros(32, dtype=cupy.float32)
+    stream = cuda.external_stream(cupy.cuda.get_current_stream().ptr)
+    result = {}
+    for name, launch in (("numba_us", lambda: _noop[1, 32, stream](arr)), ("cupy_us", lambda: arr.__imul__(1))):
+        for _ in range(10):  # compile and warm up
+            launch()
+        cupy.cuda.runtime.deviceSynchronize()
+        t0 = time.perf_counter()
+        for _ in range(launches):
+            launch()
+        cupy.cuda.runtime.deviceSynchronize()
+        result[name] = (time.perf_counter() - t0) / launches * 1e6
+    return result
