@@ -1,0 +1,1 @@
+"""Tests of engine.distributed, optim.distributed and nn.data.distributed (multi-rank parts run under mpiexec)."""

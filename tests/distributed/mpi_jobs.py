@@ -1,0 +1,66 @@
+"""Programs the distributed tests run under ``mpiexec -n 2``: ``python -m tests.distributed.mpi_jobs JOB OUTDIR``.
+
+Each rank does one job and saves what it saw to ``OUTDIR/rank<r>.npz``; the test in the parent process loads
+those files and asserts the numbers, so failures read like ordinary pytest failures.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+
+def rank_inputs(rank: int) -> dict:
+    """The arrays rank ``rank`` contributes to the collectives job (the test rebuilds them to check)."""
+    rng = np.random.default_rng(100 + rank)
+    return {
+        "f32": rng.standard_normal((3, 5)).astype(np.float32),
+        "f64": rng.standard_normal(7),
+        "i64": np.array([rank, 10 * rank + 1], dtype=np.int64),
+        "scalar": np.array(float(rank + 1), dtype=np.float32),
+    }
+
+
+def collectives(comm, out: dict) -> None:
+    x = rank_inputs(comm.rank)
+    out["mean_f32"], out["mean_f64"] = comm.allreduce_mean([x["f32"], x["f64"]])
+    out["mean_i64"], out["mean_scalar"] = comm.allreduce_mean([x["i64"], x["scalar"]])
+    (out["sum_i64"],) = comm.allreduce_sum([x["i64"]])
+    out["empty"] = np.array(len(comm.allreduce_mean([])))
+    b = [np.full((2, 3), comm.rank, np.float32), np.arange(4) * (comm.rank + 1)]
+    out["bcast_a"], out["bcast_b"] = comm.broadcast(b, root=1)
+    bad = [np.zeros((2, 3) if comm.rank == 0 else (3, 2), np.float32)]
+    try:
+        comm.broadcast(bad, root=0)
+        out["bcast_mismatch"] = np.array("no error")
+    except ValueError as exc:
+        out["bcast_mismatch"] = np.array(str(exc))
+    out["obj"] = np.array(comm.bcast_object({"seed": 1234 + comm.rank}, root=0)["seed"])
+    comm.barrier()
+    out["size"] = np.array(comm.size)
+
+
+def fail(comm, out: dict) -> None:
+    """Rank 1 raises before the all-reduce that rank 0 waits in."""
+    if comm.rank == 1:
+        raise RuntimeError("deliberate failure on rank 1")
+    comm.allreduce_mean([np.ones(4, np.float32)])
+    out["unreachable"] = np.array(True)
+
+
+def main(argv: list[str]) -> None:
+    from engine.distributed import Communicator
+
+    job, outdir = argv[0], argv[1]
+    options = dict(arg.split("=", 1) for arg in argv[2:])
+    comm = Communicator(timeout=float(options.get("timeout", 60)),
+                        abort_on_exception=options.get("hook", "1") == "1")
+    out: dict = {}
+    JOBS[job](comm, out)
+    np.savez(f"{outdir}/rank{comm.rank}.npz", **out)
+
+
+JOBS = {"collectives": collectives, "fail": fail}
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
