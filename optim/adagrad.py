@@ -1,0 +1,42 @@
+"""Adagrad, as in ``torch.optim.Adagrad``: per-coordinate step sizes shrinking with the accumulated
+squared gradients.
+
+With ``d = g + weight_decay * p`` at step ``t`` (1-based)::
+
+    clr  = lr / (1 + (t - 1) * lr_decay)
+    sum += d * d                      (sum starts at initial_accumulator_value)
+    p   -= clr * d / (sqrt(sum) + eps)
+
+State: ``"step"`` (int) and ``"sum"``.
+"""
+from kernels.optim_updates import adagrad_update
+
+from ._state import full_like
+from .optimizer import Optimizer, check_hyper
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10, maximize=False)``."""
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                 maximize=False):
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        super()._check_group(group)
+        for k in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
+            check_hyper(k, group[k], owner="Adagrad")
+
+    def _update_group(self, group):
+        for p, g in self._grads(group):
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
+            state["step"] += 1
+            clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+            adagrad_update(p.data, g, state["sum"], clr=clr, weight_decay=group["weight_decay"], eps=group["eps"],
+                           maximize=group["maximize"])

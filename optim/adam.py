@@ -1,0 +1,71 @@
+"""Adam and AdamW, as in ``torch.optim.Adam`` / ``torch.optim.AdamW``.
+
+At step ``t`` (1-based), with ``d = g`` (AdamW) or ``d = g + weight_decay * p`` (Adam's L2 penalty)::
+
+    p  *= 1 - lr * weight_decay        (AdamW only: decoupled weight decay, Loshchilov & Hutter)
+    m   = beta1 * m + (1 - beta1) * d
+    v   = beta2 * v + (1 - beta2) * d * d
+    vmax = max(vmax, v);  v = vmax      (amsgrad)
+    p  -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+State: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"``, ``"max_exp_avg_sq"`` (amsgrad).  The whole rule is one
+fused kernel per parameter (``kernels.optim_updates.adam_update``).
+"""
+from kernels.optim_updates import adam_update
+
+from ._state import empty_placeholder, zeros_like
+from .optimizer import Optimizer, check_hyper
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)``."""
+
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 maximize=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        super()._check_group(group)
+        owner = type(self).__name__
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_hyper("beta parameter at index 0", betas[0], high=1.0, owner=owner)
+        check_hyper("beta parameter at index 1", betas[1], high=1.0, owner=owner)
+        check_hyper("epsilon value", group["eps"], owner=owner)
+        check_hyper("weight_decay value", group["weight_decay"], owner=owner)
+
+    def _update_group(self, group):
+        beta1, beta2 = group["betas"]
+        for p, g in self._grads(group):
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = zeros_like(p)
+            state["step"] += 1
+            adam_update(
+                p.data, g, state["exp_avg"], state["exp_avg_sq"],
+                state["max_exp_avg_sq"] if group["amsgrad"] else empty_placeholder(p),
+                step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+                weight_decay=group["weight_decay"], decoupled=self._decoupled, amsgrad=group["amsgrad"],
+                maximize=group["maximize"],
+            )
+
+
+class AdamW(Adam):
+    """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False)``:
+    Adam with decoupled weight decay (``p *= 1 - lr * weight_decay`` before the Adam step)."""
+
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 maximize=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)

@@ -1,0 +1,52 @@
+"""RMSprop, as in ``torch.optim.RMSprop`` (Hinton's rule, with PyTorch's options).
+
+With ``d = g + weight_decay * p``::
+
+    square_avg = alpha * square_avg + (1 - alpha) * d * d
+    centered:  grad_avg = alpha * grad_avg + (1 - alpha) * d;  avg = sqrt(square_avg - grad_avg**2) + eps
+    else:      avg = sqrt(square_avg) + eps
+    momentum > 0:  buf = momentum * buf + d / avg;  p -= lr * buf
+    else:          p -= lr * d / avg
+
+Note ``eps`` is added outside the square root (PyTorch's convention).  State: ``"step"``, ``"square_avg"``,
+``"momentum_buffer"`` (momentum > 0), ``"grad_avg"`` (centered).
+"""
+from kernels.optim_updates import rmsprop_update
+
+from ._state import empty_placeholder, zeros_like
+from .optimizer import Optimizer, check_hyper
+
+__all__ = ["RMSprop"]
+
+
+class RMSprop(Optimizer):
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)``."""
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
+                 maximize=False):
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        super()._check_group(group)
+        for k in ("alpha", "eps", "weight_decay", "momentum"):
+            check_hyper(k, group[k], owner="RMSprop")
+
+    def _update_group(self, group):
+        for p, g in self._grads(group):
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "square_avg": zeros_like(p)}
+            if group["momentum"] > 0 and "momentum_buffer" not in state:
+                state["momentum_buffer"] = zeros_like(p)
+            if group["centered"] and "grad_avg" not in state:
+                state["grad_avg"] = zeros_like(p)
+            state["step"] += 1
+            rmsprop_update(
+                p.data, g, state["square_avg"],
+                state["grad_avg"] if group["centered"] else empty_placeholder(p),
+                state["momentum_buffer"] if group["momentum"] > 0 else empty_placeholder(p),
+                lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"],
+            )
