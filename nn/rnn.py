@@ -33,7 +33,6 @@ import numpy as np
 import engine
 from engine import Tensor
 
-from . import init
 from .module import Module, Parameter
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]
@@ -79,10 +78,13 @@ class RNNBase(Module):
         return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
 
     def reset_parameters(self, generator=None) -> None:
-        """PyTorch's default: every parameter from U(-1/sqrt(H), 1/sqrt(H))."""
+        """PyTorch's default: every parameter from U(-1/sqrt(H), 1/sqrt(H)), drawn from ``generator``
+        (a ``numpy.random.Generator``) or NumPy's global one."""
         k = 1.0 / math.sqrt(self.hidden_size)
+        rng = generator if generator is not None else np.random
         for p in self.parameters():
-            init.uniform_(p, -k, k, generator=generator)
+            values = rng.uniform(-k, k, p.shape).astype(p.dtype)
+            p.data[...] = engine.backend.to_device(values, p.device)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
