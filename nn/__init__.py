@@ -1,16 +1,54 @@
 """Kiln's neural-network package: ``Module``, ``Parameter``, containers, layers, activations,
 losses, initialisers (``nn.init``), the functional forms (``nn.functional``), serialisation
-(``nn.save``/``nn.load``), data loading (``nn.data``) and a model zoo (``nn.models``).
+(``nn.save``/``nn.load``), L1/L2 weight penalties, data loading (``nn.data``) and a model zoo
+(``nn.models``).
 
 Names, parameter layouts and semantics follow PyTorch's ``torch.nn`` (see DESIGN.md)."""
+from . import functional, init
+from .activation import (
+    ELU,
+    AbsRectifier,
+    Hardtanh,
+    HardThreshold,
+    Identity,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Sinc,
+    Softmax,
+    Softplus,
+    Softsign,
+    Step,
+    Swish,
+    Tanh,
+)
 from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
+from .linear import Linear
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module, Parameter
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .regularization import l1_penalty, l2_penalty
+from .serialization import load, save
 
 try:  # recurrent layers and data land from another work stream; plain imports once they exist
     from .rnn import GRU, LSTM, RNN
 except ModuleNotFoundError:  # pragma: no cover
     pass
+
 import importlib.util as _ilu
 
 if _ilu.find_spec(__name__ + ".data") is not None:
     from . import data
+if _ilu.find_spec(__name__ + ".models") is not None:
+    from . import models

@@ -1,0 +1,222 @@
+"""Loss functions in functional form (re-exported by ``nn.functional``), PyTorch's semantics.
+
+``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``.  Shapes are checked at the door:
+elementwise losses need ``input.shape == target.shape`` exactly (no silent broadcasting), and a
+mismatch raises ``ValueError`` naming both shapes.
+
+- ``cross_entropy(logits, target)``: logits (N, C) or (N, C, d1, ...) (or (C,) unbatched); integer
+  class labels (N, d1, ...) — or class probabilities of the logits' shape.  ``weight`` (C,) rescales
+  classes and ``mean`` then divides by the sum of the target weights; ``label_smoothing`` mixes the
+  one-hot target with the uniform distribution, as ``torch.nn.functional.cross_entropy`` does;
+  ``ignore_index`` labels contribute nothing.  One fused graph node (``nn._fused_losses``).
+- ``nll_loss(log_probs, target)``: the same on log-probabilities.
+- ``binary_cross_entropy``: on probabilities; logs are clamped at -100 as PyTorch does.
+- ``binary_cross_entropy_with_logits``: on logits, computed stably (never ``log(sigmoid)``), with
+  ``weight`` and ``pos_weight``.  Targets of the binary losses get no gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import engine
+from engine import Tensor
+from engine.backend import get_array_module
+
+from ._fused_losses import BCEWithLogitsFn, SoftTargetCEFn
+
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _t(x, name, what):
+    if isinstance(x, Tensor):
+        return x
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return Tensor._wrap(x)
+    raise TypeError(f"{name}: {what} must be a Tensor or an array, got {type(x).__name__}")
+
+
+def _check_reduction(name, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _same_shape(name, x, y):
+    if tuple(x.shape) != tuple(y.shape):
+        raise ValueError(
+            f"{name}: input of shape {tuple(x.shape)} and target of shape {tuple(y.shape)} differ; "
+            "they must have the same shape"
+        )
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """Mean squared error ``(input - target) ** 2``."""
+    _check_reduction("mse_loss", reduction)
+    x, y = _t(input, "mse_loss", "input"), _t(target, "mse_loss", "target")
+    _same_shape("mse_loss", x, y)
+    d = x - y
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Mean absolute error ``|input - target|``."""
+    _check_reduction("l1_loss", reduction)
+    x, y = _t(input, "l1_loss", "input"), _t(target, "l1_loss", "target")
+    _same_shape("l1_loss", x, y)
+    return _reduce((x - y).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
+    """Huber-like loss: ``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    _check_reduction("smooth_l1_loss", reduction)
+    x, y = _t(input, "smooth_l1_loss", "input"), _t(target, "smooth_l1_loss", "target")
+    _same_shape("smooth_l1_loss", x, y)
+    d = x - y
+    a = d.abs()
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(engine.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """``-w (y log p + (1 - y) log(1 - p))`` on probabilities ``p`` in [0, 1]."""
+    name = "binary_cross_entropy"
+    _check_reduction(name, reduction)
+    p, y = _t(input, name, "input"), _t(target, name, "target")
+    _same_shape(name, p, y)
+    if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
+        raise ValueError(f"{name}: all elements of input should be between 0 and 1 (got values outside)")
+    y = Tensor._wrap(y.data)
+    log_p = engine.maximum(p.log(), -100.0)
+    log_q = engine.maximum((1.0 - p).log(), -100.0)
+    loss = -(y * log_p + (1.0 - y) * log_q)
+    if weight is not None:
+        loss = loss * _t(weight, name, "weight")
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean", pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable step; ``pos_weight`` (broadcast along the last
+    axis) weighs the positive term, ``weight`` every element."""
+    name = "binary_cross_entropy_with_logits"
+    _check_reduction(name, reduction)
+    x, y = _t(input, name, "input"), _t(target, name, "target")
+    _same_shape(name, x, y)
+    xp = get_array_module(x.data)
+    yd = y.data.astype(x.dtype, copy=False)
+    w = None if weight is None else xp.broadcast_to(_t(weight, name, "weight").data.astype(x.dtype), x.shape)
+    pw = None if pos_weight is None else _t(pos_weight, name, "pos_weight").data.astype(x.dtype)
+    if pw is not None:
+        try:
+            xp.broadcast_shapes(pw.shape, x.shape)
+        except ValueError:
+            raise ValueError(f"{name}: pos_weight of shape {pw.shape} does not broadcast to input {x.shape}") from None
+    return BCEWithLogitsFn.apply(x, yd, w, pw, reduction)
+
+
+def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
+    """Build the constant target matrix ``q`` (the logits' shape) and the mean-reduction divisor."""
+    xp = get_array_module(x.data)
+    c = x.shape[1]
+    t = target.data if isinstance(target, Tensor) else target
+    if not hasattr(t, "dtype"):
+        t = np.asarray(t)
+    expected = (x.shape[0],) + tuple(x.shape[2:])
+    w = None
+    if weight is not None:
+        w = _t(weight, name, "weight").data
+        if w.shape != (c,):
+            raise ValueError(f"{name}: weight of shape {w.shape} does not match {c} classes of input {x.shape}")
+        w = w.astype(x.dtype, copy=False)
+    if t.dtype.kind == "f":  # class probabilities
+        if tuple(t.shape) != tuple(x.shape):
+            raise ValueError(
+                f"{name}: probability targets must have the input's shape {tuple(x.shape)}, got {tuple(t.shape)}"
+            )
+        q = t.astype(x.dtype, copy=False)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / c
+        if w is not None:
+            q = q * w.reshape((1, c) + (1,) * (x.ndim - 2))
+        return q, float(np.prod(expected))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class labels or float probabilities, got dtype {t.dtype}")
+    if tuple(t.shape) != expected:
+        raise ValueError(
+            f"{name}: target of shape {tuple(t.shape)} does not match input of shape {tuple(x.shape)} "
+            f"(expected target shape {expected})"
+        )
+    valid = t != ignore_index
+    tv = t[valid]
+    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
+        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
+        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
+    safe = xp.where(valid, t, 0)
+    # q in class-last layout, then moved to axis 1
+    ql = xp.zeros(expected + (c,), dtype=x.dtype)
+    wy = w[safe] if w is not None else xp.ones(expected, dtype=x.dtype)
+    wy = wy * valid
+    xp.put_along_axis(ql, safe[..., None], ((1 - label_smoothing) * wy)[..., None], axis=-1)
+    if label_smoothing:
+        smooth = (label_smoothing / c) * (w if w is not None else xp.ones(c, dtype=x.dtype))
+        ql += smooth * valid[..., None]
+    q = xp.moveaxis(ql, -1, 1) if x.ndim > 2 else ql
+    denom = float(wy.sum())
+    return q, denom
+
+
+def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0):
+    """Softmax cross-entropy between logits and integer labels (or class probabilities)."""
+    name = "cross_entropy"
+    _check_reduction(name, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    x = _t(input, name, "input")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = x.reshape(1, -1)
+        tt = target.data if isinstance(target, Tensor) else np.asarray(target)
+        target = tt.reshape((1,) + tuple(tt.shape))
+    if x.ndim < 2:
+        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
+    out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
+    return out.reshape(()) if unbatched and reduction == "none" else out
+
+
+def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+    """Negative log-likelihood of integer labels under log-probabilities ``input`` (N, C, ...)."""
+    name = "nll_loss"
+    _check_reduction(name, reduction)
+    x = _t(input, name, "input")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = x.reshape(1, -1)
+        tt = target.data if isinstance(target, Tensor) else np.asarray(target)
+        target = tt.reshape((1,) + tuple(tt.shape))
+    if x.ndim < 2:
+        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    t = target.data if isinstance(target, Tensor) else target
+    if getattr(t, "dtype", np.dtype("f")).kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class labels")
+    q, denom = _class_targets(name, x, target, weight, ignore_index, 0.0)
+    out = SoftTargetCEFn.apply(x, q, denom, reduction, True)
+    return out.reshape(()) if unbatched and reduction == "none" else out

@@ -1,0 +1,92 @@
+"""Convolution layers: ``Conv2d`` (weight (out, in/groups... here groups=1: (out, in, kh, kw))) and
+``ConvTranspose2d`` (weight (in, out, kh, kw), PyTorch's layout).  Default initialisation as
+PyTorch: ``kaiming_uniform_(a=sqrt(5))`` for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+the bias.  The arithmetic runs in the engine's im2col ops (``engine.conv2d``/``conv_transpose2d``)."""
+from __future__ import annotations
+
+import math
+
+import engine
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+__all__ = ["Conv2d", "ConvTranspose2d"]
+
+
+def _pair(v, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+        return tuple(int(i) for i in v)
+    return (int(v), int(v))
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, bias, transposed,
+                 device, dtype):
+        super().__init__()
+        if in_channels <= 0 or out_channels <= 0:
+            raise ValueError(f"{type(self).__name__}: channel counts must be positive, got ({in_channels}, {out_channels})")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride = _pair(stride, "stride")
+        self.padding = _pair(padding, "padding")
+        self.dilation = _pair(dilation, "dilation")
+        shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        self.weight = Parameter(engine.zeros(*shape, *self.kernel_size, dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(engine.zeros(out_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W), got {x.shape}"
+            )
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv2d(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
+                 device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, False, device, dtype)
+
+    def forward(self, x):
+        self._check(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+
+class ConvTranspose2d(_ConvNd):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True,
+                 dilation=1, device=None, dtype=None):
+        self.output_padding = _pair(output_padding, "output_padding")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, True, device, dtype)
+
+    def forward(self, x):
+        self._check(x)
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.dilation)
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s + (f", output_padding={self.output_padding}" if self.output_padding != (0, 0) else "")

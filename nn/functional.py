@@ -1,0 +1,193 @@
+"""``nn.functional`` (import it as ``F``): the stateless forms of every layer, activation and loss.
+
+Layers (``linear``, ``batch_norm``, ``layer_norm``, ``embedding``, ``dropout``) run on the fused ops of
+``nn._fused``; convolution and pooling forward to the engine's kernel-backed ops; activations are in
+``nn._activations`` and losses in ``nn._losses_functional`` and are re-exported here, so ``F.relu``,
+``F.cross_entropy`` and friends all live in one namespace.  Axes are NumPy-style ``axis=`` (softmax
+over ``axis=-1`` by default).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import engine
+from engine import Tensor
+from engine.backend import get_array_module
+
+from . import _fused
+from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... softmax)
+from ._activations import __all__ as _act_all
+from ._losses_functional import *  # noqa: F401,F403  (re-exported: mse_loss, cross_entropy, ...)
+from ._losses_functional import __all__ as _loss_all
+
+__all__ = [
+    "linear",
+    "dropout",
+    "batch_norm",
+    "layer_norm",
+    "embedding",
+    "flatten",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+    "pad",
+] + list(_act_all) + list(_loss_all)
+
+
+def _t(x, name):
+    if isinstance(x, Tensor):
+        return x
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return Tensor._wrap(x)
+    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+
+
+def linear(x, weight, bias=None):
+    """``x @ weight.T + bias`` with ``weight`` of shape (out, in); one graph node."""
+    x = _t(x, "linear")
+    if x.ndim == 0 or x.shape[-1] != weight.shape[-1] or weight.ndim != 2:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
+            f"(expected input (..., {weight.shape[-1] if weight.ndim else '?'}))"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype {weight.dtype}")
+    return _fused.LinearFn.apply(x, weight, bias)
+
+
+def dropout(x, p: float = 0.5, training: bool = True, generator=None):
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training only).
+
+    ``generator``: a ``numpy.random.Generator`` for reproducible masks (CPU); by default NumPy's (or
+    CuPy's) global generator."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    x = _t(x, "dropout")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    xp = get_array_module(x.data)
+    if generator is not None:
+        u = generator.random(x.shape, dtype=np.float32)
+        if xp is not np:
+            u = xp.asarray(u)
+    else:
+        u = xp.random.random_sample(x.shape).astype(np.float32, copy=False)
+    mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor._wrap(mask)
+
+
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalisation over every axis but axis 1 (PyTorch's signature).
+
+    In training mode the batch statistics normalise, and ``running_mean``/``running_var`` (when given)
+    are updated in place: ``r = (1 - momentum) * r + momentum * stat`` with the unbiased batch variance.
+    ``momentum=None`` gives a cumulative average; the caller passes the factor then (see BatchNorm).
+    Otherwise the running statistics normalise.
+    """
+    x = _t(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), got shape {x.shape}")
+    c = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.shape != (c,):
+            raise ValueError(f"batch_norm: {name} of shape {t.shape} does not match {c} channels of input {x.shape}")
+    if training:
+        n = x.size // c
+        if n <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
+        y, bmean, bvar = _fused.BatchNormFn.apply(x, weight, bias, None, None, eps)
+        if running_mean is not None and running_var is not None:
+            m = momentum
+            rm, rv = running_mean.data, running_var.data
+            rm *= 1 - m
+            rm += m * bmean.data.astype(rm.dtype, copy=False)
+            rv *= 1 - m
+            rv += (m * n / (n - 1)) * bvar.data.astype(rv.dtype, copy=False)
+        return y
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
+    return _fused.BatchNormFn.apply(x, weight, bias, running_mean.data, running_var.data, eps)
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` axes, then scale by ``weight`` and add ``bias``."""
+    x = _t(x, "layer_norm")
+    ns = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    k = len(ns)
+    if tuple(x.shape[x.ndim - k :]) != ns or x.ndim < k:
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end with normalized_shape {ns}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise ValueError(f"layer_norm: {name} of shape {t.shape} does not match normalized_shape {ns}")
+    return _fused.LayerNormFn.apply(x, weight, bias, k, eps)
+
+
+def embedding(idx, weight, padding_idx=None):
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor/array ``idx`` (any shape)."""
+    arr = idx.data if isinstance(idx, Tensor) else idx
+    if not hasattr(arr, "dtype"):
+        arr = np.asarray(arr)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {arr.dtype}")
+    num = weight.shape[0]
+    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= num):
+        raise IndexError(
+            f"embedding: index out of range: indices span [{int(arr.min())}, {int(arr.max())}] "
+            f"but there are {num} embeddings"
+        )
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    return _fused.EmbeddingFn.apply(weight, arr, padding_idx)
+
+
+def flatten(x, start_axis: int = 1, end_axis: int = -1):
+    """Merge axes ``start_axis..end_axis`` into one (default: keep the batch axis)."""
+    x = _t(x, "flatten")
+    nd = x.ndim
+    s, e = start_axis % nd if nd else 0, end_axis % nd if nd else 0
+    if s > e:
+        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {x.shape}")
+    shape = x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :]
+    return x if shape == x.shape else x.reshape(shape)
+
+
+def _engine_op(name):
+    fn = getattr(engine, name, None)
+    if fn is None:
+        raise NotImplementedError(f"{name}: the engine has no {name} op yet (it comes with the kernels work)")
+    return fn
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-d convolution, NCHW input and (out, in, kh, kw) weight (engine.conv2d)."""
+    return _engine_op("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
+    """Transposed 2-d convolution, weight (in, out, kh, kw) as PyTorch (engine.conv_transpose2d)."""
+    return _engine_op("conv_transpose2d")(
+        x, weight, bias, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
+    )
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+    return _engine_op("max_pool2d")(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
+    return _engine_op("avg_pool2d")(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+
+
+def adaptive_avg_pool2d(x, output_size):
+    return _engine_op("adaptive_avg_pool2d")(x, output_size)
+
+
+def pad(x, pad_width, value=0.0):
+    """Constant padding, ``pad_width`` as numpy.pad (engine.pad)."""
+    return engine.pad(x, pad_width, value)
