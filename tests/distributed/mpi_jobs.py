@@ -48,6 +48,34 @@ def fail(comm, out: dict) -> None:
     out["unreachable"] = np.array(True)
 
 
+def train(comm, out: dict) -> None:
+    """Data-parallel training from different initial weights per rank (rank 0's are broadcast)."""
+    from tests.distributed.training import PER_RANK, full_batch, train
+
+    x, y = full_batch(comm.size)
+    rows = slice(comm.rank * PER_RANK, (comm.rank + 1) * PER_RANK)
+    for kind in ("sgd", "adam"):
+        for key, value in train(kind, 1000 + comm.rank, x[rows], y[rows], comm).items():
+            out[f"{kind}/{key}"] = value
+    partial_gradients(comm, out)
+
+
+def partial_gradients(comm, out: dict) -> None:
+    """A gradient present on rank 1 only averages with zeros; one present nowhere stays None everywhere."""
+    import nn
+    import optim
+    from engine import Tensor
+    from optim.distributed import DistributedOptimizer
+
+    a, b = nn.Parameter(np.zeros(3, np.float32)), nn.Parameter(np.zeros(2, np.float32))
+    opt = DistributedOptimizer(optim.SGD([a, b], lr=1.0), comm)
+    if comm.rank == 1:
+        a.grad = Tensor._wrap(np.array([2.0, 4.0, 6.0], np.float32))
+    opt.allreduce_grads()
+    out["partial_a"] = a.grad.data
+    out["partial_b_none"] = np.array(b.grad is None)
+
+
 def main(argv: list[str]) -> None:
     from engine.distributed import Communicator
 
@@ -60,7 +88,7 @@ def main(argv: list[str]) -> None:
     np.savez(f"{outdir}/rank{comm.rank}.npz", **out)
 
 
-JOBS = {"collectives": collectives, "fail": fail}
+JOBS = {"collectives": collectives, "fail": fail, "train": train}
 
 if __name__ == "__main__":
     main(sys.argv[1:])
