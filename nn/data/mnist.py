@@ -151,8 +151,8 @@ class MNIST(TensorDataset):
     classes = tuple(str(d) for d in range(10))
 
     def __init__(self, root=None, train: bool = True):
-        images, labels = load_mnist(root, train)
         self.root = find_mnist_root(root)
+        images, labels = load_mnist(self.root, train)
         self.train = bool(train)
         self.images = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
         self.labels = labels.astype(np.int64)

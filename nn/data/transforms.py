@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Tensor
-from engine.backend import get_array_module, to_device, device_of
+from engine.backend import device_of, get_array_module, to_device
 
 from .dataset import as_generator
 
@@ -285,7 +285,8 @@ class GaussianNoise(RandomTransform):
     def __call__(self, x):
         is_tensor = isinstance(x, Tensor)
         a = _float(x.data if is_tensor else x)
-        noise = self.rng.standard_normal(a.shape, dtype=np.float32) * np.float32(self.std) + np.float32(self.mean)
+        dt = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        noise = self.rng.standard_normal(a.shape, dtype=dt) * dt.type(self.std) + dt.type(self.mean)
         out = a + _on(a, noise.astype(a.dtype, copy=False))
         if self.clip is not None:
             out = get_array_module(out).clip(out, self.clip[0], self.clip[1])
