@@ -7,38 +7,17 @@ the reverse direction's state after the first, as usual; ``"mean"`` and ``"max"`
 layer's outputs over time.  MNIST read row by row (T=28 steps of 28 pixels) is the classic use.
 
 State dict keys follow a PyTorch model of the same shape: ``lstm.weight_ih_l0`` ..., ``fc.weight``
-(num_classes, features) and ``fc.bias``.  The head is a minimal linear map written here so that
-this file needs nothing but the LSTM and Module; it has ``nn.Linear``'s names, shapes and default
-initialisation U(-1/sqrt(features), 1/sqrt(features)).
+(num_classes, features) and ``fc.bias`` (an ``nn.Linear`` head).
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from engine import concatenate
 
-from ..module import Module, Parameter
+from ..linear import Linear
+from ..module import Module
 from ..rnn import LSTM
 
 __all__ = ["LSTMClassifier"]
-
-
-class _Head(Module):
-    """``y = x @ weight.T + bias`` with Linear's parameter names, shapes and default init."""
-
-    def __init__(self, in_features: int, out_features: int):
-        super().__init__()
-        k = 1.0 / math.sqrt(in_features)
-        self.weight = Parameter(np.random.uniform(-k, k, (out_features, in_features)).astype(np.float32))
-        self.bias = Parameter(np.random.uniform(-k, k, (out_features,)).astype(np.float32))
-
-    def forward(self, x):
-        return x @ self.weight.T + self.bias
-
-    def extra_repr(self) -> str:
-        return f"in_features={self.weight.shape[1]}, out_features={self.weight.shape[0]}"
 
 
 class LSTMClassifier(Module):
@@ -52,7 +31,7 @@ class LSTMClassifier(Module):
         self.pooling = pooling
         self.lstm = LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout,
                          bidirectional=bidirectional)
-        self.fc = _Head(hidden_size * (2 if bidirectional else 1), num_classes)
+        self.fc = Linear(hidden_size * (2 if bidirectional else 1), num_classes)
 
     def extra_repr(self) -> str:
         return f"pooling={self.pooling!r}"
