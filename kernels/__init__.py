@@ -51,6 +51,27 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     return f(gy, x, w, stride, padding, dilation, need_input, need_weight, need_bias)
 
 
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
+    """Patches of x (N, C, H, W) as (N*OH*OW, kh*kw*C), taps in (i, j, c) order (see kernels/cpu/conv.py)."""
+    from kernels.conv2d import im2col as f
+
+    return f(x, kernel_size, stride, padding, dilation)
+
+
+def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Adjoint of im2col, as a deterministic gather; returns (N, C, H, W)."""
+    from kernels.conv2d import col2im as f
+
+    return f(cols, x_shape, kernel_size, stride, padding, dilation)
+
+
+def conv_output_size(h, w, kernel_size, stride=1, padding=0, dilation=1):
+    """(OH, OW) of a convolution, as PyTorch computes it."""
+    from kernels.conv2d import conv_output_size as f, conv_params
+
+    return f(h, w, *conv_params(kernel_size, stride, padding, dilation))
+
+
 def __getattr__(name):
     """Lazy re-exports: ``knapsack_dp`` from ``kernels.knapsack`` (owned by the combinatorics code)."""
     if name == "knapsack_dp":

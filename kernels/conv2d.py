@@ -2,7 +2,7 @@
 
 ``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows
 (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
-(``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
+(``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
 cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
 pass recomputes the patches per chunk instead of keeping the whole column buffer alive, computes only
 the gradients asked for, and turns the column gradient back into an input gradient with the
@@ -12,7 +12,8 @@ Shapes: ``x`` (N, C, H, W), ``w`` (C_out, C, kh, kw), ``b`` (C_out,) or None; ou
 Groups are not supported.  float16 on the CPU is computed in float32 and cast back.
 """
 import kernels as _k
-from kernels._chunks import get_memory_budget, plan_chunks, max_chunk_rows
+from kernels._chunks import get_memory_budget, plan_chunks
+from kernels._workspace import scratch
 
 _CPU_CHUNK_BYTES = 4 * 2**20  # column buffer that stays in L2/L3 between im2col and the GEMM
 
@@ -65,7 +66,8 @@ class _Plan:
         self.k = kh * kw * c
         self.xp, self.impl, self.dtype = xp, impl, dtype
         itemsize = xp.dtype(dtype).itemsize
-        target = get_memory_budget() if _k._on_gpu(w) else min(get_memory_budget(), _CPU_CHUNK_BYTES)
+        self.gpu = _k._on_gpu(w)
+        target = get_memory_budget() if self.gpu else min(get_memory_budget(), _CPU_CHUNK_BYTES)
         row_bytes = self.ow * self.k * itemsize
         self.chunks = list(plan_chunks(n, self.oh, row_bytes, target))
         self.max_rows = max(r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch)
@@ -75,11 +77,17 @@ class _Plan:
         """Weights as (C_out, kh * kw * C) in the (i, j, c) tap order of the column buffer."""
         return self.xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(self.co, self.k)
 
-    def nhwc_buffer(self):
-        return self.xp.empty((self.max_samples, self.h, self.w, self.c), dtype=self.dtype)
+    def _buffer(self, slot, shape):
+        if self.gpu:
+            return self.xp.empty(shape, dtype=self.dtype)
+        return scratch("conv2d." + slot, shape, self.dtype)
 
-    def rows_buffer(self, width):
-        return self.xp.empty((self.max_rows * self.ow, width), dtype=self.dtype)
+    def nhwc_buffer(self, slot):
+        kh, kw, sh, sw, ph, pw, dh, dw = self.p
+        return self._buffer(slot, (self.max_samples, self.h + 2 * ph, self.w + 2 * pw, self.c))
+
+    def rows_buffer(self, slot, width):
+        return self._buffer(slot, (self.max_rows * self.ow, width))
 
 
 def _as_compute(a, xp):
@@ -107,12 +115,12 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     w2t = pl.w2(w).T
     y = xp.empty((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
-    xh, cols, out = pl.nhwc_buffer(), pl.rows_buffer(pl.k), pl.rows_buffer(pl.co)
+    xh, cols, out = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k), pl.rows_buffer("out", pl.co)
     for n0, n1, row_chunks in pl.chunks:
-        impl.nchw_to_nhwc(x, xh, n0, n1)
+        impl.nchw_to_nhwc_padded(x, xh, n0, n1, ph, pw)
         for r0, r1 in row_chunks:
             m = (r1 - r0) * pl.ow
-            impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow)
+            impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
             xp.matmul(cols[:m], w2t, out=out[:m])
             impl.rows_to_nchw(out[:m], y, bias, r0, r1, pl.oh, pl.ow)
     return y if y.dtype == out_dtype else y.astype(out_dtype)
@@ -132,17 +140,17 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     gx = gw = None
     if need_input or need_weight:
         w2 = pl.w2(w)
-        gyr = pl.rows_buffer(pl.co)
+        gyr = pl.rows_buffer("gyr", pl.co)
         if need_weight:
-            xh, cols = pl.nhwc_buffer(), pl.rows_buffer(pl.k)
+            xh, cols = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k)
             gw2 = xp.zeros((pl.co, pl.k), dtype=x.dtype)
             part = xp.empty_like(gw2)
         if need_input:
             gx = xp.empty(x.shape, dtype=x.dtype)
-            gxh, dcols = pl.nhwc_buffer(), pl.rows_buffer(pl.k)
+            gxh, dcols = pl.nhwc_buffer("gxh"), pl.rows_buffer("dcols", pl.k)
         for n0, n1, row_chunks in pl.chunks:
             if need_weight:
-                impl.nchw_to_nhwc(x, xh, n0, n1)
+                impl.nchw_to_nhwc_padded(x, xh, n0, n1, ph, pw)
             split = len(row_chunks) > 1
             if need_input and split:
                 gxh[: n1 - n0].fill(0)
@@ -150,15 +158,49 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 m = (r1 - r0) * pl.ow
                 impl.nchw_to_rows(gy, gyr[:m], r0, r1, pl.oh, pl.ow)
                 if need_weight:
-                    impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow)
+                    impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
                     xp.matmul(gyr[:m].T, cols[:m], out=part)
                     gw2 += part
                 if need_input:
                     xp.matmul(gyr[:m], w2, out=dcols[:m])
-                    impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, ph, pw, dh, dw, pl.oh, pl.ow, not split)
+                    impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow, not split)
             if need_input:
-                impl.nhwc_to_nchw(gxh, gx, n0, n1)
+                impl.nhwc_padded_to_nchw(gxh, gx, n0, n1, ph, pw)
         if need_weight:
             gw = xp.ascontiguousarray(gw2.reshape(pl.co, kh, kw, pl.c).transpose(0, 3, 1, 2))
     cast = lambda a, dt: a if a is None or a.dtype == dt else a.astype(dt)  # noqa: E731
     return cast(gx, dtypes[0]), cast(gw, dtypes[1]), cast(gb, dtypes[1])
+
+
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
+    """All patches of ``x`` (N, C, H, W) as one (N*OH*OW, kh*kw*C) array, taps in (i, j, c) order."""
+    xp = _k.array_module(x)
+    x = _as_compute(x, xp)
+    n, c, h, w = x.shape
+    kh, kw, sh, sw, ph, pw, dh, dw = conv_params(kernel_size, stride, padding, dilation, "im2col")
+    oh, ow = conv_output_size(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"im2col: input {x.shape} too small for kernel {(kh, kw)}")
+    impl = _k._impl(x, "conv")
+    xh = xp.empty((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
+    impl.nchw_to_nhwc_padded(x, xh, 0, n, ph, pw)
+    cols = xp.empty((n * oh * ow, kh * kw * c), dtype=x.dtype)
+    impl.im2col_nhwc(xh, 0, cols, 0, n * oh, kh, kw, sh, sw, dh, dw, oh, ow)
+    return cols
+
+
+def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Adjoint of ``im2col``: sum every patch entry back onto its input pixel; returns (N, C, H, W)."""
+    xp = _k.array_module(cols)
+    cols = _as_compute(cols, xp)
+    n, c, h, w = (int(v) for v in x_shape)
+    kh, kw, sh, sw, ph, pw, dh, dw = conv_params(kernel_size, stride, padding, dilation, "col2im")
+    oh, ow = conv_output_size(h, w, kh, kw, sh, sw, ph, pw, dh, dw)
+    if cols.shape != (n * oh * ow, kh * kw * c):
+        raise ValueError(f"col2im: columns {cols.shape} do not match input {tuple(x_shape)} (want {(n * oh * ow, kh * kw * c)})")
+    impl = _k._impl(cols, "conv")
+    gxh = xp.empty((n, h + 2 * ph, w + 2 * pw, c), dtype=cols.dtype)
+    impl.col2im_nhwc(cols, gxh, 0, 0, n * oh, kh, kw, sh, sw, dh, dw, oh, ow, True)
+    gx = xp.empty((n, c, h, w), dtype=cols.dtype)
+    impl.nhwc_padded_to_nchw(gxh, gx, 0, n, ph, pw)
+    return gx
