@@ -56,11 +56,14 @@ def relu(x):
 
 
 def relu6(x):
-    return engine.clip(x, 0.0, 6.0)
+    return hardtanh(x, 0.0, 6.0)
 
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
-    return engine.clip(x, min_val, max_val)
+    """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 at and beyond the bounds (PyTorch)."""
+    d = x.data
+    xp = engine.get_array_module(d)
+    return engine.where((d > min_val) & (d < max_val), x, xp.clip(d, min_val, max_val))
 
 
 def leaky_relu(x, negative_slope: float = 0.01):
@@ -88,8 +91,9 @@ def elu(x, alpha: float = 1.0):
     f = _fused("elu")
     if f is not None:
         return f(x, alpha)
-    neg = engine.minimum(x, 0.0)
-    return engine.where(x.data > 0, x, (neg.exp() - 1.0) * alpha)
+    pos = x.data > 0
+    neg = engine.where(pos, 0.0, x)  # exp never sees large positive values
+    return engine.where(pos, x, (neg.exp() - 1.0) * alpha)
 
 
 def silu(x):
@@ -108,10 +112,16 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     if f is not None:
         return f(x, beta, threshold)
     z = x * beta if beta != 1 else x
-    sp = engine.relu(z) + ((-z.abs()).exp() + 1.0).log()
+    sp = _softplus_core(z)
     if beta != 1:
         sp = sp * (1.0 / beta)
     return engine.where(z.data > threshold, x, sp)
+
+
+def _softplus_core(z):
+    """log(1 + exp(z)) as ``max(z, 0) + log(1 + exp(-|z|))``, with the exact gradient at 0."""
+    pos = z.data > 0
+    return engine.where(pos, z, 0.0) + (engine.where(pos, -z, z).exp() + 1.0).log()
 
 
 def mish(x):
@@ -143,7 +153,7 @@ def log_sigmoid(x):
     f = _fused("log_sigmoid")
     if f is not None:
         return f(x)
-    return engine.minimum(x, 0.0) - ((-x.abs()).exp() + 1.0).log()
+    return -_softplus_core(-x)
 
 
 def sinc(x):
