@@ -41,14 +41,6 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .regularization import l1_penalty, l2_penalty
 from .serialization import load, save
 
-try:  # recurrent layers and data land from another work stream; plain imports once they exist
-    from .rnn import GRU, LSTM, RNN
-except ModuleNotFoundError:  # pragma: no cover
-    pass
+from .rnn import GRU, LSTM, RNN
 
-import importlib.util as _ilu
-
-if _ilu.find_spec(__name__ + ".data") is not None:
-    from . import data
-if _ilu.find_spec(__name__ + ".models") is not None:
-    from . import models
+from . import data, models  # noqa: E402  (after the layers they build on)
