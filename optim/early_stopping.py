@@ -100,4 +100,4 @@ class EarlyStopping:
             if self.checkpoint is None or not os.path.exists(self.checkpoint):
                 raise RuntimeError("EarlyStopping.restore_best: no best weights recorded yet (and no checkpoint file)")
             state = _load(self.checkpoint)
-        model.load_state_dict({k: v.copy() for k, v in state.items()})
+        model.load_state_dict({k: _raw(v).copy() for k, v in state.items()})
