@@ -1,8 +1,7 @@
-"""The MPI backend: collectives on NumPy buffers through mpi4py, each with a deadline.
+"""The MPI backend: collectives on NumPy buffers through mpi4py, each under a deadline.
 
-Every call starts the non-blocking form (``Iallreduce``, ``Ibcast``, ``Ibarrier``) and completes it through
-:func:`engine.distributed.waiting.wait_until`, so a rank that never arrives makes the job abort instead of
-hang.  Buffers are contiguous 1-D NumPy arrays (see :mod:`engine.distributed.packing`); reductions run in
+Every call is a blocking MPI collective run under :func:`engine.distributed.waiting.deadline`, so a rank
+that never arrives makes the job abort instead of hang.  Buffers are contiguous 1-D NumPy arrays (see :mod:`engine.distributed.packing`); reductions run in
 place.  CuPy arrays reach this backend only staged through host memory (the ``mpich`` wheel is not
 CUDA-aware); on GPUs the NCCL backend is the fast path.
 """
@@ -12,7 +11,7 @@ import pickle
 
 import numpy as np
 
-from .waiting import wait_until
+from .waiting import deadline
 
 
 class MPIBackend:
@@ -29,25 +28,28 @@ class MPIBackend:
         self.size = comm.Get_size()
         self.timeout = timeout
 
-    def _wait(self, request, what: str) -> None:
-        wait_until(request.Test, what, self.timeout, self.rank)
+    def _guard(self, what: str):
+        return deadline(what, self.timeout, self.rank)
 
     def allreduce_sum_(self, buf: np.ndarray) -> None:
         """Sum ``buf`` over all ranks, in place."""
         if self.size == 1:
             return
-        self._wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buf, op=self.MPI.SUM), f"allreduce of {buf.nbytes} bytes")
+        with self._guard(f"allreduce of {buf.nbytes} bytes"):
+            self.comm.Allreduce(self.MPI.IN_PLACE, buf, op=self.MPI.SUM)
 
     def bcast_(self, buf: np.ndarray, root: int) -> None:
         """Overwrite ``buf`` on every rank with root's ``buf``."""
         if self.size == 1:
             return
-        self._wait(self.comm.Ibcast(buf, root=root), f"broadcast of {buf.nbytes} bytes from rank {root}")
+        with self._guard(f"broadcast of {buf.nbytes} bytes from rank {root}"):
+            self.comm.Bcast(buf, root=root)
 
     def barrier(self) -> None:
         if self.size == 1:
             return
-        self._wait(self.comm.Ibarrier(), "barrier")
+        with self._guard("barrier"):
+            self.comm.Barrier()
 
     def bcast_object(self, obj, root: int):
         """Root's picklable ``obj`` on every rank (length first, then the bytes; both timed)."""

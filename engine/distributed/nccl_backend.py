@@ -2,8 +2,9 @@
 
 One NCCL communicator spans all ranks; rank 0 creates the NCCL unique id and MPI broadcasts it (the usual
 bootstrap, as in ChainerMN's ``pure_nccl`` communicator).  Collectives run on CuPy's current stream (the one
-Kiln's kernels use); completion is then polled through a CUDA event with the same deadline as the MPI
-backend, and on timeout the NCCL communicator is aborted before the MPI job is.  Waiting here costs the
+Kiln's kernels use); completion is then polled through a CUDA event under the same deadline as the MPI
+backend (:func:`engine.distributed.waiting.deadline`), and on timeout the NCCL communicator is aborted before
+the MPI job is.  Waiting here costs the
 overlap of the reduction with later GPU work; the optimizer needs the averaged gradients next anyway.
 
 NCCL wants one GPU per rank: two ranks on one GPU fail at ``ncclCommInitRank``.  Pick the device from
@@ -13,10 +14,11 @@ NCCL wants one GPU per rank: two ranks on one GPU fail at ``ncclCommInitRank``. 
 from __future__ import annotations
 
 import functools
+import time
 
 import numpy as np
 
-from .waiting import wait_until
+from .waiting import deadline
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,7 +70,9 @@ class NCCLBackend:
 
     def _wait(self, stream, what: str) -> None:
         event = stream.record()
-        wait_until(lambda: event.done, f"NCCL {what}", self.timeout, self.rank, before_abort=self.comm.abort)
+        with deadline(f"NCCL {what}", self.timeout, self.rank, before_abort=self.comm.abort):
+            while not event.done:  # polled (GIL released by sleep) so that the watchdog thread can run
+                time.sleep(20e-6)
 
     def allreduce_sum_(self, buf) -> None:
         with self.cupy.cuda.Device(self.device_index):
