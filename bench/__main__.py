@@ -1,11 +1,13 @@
 """``python -m bench``: measure the device's ceilings, run the cases, print the table, write JSON/markdown.
 
     python -m bench [--device cpu|cuda] [--quick] [--only PATTERN] [--json PATH] [--markdown PATH]
-                    [--repeat N] [--max-seconds S] [--list]
+                    [--repeat N] [--max-seconds S] [--threads N] [--list]
 
 ``--only`` takes comma-separated substrings or globs matched against ``group/name`` (e.g.
 ``--only op_overhead,matmul_fwdbwd/256``).  ``--quick`` runs every case once at small sizes (a CI smoke test;
-its times mean nothing).  The exit status is 1 when a case raised (its error is in the table), else 0.
+its times mean nothing).  ``--threads N`` pins BLAS/OpenMP/Numba and PyTorch to N threads (set before NumPy is
+imported); on a machine shared with other busy processes, ``--threads 1`` avoids the collapse of spinning BLAS
+threads that get descheduled, at the price of not measuring multi-core scaling.  The exit status is 1 when a case raised (its error is in the table), else 0.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ def parse_args(argv=None):
     p.add_argument("--repeat", type=int, default=7, metavar="N", help="timed repeats per case (default 7)")
     p.add_argument("--max-seconds", type=float, default=20.0, metavar="S",
                    help="stop repeating a case after S seconds once 3 repeats are done (default 20)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS/OpenMP/Numba/PyTorch threads (default: the libraries' own choice)")
     p.add_argument("--list", action="store_true", help="list the selected cases and exit")
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -37,6 +41,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.threads:
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+            os.environ[var] = str(args.threads)
     from . import report
     from .ceilings import measure_ceilings
     from .discovery import discover
@@ -61,6 +68,8 @@ def main(argv=None) -> int:
     print(f"bench: measuring {args.device} ceilings ...", file=sys.stderr, flush=True)
     ceilings = measure_ceilings(args.device, quick=args.quick)
     t = torch()
+    if t is not None and args.threads:
+        t.set_num_threads(args.threads)
     if t is None:
         notes.append("PyTorch not installed: torch reference cells are blank")
     else:
@@ -74,7 +83,8 @@ def main(argv=None) -> int:
     timer = make_timer(args.device)
     results = run_all(cases, timer, ceilings, repeat=1 if args.quick else args.repeat, quick=args.quick,
                       max_s=args.max_seconds)
-    settings = {"quick": args.quick, "repeat": 1 if args.quick else args.repeat, "only": args.only, "stat": "min"}
+    settings = {"quick": args.quick, "repeat": 1 if args.quick else args.repeat, "only": args.only, "stat": "min",
+                "threads": args.threads}
     doc = make_doc(args.device, ceilings, results, settings, notes, launch=launch, load=load)
     print(report.text_table(doc))
     if args.json:

@@ -1,5 +1,8 @@
 """Finds the case modules and collects their cases.
 
+The modules are those of :data:`MODULES`, in that order, then any other ``bench/cases_*.py`` (group = the part
+after ``cases_``).
+
 Each module ``bench.cases_<group>`` has a function ``cases(quick, device)`` (``cases(quick)`` is accepted too)
 returning an iterable of :class:`bench.registry.Case` or case dicts, or a dict name -> case dict / callable.
 A module that is missing, fails to import, or raises while listing its cases costs a one-line note, never the
@@ -12,7 +15,7 @@ import inspect
 
 from .registry import Case, adapt
 
-__all__ = ["MODULES", "discover"]
+__all__ = ["MODULES", "all_modules", "discover"]
 
 #: (module, group) in report order.
 MODULES = [
@@ -54,10 +57,24 @@ def _items(listed):
         yield from listed
 
 
+def all_modules() -> list:
+    """:data:`MODULES` plus every other ``bench/cases_*.py`` found next to this file."""
+    import pkgutil
+    from pathlib import Path
+
+    known = {m for m, _ in MODULES}
+    extra = sorted(
+        (f"bench.{info.name}", info.name[len("cases_"):])
+        for info in pkgutil.iter_modules([str(Path(__file__).parent)])
+        if info.name.startswith("cases_") and f"bench.{info.name}" not in known
+    )
+    return MODULES + extra
+
+
 def discover(quick: bool, device: str, modules=None):
     """``(cases, notes)``: every case of every module that loads, and a note per module that does not."""
     cases, notes = [], []
-    for modname, group in modules or MODULES:
+    for modname, group in modules or all_modules():
         try:
             mod = importlib.import_module(modname)
         except ModuleNotFoundError as exc:

@@ -146,7 +146,7 @@ def _ref_names(cases) -> list:
     return sorted(names, key=lambda n: (order.get(n, 9), n))
 
 
-def _rows(cases, refs):
+def _rows(cases, refs, width=120):
     head = ["case", "median ms", "min ms", "rate", "% ceiling"] + [f"vs {r}" for r in refs] + ["note"]
     rows = []
     for c in cases:
@@ -158,9 +158,8 @@ def _rows(cases, refs):
         for r in refs:
             ref = c["refs"].get(r)
             cells.append(_fmt(ref["ratio"], "{:.2f}x") if ref and ref["ratio"] is not None else "")
-        note = c["note"] if c["status"] != "ok" else ""
         notes = [f"{r}: {ref['error']}" for r, ref in c["refs"].items() if ref.get("error")]
-        cells.append("; ".join([n for n in [note] + notes if n])[:120])
+        cells.append("; ".join([n for n in [c["note"]] + notes if n])[:width])
         rows.append(cells)
     return head, rows
 
@@ -209,7 +208,7 @@ def markdown(doc: dict) -> str:
     out = [f"- {line}" for line in _header_lines(doc)]
     for group, cases in _groups(doc).items():
         refs = _ref_names(cases)
-        head, rows = _rows(cases, refs)
+        head, rows = _rows(cases, refs, width=400)
         out += ["", f"#### {group}", "", "| " + " | ".join(head) + " |",
                 "|" + "|".join("---" if i == 0 or i == len(head) - 1 else "---:" for i in range(len(head))) + "|"]
         out += ["| " + " | ".join(str(x).replace("|", "\\|") for x in r) + " |" for r in rows]
