@@ -75,3 +75,15 @@ def test_discovery_notes_missing_broken_and_raising_modules(monkeypatch):
     assert cases[2].flops == 3
     text = "\n".join(notes)
     assert "without a name" in text and "kaput" in text and "not written yet" in text
+
+
+def test_every_case_module_in_the_tree_loads_and_lists_its_cases():
+    """The contract of bench/cases_*.py: importable, ``cases()`` runs, every entry adapts to a Case.
+    (A module not written yet is fine; nothing is run or timed here.)"""
+    cases, notes = discover(True, "cpu")
+    broken = [n for n in notes if "import failed" in n or "raised" in n or "without a name" in n
+              or "must be a dict" in n or "no cases(" in n]
+    assert not broken, broken
+    names = [c.full_name for c in cases]
+    assert len(names) == len(set(names)), "case names must be unique"
+    assert "engine/op_overhead/add" in names
