@@ -1,0 +1,291 @@
+"""Train LeNet-5 (default) or an MLP on the MNIST digits shipped in ``data/mnist/`` — Kiln's main job.
+
+    python examples/mnist.py                                  # LeNet-5, 1 epoch, CPU
+    python examples/mnist.py --epochs 5 --device cuda         # on a GPU
+    python examples/mnist.py --model mlp --epochs 5
+    python examples/mnist.py --resume runs/mnist/last.npz     # continue an interrupted run
+
+What a run does:
+
+* Splits ``--val-size`` images (default 5,000) off the 60,000 training images with a seeded permutation
+  (validation set); the 10,000 test images are touched only once, at the end.
+* Trains with mini-batches (``--batch-size``, shuffled by a seeded generator), Adam (default) or SGD with
+  Nesterov momentum, and a per-step learning-rate schedule: linear warm-up over the first
+  ``--warmup`` steps, then cosine decay to zero at the end of the planned ``--epochs``.  Augmentation
+  (``--augment``, on by default: random shifts of up to 2 pixels and rotations of up to 10 degrees)
+  is seeded too.  A tqdm bar per epoch shows the running loss and accuracy.
+* After each epoch: validation loss/accuracy; ``last.npz`` (the whole state: model, optimiser,
+  scheduler, early-stopping counter, history, epoch and every RNG state) and, when the validation loss
+  improved, ``best.npz`` are written to ``--out-dir``.  Early stopping (``--patience`` epochs without
+  improvement) ends the run; the test accuracy is measured with the best weights.
+* ``--resume PATH`` reloads ``last.npz`` and carries on at the next epoch, bit for bit as if the run had
+  not stopped (same data order, same augmentation, same updates on the CPU).  The run's settings come
+  from the checkpoint; only ``--epochs`` (to extend the plan) and the bookkeeping options (device,
+  output paths, progress bar) may be given again.  ``--stop-after K`` ends a run after K epochs as if
+  interrupted (for time-limited jobs and the resume test).
+* At the end: test accuracy and seconds per epoch (training time only, validation excluded) are
+  printed, the babysitting plot of training/validation loss and accuracy is saved as a PNG
+  (``--plot``, default ``<out-dir>/curves.png``), and ``--metrics-json PATH`` writes
+  {"model", "epochs", "test_accuracy", "seconds_per_epoch", "device"}.
+
+``--limit-train N`` / ``--limit-test N`` / ``--val-size N`` shrink the data for quick checks.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _training as T  # noqa: E402  (puts the repository root on sys.path)
+
+import engine  # noqa: E402
+import nn  # noqa: E402
+import optim  # noqa: E402
+from nn.data import DataLoader, transforms  # noqa: E402
+
+# settings that define a run (restored from the checkpoint on --resume)
+RUN_KEYS = ("model", "optimizer", "lr", "weight_decay", "batch_size", "seed", "augment", "val_size",
+            "limit_train", "limit_test", "patience", "warmup", "epochs")
+
+
+def build_model(name):
+    models = getattr(nn, "models", None)
+    if name == "lenet5":
+        return models.LeNet5()
+    if name == "mlp":
+        if models is not None and hasattr(models, "MLP"):
+            return models.MLP(784, [512, 256], 10)
+        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+    raise SystemExit(f"--model must be lenet5 or mlp, got {name!r}")
+
+
+class Flat(nn.Module):
+    """Flatten (N, 1, 28, 28) images for the MLP."""
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x.reshape(x.shape[0], -1))
+
+
+def make_model(name):
+    m = build_model(name)
+    return Flat(m) if name == "mlp" else m
+
+
+def make_optimizer(cfg, params):
+    if cfg["optimizer"] == "adam":
+        return optim.Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    if cfg["optimizer"] == "sgd":
+        return optim.SGD(params, lr=cfg["lr"], momentum=0.9, nesterov=True, weight_decay=cfg["weight_decay"])
+    raise SystemExit(f"--optimizer must be adam or sgd, got {cfg['optimizer']!r}")
+
+
+def lr_factor(total_steps, warmup):
+    """Linear warm-up to 1 over ``warmup`` steps, then cosine decay to 0 at ``total_steps``."""
+    def f(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        t = min(1.0, (step - warmup) / max(1, total_steps - warmup))
+        return 0.5 * (1.0 + math.cos(math.pi * t))
+
+    return f
+
+
+STOPPER_KEYS = ("best", "best_epoch", "epoch", "num_bad_epochs", "should_stop")
+
+
+def stopper_state(stopper):
+    """optim.EarlyStopping's counters (it has no state_dict; its best weights live in its checkpoint file)."""
+    return {k: getattr(stopper, k) for k in STOPPER_KEYS}
+
+
+def load_stopper_state(stopper, state):
+    for k in STOPPER_KEYS:
+        setattr(stopper, k, state[k])
+
+
+def restore_best(stopper, model):
+    """The best weights back into ``model``: from the stopper's memory, or from its checkpoint file
+    after a resume (read here with nn.load, because EarlyStopping.restore_best calls ``.copy()`` on
+    what nn.load returns, which are Tensors)."""
+    if stopper.best_state is not None:
+        stopper.restore_best(model)
+    else:
+        model.load_state_dict({k: v.numpy() for k, v in nn.load(stopper.checkpoint).items()})
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Train LeNet-5 or an MLP on MNIST with Kiln.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--model", choices=["lenet5", "mlp"], default="lenet5")
+    p.add_argument("--epochs", type=int, default=None, help="planned epochs (default 1; on --resume: as saved)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: adam 2e-3, sgd 0.05)")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--warmup", type=int, default=100, help="warm-up steps")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--val-size", type=int, default=5000)
+    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out-dir", default="runs/mnist")
+    p.add_argument("--resume", metavar="PATH", default=None)
+    p.add_argument("--stop-after", type=int, default=None, metavar="K", help="stop after K epochs of this run")
+    p.add_argument("--metrics-json", metavar="PATH", default=None)
+    p.add_argument("--plot", metavar="PATH", default=None, help="PNG of the curves (default <out-dir>/curves.png)")
+    p.add_argument("--limit-train", type=int, default=None)
+    p.add_argument("--limit-test", type=int, default=None)
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
+    return p.parse_args(argv)
+
+
+def train_transform(cfg):
+    norm = T.normalizer()
+    if not cfg["augment"]:
+        return norm
+    return transforms.Compose([transforms.RandomRotation(10.0), transforms.RandomTranslation(2), norm],
+                              seed=cfg["seed"] + 1)
+
+
+def _rng_states(loader, tf):
+    out = {"numpy_global": np.random.get_state(), "loader": loader.generator.bit_generator.state}
+    if isinstance(tf, transforms.Compose):
+        out["augment"] = [t.generator.bit_generator.state for t in tf.transforms
+                          if isinstance(t, transforms.RandomTransform)]
+    return out
+
+
+def _set_rng_states(states, loader, tf):
+    np.random.set_state(tuple(states["numpy_global"]))
+    loader.generator.bit_generator.state = states["loader"]
+    if isinstance(tf, transforms.Compose):
+        rnd = [t for t in tf.transforms if isinstance(t, transforms.RandomTransform)]
+        for t, s in zip(rnd, states["augment"]):
+            t.generator.bit_generator.state = s
+
+
+def run(args):
+    """Train, test and report; returns the metrics dict."""
+    ckpt = T.load_checkpoint(args.resume) if args.resume else None
+    if ckpt is not None:
+        cfg = dict(ckpt["config"])
+        if args.epochs is not None:
+            cfg["epochs"] = args.epochs
+    else:
+        cfg = {k: getattr(args, k) for k in RUN_KEYS}
+        cfg["epochs"] = 1 if args.epochs is None else args.epochs
+        if cfg["lr"] is None:
+            cfg["lr"] = 2e-3 if cfg["optimizer"] == "adam" else 0.05
+    device = T.pick_device(args.device)
+
+    np.random.seed(cfg["seed"])  # parameter initialisation draws from NumPy's global generator
+    model = make_model(cfg["model"]).to(device)
+    opt = make_optimizer(cfg, model.parameters())
+    train_ds, val_ds, test_ds = T.mnist_splits(cfg["val_size"], cfg["seed"], cfg["limit_train"], cfg["limit_test"])
+    tf = train_transform(cfg)
+    loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True, generator=cfg["seed"],
+                        device=device, transform=tf)
+    val_loader = DataLoader(val_ds, batch_size=1000, device=device, transform=T.normalizer())
+    test_loader = DataLoader(test_ds, batch_size=1000, device=device, transform=T.normalizer())
+    total_steps = cfg["epochs"] * len(loader)
+    sched = optim.lr_scheduler.LambdaLR(opt, lr_factor(total_steps, cfg["warmup"]))
+    out_dir = args.out_dir
+    os.makedirs(out_dir, exist_ok=True)
+    stopper = optim.EarlyStopping(patience=cfg["patience"], mode="min", checkpoint=os.path.join(out_dir, "best.npz"))
+    loss_fn = nn.CrossEntropyLoss()
+    history = {"steps": [], "epochs": []}
+    start_epoch = 0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        load_stopper_state(stopper, ckpt["early_stopping"])
+        history = ckpt["history"]
+        start_epoch = int(ckpt["epoch"])
+        _set_rng_states(ckpt["rng"], loader, tf)
+        print(f"resumed from {args.resume} after epoch {start_epoch} of {cfg['epochs']}")
+
+    print(f"{cfg['model']} ({model.num_parameters()} parameters) on {device}; {len(train_ds)} training, "
+          f"{len(val_ds)} validation, {len(test_ds)} test images; {cfg['optimizer']} lr {cfg['lr']:g}, "
+          f"batch {cfg['batch_size']}, augment {'on' if cfg['augment'] else 'off'}")
+    epochs_this_run = 0
+    log_every = max(1, len(loader) // 50)
+    for epoch in range(start_epoch, cfg["epochs"]):
+        if stopper.should_stop:
+            break
+        model.train()
+        t0 = time.perf_counter()
+        seen = correct = 0
+        loss_sum = 0.0
+        bar = T.progress(loader, desc=f"epoch {epoch + 1}/{cfg['epochs']}", enabled=args.progress)
+        for i, (xb, yb) in enumerate(bar):
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            n = len(yb)
+            loss_sum += loss.item() * n
+            correct += int((logits.data.argmax(axis=1) == yb.data).sum())
+            seen += n
+            if (i + 1) % log_every == 0:
+                history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": loss_sum / seen,
+                                         "acc": correct / seen})
+                if args.progress:
+                    bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
+        seconds = time.perf_counter() - t0
+        val_loss, val_acc = T.evaluate(model, val_loader, loss_fn)
+        stopper.step(val_loss, model)  # keeps a copy of the best weights and writes best.npz
+        improved = stopper.best_epoch == epoch
+        history["epochs"].append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                                  "val_loss": val_loss, "val_acc": val_acc, "seconds": seconds})
+        print(f"epoch {epoch + 1}: train loss {loss_sum / seen:.4f} acc {correct / seen:.4f} | "
+              f"val loss {val_loss:.4f} acc {val_acc:.4f} | {seconds:.1f} s" + (" | best" if improved else ""))
+        T.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                           "scheduler": sched.state_dict(), "early_stopping": stopper_state(stopper),
+                           "history": history, "epoch": epoch + 1, "config": cfg,
+                           "rng": _rng_states(loader, tf)}, os.path.join(out_dir, "last.npz"))
+        epochs_this_run += 1
+        if stopper.should_stop:
+            print(f"early stopping: no better validation loss for {stopper.patience} epochs "
+                  f"(best at epoch {stopper.best_epoch + 1})")
+        if args.stop_after is not None and epochs_this_run >= args.stop_after:
+            break
+
+    if stopper.best_epoch >= 0:
+        restore_best(stopper, model)
+    test_loss, test_acc = T.evaluate(model, test_loader, loss_fn)
+    times = [e["seconds"] for e in history["epochs"]]
+    sec = float(np.mean(times)) if times else float("nan")
+    print(f"test accuracy {100 * test_acc:.2f}% (loss {test_loss:.4f}, weights of epoch {stopper.best_epoch + 1}) | "
+          f"{sec:.1f} s per epoch over {len(times)} epoch(s) on {device}")
+    plot = args.plot or os.path.join(out_dir, "curves.png")
+    T.plot_curves(history, plot, title=f"{cfg['model']} on MNIST")
+    metrics = {"model": cfg["model"], "epochs": len(history["epochs"]), "test_accuracy": test_acc,
+               "seconds_per_epoch": sec, "device": str(device)}
+    if args.metrics_json:
+        d = os.path.dirname(os.path.abspath(args.metrics_json))
+        os.makedirs(d, exist_ok=True)
+        with open(args.metrics_json, "w") as f:
+            json.dump(metrics, f, indent=2)
+    return metrics
+
+
+def main(argv=None):
+    return run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
