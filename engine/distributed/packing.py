@@ -57,10 +57,7 @@ class FlatBuffer:
         for a in arrays:
             part = buf[offset:offset + a.size]
             flat = a.reshape(-1)
-            if scale is None:
-                part[...] = flat
-            else:
-                xp.multiply(flat, scale, out=part, casting="unsafe")
+            part[...] = flat if scale is None else flat * scale  # scale before any narrowing cast
             offset += a.size
         return buf
 
