@@ -47,12 +47,11 @@ class FlatBuffer:
             self._bufs[key] = buf
         return buf[:n]
 
-    def pack(self, arrays, dtype, scale=None, extra: int = 0):
-        """Copy ``arrays`` (times ``scale`` when given) into one buffer of ``dtype``, leaving ``extra`` free
-        elements at the end; returns the buffer."""
+    def pack(self, arrays, dtype, scale=None):
+        """Copy ``arrays`` (times ``scale`` when given) into one buffer of ``dtype``; returns the buffer."""
         xp = backend.get_array_module(arrays[0]) if arrays else np
         n = sum(int(a.size) for a in arrays)
-        buf = self.get(xp, dtype, n + extra)
+        buf = self.get(xp, dtype, n)
         offset = 0
         for a in arrays:
             part = buf[offset:offset + a.size]

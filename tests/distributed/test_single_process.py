@@ -34,8 +34,8 @@ def test_pack_unpack_roundtrip_reuses_one_buffer():
     arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array(7.0, np.float32), np.ones((0, 4), np.float32),
               np.arange(4, dtype=np.float32)[::2]]
     fb = FlatBuffer()
-    buf = fb.pack(arrays, np.float32, extra=2)
-    assert buf.shape == (11,) and buf.flags.c_contiguous
+    buf = fb.pack(arrays, np.float32)
+    assert buf.shape == (9,) and buf.flags.c_contiguous
     out = unpack(buf, arrays)
     for a, b in zip(arrays, out):
         np.testing.assert_array_equal(a, b)
