@@ -1,6 +1,8 @@
 """Small helpers the optimisers share for their per-parameter state arrays."""
 from engine.backend import get_array_module
 
+_placeholders = {}
+
 
 def zeros_like(p):
     """A zero array with ``p``'s shape, dtype and device (contiguous)."""
@@ -12,6 +14,27 @@ def full_like(p, value):
     return get_array_module(p.data).full(p.shape, value, dtype=p.dtype)
 
 
-def empty_placeholder(p):
-    """A 0-element array standing for state that a configuration never uses (kernels ignore it)."""
-    return get_array_module(p.data).empty(0, dtype=p.dtype)
+def placeholder(p):
+    """A shared 0-element array standing for state a configuration never uses (kernels never touch it)."""
+    a = p.data
+    key = (type(a), a.dtype, getattr(a, "device", None))
+    e = _placeholders.get(key)
+    if e is None:
+        e = _placeholders[key] = get_array_module(a).empty(0, dtype=a.dtype)
+    return e
+
+
+class HparamCache:
+    """Packed hyperparameter arrays for one group and step, built once per (dtype, key) and reused by every
+    parameter of the group (``key`` is e.g. the step count for bias-corrected rules)."""
+
+    __slots__ = ("make", "packed")
+
+    def __init__(self, make):
+        self.make, self.packed = make, {}
+
+    def get(self, dtype, key=None):
+        hp = self.packed.get((dtype, key))
+        if hp is None:
+            hp = self.packed[(dtype, key)] = self.make(dtype, key)
+        return hp

@@ -9,9 +9,9 @@ With ``d = g + weight_decay * p`` at step ``t`` (1-based)::
 
 State: ``"step"`` (int) and ``"sum"``.
 """
-from kernels.optim_updates import adagrad_update
+from kernels.optim_updates import MAXIMIZE, adagrad_hparams, adagrad_update
 
-from ._state import full_like
+from ._state import HparamCache, full_like
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Adagrad"]
@@ -32,11 +32,13 @@ class Adagrad(Optimizer):
             check_hyper(k, group[k], owner="Adagrad")
 
     def _update_group(self, group):
+        lr, lr_decay = group["lr"], group["lr_decay"]
+        hps = HparamCache(lambda dtype, step: adagrad_hparams(dtype, clr=lr / (1 + (step - 1) * lr_decay),
+                                                              weight_decay=group["weight_decay"], eps=group["eps"]))
+        flags = MAXIMIZE if group["maximize"] else 0
         for p, g in self._grads(group):
             state = self.state.get(p)
             if state is None:
                 state = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
             state["step"] += 1
-            clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-            adagrad_update(p.data, g, state["sum"], clr=clr, weight_decay=group["weight_decay"], eps=group["eps"],
-                           maximize=group["maximize"])
+            adagrad_update(p.data, g, state["sum"], hps.get(p.dtype, state["step"]), flags)

@@ -9,11 +9,11 @@ At step ``t`` (1-based), with ``d = g`` (AdamW) or ``d = g + weight_decay * p`` 
     p  -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
 
 State: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"``, ``"max_exp_avg_sq"`` (amsgrad).  The whole rule is one
-fused kernel per parameter (``kernels.optim_updates.adam_update``).
+fused kernel per parameter (``kernels.optim_updates.adam_update``), its hyperparameters packed once per group.
 """
-from kernels.optim_updates import adam_update
+from kernels.optim_updates import AMSGRAD, MAXIMIZE, adam_hparams, adam_update
 
-from ._state import empty_placeholder, zeros_like
+from ._state import HparamCache, placeholder, zeros_like
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Adam", "AdamW"]
@@ -43,20 +43,20 @@ class Adam(Optimizer):
 
     def _update_group(self, group):
         beta1, beta2 = group["betas"]
+        amsgrad = group["amsgrad"]
+        hps = HparamCache(lambda dtype, step: adam_hparams(
+            dtype, step=step, lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+            weight_decay=group["weight_decay"], decoupled=self._decoupled))
+        flags = (MAXIMIZE if group["maximize"] else 0) | (AMSGRAD if amsgrad else 0)
         for p, g in self._grads(group):
             state = self.state.get(p)
             if state is None:
                 state = self.state[p] = {"step": 0, "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)}
-            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            if amsgrad and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = zeros_like(p)
             state["step"] += 1
-            adam_update(
-                p.data, g, state["exp_avg"], state["exp_avg_sq"],
-                state["max_exp_avg_sq"] if group["amsgrad"] else empty_placeholder(p),
-                step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                weight_decay=group["weight_decay"], decoupled=self._decoupled, amsgrad=group["amsgrad"],
-                maximize=group["maximize"],
-            )
+            adam_update(p.data, g, state["exp_avg"], state["exp_avg_sq"],
+                        state["max_exp_avg_sq"] if amsgrad else placeholder(p), hps.get(p.dtype, state["step"]), flags)
 
 
 class AdamW(Adam):

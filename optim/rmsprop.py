@@ -11,9 +11,9 @@ With ``d = g + weight_decay * p``::
 Note ``eps`` is added outside the square root (PyTorch's convention).  State: ``"step"``, ``"square_avg"``,
 ``"momentum_buffer"`` (momentum > 0), ``"grad_avg"`` (centered).
 """
-from kernels.optim_updates import rmsprop_update
+from kernels.optim_updates import CENTERED, MAXIMIZE, rmsprop_hparams, rmsprop_update
 
-from ._state import empty_placeholder, zeros_like
+from ._state import HparamCache, placeholder, zeros_like
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["RMSprop"]
@@ -34,19 +34,18 @@ class RMSprop(Optimizer):
             check_hyper(k, group[k], owner="RMSprop")
 
     def _update_group(self, group):
+        momentum, centered = group["momentum"], group["centered"]
+        hps = HparamCache(lambda dtype, _: rmsprop_hparams(dtype, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+                                                           weight_decay=group["weight_decay"], momentum=momentum))
+        flags = (MAXIMIZE if group["maximize"] else 0) | (CENTERED if centered else 0)
         for p, g in self._grads(group):
             state = self.state.get(p)
             if state is None:
                 state = self.state[p] = {"step": 0, "square_avg": zeros_like(p)}
-            if group["momentum"] > 0 and "momentum_buffer" not in state:
+            if momentum > 0 and "momentum_buffer" not in state:
                 state["momentum_buffer"] = zeros_like(p)
-            if group["centered"] and "grad_avg" not in state:
+            if centered and "grad_avg" not in state:
                 state["grad_avg"] = zeros_like(p)
             state["step"] += 1
-            rmsprop_update(
-                p.data, g, state["square_avg"],
-                state["grad_avg"] if group["centered"] else empty_placeholder(p),
-                state["momentum_buffer"] if group["momentum"] > 0 else empty_placeholder(p),
-                lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
-                momentum=group["momentum"], centered=group["centered"], maximize=group["maximize"],
-            )
+            rmsprop_update(p.data, g, state["square_avg"], state["grad_avg"] if centered else placeholder(p),
+                           state["momentum_buffer"] if momentum > 0 else placeholder(p), hps.get(p.dtype), flags)

@@ -12,9 +12,9 @@ This is the heavy-ball update of the course notes with the velocity scaled by ``
 convention, so changing lr mid-run does not rescale the accumulated velocity).  State: ``"momentum_buffer"``
 (only when momentum != 0).
 """
-from kernels.optim_updates import sgd_update
+from kernels.optim_updates import FIRST, MAXIMIZE, NESTEROV, sgd_hparams, sgd_update
 
-from ._state import empty_placeholder, zeros_like
+from ._state import HparamCache, placeholder, zeros_like
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["SGD"]
@@ -42,17 +42,17 @@ class SGD(Optimizer):
 
     def _update_group(self, group):
         momentum = group["momentum"]
+        hps = HparamCache(lambda dtype, _: sgd_hparams(dtype, lr=group["lr"], weight_decay=group["weight_decay"],
+                                                       momentum=momentum, dampening=group["dampening"]))
+        flags = (MAXIMIZE if group["maximize"] else 0) | (NESTEROV if group["nesterov"] else 0)
         for p, g in self._grads(group):
-            state = self.state.setdefault(p, {})
-            first = False
             if momentum != 0:
+                state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = zeros_like(p)
-                    first = True
+                    sgd_update(p.data, g, buf, hps.get(p.dtype), flags | FIRST)
+                    continue
             else:
-                buf = empty_placeholder(p)
-            sgd_update(p.data, g, buf, lr=group["lr"], weight_decay=group["weight_decay"], momentum=momentum,
-                       dampening=group["dampening"], nesterov=group["nesterov"], maximize=group["maximize"],
-                       first=first)
-
+                buf = placeholder(p)
+            sgd_update(p.data, g, buf, hps.get(p.dtype), flags)

@@ -7,9 +7,12 @@ single-tensor implementations term by term (``p + (-lr) * d`` written as ``p - l
 arithmetic rounds identically), so a float64 run matches a NumPy float64 reference to the last few
 ulps and a checkpoint resumes bit for bit.
 
-Scalars arrive already cast to the parameter dtype (float32 or float64), so float32 parameters are
-updated in float32 arithmetic, as PyTorch does; derived constants (``1 - beta``, bias corrections) are
-computed by the caller.  ``error_model='numpy'`` drops Python's zero-division check, which otherwise
+Hyperparameters arrive packed in a small 1-D array ``hp`` of the parameter's dtype (float32 parameters are
+updated in float32 arithmetic, as PyTorch does), built once per param group per step by
+``kernels.optim_updates``, with derived constants (``1 - beta``, bias corrections) already computed;
+boolean options arrive as the bitmask ``flags`` (``MAXIMIZE`` and one bit per rule option).  Packing
+cuts the per-call dispatch cost of Numba from ~10 us (ten typed scalar arguments) to ~1.5 us, which is
+what matters for networks of many small parameters.  ``error_model='numpy'`` drops Python's zero-division check, which otherwise
 blocks vectorisation: measured 3-4x faster than the same rule as NumPy in-place ufuncs with ``out=``
 on 270k float32 elements (Adam 0.22 ms vs 0.74 ms; SGD+momentum 0.065 ms vs 0.23 ms).
 State arrays that a configuration does not use (``buf`` without momentum, ``vmax`` without amsgrad)
@@ -19,13 +22,23 @@ import math
 
 from numba import njit
 
-__all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update"]
+__all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "MAXIMIZE", "NESTEROV", "FIRST",
+           "CENTERED", "AMSGRAD"]
+
+MAXIMIZE = 1
+NESTEROV = 2  # sgd
+FIRST = 4  # sgd: the momentum buffer is initialised with this step's direction
+CENTERED = 2  # rmsprop
+AMSGRAD = 2  # adam
 
 
 @njit(cache=True, error_model="numpy")
-def sgd_update(p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first):
-    """SGD with heavy-ball momentum: ``buf = momentum * buf + (1 - dampening) * d`` (``buf = d`` on the
-    first step), ``d = d + momentum * buf`` (nesterov) or ``d = buf``, ``p -= lr * d``."""
+def sgd_update(p, g, buf, hp, flags):
+    """SGD with heavy-ball momentum, ``hp = [lr, weight_decay, momentum, 1 - dampening]``:
+    ``buf = momentum * buf + (1 - dampening) * d`` (``buf = d`` on the first step),
+    ``d = d + momentum * buf`` (nesterov) or ``d = buf``, ``p -= lr * d``."""
+    lr, wd, momentum, damp_c = hp[0], hp[1], hp[2], hp[3]
+    maximize, nesterov, first = flags & MAXIMIZE, flags & NESTEROV, flags & FIRST
     for i in range(p.size):
         gi = g[i]
         if maximize:
@@ -46,8 +59,11 @@ def sgd_update(p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first):
 
 
 @njit(cache=True, error_model="numpy")
-def adagrad_update(p, g, s, clr, wd, eps, maximize):
-    """Adagrad: ``s += d * d``, ``p -= clr * d / (sqrt(s) + eps)``; ``clr`` already holds the lr decay."""
+def adagrad_update(p, g, s, hp, flags):
+    """Adagrad, ``hp = [clr, weight_decay, eps]`` (``clr`` already holds the lr decay):
+    ``s += d * d``, ``p -= clr * d / (sqrt(s) + eps)``."""
+    clr, wd, eps = hp[0], hp[1], hp[2]
+    maximize = flags & MAXIMIZE
     for i in range(p.size):
         gi = g[i]
         if maximize:
@@ -60,10 +76,13 @@ def adagrad_update(p, g, s, clr, wd, eps, maximize):
 
 
 @njit(cache=True, error_model="numpy")
-def rmsprop_update(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, centered, maximize):
-    """RMSprop: ``sq = alpha * sq + (1 - alpha) * d * d``; centred: ``gavg = alpha * gavg + (1 - alpha) * d``
-    and ``avg = sqrt(sq - gavg**2) + eps``, else ``avg = sqrt(sq) + eps``; momentum:
+def rmsprop_update(p, g, sq, gavg, buf, hp, flags):
+    """RMSprop, ``hp = [lr, alpha, 1 - alpha, eps, weight_decay, momentum]``:
+    ``sq = alpha * sq + (1 - alpha) * d * d``; centred: ``gavg = alpha * gavg + (1 - alpha) * d`` and
+    ``avg = sqrt(sq - gavg**2) + eps``, else ``avg = sqrt(sq) + eps``; momentum:
     ``buf = momentum * buf + d / avg``, ``p -= lr * buf``; else ``p -= lr * d / avg``."""
+    lr, alpha, oma, eps, wd, momentum = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
+    maximize, centered = flags & MAXIMIZE, flags & CENTERED
     for i in range(p.size):
         gi = g[i]
         if maximize:
@@ -87,11 +106,15 @@ def rmsprop_update(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, cente
 
 
 @njit(cache=True, error_model="numpy")
-def adam_update(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, amsgrad, maximize):
-    """Adam / AdamW: ``p *= decay_scale`` (AdamW's decoupled ``1 - lr * wd``; 1 for Adam), ``d += wd * p``
-    (Adam's L2 term; 0 for AdamW), ``m = b1 * m + (1 - b1) * d``, ``v = b2 * v + (1 - b2) * d * d``,
+def adam_update(p, g, m, v, vmax, hp, flags):
+    """Adam / AdamW, ``hp = [b1, 1 - b1, b2, 1 - b2, step_size, bc2_sqrt, eps, weight_decay, decay_scale]``:
+    ``p *= decay_scale`` (AdamW's decoupled ``1 - lr * wd``; 1 for Adam), ``d += wd * p`` (Adam's L2 term;
+    0 for AdamW), ``m = b1 * m + (1 - b1) * d``, ``v = b2 * v + (1 - b2) * d * d``,
     ``vmax = max(vmax, v)`` (amsgrad), ``p -= step_size * m / (sqrt(v or vmax) / bc2_sqrt + eps)``
     with ``step_size = lr / (1 - b1**t)`` and ``bc2_sqrt = sqrt(1 - b2**t)``."""
+    b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale = (
+        hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7], hp[8])
+    maximize, amsgrad = flags & MAXIMIZE, flags & AMSGRAD
     for i in range(p.size):
         pi = p[i]
         if decay_scale != 1:

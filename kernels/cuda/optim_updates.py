@@ -1,7 +1,8 @@
 """Fused optimiser updates on the GPU: one Numba CUDA kernel per update rule, one thread per element.
 
-The CUDA twins of ``kernels.cpu.optim_updates`` (same arguments, same arithmetic, see that module's
-docstring); one launch updates a whole parameter and its optimiser state in a single pass over
+The CUDA twins of ``kernels.cpu.optim_updates`` (same public signatures ``(arrays..., hp, flags)``, same
+arithmetic, see that module's docstring; the host array ``hp`` is unpacked into typed scalar kernel
+arguments, so no device copy of it is needed); one launch updates a whole parameter and its optimiser state in a single pass over
 memory, instead of the chain of ~10 elementwise array ops an unfused Adam costs.  Launches go on
 CuPy's current stream when CuPy arrays come in; under the CUDA simulator the arrays are NumPy and the
 default stream is used.  Results agree with the CPU twins to rounding: the CUDA compiler may contract
@@ -12,6 +13,8 @@ import math
 from numba import cuda
 
 __all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update"]
+
+MAXIMIZE, NESTEROV, FIRST, CENTERED, AMSGRAD = 1, 2, 4, 2, 2  # as in kernels.cpu.optim_updates
 
 _THREADS = 256
 _streams = {}
@@ -34,22 +37,22 @@ def _launch(kernel, p, *args):
 
 
 @cuda.jit(cache=True)
-def _sgd(p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first):
+def _sgd(p, g, buf, lr, wd, momentum, damp_c, flags):
     i = cuda.grid(1)
     if i >= p.size:
         return
     gi = g[i]
-    if maximize:
+    if flags & MAXIMIZE:
         gi = -gi
     if wd != 0:
         gi = gi + wd * p[i]
     if momentum != 0:
-        if first:
+        if flags & FIRST:
             b = gi
         else:
             b = momentum * buf[i] + damp_c * gi
         buf[i] = b
-        if nesterov:
+        if flags & NESTEROV:
             gi = gi + momentum * b
         else:
             gi = b
@@ -57,12 +60,12 @@ def _sgd(p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first):
 
 
 @cuda.jit(cache=True)
-def _adagrad(p, g, s, clr, wd, eps, maximize):
+def _adagrad(p, g, s, clr, wd, eps, flags):
     i = cuda.grid(1)
     if i >= p.size:
         return
     gi = g[i]
-    if maximize:
+    if flags & MAXIMIZE:
         gi = -gi
     if wd != 0:
         gi = gi + wd * p[i]
@@ -72,18 +75,18 @@ def _adagrad(p, g, s, clr, wd, eps, maximize):
 
 
 @cuda.jit(cache=True)
-def _rmsprop(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, centered, maximize):
+def _rmsprop(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, flags):
     i = cuda.grid(1)
     if i >= p.size:
         return
     gi = g[i]
-    if maximize:
+    if flags & MAXIMIZE:
         gi = -gi
     if wd != 0:
         gi = gi + wd * p[i]
     sqi = alpha * sq[i] + oma * gi * gi
     sq[i] = sqi
-    if centered:
+    if flags & CENTERED:
         ga = alpha * gavg[i] + oma * gi
         gavg[i] = ga
         avg = math.sqrt(sqi - ga * ga) + eps
@@ -98,7 +101,7 @@ def _rmsprop(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, centered, m
 
 
 @cuda.jit(cache=True)
-def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, amsgrad, maximize):
+def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, flags):
     i = cuda.grid(1)
     if i >= p.size:
         return
@@ -106,7 +109,7 @@ def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, de
     if decay_scale != 1:
         pi = pi * decay_scale
     gi = g[i]
-    if maximize:
+    if flags & MAXIMIZE:
         gi = -gi
     if wd != 0:
         gi = gi + wd * pi
@@ -114,28 +117,28 @@ def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, de
     m[i] = mi
     vi = b2 * v[i] + omb2 * gi * gi
     v[i] = vi
-    if amsgrad:
+    if flags & AMSGRAD:
         vm = max(vmax[i], vi)
         vmax[i] = vm
         vi = vm
     p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
 
 
-def sgd_update(p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first):
+def sgd_update(p, g, buf, hp, flags):
     """See ``kernels.cpu.optim_updates.sgd_update``."""
-    _launch(_sgd, p, g, buf, lr, wd, momentum, damp_c, nesterov, maximize, first)
+    _launch(_sgd, p, g, buf, *hp, flags)
 
 
-def adagrad_update(p, g, s, clr, wd, eps, maximize):
+def adagrad_update(p, g, s, hp, flags):
     """See ``kernels.cpu.optim_updates.adagrad_update``."""
-    _launch(_adagrad, p, g, s, clr, wd, eps, maximize)
+    _launch(_adagrad, p, g, s, *hp, flags)
 
 
-def rmsprop_update(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, centered, maximize):
+def rmsprop_update(p, g, sq, gavg, buf, hp, flags):
     """See ``kernels.cpu.optim_updates.rmsprop_update``."""
-    _launch(_rmsprop, p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, centered, maximize)
+    _launch(_rmsprop, p, g, sq, gavg, buf, *hp, flags)
 
 
-def adam_update(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, amsgrad, maximize):
+def adam_update(p, g, m, v, vmax, hp, flags):
     """See ``kernels.cpu.optim_updates.adam_update``."""
-    _launch(_adam, p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, amsgrad, maximize)
+    _launch(_adam, p, g, m, v, vmax, *hp, flags)

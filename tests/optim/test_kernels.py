@@ -32,15 +32,14 @@ def _host(a):
     return a.get() if hasattr(a, "get") else a
 
 
-def _check(kernel_name, arrays, scalars, flags, dtype, n_state_outputs):
-    cast = np.dtype(dtype).type
-    s = [cast(x) for x in scalars]
+def _check(kernel_name, arrays, hp, flags):
     host = [a.copy() for a in arrays]
     dev = [_to_dev(a) for a in arrays]
-    getattr(cpu, kernel_name)(*host, *s, *flags)
-    getattr(gpu, kernel_name)(*dev, *s, *flags)
-    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    getattr(cpu, kernel_name)(*host, hp, flags)
+    getattr(gpu, kernel_name)(*dev, hp, flags)
+    rtol = 1e-5 if hp.dtype == np.float32 else 1e-12
     for i, (h, d) in enumerate(zip(host, dev)):
+        assert d.dtype == hp.dtype
         np.testing.assert_allclose(_host(d), h, rtol=rtol, atol=rtol, err_msg=f"{kernel_name} array {i}")
     assert not np.array_equal(host[0], arrays[0])  # the parameter moved
 
@@ -49,45 +48,48 @@ DTYPES = [np.float32, np.float64]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("momentum, nesterov, maximize, first", [(0.0, False, False, False), (0.9, True, False, False),
-                                                                 (0.9, False, True, True)])
-def test_sgd_twins(dtype, momentum, nesterov, maximize, first):
+@pytest.mark.parametrize("momentum, flags", [(0.0, 0), (0.9, dispatch.NESTEROV), (0.9, dispatch.MAXIMIZE | dispatch.FIRST)])
+def test_sgd_twins(dtype, momentum, flags):
     p, g, buf = _arrays(dtype, 3)
-    _check("sgd_update", [p, g, buf], [0.1, 0.01, momentum, 0.8], [nesterov, maximize, first], dtype, 1)
+    hp = dispatch.sgd_hparams(dtype, lr=0.1, weight_decay=0.01, momentum=momentum, dampening=0.2)
+    _check("sgd_update", [p, g, buf], hp, flags)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_adagrad_twins(dtype):
     p, g, s = _arrays(dtype, 3)
-    _check("adagrad_update", [p, g, s], [0.1, 0.01, 1e-10], [False], dtype, 1)
+    _check("adagrad_update", [p, g, s], dispatch.adagrad_hparams(dtype, clr=0.1, weight_decay=0.01), dispatch.MAXIMIZE)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("centered, momentum", [(False, 0.0), (True, 0.9)])
-def test_rmsprop_twins(dtype, centered, momentum):
+@pytest.mark.parametrize("momentum, flags", [(0.0, 0), (0.9, dispatch.CENTERED)])
+def test_rmsprop_twins(dtype, momentum, flags):
     p, g, gavg, buf, sq = _arrays(dtype, 5)
     gavg *= 0.1  # keep sq - gavg**2 positive
-    _check("rmsprop_update", [p, g, sq, gavg, buf], [0.01, 0.9, 0.1, 1e-8, 0.01, momentum], [centered, False],
-           dtype, 3)
+    hp = dispatch.rmsprop_hparams(dtype, lr=0.01, alpha=0.9, weight_decay=0.01, momentum=momentum)
+    _check("rmsprop_update", [p, g, sq, gavg, buf], hp, flags)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("amsgrad, decoupled", [(False, False), (True, True)])
-def test_adam_twins(dtype, amsgrad, decoupled):
+@pytest.mark.parametrize("flags, decoupled", [(0, False), (dispatch.AMSGRAD, True)])
+def test_adam_twins(dtype, flags, decoupled):
     p, g, m, vmax, v = _arrays(dtype, 5)
-    wd, decay = (0.0, 1 - 0.1 * 0.01) if decoupled else (0.01, 1.0)
-    scalars = [0.9, 0.1, 0.999, 0.001, 0.1 / (1 - 0.9**3), (1 - 0.999**3) ** 0.5, 1e-8, wd, decay]
-    _check("adam_update", [p, g, m, v, vmax], scalars, [amsgrad, False], dtype, 3)
+    hp = dispatch.adam_hparams(dtype, step=3, lr=0.1, weight_decay=0.01, decoupled=decoupled)
+    _check("adam_update", [p, g, m, v, vmax], hp, flags)
 
 
 def test_dispatch_checks():
     p = np.zeros(4, np.float32)
+    e = np.empty(0, np.float32)
+    hp = dispatch.sgd_hparams(np.float32, lr=0.5)
     with pytest.raises(ValueError, match="gradient shape"):
-        dispatch.sgd_update(p, np.zeros(5, np.float32), np.empty(0, np.float32), lr=0.1)
+        dispatch.sgd_update(p, np.zeros(5, np.float32), e, hp)
     with pytest.raises(TypeError, match="float16"):
-        dispatch.sgd_update(p.astype(np.float16), p.astype(np.float16), np.empty(0, np.float16), lr=0.1)
-    with pytest.raises(TypeError, match="exp_avg has dtype float64"):
-        dispatch.adam_update(p, p, np.zeros(4), np.zeros(4, np.float32), np.empty(0, np.float32), step=1, lr=0.1)
+        dispatch.sgd_hparams(np.float16, lr=0.1)
+    with pytest.raises(TypeError, match="packed for float64"):
+        dispatch.sgd_update(p, p, e, dispatch.sgd_hparams(np.float64, lr=0.1))
+    with pytest.raises(ValueError, match="state exp_avg"):
+        dispatch.adam_update(p, p, np.zeros(4), np.zeros(4, np.float32), e, dispatch.adam_hparams(np.float32, step=1, lr=0.1))
     # a float64 gradient on a float32 parameter is cast, and the update stays float32
-    dispatch.sgd_update(p, np.ones(4), np.empty(0, np.float32), lr=0.5)
+    dispatch.sgd_update(p, np.ones(4), e, hp)
     assert p.dtype == np.float32 and np.all(p == -0.5)
