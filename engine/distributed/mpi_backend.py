@@ -1,8 +1,8 @@
 """The MPI backend: collectives on NumPy buffers through mpi4py, each under a deadline.
 
 Every call is a blocking MPI collective run under :func:`engine.distributed.waiting.deadline`, so a rank
-that never arrives makes the job abort instead of hang.  Buffers are contiguous 1-D NumPy arrays (see :mod:`engine.distributed.packing`); reductions run in
-place.  CuPy arrays reach this backend only staged through host memory (the ``mpich`` wheel is not
+that never arrives makes the job abort instead of hang.  Buffers are contiguous 1-D NumPy arrays (see
+:mod:`engine.distributed.packing`); reductions run in place.  CuPy arrays reach this backend only staged through host memory (the ``mpich`` wheel is not
 CUDA-aware); on GPUs the NCCL backend is the fast path.
 """
 from __future__ import annotations
@@ -58,6 +58,9 @@ class MPIBackend:
         data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL) if self.rank == root else b""
         length = np.array([len(data)], dtype=np.int64)
         self.bcast_(length, root)
-        payload = np.frombuffer(data, dtype=np.uint8).copy() if self.rank == root else np.empty(int(length[0]), np.uint8)
+        if self.rank == root:
+            payload = np.frombuffer(data, dtype=np.uint8).copy()
+        else:
+            payload = np.empty(int(length[0]), np.uint8)
         self.bcast_(payload, root)
         return pickle.loads(payload.tobytes())

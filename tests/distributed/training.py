@@ -44,12 +44,10 @@ def loss_fn(model, x, y):
     return -logp[np.arange(len(y)), y].mean()
 
 
-def make_optimizers(model):
-    """(name, optimizer factory) pairs: SGD with momentum, weight decay and a step schedule; Adam."""
-    return [
-        ("sgd", lambda params: optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3)),
-        ("adam", lambda params: optim.Adam(params, lr=0.01)),
-    ]
+OPTIMIZERS = {  # each also runs under a StepLR schedule
+    "sgd": lambda params: optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-3),
+    "adam": lambda params: optim.Adam(params, lr=0.01),
+}
 
 
 def train(kind: str, seed: int, x, y, comm=None) -> dict:
@@ -57,8 +55,7 @@ def train(kind: str, seed: int, x, y, comm=None) -> dict:
     from optim.distributed import DistributedOptimizer, broadcast_parameters
 
     model = TinyMLP(seed)
-    factory = dict(make_optimizers(model))[kind]
-    opt = factory(model.parameters())
+    opt = OPTIMIZERS[kind](model.parameters())
     if comm is not None:
         broadcast_parameters(model, comm)
         opt = DistributedOptimizer(opt, comm)
