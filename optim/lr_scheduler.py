@@ -154,7 +154,8 @@ class InverseTimeLR(LRScheduler):
 
     def __init__(self, optimizer, decay: float, power: float = 1.0, last_epoch: int = -1):
         if decay < 0 or power < 0:
-            raise ValueError(f"InverseTimeLR: decay and power must be non-negative, got decay={decay!r}, power={power!r}")
+            raise ValueError(
+                f"InverseTimeLR: decay and power must be non-negative, got decay={decay!r}, power={power!r}")
         self.decay, self.power = decay, power
         super().__init__(optimizer, last_epoch)
 
@@ -179,7 +180,8 @@ class ReduceLROnPlateau:
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode {mode!r} is unknown; expected 'min' or 'max'")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode {threshold_mode!r} is unknown; expected 'rel' or 'abs'")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode {threshold_mode!r} is unknown; expected 'rel' or 'abs'")
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != n:

@@ -20,7 +20,8 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False, maximize=False)``."""
+    """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+    maximize=False)``."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
                  maximize=False):
@@ -35,8 +36,9 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group):
         momentum, centered = group["momentum"], group["centered"]
-        hps = HparamCache(lambda dtype, _: rmsprop_hparams(dtype, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                                                           weight_decay=group["weight_decay"], momentum=momentum))
+        hps = HparamCache(lambda dtype, _: rmsprop_hparams(
+            dtype, lr=group["lr"], alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+            momentum=momentum))
         flags = (MAXIMIZE if group["maximize"] else 0) | (CENTERED if centered else 0)
         for p, g in self._grads(group):
             state = self.state.get(p)

@@ -48,7 +48,8 @@ DTYPES = [np.float32, np.float64]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("momentum, flags", [(0.0, 0), (0.9, dispatch.NESTEROV), (0.9, dispatch.MAXIMIZE | dispatch.FIRST)])
+@pytest.mark.parametrize(
+    "momentum, flags", [(0.0, 0), (0.9, dispatch.NESTEROV), (0.9, dispatch.MAXIMIZE | dispatch.FIRST)])
 def test_sgd_twins(dtype, momentum, flags):
     p, g, buf = _arrays(dtype, 3)
     hp = dispatch.sgd_hparams(dtype, lr=0.1, weight_decay=0.01, momentum=momentum, dampening=0.2)
@@ -89,7 +90,8 @@ def test_dispatch_checks():
     with pytest.raises(TypeError, match="packed for float64"):
         dispatch.sgd_update(p, p, e, dispatch.sgd_hparams(np.float64, lr=0.1))
     with pytest.raises(ValueError, match="state exp_avg"):
-        dispatch.adam_update(p, p, np.zeros(4), np.zeros(4, np.float32), e, dispatch.adam_hparams(np.float32, step=1, lr=0.1))
+        hp32 = dispatch.adam_hparams(np.float32, step=1, lr=0.1)
+        dispatch.adam_update(p, p, np.zeros(4), np.zeros(4, np.float32), e, hp32)
     # a float64 gradient on a float32 parameter is cast, and the update stays float32
     dispatch.sgd_update(p, np.ones(4), e, hp)
     assert p.dtype == np.float32 and np.all(p == -0.5)
