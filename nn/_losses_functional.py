@@ -173,7 +173,8 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
     ql = xp.zeros(expected + (c,), dtype=x.dtype)
     wy = w[safe] if w is not None else xp.ones(expected, dtype=x.dtype)
     wy = wy * valid
-    xp.put_along_axis(ql, safe[..., None], ((1 - label_smoothing) * wy)[..., None], axis=-1)
+    flat = ql.reshape(-1, c)  # a view: write the label weights through it (works on NumPy and CuPy)
+    flat[xp.arange(flat.shape[0]), safe.reshape(-1)] = ((1 - label_smoothing) * wy).reshape(-1)
     if label_smoothing:
         smooth = (label_smoothing / c) * (w if w is not None else xp.ones(c, dtype=x.dtype))
         ql += smooth * valid[..., None]
