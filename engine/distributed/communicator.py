@@ -8,7 +8,7 @@ builds it at the same collective), and otherwise are staged through host memory 
 
 Decisions, written down as DESIGN.md asks:
 
-- ``allreduce_mean`` returns new arrays (never views of the reused pack buffer): floating inputs keep their
+- ``allreduce_mean`` returns new arrays (views of that call's own packed buffer): floating inputs keep their
   dtype, integer and bool inputs come back float64 (like ``np.mean``).  Arrays are packed into ONE buffer in
   the widest of those dtypes, summed, then divided by ``size`` -- so sums and means of exactly
   representable numbers are exact.  With ``allreduce_dtype="float16"``, CuPy arrays are instead scaled by
@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import backend
 from .mpi_backend import MPIBackend
-from .packing import FlatBuffer, check_same_device, result_dtype, unpack, unpack_into
+from .packing import check_same_device, pack, result_dtype, unpack, unpack_into
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -76,7 +76,6 @@ class Communicator:
         self.backend = backend
         self.allreduce_dtype = _half_or_none(allreduce_dtype)
         self._nccl = {}  # device index -> NCCLBackend, built on first use
-        self._buffer = FlatBuffer()
         self._local_rank = None
         if abort_on_exception and self.size > 1:
             _install_abort_hook()
@@ -116,9 +115,9 @@ class Communicator:
         half = self.allreduce_dtype is not None and device.type == "cuda" and not staged
         if half:
             scale = 1.0 / self.size if mean else None
-            buf = self._buffer.pack(arrays, np.float16, scale=scale)
+            buf = pack(arrays, np.float16, scale=scale)
         else:
-            buf = self._buffer.pack(arrays, np.result_type(*out_dtypes))
+            buf = pack(arrays, np.result_type(*out_dtypes))
         if staged:
             host = backend.to_numpy(buf)
             transport.allreduce_sum_(host)
@@ -158,7 +157,7 @@ class Communicator:
             detail = f"; here: {bad}" if bad is not None else " on another rank"
             raise ValueError(f"broadcast: the arrays' shapes or dtypes differ from rank {root}'s{detail}")
         transport, staged = self._transport(device)
-        buf = self._buffer.pack(arrays, np.result_type(*[a.dtype for a in arrays]))
+        buf = pack(arrays, np.result_type(*[a.dtype for a in arrays]))
         if staged:
             host = backend.to_numpy(buf)
             transport.bcast_(host, root)

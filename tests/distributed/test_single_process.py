@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine.distributed.packing import FlatBuffer, result_dtype, unpack, unpack_into
+from engine.distributed.packing import pack, result_dtype, unpack, unpack_into
 from tests.distributed.helpers import ROOT, require_mpi
 
 
@@ -30,21 +30,22 @@ def test_nccl_is_guarded_without_gpu():
         Communicator(backend="nccl")
 
 
-def test_pack_unpack_roundtrip_reuses_one_buffer():
+def test_pack_unpack_roundtrip():
     arrays = [np.arange(6, dtype=np.float32).reshape(2, 3), np.array(7.0, np.float32), np.ones((0, 4), np.float32),
               np.arange(4, dtype=np.float32)[::2]]
-    fb = FlatBuffer()
-    buf = fb.pack(arrays, np.float32)
+    buf = pack(arrays, np.float32)
     assert buf.shape == (9,) and buf.flags.c_contiguous
     out = unpack(buf, arrays)
     for a, b in zip(arrays, out):
         np.testing.assert_array_equal(a, b)
-        assert not np.shares_memory(b, buf)
-    again = fb.pack(arrays, np.float32, scale=0.5)
-    assert np.shares_memory(again, buf)
-    np.testing.assert_array_equal(again[:6], np.arange(6) * 0.5)
+        assert not np.shares_memory(a, b)
+    assert pack(arrays, np.float32) is not buf  # each call its own buffer: earlier results stay valid
+    halves = pack(arrays, np.float16, scale=0.5)
+    np.testing.assert_array_equal(halves[:6], np.arange(6) * 0.5)
+    as64 = unpack(halves, arrays, [np.float64] * 4)
+    assert as64[0].dtype == np.float64
     target = [np.zeros_like(a) for a in arrays]
-    unpack_into(again, target)
+    unpack_into(halves, target)
     np.testing.assert_array_equal(target[0], arrays[0] * 0.5)
     assert result_dtype(np.int32) == np.float64 and result_dtype(np.float16) == np.float16
 
