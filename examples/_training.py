@@ -175,10 +175,9 @@ def progress(iterable, desc, enabled=True):
 
 def pick_device(name):
     """``engine.Device`` for ``name``, with a clear message when CUDA is asked for but missing."""
-    dev = engine.Device(name)
-    if dev.type == "cuda" and not engine.cuda_available():
+    if str(name).startswith("cuda") and not engine.cuda_available():
         raise SystemExit(f"--device {name}: no CUDA GPU answers here (is CuPy installed?); use --device cpu")
-    return dev
+    return engine.Device(name)
 
 
 # ---- plots --------------------------------------------------------------------------------------

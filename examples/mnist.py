@@ -56,13 +56,12 @@ RUN_KEYS = ("model", "optimizer", "lr", "weight_decay", "batch_size", "seed", "a
 
 
 def build_model(name):
-    models = getattr(nn, "models", None)
+    from nn import models
+
     if name == "lenet5":
         return models.LeNet5()
     if name == "mlp":
-        if models is not None and hasattr(models, "MLP"):
-            return models.MLP(784, [512, 256], 10)
-        return nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
+        return models.MLP([784, 512, 256, 10])
     raise SystemExit(f"--model must be lenet5 or mlp, got {name!r}")
 
 
