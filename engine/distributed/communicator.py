@@ -8,8 +8,8 @@ builds it at the same collective), and otherwise are staged through host memory 
 
 Decisions, written down as DESIGN.md asks:
 
-- ``allreduce_mean`` returns new arrays (views of that call's own packed buffer): floating inputs keep their
-  dtype, integer and bool inputs come back float64 (like ``np.mean``).  Arrays are packed into ONE buffer in
+- ``allreduce_mean`` returns new arrays (views of a packed buffer that is not reused while they live, see
+  :mod:`engine.distributed.packing`): floating inputs keep their dtype, integer and bool inputs come back float64 (like ``np.mean``).  Arrays are packed into ONE buffer in
   the widest of those dtypes, summed, then divided by ``size`` -- so sums and means of exactly
   representable numbers are exact.  With ``allreduce_dtype="float16"``, CuPy arrays are instead scaled by
   ``1/size`` while packing (so the half-precision sum cannot overflow where the mean would not) and summed
@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import backend
 from .mpi_backend import MPIBackend
-from .packing import check_same_device, pack, result_dtype, unpack, unpack_into
+from .packing import BufferPool, check_same_device, pack, result_dtype, unpack, unpack_into
 
 DEFAULT_TIMEOUT = 300.0
 
@@ -77,6 +77,7 @@ class Communicator:
         self.allreduce_dtype = _half_or_none(allreduce_dtype)
         self._nccl = {}  # device index -> NCCLBackend, built on first use
         self._local_rank = None
+        self._pool = BufferPool()
         if abort_on_exception and self.size > 1:
             _install_abort_hook()
 
@@ -117,7 +118,7 @@ class Communicator:
             scale = 1.0 / self.size if mean else None
             buf = pack(arrays, np.float16, scale=scale)
         else:
-            buf = pack(arrays, np.result_type(*out_dtypes))
+            buf = pack(arrays, np.result_type(*out_dtypes), pool=self._pool)
         if staged:
             host = backend.to_numpy(buf)
             transport.allreduce_sum_(host)
@@ -157,7 +158,7 @@ class Communicator:
             detail = f"; here: {bad}" if bad is not None else " on another rank"
             raise ValueError(f"broadcast: the arrays' shapes or dtypes differ from rank {root}'s{detail}")
         transport, staged = self._transport(device)
-        buf = pack(arrays, np.result_type(*[a.dtype for a in arrays]))
+        buf = pack(arrays, np.result_type(*[a.dtype for a in arrays]), pool=self._pool)
         if staged:
             host = backend.to_numpy(buf)
             transport.bcast_(host, root)

@@ -9,6 +9,8 @@ Works on NumPy and CuPy arrays alike through the engine backend.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from .. import backend
@@ -34,10 +36,47 @@ def check_same_device(arrays, what: str):
     return device
 
 
-def pack(arrays, dtype, scale=None):
-    """A new contiguous 1-D buffer of ``dtype`` holding ``arrays`` (times ``scale`` when given) one after another."""
-    xp = backend.get_array_module(arrays[0]) if arrays else np
-    buf = xp.empty(sum(int(a.size) for a in arrays), dtype=dtype)
+class BufferPool:
+    """Up to ``keep`` NumPy buffers per (dtype, size), each handed out again only when unreferenced."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._pools: dict = {}
+
+    def get(self, dtype, n: int) -> np.ndarray:
+        pool = self._pools.setdefault((np.dtype(dtype).str, n), [])
+        buf = _first_unreferenced(pool)
+        if buf is None:
+            buf = np.empty(n, dtype=dtype)
+            pool.append(buf)
+            del pool[:-self.keep]
+        return buf
+
+
+def _first_unreferenced(pool):
+    for buf in pool:
+        if sys.getrefcount(buf) <= _BASE_REFS:  # the pool, this loop and getrefcount's argument
+            return buf
+    return None
+
+
+def _base_refs() -> int:
+    for buf in [np.empty(1)]:  # the same references as in _first_unreferenced: a list, a loop variable, the argument
+        return sys.getrefcount(buf)
+
+
+_BASE_REFS = _base_refs()
+
+
+def pack(arrays, dtype, scale=None, pool: BufferPool | None = None):
+    """A contiguous 1-D buffer of ``dtype`` holding ``arrays`` (times ``scale`` when given) one after another:
+    from ``pool`` for CPU arrays when one is given, otherwise new."""
+    n = sum(int(a.size) for a in arrays)
+    if pool is not None and arrays and backend.device_of(arrays[0]).type == "cpu":
+        buf = pool.get(dtype, n)
+    else:
+        xp = backend.get_array_module(arrays[0]) if arrays else np
+        buf = xp.empty(n, dtype=dtype)
     offset = 0
     for a in arrays:
         flat = a.reshape(-1)

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine.distributed.packing import pack, result_dtype, unpack, unpack_into
+from engine.distributed.packing import BufferPool, pack, result_dtype, unpack, unpack_into
 from tests.distributed.helpers import ROOT, require_mpi
 
 
@@ -48,6 +48,20 @@ def test_pack_unpack_roundtrip():
     unpack_into(halves, target)
     np.testing.assert_array_equal(target[0], arrays[0] * 0.5)
     assert result_dtype(np.int32) == np.float64 and result_dtype(np.float16) == np.float16
+
+
+def test_pool_reuses_a_buffer_only_when_nothing_refers_to_it():
+    pool, arrays = BufferPool(keep=2), [np.ones((2, 3), np.float32), np.ones(4, np.float32)]
+    results = unpack(pack(arrays, np.float32, pool=pool), arrays)
+    id1 = id(results[0].base)
+    second = pack(arrays, np.float32, pool=pool)
+    id2 = id(second)
+    assert id2 != id1  # the first buffer is still referred to by the results
+    derived = results[0].reshape(-1)[1:]  # a view of a view pins the buffer too
+    del results, second
+    assert id(pack(arrays, np.float32, pool=pool)) == id2
+    del derived
+    assert id(pack(arrays, np.float32, pool=pool)) == id1
 
 
 def test_size_one_communicator():
