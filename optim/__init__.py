@@ -9,6 +9,7 @@ L2 penalty folded into the update instead.
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .distributed import DistributedOptimizer, broadcast_parameters
 from .clip import clip_grad_norm_, clip_grad_value_
 from .early_stopping import EarlyStopping
 from .optimizer import Optimizer
@@ -19,4 +20,5 @@ from .step_size import StepSizeResult, find_step_size
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler", "clip_grad_norm_",
     "clip_grad_value_", "find_step_size", "StepSizeResult", "EarlyStopping",
+    "DistributedOptimizer", "broadcast_parameters",
 ]

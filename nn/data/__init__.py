@@ -2,6 +2,7 @@
 
 Only ``engine`` is needed here; see each module's docstring for the details."""
 from . import transforms
+from .distributed import DistributedShard, shard_indices
 from .dataset import Dataset, Subset, TensorDataset, random_split, train_val_test_split
 from .loader import DataLoader, default_collate
 from .mnist import MNIST, IDXError, load_mnist, read_idx, read_idx_images, read_idx_labels
@@ -21,4 +22,6 @@ __all__ = [
     "read_idx_images",
     "read_idx_labels",
     "transforms",
+    "DistributedShard",
+    "shard_indices",
 ]
