@@ -187,3 +187,27 @@ def test_sequential_module_list_dict():
     assert list(md.keys()) == ["a", "b"] and len(list(md.parameters())) == 4
     with pytest.raises(IndexError, match="out of range"):
         s[5]
+
+
+def test_parameter_construction_and_deepcopy():
+    import copy
+
+    p = nn.Parameter([1.0, 2.0])
+    assert p.dtype == np.float32 and p.requires_grad and p.is_leaf
+    q = nn.Parameter(np.zeros(2))  # arrays keep their dtype
+    assert q.dtype == np.float64
+    assert not nn.Parameter(engine.ones(2), requires_grad=False).requires_grad
+    assert repr(p).startswith("Parameter containing:")
+    m = Net()
+    m2 = copy.deepcopy(m)
+    assert isinstance(m2.fc1.weight, nn.Parameter) and m2.fc1.weight is not m.fc1.weight
+    np.testing.assert_array_equal(m2.fc1.weight.numpy(), m.fc1.weight.numpy())
+    m2.fc1.weight.data += 1
+    assert not np.array_equal(m2.fc1.weight.numpy(), m.fc1.weight.numpy())
+
+
+def test_to_accepts_dtype_strings():
+    m = Net().to("float64")
+    assert m.fc1.weight.dtype == np.float64
+    m.float()
+    assert m.fc1.weight.dtype == np.float32
