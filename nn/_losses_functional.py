@@ -125,7 +125,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     pw = None if pos_weight is None else _t(pos_weight, name, "pos_weight").data.astype(x.dtype)
     if pw is not None:
         try:
-            xp.broadcast_shapes(pw.shape, x.shape)
+            np.broadcast_shapes(pw.shape, x.shape)
         except ValueError:
             raise ValueError(f"{name}: pos_weight of shape {pw.shape} does not broadcast to input {x.shape}") from None
     return BCEWithLogitsFn.apply(x, yd, w, pw, reduction)
@@ -136,8 +136,7 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
     xp = get_array_module(x.data)
     c = x.shape[1]
     t = target.data if isinstance(target, Tensor) else target
-    if not hasattr(t, "dtype"):
-        t = np.asarray(t)
+    t = xp.asarray(t)  # labels follow the logits to their device
     expected = (x.shape[0],) + tuple(x.shape[2:])
     w = None
     if weight is not None:

@@ -131,8 +131,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 def embedding(idx, weight, padding_idx=None):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor/array ``idx`` (any shape)."""
     arr = idx.data if isinstance(idx, Tensor) else idx
-    if not hasattr(arr, "dtype"):
-        arr = np.asarray(arr)
+    arr = get_array_module(weight.data).asarray(arr)  # indices follow the table to its device
     if arr.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {arr.dtype}")
     num = weight.shape[0]

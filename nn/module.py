@@ -458,7 +458,7 @@ class Module:
         converted = [(t, to_device(a, device_of(t.data)).astype(t.data.dtype, copy=False)) for t, a in plan]
         for target, arr in converted:
             flags = getattr(target.data, "flags", None)
-            if flags is None or flags.writeable:
+            if flags is None or getattr(flags, "writeable", True):
                 target.data[...] = arr
             else:  # a read-only array (e.g. a broadcast view): give the tensor its own copy
                 target.data = arr.copy()
