@@ -72,6 +72,120 @@ def conv_output_size(h, w, kernel_size, stride=1, padding=0, dilation=1):
     return f(h, w, *conv_params(kernel_size, stride, padding, dilation))
 
 
+# ---- pooling -------------------------------------------------------------------------------------
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """(values, int32 argmax flat indexes per input plane) of 2-D max pooling, PyTorch sizes."""
+    from kernels.pool2d import max_pool2d_forward as f
+
+    return f(x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_backward(gy, idx, x_shape):
+    """Input gradient of max pooling from the stored argmax indexes (deterministic)."""
+    from kernels.pool2d import max_pool2d_backward as f
+
+    return f(gy, idx, x_shape)
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """2-D average pooling (count_include_pad=True as PyTorch's default)."""
+    from kernels.pool2d import avg_pool2d_forward as f
+
+    return f(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool2d_backward(gy, x_shape, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    from kernels.pool2d import avg_pool2d_backward as f
+
+    return f(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool2d_forward(x, output_size):
+    """PyTorch's adaptive average pooling to ``output_size`` (int or pair)."""
+    from kernels.pool2d import adaptive_avg_pool2d_forward as f
+
+    return f(x, output_size)
+
+
+def adaptive_avg_pool2d_backward(gy, x_shape):
+    from kernels.pool2d import adaptive_avg_pool2d_backward as f
+
+    return f(gy, x_shape)
+
+
+def global_avg_pool_forward(x):
+    """Mean over H and W: (N, C, H, W) -> (N, C)."""
+    from kernels.pool2d import global_avg_pool_forward as f
+
+    return f(x)
+
+
+def global_avg_pool_backward(gy, x_shape):
+    from kernels.pool2d import global_avg_pool_backward as f
+
+    return f(gy, x_shape)
+
+
+# ---- activations ---------------------------------------------------------------------------------
+def activation_forward(x, name, alpha=None, beta=None, bias=None, weight=None, axis=1):
+    """Fused ``act(x + bias)``; names in kernels/_act_codes.py (relu, leaky_relu, prelu, elu, silu, mish,
+    softplus, softsign, sigmoid, tanh, log_sigmoid, sinc, hard_threshold, abs, identity)."""
+    from kernels.activation import activation_forward as f
+
+    return f(x, name, alpha, beta, bias, weight, axis)
+
+
+def activation_backward(gy, x, name, y=None, alpha=None, beta=None, bias=None, weight=None, axis=1,
+                        need_bias=False, need_weight=False):
+    """(gx, gbias, gweight) of the fused activation in one pass; pass ``y`` (the output) when you have it."""
+    from kernels.activation import activation_backward as f
+
+    return f(gy, x, name, y, alpha, beta, bias, weight, axis, need_bias, need_weight)
+
+
+# ---- softmax and cross-entropy -------------------------------------------------------------------
+def softmax(x, axis=-1):
+    """Stable softmax along ``axis`` (float16 reduced in float32)."""
+    from kernels.softmax_ops import softmax as f
+
+    return f(x, axis, False)
+
+
+def log_softmax(x, axis=-1):
+    """Stable log-softmax along ``axis``."""
+    from kernels.softmax_ops import softmax as f
+
+    return f(x, axis, True)
+
+
+def softmax_backward(gy, y, axis=-1):
+    """Input gradient of softmax from its output ``y``."""
+    from kernels.softmax_ops import softmax_backward as f
+
+    return f(gy, y, axis, False)
+
+
+def log_softmax_backward(gy, y, axis=-1):
+    """Input gradient of log-softmax from its output ``y``."""
+    from kernels.softmax_ops import softmax_backward as f
+
+    return f(gy, y, axis, True)
+
+
+def softmax_cross_entropy_forward(logits, labels, ignore_index=-100):
+    """(per-row loss, per-row log-sum-exp) for logits (N, C) and integer labels (N,)."""
+    from kernels.softmax_ops import softmax_cross_entropy_forward as f
+
+    return f(logits, labels, ignore_index)
+
+
+def softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index=-100):
+    """Gradient of the per-row loss w.r.t. the logits, given the upstream per-row gradient ``g``."""
+    from kernels.softmax_ops import softmax_cross_entropy_backward as f
+
+    return f(g, logits, labels, lse, ignore_index)
+
+
 def __getattr__(name):
     """Lazy re-exports: ``knapsack_dp`` from ``kernels.knapsack`` (owned by the combinatorics code)."""
     if name == "knapsack_dp":

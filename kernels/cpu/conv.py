@@ -25,7 +25,7 @@ its buffer and passes ``zero_first=False``, so its rows accumulate chunk after c
 from numba import njit, prange
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
     """``out[n - n0, ph:ph+H, pw:pw+W] = x[n].transpose(1, 2, 0)`` with a zero border, samples [n0, n1)."""
     C = x.shape[1]
@@ -57,7 +57,7 @@ def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
                     out[m, hp, pw + w, c] = x[n0 + m, c, h, w]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
     """``x[n] = src[n - n0, ph:ph+H, pw:pw+W].transpose(2, 0, 1)`` for samples [n0, n1)."""
     C = x.shape[1]
@@ -71,7 +71,7 @@ def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
                 x[n0 + m, c, h, w] = src[m, h + ph, w + pw, c]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
     """Fill ``out[:(r1 - r0) * OW]`` with the patches of output rows ``[r0, r1)``.
 
@@ -101,7 +101,7 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
                             dst[kb + j * C + c] = src[sj + c]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first):
     """Add into the padded NHWC gradient ``gxh`` (samples from ``n_base``) every entry of ``cols``
     (output rows ``[r0, r1)``) that points at it; ``zero_first`` overwrites the touched rows instead."""
@@ -144,7 +144,7 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
                             dst[sj + c] += src[kb + j * C + c]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
     """``y[n, :, oh, :] = src[rows of (n, oh)].T + bias`` for output rows ``[r0, r1)``; ``bias`` may be
     empty (no bias)."""
@@ -161,7 +161,7 @@ def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
                 y[n, co, oh, ow] = src[base + ow, co] + b
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def nchw_to_rows(g, dst, r0, r1, OH, OW):
     """``dst[rows of (n, oh)] = g[n, :, oh, :].T`` for output rows ``[r0, r1)`` (inverse of
     rows_to_nchw)."""

@@ -1,0 +1,108 @@
+"""Vectorisable float32 ``exp``, ``expm1`` and ``log1p`` for the activation loops (CPU, Numba).
+
+Numba calls libm's scalar ``expf`` / ``log1pf`` once per element (no SVML here), which made
+exp-based activations 3-6x slower than NumPy's SIMD ufuncs.  These are branch-free polynomial versions
+(Cephes-style range reduction; the power of two is built from bits through an LLVM bitcast) that LLVM
+vectorises; max error about 2 ulp on float32.  For float64 they are plain ``math.exp`` / ``math.expm1``
+/ ``math.log1p`` (chosen at compile time by ``@overload``), so float64 gradchecks keep full precision.
+"""
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic, overload
+
+
+@intrinsic
+def _bits_to_f32(typingctx, i):
+    sig = types.float32(types.int32)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+
+    return sig, codegen
+
+
+def fexp(z):
+    """exp(z)."""
+    return math.exp(z)
+
+
+def fexpm1(z):
+    """exp(z) - 1, accurate near 0."""
+    return math.expm1(z)
+
+
+def flog1p01(u):
+    """log(1 + u) for u in [0, 1] (the softplus tail)."""
+    return math.log1p(u)
+
+
+def _is_f32(t):
+    return isinstance(t, types.Float) and t.bitwidth == 32
+
+
+@overload(fexp)
+def _ol_fexp(z):
+    if not _is_f32(z):
+        return lambda z: math.exp(z)
+
+    def impl(z):
+        zc = min(max(z, np.float32(-87.33654)), np.float32(88.72284))
+        n = np.floor(zc * np.float32(1.44269504) + np.float32(0.5))
+        r = zc - n * np.float32(0.693359375) + n * np.float32(2.12194440e-4)
+        p = np.float32(1.9875691500e-4)
+        p = p * r + np.float32(1.3981999507e-3)
+        p = p * r + np.float32(8.3334519073e-3)
+        p = p * r + np.float32(4.1665795894e-2)
+        p = p * r + np.float32(1.6666665459e-1)
+        p = p * r + np.float32(5.0000001201e-1)
+        y = p * r * r + r + np.float32(1.0)
+        y = y * _bits_to_f32((np.int32(n) + np.int32(127)) << np.int32(23))
+        y = np.float32(0.0) if z < np.float32(-87.33654) else y
+        y = np.float32(np.inf) if z > np.float32(88.72284) else y
+        return y if z == z else z
+
+    return impl
+
+
+@overload(fexpm1)
+def _ol_fexpm1(z):
+    if not _is_f32(z):
+        return lambda z: math.expm1(z)
+
+    def impl(z):
+        # Taylor series near 0 (no cancellation), exp - 1 elsewhere
+        t = np.float32(1.0 / 5040.0)
+        t = t * z + np.float32(1.0 / 720.0)
+        t = t * z + np.float32(1.0 / 120.0)
+        t = t * z + np.float32(1.0 / 24.0)
+        t = t * z + np.float32(1.0 / 6.0)
+        t = t * z + np.float32(0.5)
+        small = (t * z + np.float32(1.0)) * z
+        return small if abs(z) < np.float32(0.35) else fexp(z) - np.float32(1.0)
+
+    return impl
+
+
+@overload(flog1p01)
+def _ol_flog1p01(u):
+    if not _is_f32(u):
+        return lambda u: math.log1p(u)
+
+    def impl(u):
+        # log(1 + u) = 2 atanh(s), s = u / (2 + u) in [0, 1/3]
+        s = u / (np.float32(2.0) + u)
+        s2 = s * s
+        p = np.float32(1.0 / 15.0)
+        p = p * s2 + np.float32(1.0 / 13.0)
+        p = p * s2 + np.float32(1.0 / 11.0)
+        p = p * s2 + np.float32(1.0 / 9.0)
+        p = p * s2 + np.float32(1.0 / 7.0)
+        p = p * s2 + np.float32(1.0 / 5.0)
+        p = p * s2 + np.float32(1.0 / 3.0)
+        p = p * s2 + np.float32(1.0)
+        return np.float32(2.0) * s * p
+
+    return impl

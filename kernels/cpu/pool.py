@@ -1,0 +1,225 @@
+"""2-D pooling on the CPU (Numba): max (values + argmax), average, adaptive average, global average.
+
+All work on NCHW arrays; one parallel task per (n, c) plane.  Max pooling records, per output, the
+flat index ``h * W + w`` of the chosen input inside its plane (int32); a NaN in a window wins, as in
+PyTorch.  Backward passes write each gradient plane from one task, summing contributions in a fixed
+order, so they are deterministic (the CUDA twins do the same as one-thread-per-input gathers).
+
+Window bounds follow PyTorch: a window starts at ``o * s - p`` and spans ``(k - 1) * d + 1`` inputs;
+average pooling divides by the window size clipped to the padded input (``count_include_pad=True``)
+or by the number of real inputs in it (``count_include_pad=False``).
+"""
+import math
+
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
+    N, C, H, W = x.shape
+    OH = y.shape[2]
+    OW = y.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for oh in range(OH):
+            h0 = oh * sh - ph
+            for ow in range(OW):
+                w0 = ow * sw - pw
+                best = -math.inf
+                arg = -1
+                for i in range(kh):
+                    h = h0 + i * dh
+                    if h < 0 or h >= H:
+                        continue
+                    for j in range(kw):
+                        w = w0 + j * dw
+                        if w < 0 or w >= W:
+                            continue
+                        v = x[n, c, h, w]
+                        if v > best or arg < 0 or v != v:
+                            best = v
+                            arg = h * W + w
+                            if v != v:
+                                break
+                    if best != best:
+                        break
+                y[n, c, oh, ow] = best
+                idx[n, c, oh, ow] = arg
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def max_pool2d_fwd_2x2(x, y, idx):
+    """The common 2x2 / stride 2 / no padding case, unrolled."""
+    N, C, H, W = x.shape
+    OH = y.shape[2]
+    OW = y.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for oh in range(OH):
+            h = 2 * oh
+            for ow in range(OW):
+                w = 2 * ow
+                best = x[n, c, h, w]
+                arg = h * W + w
+                v = x[n, c, h, w + 1]
+                if v > best or v != v:
+                    if best == best:
+                        best = v
+                        arg = h * W + w + 1
+                v = x[n, c, h + 1, w]
+                if v > best or v != v:
+                    if best == best:
+                        best = v
+                        arg = (h + 1) * W + w
+                v = x[n, c, h + 1, w + 1]
+                if v > best or v != v:
+                    if best == best:
+                        best = v
+                        arg = (h + 1) * W + w + 1
+                y[n, c, oh, ow] = best
+                idx[n, c, oh, ow] = arg
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def max_pool2d_bwd(gy, idx, gx):
+    """``gx`` (N, C, H, W) from ``gy`` and the argmax indexes; each plane written by one task."""
+    N, C, H, W = gx.shape
+    OH = gy.shape[2]
+    OW = gy.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        plane = gx[n, c].reshape(H * W)
+        for q in range(H * W):
+            plane[q] = 0
+        for oh in range(OH):
+            for ow in range(OW):
+                a = idx[n, c, oh, ow]
+                if a >= 0:
+                    plane[a] += gy[n, c, oh, ow]
+
+
+@njit(inline="always", error_model="numpy")
+def _avg_window(o, s, p, k, size):
+    """[start, end) clipped to the input, and the span clipped to the padded input (PyTorch)."""
+    start = o * s - p
+    end = min(start + k, size + p)
+    span = end - start
+    return max(start, 0), min(end, size), span
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
+    N, C, H, W = x.shape
+    OH = y.shape[2]
+    OW = y.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for oh in range(OH):
+            h0, h1, hspan = _avg_window(oh, sh, ph, kh, H)
+            for ow in range(OW):
+                w0, w1, wspan = _avg_window(ow, sw, pw, kw, W)
+                acc = 0.0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        acc += x[n, c, h, w]
+                div = hspan * wspan if count_include_pad else (h1 - h0) * (w1 - w0)
+                y[n, c, oh, ow] = acc / div if div > 0 else 0.0
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
+    N, C, H, W = gx.shape
+    OH = gy.shape[2]
+    OW = gy.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for h in range(H):
+            for w in range(W):
+                gx[n, c, h, w] = 0
+        for oh in range(OH):
+            h0, h1, hspan = _avg_window(oh, sh, ph, kh, H)
+            for ow in range(OW):
+                w0, w1, wspan = _avg_window(ow, sw, pw, kw, W)
+                div = hspan * wspan if count_include_pad else (h1 - h0) * (w1 - w0)
+                if div <= 0:
+                    continue
+                g = gy[n, c, oh, ow] / div
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        gx[n, c, h, w] += g
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def adaptive_avg_pool2d_fwd(x, y):
+    """PyTorch's adaptive windows: [floor(o * H / OH), ceil((o + 1) * H / OH))."""
+    N, C, H, W = x.shape
+    OH = y.shape[2]
+    OW = y.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for oh in range(OH):
+            h0 = (oh * H) // OH
+            h1 = ((oh + 1) * H + OH - 1) // OH
+            for ow in range(OW):
+                w0 = (ow * W) // OW
+                w1 = ((ow + 1) * W + OW - 1) // OW
+                acc = 0.0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        acc += x[n, c, h, w]
+                y[n, c, oh, ow] = acc / ((h1 - h0) * (w1 - w0))
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def adaptive_avg_pool2d_bwd(gy, gx):
+    N, C, H, W = gx.shape
+    OH = gy.shape[2]
+    OW = gy.shape[3]
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        for h in range(H):
+            for w in range(W):
+                gx[n, c, h, w] = 0
+        for oh in range(OH):
+            h0 = (oh * H) // OH
+            h1 = ((oh + 1) * H + OH - 1) // OH
+            for ow in range(OW):
+                w0 = (ow * W) // OW
+                w1 = ((ow + 1) * W + OW - 1) // OW
+                g = gy[n, c, oh, ow] / ((h1 - h0) * (w1 - w0))
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        gx[n, c, h, w] += g
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def global_avg_pool_fwd(x, y):
+    """``y[n, c] = mean(x[n, c])`` (accumulated in float64)."""
+    N, C, H, W = x.shape
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        acc = 0.0
+        for h in range(H):
+            for w in range(W):
+                acc += x[n, c, h, w]
+        y[n, c] = acc / (H * W)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def global_avg_pool_bwd(gy, gx):
+    N, C, H, W = gx.shape
+    for p in prange(N * C):
+        n = p // C
+        c = p - n * C
+        g = gy[n, c] / (H * W)
+        for h in range(H):
+            for w in range(W):
+                gx[n, c, h, w] = g

@@ -1,0 +1,124 @@
+"""Softmax / log-softmax along an axis and softmax cross-entropy on the CPU (Numba).
+
+Arrays are viewed as (A, K, B) with the reduced axis in the middle: B == 1 (the last axis) is one task
+per row; otherwise one task per (a, block of B columns), looping over K with the B columns innermost so
+the loops vectorise.  Everything is computed around the row maximum (no overflow for large logits);
+float16 inputs are upcast to float32 by the caller.  Cross-entropy keeps the per-row log-sum-exp for its
+backward, which is then one pass: ``g * (exp(x - lse) - onehot)``.
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from kernels.cpu._fastmath import fexp
+
+_COLS = 256
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def softmax_fwd(x, y, log):
+    A, K, B = x.shape
+    if B == 1:
+        for a in prange(A):
+            xr = x[a, :, 0]
+            yr = y[a, :, 0]
+            m = -np.inf
+            for k in range(K):
+                m = max(m, xr[k])
+            if m == -np.inf:
+                m = 0.0
+            s = xr[0] - xr[0]
+            for k in range(np.uint64(0), np.uint64(K)):
+                s += fexp(xr[k] - m)
+            if log:
+                ls = m + math.log(s)
+                for k in range(np.uint64(0), np.uint64(K)):
+                    yr[k] = xr[k] - ls
+            else:
+                inv = 1.0 / s
+                for k in range(np.uint64(0), np.uint64(K)):
+                    yr[k] = fexp(xr[k] - m) * inv
+        return
+    nb = (B + _COLS - 1) // _COLS
+    for task in prange(A * nb):
+        a = task // nb
+        b0 = (task - a * nb) * _COLS
+        b1 = min(B, b0 + _COLS)
+        n = b1 - b0
+        m = np.full(n, -np.inf, dtype=x.dtype)
+        s = np.zeros(n, dtype=x.dtype)
+        for k in range(K):
+            for j in range(n):
+                m[j] = max(m[j], x[a, k, b0 + j])
+        for j in range(n):
+            if m[j] == -np.inf:
+                m[j] = 0
+        for k in range(K):
+            for j in range(n):
+                s[j] += fexp(x[a, k, b0 + j] - m[j])
+        for k in range(K):
+            for j in range(n):
+                if log:
+                    y[a, k, b0 + j] = x[a, k, b0 + j] - (m[j] + math.log(s[j]))
+                else:
+                    y[a, k, b0 + j] = fexp(x[a, k, b0 + j] - m[j]) / s[j]
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def softmax_bwd(gy, y, gx, log):
+    """softmax: gx = y (gy - sum(gy y)); log-softmax: gx = gy - exp(y) sum(gy)."""
+    A, K, B = y.shape
+    for task in prange(A * B):
+        a = task // B
+        b = task - a * B
+        d = y[a, 0, b] - y[a, 0, b]
+        if log:
+            for k in range(K):
+                d += gy[a, k, b]
+            for k in range(K):
+                gx[a, k, b] = gy[a, k, b] - fexp(y[a, k, b]) * d
+        else:
+            for k in range(K):
+                d += gy[a, k, b] * y[a, k, b]
+            for k in range(K):
+                gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def xent_fwd(x, labels, loss, lse, ignore_index):
+    """Per-row ``loss = logsumexp(x) - x[label]`` (0 where label == ignore_index) and the row lse."""
+    N, C = x.shape
+    for n in prange(N):
+        xr = x[n]
+        m = -np.inf
+        for c in range(C):
+            m = max(m, xr[c])
+        if m == -np.inf:
+            m = 0.0
+        s = xr[0] - xr[0]
+        for c in range(np.uint64(0), np.uint64(C)):
+            s += fexp(xr[c] - m)
+        l = m + math.log(s)
+        lse[n] = l
+        t = labels[n]
+        loss[n] = 0.0 if t == ignore_index else l - xr[t]
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def xent_bwd(g, x, labels, lse, gx, ignore_index):
+    """``gx[n] = g[n] * (softmax(x[n]) - onehot(label))``; zero rows for ignored labels."""
+    N, C = x.shape
+    for n in prange(N):
+        t = labels[n]
+        xr = x[n]
+        gr = gx[n]
+        if t == ignore_index:
+            for c in range(C):
+                gr[c] = 0
+            continue
+        gn = g[n]
+        l = lse[n]
+        for c in range(np.uint64(0), np.uint64(C)):
+            gr[c] = gn * fexp(xr[c] - l)
+        gr[t] -= gn

@@ -1,0 +1,66 @@
+"""Softmax, log-softmax and softmax cross-entropy kernels on the CPU against float64 NumPy."""
+import numpy as np
+import pytest
+
+import kernels
+
+
+def _lse(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+@pytest.mark.parametrize("shape,axis", [((4, 7), -1), ((3, 5, 4), 1), ((2, 3, 300), 0), ((6,), 0)])
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_softmax_and_log_softmax(shape, axis, dtype, tol):
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal(shape) * 5).astype(dtype)
+    x64 = x.astype(np.float64)
+    ls = x64 - _lse(x64, axis)
+    np.testing.assert_allclose(kernels.log_softmax(x, axis), ls, rtol=tol, atol=tol)
+    y = kernels.softmax(x, axis)
+    np.testing.assert_allclose(y, np.exp(ls), rtol=tol, atol=tol)
+    gy = rng.standard_normal(shape).astype(dtype)
+    s = np.exp(ls)
+    ref = s * (gy - (gy * s).sum(axis=axis, keepdims=True))
+    np.testing.assert_allclose(kernels.softmax_backward(gy, y, axis), ref, rtol=10 * tol, atol=10 * tol)
+    ref_log = gy - s * gy.sum(axis=axis, keepdims=True)
+    np.testing.assert_allclose(kernels.log_softmax_backward(gy, kernels.log_softmax(x, axis), axis), ref_log,
+                               rtol=10 * tol, atol=10 * tol)
+
+
+def test_large_logits_and_float16():
+    x = np.array([[1e4, 0.0, -1e4], [88.0, 89.0, 90.0]], np.float32)
+    y = kernels.softmax(x)
+    assert np.all(np.isfinite(y)) and np.allclose(y.sum(-1), 1)
+    h = np.array([[60000.0, 59990.0, 0.0]], np.float16)
+    lh = kernels.log_softmax(h)
+    assert lh.dtype == np.float16 and np.isfinite(lh).all()
+    np.testing.assert_allclose(lh.astype(np.float64), h.astype(np.float64) - _lse(h.astype(np.float64), -1), rtol=1e-3, atol=0.05)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_cross_entropy(dtype, tol):
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((9, 5)) * 4).astype(dtype)
+    t = rng.integers(0, 5, 9)
+    t[3] = -100
+    loss, lse = kernels.softmax_cross_entropy_forward(x, t)
+    x64 = x.astype(np.float64)
+    ls = x64 - _lse(x64, 1)
+    ref = -ls[np.arange(9), np.where(t < 0, 0, t)]
+    ref[3] = 0
+    np.testing.assert_allclose(loss, ref, rtol=tol, atol=tol)
+    g = rng.standard_normal(9)
+    gx = kernels.softmax_cross_entropy_backward(g, x, t, lse)
+    onehot = np.eye(5)[np.where(t < 0, 0, t)]
+    rg = g[:, None] * (np.exp(ls) - onehot)
+    rg[3] = 0
+    np.testing.assert_allclose(gx, rg, rtol=10 * tol, atol=10 * tol)
+
+
+def test_cross_entropy_checks_labels():
+    with pytest.raises(ValueError, match="labels must lie"):
+        kernels.softmax_cross_entropy_forward(np.zeros((2, 3)), np.array([0, 3]))
+    with pytest.raises(TypeError, match="integers"):
+        kernels.softmax_cross_entropy_forward(np.zeros((2, 3)), np.array([0.0, 1.0]))
