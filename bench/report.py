@@ -131,8 +131,8 @@ def write_json(doc: dict, path: str) -> None:
 def _fmt(v, spec="{:.3g}"):
     if v is None:
         return ""
-    if spec == "{:.3g}" and v >= 1000:
-        return f"{v:.0f}"
+    if spec.startswith("{:.3g}") and v >= 1000:
+        return f"{v:.0f}" + spec[len("{:.3g}"):]
     return spec.format(v)
 
 
@@ -157,7 +157,7 @@ def _rows(cases, refs, width=120):
         cells = [c["name"], _fmt(c["median_ms"]), _fmt(c["min_ms"]), rate, pct]
         for r in refs:
             ref = c["refs"].get(r)
-            cells.append(_fmt(ref["ratio"], "{:.2f}x") if ref and ref["ratio"] is not None else "")
+            cells.append(_fmt(ref["ratio"], "{:.3g}x") if ref and ref["ratio"] is not None else "")
         notes = [f"{r}: {ref['error']}" for r, ref in c["refs"].items() if ref.get("error")]
         cells.append("; ".join([n for n in [c["note"]] + notes if n])[:width])
         rows.append(cells)
