@@ -32,27 +32,41 @@ def test_quick_only_writes_valid_json_and_markdown(tmp_path):
     assert "matmul_fwdbwd/64" in md.read_text() and "matmul_fwdbwd/64" in p.stdout
 
 
-def test_runs_without_pytorch_leaving_blank_cells(tmp_path):
+def _main(args, capsys):
+    from bench.__main__ import main
+
+    rc = main(args)
+    return rc, capsys.readouterr()
+
+
+def test_runs_without_pytorch_leaving_blank_cells(tmp_path, monkeypatch, capsys):
+    from bench import optional
+
     js = tmp_path / "r.json"
-    p = _run(["--quick", "--only", "op_overhead/mul", "--json", str(js)], {"KILN_BENCH_NO_TORCH": "1"})
-    assert p.returncode == 0, p.stderr
+    monkeypatch.setenv("KILN_BENCH_NO_TORCH", "1")
+    optional.torch.cache_clear()
+    try:
+        rc, out = _main(["--quick", "--only", "op_overhead/mul", "--json", str(js)], capsys)
+    finally:
+        optional.torch.cache_clear()
+    assert rc == 0, out.err
     doc = json.loads(js.read_text())
     report.validate(doc)
     assert doc["cases"][0]["refs"] == {} and doc["versions"]["torch"] is None
     assert any("PyTorch not installed" in n for n in doc["notes"])
 
 
-def test_list_and_bad_selection():
-    p = _run(["--quick", "--list", "--only", "op_overhead"])
-    assert p.returncode == 0 and "engine/op_overhead/add" in p.stdout
-    p = _run(["--quick", "--only", "no-such-case-anywhere"])
-    assert p.returncode == 2 and "no case matches" in p.stderr
+def test_list_and_bad_selection(capsys):
+    rc, out = _main(["--quick", "--list", "--only", "op_overhead"], capsys)
+    assert rc == 0 and "engine/op_overhead/add" in out.out
+    rc, out = _main(["--quick", "--only", "no-such-case-anywhere"], capsys)
+    assert rc == 2 and "no case matches" in out.err
 
 
-def test_cuda_path_imports_cleanly_and_refuses_without_a_gpu():
+def test_cuda_path_imports_cleanly_and_refuses_without_a_gpu(capsys):
     from bench import timing  # noqa: F401  (CudaTimer / launch_overhead import without CuPy)
     from bench.optional import cupy
 
     if cupy() is None:
-        p = _run(["--device", "cuda", "--quick"])
-        assert p.returncode == 2 and "needs CuPy" in p.stderr
+        rc, out = _main(["--device", "cuda", "--quick"], capsys)
+        assert rc == 2 and "needs CuPy" in out.err
