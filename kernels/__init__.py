@@ -80,11 +80,12 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return f(x, kernel_size, stride, padding, dilation, ceil_mode)
 
 
-def max_pool2d_backward(gy, idx, x_shape):
-    """Input gradient of max pooling from the stored argmax indexes (deterministic)."""
+def max_pool2d_backward(gy, idx, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Input gradient of max pooling from the stored argmax indexes (deterministic); same pooling
+    arguments as the forward."""
     from kernels.pool2d import max_pool2d_backward as f
 
-    return f(gy, idx, x_shape)
+    return f(gy, idx, x_shape, kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -184,6 +185,25 @@ def softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index=-100):
     from kernels.softmax_ops import softmax_cross_entropy_backward as f
 
     return f(g, logits, labels, lse, ignore_index)
+
+
+# ---- matmul ----------------------------------------------------------------------------------------
+def matmul_tiled(a, b):
+    """``a @ b`` (float32, 2-D) with the hand-written shared-memory tiled CUDA kernel.
+
+    For the benchmark: on CuPy arrays it runs our kernel (cuBLAS is normally faster and is what the
+    engine uses); on NumPy arrays it is plain ``numpy.matmul`` (BLAS).
+    """
+    xp = array_module(a)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
+        raise ValueError(f"matmul_tiled: shapes {a.shape} and {b.shape} do not multiply")
+    if a.dtype != xp.float32 or b.dtype != xp.float32:
+        raise TypeError(f"matmul_tiled: float32 only, got {a.dtype} and {b.dtype}")
+    if not _on_gpu(a):
+        return xp.matmul(a, b)
+    out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.float32)
+    importlib.import_module("kernels.cuda.matmul").matmul_tiled(xp.ascontiguousarray(a), xp.ascontiguousarray(b), out)
+    return out
 
 
 def __getattr__(name):

@@ -4,7 +4,7 @@
 (bias and PReLU's ``weight`` broadcast along ``axis``, the channel axis, 1 by default).
 ``activation_backward(gy, x, name, y, ...)`` returns ``(gx, gbias, gweight)`` in one pass; ``y`` (the
 forward output) is needed by sigmoid, tanh and ELU, whose derivatives read it, and recomputed when not
-given.  Names and parameters: ``kernels._act_codes``.  float16 on the CPU is computed in float32.
+given.  Names and parameters: ``kernels._act_codes``.  float16 is computed in float32 (both devices).
 """
 import kernels as _k
 from kernels import _act_codes as codes
@@ -46,7 +46,7 @@ class _Prepared:
         self.dtype = x.dtype
         if x.dtype.kind != "f":
             raise TypeError(f"{name}: expected a floating-point input, got {x.dtype}")
-        self.cdt = xp.float32 if (x.dtype == xp.float16 and not _k._on_gpu(x)) else x.dtype
+        self.cdt = xp.float32 if x.dtype == xp.float16 else x.dtype
         self.a, self.b = _params(self.op, alpha, beta)
         if self.op == codes.PRELU:
             if weight is None:
@@ -65,7 +65,7 @@ class _Prepared:
         if weight is None:
             self.weight = xp.zeros(C, self.cdt)
         else:
-            self.weight = xp.ascontiguousarray(xp.broadcast_to(weight.reshape(-1), (C,)), dtype=self.cdt)
+            self.weight = xp.array(xp.broadcast_to(weight.reshape(-1), (C,)), dtype=self.cdt)  # a writable copy
         self.wsize = wsize
         self.impl = _k._impl(x, "activation")
 

@@ -9,7 +9,7 @@ the gradients asked for, and turns the column gradient back into an input gradie
 deterministic gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
 
 Shapes: ``x`` (N, C, H, W), ``w`` (C_out, C, kh, kw), ``b`` (C_out,) or None; output sizes as PyTorch.
-Groups are not supported.  float16 on the CPU is computed in float32 and cast back.
+Groups are not supported.  float16 is computed in float32 and cast back (both devices).
 """
 import kernels as _k
 from kernels._chunks import get_memory_budget, plan_chunks
@@ -91,9 +91,9 @@ class _Plan:
 
 
 def _as_compute(a, xp):
-    """Contiguous, and float32 for float16 on the CPU (Numba has no float16 arithmetic)."""
+    """Contiguous, and float32 for float16 (the kernels do their arithmetic in float32 or wider)."""
     a = xp.ascontiguousarray(a)
-    if a.dtype == xp.float16 and not _k._on_gpu(a):
+    if a.dtype == xp.float16:
         a = a.astype(xp.float32)
     return a
 

@@ -3,8 +3,8 @@
 ``max_pool2d_forward`` returns the pooled values and, per output, the int32 flat index ``h * W + w`` of
 the chosen input within its (n, c) plane; ``max_pool2d_backward`` consumes those indexes.  Average
 pooling uses PyTorch's ``count_include_pad=True`` by default.  Output sizes follow PyTorch, including
-``ceil_mode`` (the last window must start inside the input or the left padding).  float16 on the CPU is
-computed in float32 and cast back.
+``ceil_mode`` (the last window must start inside the input or the left padding).  float16 is computed in
+float32 and cast back.
 """
 import kernels as _k
 
@@ -54,7 +54,7 @@ def _prep(x, op):
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
     x = xp.ascontiguousarray(x)
-    if x.dtype == xp.float16 and not _k._on_gpu(x):
+    if x.dtype == xp.float16:
         x = x.astype(xp.float32)
     return x, xp
 
@@ -76,14 +76,17 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return (y if y.dtype == dt else y.astype(dt)), idx
 
 
-def max_pool2d_backward(gy, idx, x_shape):
-    """Input gradient from the output gradient and the forward's argmax indexes."""
+def max_pool2d_backward(gy, idx, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Input gradient from the output gradient and the forward's argmax indexes (same pooling arguments
+    as the forward: the GPU gather walks the windows)."""
     dt = gy.dtype
     gy, xp = _prep(gy, "max_pool2d backward")
-    if idx.shape != gy.shape:
-        raise ValueError(f"max_pool2d backward: indexes {idx.shape} and gradient {gy.shape} differ in shape")
-    gx = xp.empty(tuple(int(v) for v in x_shape), dtype=gy.dtype)
-    _k._impl(gy, "pool").max_pool2d_bwd(gy, xp.ascontiguousarray(idx), gx)
+    x_shape = tuple(int(v) for v in x_shape)
+    kh, kw, sh, sw, ph, pw, dh, dw, oh, ow = pool_params(x_shape, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d backward")
+    if idx.shape != gy.shape or gy.shape != x_shape[:2] + (oh, ow):
+        raise ValueError(f"max_pool2d backward: gradient {gy.shape} / indexes {idx.shape} do not match output {x_shape[:2] + (oh, ow)}")
+    gx = xp.empty(x_shape, dtype=gy.dtype)
+    _k._impl(gy, "pool").max_pool2d_bwd(gy, xp.ascontiguousarray(idx), gx, kh, kw, sh, sw, ph, pw, dh, dw)
     return gx if gx.dtype == dt else gx.astype(dt)
 
 

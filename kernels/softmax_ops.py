@@ -1,8 +1,8 @@
 """Softmax, log-softmax and softmax cross-entropy, device-agnostic wrappers around the twin kernels.
 
 Stable (computed around the maximum; the log-sum-exp of a row of -inf... is taken as -inf, and a row
-of huge logits does not overflow).  float16 input is reduced in float32 (upcast on the CPU; on the GPU
-the kernels accumulate in float32) and the result returned in float16.
+of huge logits does not overflow).  float16 input is upcast and reduced in float32 (the GPU kernels accumulate in float64) and the
+result returned in float16.
 
 Cross-entropy: ``softmax_cross_entropy_forward(logits (N, C), labels (N,) int) -> (loss (N,), lse (N,))``
 with PyTorch's ``ignore_index`` (-100) giving loss 0 and zero gradient; the backward takes the upstream
@@ -29,7 +29,7 @@ def _axis_view(x, axis, op):
 def _compute(x, xp, op):
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: expected floating-point logits, got {x.dtype}")
-    if x.dtype == xp.float16 and not _k._on_gpu(x):
+    if x.dtype == xp.float16:
         return xp.ascontiguousarray(x, dtype=xp.float32)
     return xp.ascontiguousarray(x)
 
@@ -111,7 +111,7 @@ def softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index=-100):
     x = _compute(logits, xp, op)
     gx = xp.empty_like(x)
     acc = lse.dtype
-    gc = xp.ascontiguousarray(xp.broadcast_to(g, (x.shape[0],)), dtype=acc)
+    gc = xp.array(xp.broadcast_to(g, (x.shape[0],)), dtype=acc)  # writable copy
     if x.shape[0]:
         _k._impl(logits, "softmax").xent_bwd(gc, x, labels, xp.ascontiguousarray(lse), gx, int(ignore_index))
     return gx if gx.dtype == dt else gx.astype(dt)

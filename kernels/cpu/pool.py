@@ -83,8 +83,9 @@ def max_pool2d_fwd_2x2(x, y, idx):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def max_pool2d_bwd(gy, idx, gx):
-    """``gx`` (N, C, H, W) from ``gy`` and the argmax indexes; each plane written by one task."""
+def max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
+    """``gx`` (N, C, H, W) from ``gy`` and the argmax indexes; each plane written by one task.  The
+    window geometry is unused here (the CUDA twin's gather needs it)."""
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]

@@ -26,7 +26,7 @@ def test_max_pool_matches_reference(case, dtype):
     np.testing.assert_array_equal(idx, ridx)
     assert idx.dtype == np.int32
     gy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
-    gx = kernels.max_pool2d_backward(gy, idx, x.shape)
+    gx = kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
     ref = np.zeros(x.shape)
     n, c = x.shape[:2]
     flat = ref.reshape(n, c, -1)

@@ -1,0 +1,182 @@
+"""CUDA twins of ``kernels.cpu.softmax`` (same names, signatures and (A, K, B) layout).
+
+Last-axis softmax and cross-entropy use one 128-thread block per row: strided partial max / sum per
+thread, then a shared-memory tree reduction — a fixed order, so results are deterministic.  Other axes
+use one thread per (a, b) column looping over K.  Sums are accumulated in float32 or wider.
+"""
+import math
+
+from numba import config, cuda, float32, float64
+
+from kernels.cuda._launch import grid, stream_of, threads_for
+
+_RT = 32 if config.ENABLE_CUDASIM else 128  # threads per row (fewer under the simulator: it runs each)
+
+
+@cuda.jit(device=True)
+def _block_max(buf, v):
+    tid = cuda.threadIdx.x
+    buf[tid] = v
+    cuda.syncthreads()
+    s = _RT // 2
+    while s > 0:
+        if tid < s:
+            o = buf[tid + s]
+            if o > buf[tid] or o != o:
+                buf[tid] = o
+        cuda.syncthreads()
+        s //= 2
+    r = buf[0]
+    cuda.syncthreads()
+    return r
+
+
+@cuda.jit(device=True)
+def _block_sum(buf, v):
+    tid = cuda.threadIdx.x
+    buf[tid] = v
+    cuda.syncthreads()
+    s = _RT // 2
+    while s > 0:
+        if tid < s:
+            buf[tid] += buf[tid + s]
+        cuda.syncthreads()
+        s //= 2
+    r = buf[0]
+    cuda.syncthreads()
+    return r
+
+
+@cuda.jit
+def _rows_fwd(x, y, log):
+    row = cuda.blockIdx.x
+    tid = cuda.threadIdx.x
+    K = x.shape[1]
+    buf = cuda.shared.array(_RT, float64)
+    m = -math.inf
+    for k in range(tid, K, _RT):
+        v = x[row, k]
+        if v > m or v != v:
+            m = v
+    m = _block_max(buf, m)
+    if m == -math.inf:
+        m = 0.0
+    s = 0.0
+    for k in range(tid, K, _RT):
+        s += math.exp(x[row, k] - m)
+    s = _block_sum(buf, s)
+    ls = m + math.log(s)
+    for k in range(tid, K, _RT):
+        y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
+
+
+@cuda.jit
+def _cols_fwd(x, y, log):
+    t = cuda.grid(1)
+    A, K, B = x.shape
+    if t >= A * B:
+        return
+    a = t // B
+    b = t % B
+    m = -math.inf
+    for k in range(K):
+        v = x[a, k, b]
+        if v > m or v != v:
+            m = v
+    if m == -math.inf:
+        m = 0.0
+    s = 0.0
+    for k in range(K):
+        s += math.exp(x[a, k, b] - m)
+    ls = m + math.log(s)
+    for k in range(K):
+        y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
+
+
+def softmax_fwd(x, y, log):
+    A, K, B = x.shape
+    st = stream_of(x)
+    if B == 1:
+        _rows_fwd[A, _RT, st](x.reshape(A, K), y.reshape(A, K), log)
+    else:
+        t = threads_for(A * B)
+        _cols_fwd[grid(A * B, t), t, st](x, y, log)
+
+
+@cuda.jit
+def _bwd(gy, y, gx, log):
+    t = cuda.grid(1)
+    A, K, B = y.shape
+    if t >= A * B:
+        return
+    a = t // B
+    b = t % B
+    d = 0.0
+    for k in range(K):
+        d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
+    for k in range(K):
+        if log:
+            gx[a, k, b] = gy[a, k, b] - math.exp(y[a, k, b]) * d
+        else:
+            gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
+
+
+def softmax_bwd(gy, y, gx, log):
+    A, K, B = y.shape
+    t = threads_for(A * B)
+    _bwd[grid(A * B, t), t, stream_of(y)](gy, y, gx, log)
+
+
+@cuda.jit
+def _xent_fwd(x, labels, loss, lse, ignore_index):
+    row = cuda.blockIdx.x
+    tid = cuda.threadIdx.x
+    C = x.shape[1]
+    buf = cuda.shared.array(_RT, float64)
+    m = -math.inf
+    for k in range(tid, C, _RT):
+        v = x[row, k]
+        if v > m or v != v:
+            m = v
+    m = _block_max(buf, m)
+    if m == -math.inf:
+        m = 0.0
+    s = 0.0
+    for k in range(tid, C, _RT):
+        s += math.exp(x[row, k] - m)
+    s = _block_sum(buf, s)
+    if tid == 0:
+        ls = m + math.log(s)
+        lse[row] = ls
+        t = labels[row]
+        loss[row] = 0.0 if t == ignore_index else ls - x[row, t]
+
+
+def xent_fwd(x, labels, loss, lse, ignore_index):
+    _xent_fwd[x.shape[0], _RT, stream_of(x)](x, labels, loss, lse, ignore_index)
+
+
+@cuda.jit
+def _xent_bwd(g, x, labels, lse, gx, ignore_index):
+    t = cuda.grid(1)
+    N, C = x.shape
+    if t >= N * C:
+        return
+    n = t // C
+    c = t % C
+    lab = labels[n]
+    if lab == ignore_index:
+        gx[n, c] = 0
+        return
+    v = g[n] * math.exp(x[n, c] - lse[n])
+    if c == lab:
+        v -= g[n]
+    gx[n, c] = v
+
+
+def xent_bwd(g, x, labels, lse, gx, ignore_index):
+    t = threads_for(x.size)
+    _xent_bwd[grid(x.size, t), t, stream_of(x)](g, x, labels, lse, gx, ignore_index)
+
+
+_ = float32  # float32 accumulation is what the float64 shared buffer promotes to; kept for clarity

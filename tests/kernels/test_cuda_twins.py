@@ -1,0 +1,226 @@
+"""Every CUDA kernel against its CPU twin, through the same device-agnostic wrappers.
+
+Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and the twins run on NumPy
+arrays (shapes are tiny: the simulator runs each thread in Python).  With a GPU, the ``gpu`` tests
+below run the real kernels on CuPy arrays.
+"""
+import importlib
+
+import numpy as np
+import pytest
+
+import kernels
+from tests.kernels import _ref
+
+
+@pytest.fixture
+def cuda_twins(monkeypatch):
+    """Route the wrappers to ``kernels.cuda.*`` even for NumPy arrays (the simulator's arrays)."""
+    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
+
+
+def _both(fn, monkeypatch):
+    cpu = fn()
+    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
+    try:
+        gpu = fn()
+    finally:
+        monkeypatch.undo()
+    return cpu, gpu
+
+
+def _close(a, b, tol=1e-5):
+    for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple) else (b,)):
+        if u is None:
+            assert v is None
+            continue
+        np.testing.assert_allclose(np.asarray(v), np.asarray(u), rtol=tol, atol=tol)
+
+
+CONV = [
+    ((1, 2, 5, 7), (3, 2, 3, 3), 1, 1, 1),
+    ((2, 1, 5, 6), (2, 1, 2, 3), (2, 1), (0, 1), (2, 1)),
+]
+
+
+@pytest.mark.parametrize("xs,ws,s,p,d", CONV)
+def test_conv2d(xs, ws, s, p, d, monkeypatch):
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    y = kernels.conv2d_forward(x, w, b, s, p, d)
+    gy = rng.standard_normal(y.shape)
+
+    def run():
+        return (kernels.conv2d_forward(x, w, b, s, p, d),) + kernels.conv2d_backward(gy, x, w, s, p, d)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-10)
+    sp = (s, s) if isinstance(s, int) else s
+    pp = (p, p) if isinstance(p, int) else p
+    dp = (d, d) if isinstance(d, int) else d
+    _close(gpu[0], _ref.conv2d(x, w, b, sp, pp, dp), 1e-10)
+
+
+def test_conv2d_split_sample_chunks(monkeypatch):
+    """A tiny budget splits one sample over row chunks: accumulation across chunks on the device."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((1, 1, 6, 5)), rng.standard_normal((1, 1, 3, 3))
+    gy = rng.standard_normal((1, 1, 6, 5))
+    kernels.set_memory_budget(100)
+    try:
+        cpu, gpu = _both(lambda: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False), monkeypatch)
+    finally:
+        kernels.set_memory_budget(None)
+    _close(cpu, gpu, 1e-10)
+
+
+@pytest.mark.parametrize("k,s,p,d,ceil", [(2, 2, 0, 1, False), ((3, 2), (2, 1), (1, 1), (2, 1), True)])
+def test_max_pool(k, s, p, d, ceil, monkeypatch):
+    x = np.random.default_rng(2).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7).astype(np.float32)
+
+    def run():
+        y, idx = kernels.max_pool2d_forward(x, k, s, p, d, ceil)
+        gy = np.arange(y.size, dtype=np.float32).reshape(y.shape)
+        return y, idx, kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 0)
+
+
+@pytest.mark.parametrize("k,s,p,ceil,inc", [(2, 2, 0, False, True), (3, 2, 1, True, False), ((2, 3), (1, 2), (1, 1), True, True)])
+def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
+    x = np.random.default_rng(3).standard_normal((1, 2, 5, 7))
+
+    def run():
+        y = kernels.avg_pool2d_forward(x, k, s, p, ceil, inc)
+        return y, kernels.avg_pool2d_backward(np.cos(y), x.shape, k, s, p, ceil, inc)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-12)
+
+
+@pytest.mark.parametrize("out", [1, (2, 3)])
+def test_adaptive_and_global_pool(out, monkeypatch):
+    x = np.random.default_rng(4).standard_normal((1, 2, 5, 7))
+
+    def run():
+        y = kernels.adaptive_avg_pool2d_forward(x, out)
+        g = kernels.global_avg_pool_forward(x)
+        return (y, kernels.adaptive_avg_pool2d_backward(np.sin(y), x.shape), g,
+                kernels.global_avg_pool_backward(np.cos(g), x.shape))
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-12)
+
+
+ACTS = ["relu", "leaky_relu", "elu", "silu", "mish", "softplus", "softsign", "sigmoid", "tanh", "log_sigmoid",
+        "sinc", "hard_threshold", "abs", "identity"]
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_activations(dtype, tol, monkeypatch):
+    x = (np.random.default_rng(5).standard_normal(10) * 3).astype(dtype)
+    x[:3] = [0.0, 0.05, -30.0]
+    gy = np.linspace(-1, 1, 10).astype(dtype)
+
+    def run():
+        out = []
+        for name in ACTS:
+            y = kernels.activation_forward(x, name)
+            out += [y, kernels.activation_backward(gy, x, name, y)[0]]
+        return tuple(out)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, tol)
+
+
+@pytest.mark.parametrize("shape,axis", [((2, 3, 2), 1), ((4, 3), -1)])
+def test_bias_prelu_fused(shape, axis, monkeypatch):
+    rng = np.random.default_rng(6)
+    x, gy = rng.standard_normal(shape), rng.standard_normal(shape)
+    C = shape[axis]
+    b, w = rng.standard_normal(C), rng.uniform(0.1, 0.3, C)
+
+    def run():
+        y = kernels.activation_forward(x, "prelu", bias=b, weight=w, axis=axis)
+        return (y,) + kernels.activation_backward(gy, x, "prelu", y, bias=b, weight=w, axis=axis,
+                                                  need_bias=True, need_weight=True)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-12)
+
+
+@pytest.mark.parametrize("shape,axis", [((3, 5), -1), ((2, 4, 3), 1)])
+def test_softmax(shape, axis, monkeypatch):
+    rng = np.random.default_rng(7)
+    x, gy = rng.standard_normal(shape) * 4, rng.standard_normal(shape)
+
+    def run():
+        y, ly = kernels.softmax(x, axis), kernels.log_softmax(x, axis)
+        return y, ly, kernels.softmax_backward(gy, y, axis), kernels.log_softmax_backward(gy, ly, axis)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-12)
+
+
+def test_cross_entropy(monkeypatch):
+    rng = np.random.default_rng(8)
+    x = (rng.standard_normal((4, 5)) * 3).astype(np.float32)
+    t = np.array([1, -100, 4, 0])
+
+    def run():
+        loss, lse = kernels.softmax_cross_entropy_forward(x, t)
+        return loss, lse, kernels.softmax_cross_entropy_backward(np.ones(4, np.float32), x, t, lse)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-6)
+
+
+def test_tiled_matmul():
+    from kernels.cuda.matmul import matmul_tiled
+
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((18, 17)).astype(np.float32)
+    b = rng.standard_normal((17, 5)).astype(np.float32)
+    out = np.zeros((18, 5), np.float32)
+    matmul_tiled(a, b, out)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+
+
+# ---- real GPU, real CuPy arrays ------------------------------------------------------------------
+def _cupy():
+    try:
+        import cupy
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+    except Exception:
+        pass
+    pytest.skip("needs CuPy and a CUDA GPU")
+
+
+@pytest.mark.gpu
+def test_gpu_conv_pool_act_softmax_match_cpu():
+    cp = _cupy()
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((3, 4, 11, 9)).astype(np.float32)
+    w = rng.standard_normal((5, 4, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    y = kernels.conv2d_forward(x, w, b, 2, 1, 1)
+    yg = kernels.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), 2, 1, 1)
+    np.testing.assert_allclose(cp.asnumpy(yg), y, rtol=1e-4, atol=1e-4)
+    gy = rng.standard_normal(y.shape).astype(np.float32)
+    for u, v in zip(kernels.conv2d_backward(gy, x, w, 2, 1, 1),
+                    kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), 2, 1, 1)):
+        np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-3, atol=1e-3)
+    p, i = kernels.max_pool2d_forward(x, 2)
+    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), 2)
+    np.testing.assert_array_equal(cp.asnumpy(pg), p)
+    np.testing.assert_array_equal(cp.asnumpy(ig), i)
+    for name in ACTS:
+        np.testing.assert_allclose(cp.asnumpy(kernels.activation_forward(cp.asarray(x), name)),
+                                   kernels.activation_forward(x, name), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(cp.asnumpy(kernels.softmax(cp.asarray(y), 1)), kernels.softmax(y, 1), atol=1e-6)
+    a = rng.standard_normal((70, 33)).astype(np.float32)
+    m = rng.standard_normal((33, 20)).astype(np.float32)
+    np.testing.assert_allclose(cp.asnumpy(kernels.matmul_tiled(cp.asarray(a), cp.asarray(m))), a @ m, rtol=1e-4, atol=1e-4)
