@@ -51,3 +51,5 @@ from .ops.softmax import log_softmax, softmax
 from .tensor import Tensor, as_tensor, tensor
 
 # ---- ops built on the custom kernels (conv, pooling, fused activations) are imported below ----
+from .ops.conv import conv2d, conv_transpose2d
+from .ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
