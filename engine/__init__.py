@@ -53,3 +53,21 @@ from .tensor import Tensor, as_tensor, tensor
 # ---- ops built on the custom kernels (conv, pooling, fused activations) are imported below ----
 from .ops.conv import conv2d, conv_transpose2d
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+# ---- fused activations and softmax cross-entropy (engine/ops/activation.py, engine/ops/softmax_ce.py) ----
+from .ops.activation import (  # noqa: E402
+    abs_rectifier,
+    bias_act,
+    elu,
+    hard_threshold,
+    leaky_relu,
+    log_sigmoid,
+    mish,
+    prelu,
+    silu,
+    sinc,
+    softplus,
+    softsign,
+    swish,
+)
+from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402

@@ -1,3 +1,4 @@
 """The differentiable primitives, one module per family; each op is one Function subclass plus one
 user function.  Every Function defined here is registered in ``engine.function.OP_REGISTRY``."""
 from . import conv, elementwise, linalg, pool, reduce, shape, softmax  # noqa: F401
+from . import activation, softmax_ce  # noqa: F401,E402  (fused-kernel activations and cross-entropy)

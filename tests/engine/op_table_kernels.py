@@ -30,3 +30,8 @@ KERNEL_CASES = [
     OpCase("adaptive_avg_pool2d_3", ("AdaptiveAvgPool2d", "AdaptiveAvgPool2dBackward"),
            lambda x: engine.adaptive_avg_pool2d(x, (3, 2)), [((1, 2, 7, 5),)]),
 ]
+
+# ---- fused activations and softmax cross-entropy (engine/ops/activation.py, engine/ops/softmax_ce.py) ----
+from .op_table_activations import ACTIVATION_CASES  # noqa: E402
+
+KERNEL_CASES += ACTIVATION_CASES

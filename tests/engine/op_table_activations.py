@@ -1,0 +1,48 @@
+"""Op-table cases for the fused activations and the fused softmax cross-entropy.
+
+Both ops are once differentiable by design (their backward runs on raw arrays; a second
+differentiation raises a clear error, tested in tests/engine/test_ops_conv_pool_act.py), so
+``second_order=False`` throughout.  Inputs are kept away from kinks and jumps (``away0``, ``avoid``).
+"""
+import numpy as np
+
+import engine
+from engine.ops import activation as act
+from engine.ops import softmax_ce
+
+from .op_table import OpCase
+
+_A = ("FusedActivation",)
+_LABELS = np.array([0, 3, -100, 1, 4])
+
+
+def _case(name, fn, shapes=((3, 4),), domain="real", **extra):
+    return OpCase(name, _A, fn, [tuple(shapes)], domain=domain, second_order=False, extra=extra)
+
+
+ACTIVATION_CASES = [
+    _case("leaky_relu", lambda x: act.leaky_relu(x, 0.1), domain="away0"),
+    _case("prelu_channels", lambda x, w: act.prelu(x, w), ((2, 3, 4, 2), (3,)), domain="away0"),
+    _case("prelu_single", lambda x, w: act.prelu(x, w), ((3, 5), (1,)), domain="away0"),
+    _case("elu", lambda x: act.elu(x, 0.7), domain="away0"),
+    _case("silu", lambda x: act.silu(x)),
+    _case("mish", lambda x: act.mish(x)),
+    _case("softplus", lambda x: act.softplus(x, 2.0, 3.0), domain="away0", avoid=(1.5,)),
+    _case("softsign", lambda x: act.softsign(x), domain="away0"),
+    _case("log_sigmoid", lambda x: act.log_sigmoid(x)),
+    _case("sinc", lambda x: act.sinc(x)),
+    _case("hard_threshold", lambda x: act.hard_threshold(x, 0.0) * x, domain="away0"),
+    _case("abs_rectifier", lambda x: act.abs_rectifier(x), domain="away0"),
+    _case("bias_act_nchw", lambda x, b: act.bias_act(x, b, "silu"), ((2, 3, 2, 3), (3,))),
+    _case("bias_act_linear", lambda x, b: act.bias_act(x, b, "tanh", axis=-1), ((4, 5), (5,))),
+    _case("bias_act_sigmoid", lambda x, b: act.bias_act(x, b, "sigmoid"), ((2, 3, 4), (3,))),
+    _case("bias_prelu", lambda x, b, w: act.bias_act(x, b, "prelu", weight=w), ((2, 3, 5), (3,), (3,)),
+          domain="away0"),
+    OpCase("softmax_cross_entropy", ("SoftmaxCrossEntropy",),
+           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS), [((5, 6),)], second_order=False),
+    OpCase("softmax_cross_entropy_none", ("SoftmaxCrossEntropy",),
+           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="none") * 1.5, [((5, 6),)],
+           second_order=False),
+]
+
+_ = engine  # the cases call the ops through their modules; engine re-exports them
