@@ -194,7 +194,7 @@ def plot_curves(history, path, title=""):
     for ax, key, label in ((axes[0], "loss", "loss"), (axes[1], "acc", "accuracy")):
         if steps:
             ax.plot([s["epoch"] for s in steps], [s[key] for s in steps], color="tab:blue", alpha=0.35,
-                    lw=1, label=f"train {label} (running, per step)")
+                    lw=1, label=f"train {label} (mean of recent steps)")
         if epochs:
             xs = [e["epoch"] for e in epochs]
             ax.plot(xs, [e[f"train_{key}"] for e in epochs], "o-", color="tab:blue", label=f"train {label}")

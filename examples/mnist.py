@@ -128,7 +128,7 @@ def parse_args(argv):
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", choices=["lenet5", "mlp"], default="lenet5")
     p.add_argument("--epochs", type=int, default=None, help="planned epochs (default 1; on --resume: as saved)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: adam 2e-3, sgd 0.05)")
     p.add_argument("--weight-decay", type=float, default=0.0)
@@ -138,7 +138,8 @@ def parse_args(argv):
     p.add_argument("--val-size", type=int, default=5000)
     p.add_argument("--patience", type=int, default=3)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--out-dir", default="runs/mnist")
+    p.add_argument("--out-dir", default=None,
+                   help="checkpoints and plot (default runs/mnist; on --resume, the checkpoint's folder)")
     p.add_argument("--resume", metavar="PATH", default=None)
     p.add_argument("--stop-after", type=int, default=None, metavar="K", help="stop after K epochs of this run")
     p.add_argument("--metrics-json", metavar="PATH", default=None)
@@ -199,7 +200,7 @@ def run(args):
     test_loader = DataLoader(test_ds, batch_size=1000, device=device, transform=T.normalizer())
     total_steps = cfg["epochs"] * len(loader)
     sched = optim.lr_scheduler.LambdaLR(opt, lr_factor(total_steps, cfg["warmup"]))
-    out_dir = args.out_dir
+    out_dir = args.out_dir or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else "runs/mnist")
     os.makedirs(out_dir, exist_ok=True)
     stopper = optim.EarlyStopping(patience=cfg["patience"], mode="min", checkpoint=os.path.join(out_dir, "best.npz"))
     loss_fn = nn.CrossEntropyLoss()
@@ -225,8 +226,8 @@ def run(args):
             break
         model.train()
         t0 = time.perf_counter()
-        seen = correct = 0
-        loss_sum = 0.0
+        seen = correct = w_seen = w_correct = 0
+        loss_sum = w_loss = 0.0
         bar = T.progress(loader, desc=f"epoch {epoch + 1}/{cfg['epochs']}", enabled=args.progress)
         for i, (xb, yb) in enumerate(bar):
             logits = model(xb)
@@ -235,13 +236,14 @@ def run(args):
             loss.backward()
             opt.step()
             sched.step()
-            n = len(yb)
-            loss_sum += loss.item() * n
-            correct += int((logits.data.argmax(axis=1) == yb.data).sum())
-            seen += n
-            if (i + 1) % log_every == 0:
-                history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": loss_sum / seen,
-                                         "acc": correct / seen})
+            n, l_b = len(yb), loss.item() * len(yb)
+            c_b = int((logits.data.argmax(axis=1) == yb.data).sum())
+            loss_sum, correct, seen = loss_sum + l_b, correct + c_b, seen + n
+            w_loss, w_correct, w_seen = w_loss + l_b, w_correct + c_b, w_seen + n
+            if (i + 1) % log_every == 0:  # the plot gets the mean over the last log_every steps
+                history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": w_loss / w_seen,
+                                         "acc": w_correct / w_seen})
+                w_loss, w_correct, w_seen = 0.0, 0, 0
                 if args.progress:
                     bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
         seconds = time.perf_counter() - t0
