@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv2d`` (weight (out, in/groups... here groups=1: (out, in, kh, kw))) and
+"""Convolution layers: ``Conv2d`` (weight (out, in, kh, kw)) and
 ``ConvTranspose2d`` (weight (in, out, kh, kw), PyTorch's layout).  Default initialisation as
 PyTorch: ``kaiming_uniform_(a=sqrt(5))`` for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
 the bias.  The arithmetic runs in the engine's im2col ops (``engine.conv2d``/``conv_transpose2d``)."""
@@ -79,8 +79,8 @@ class Conv2d(_ConvNd):
 class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True,
                  dilation=1, device=None, dtype=None):
-        self.output_padding = _pair(output_padding, "output_padding")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, True, device, dtype)
+        self.output_padding = _pair(output_padding, "output_padding")
 
     def forward(self, x):
         self._check(x)
