@@ -141,7 +141,8 @@ def build(pretrain, loader, noise, a):
             train_stage(shallow, loader, noise, a.pretrain_epochs, a.lr, to_input=below, progress=a.progress,
                         desc=f"pretrain layer {k + 1}")
     model = stack(enc, dec)
-    return train_stage(model, loader, noise, a.epochs, a.lr, progress=a.progress, desc="fine-tune" if pretrain else "train")
+    return train_stage(model, loader, noise, a.epochs, a.lr, progress=a.progress,
+                       desc="fine-tune" if pretrain else "train")
 
 
 def main(argv=None):

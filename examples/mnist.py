@@ -45,7 +45,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _training as T  # noqa: E402  (puts the repository root on sys.path)
 
-import engine  # noqa: E402
 import nn  # noqa: E402
 import optim  # noqa: E402
 from nn.data import DataLoader, transforms  # noqa: E402

@@ -1,7 +1,6 @@
 """examples/mnist.py on small subsets: learns well above chance, writes its JSON and PNG, and
 ``--resume`` continues a stopped run bit for bit."""
 import json
-import os
 
 import numpy as np
 import pytest
@@ -13,13 +12,10 @@ from ._load import load
 mn = load("mnist")
 tr = load("_training")
 
-needs_conv = pytest.mark.skipif(not hasattr(engine, "conv2d"), reason="engine.conv2d (kernels work) has not landed")
-
 SMALL = ["--limit-train", "1000", "--val-size", "200", "--limit-test", "500", "--batch-size", "32",
          "--warmup", "5", "--no-progress"]
 
 
-@needs_conv
 def test_lenet5_learns_and_writes_metrics_and_plot(tmp_path, capsys):
     metrics_path, plot = tmp_path / "m.json", tmp_path / "curves.png"
     m = mn.main(SMALL + ["--epochs", "2", "--out-dir", str(tmp_path), "--metrics-json", str(metrics_path),
@@ -41,7 +37,6 @@ def test_mlp_learns(tmp_path):
     assert m["model"] == "mlp" and m["test_accuracy"] > 0.8
 
 
-@needs_conv
 def test_resume_is_bit_for_bit(tmp_path):
     args = ["--limit-train", "256", "--val-size", "64", "--limit-test", "64", "--batch-size", "32",
             "--warmup", "3", "--no-progress", "--epochs", "2"]

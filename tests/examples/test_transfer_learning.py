@@ -1,15 +1,10 @@
 """examples/transfer_learning.py on small subsets: the frozen, pre-trained features beat training
 from scratch on the same few images of the new digits; only the head and the fully connected layers train."""
-import pytest
-
-import engine
-
 from ._load import load
 
 tl = load("transfer_learning")
 
 
-@pytest.mark.skipif(not hasattr(engine, "conv2d"), reason="engine.conv2d (kernels work) has not landed")
 def test_transfer_beats_scratch(capsys):
     res = tl.main(["--source-size", "3000", "--target-size", "100", "--epochs", "8", "--limit-test", "1000"])
     out = capsys.readouterr().out
