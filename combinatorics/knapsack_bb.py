@@ -63,11 +63,8 @@ def bb_search(p, w, c, integral, z0, x0, node_limit, deadline):
         nodes += 1
         if (nodes & 4095) == 0 and (nodes >= node_limit or now() > deadline):
             break
-        prune = False
         if j < n:
-            if u2_bound(p, w, cw, cp, j, cap, prof, integral) <= z:
-                prune = True
-            else:
+            if u2_bound(p, w, cw, cp, j, cap, prof, integral) > z:  # else: pruned, backtrack
                 while j < n and w[j] <= cap:
                     x[j] = True
                     cap -= w[j]
