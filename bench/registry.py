@@ -13,8 +13,8 @@ built is dropped afterwards.  A case that cannot run (a package not written yet,
 Other engineers' modules (``cases_kernels``, ``cases_optim``, ``cases_combinatorics``) return plain dicts;
 :func:`adapt` accepts them permissively: ``fn``/``func``/``run``; ``flops``; ``bytes``/``nbytes``; ``work``
 (a number of FLOPs, or a dict with ``flops``/``bytes``, or a count in ``work_unit`` such as ``"cells"``);
-``refs``/``references`` (a dict), or ``ref``/``ref_fn`` (a callable, named ``numpy`` on the CPU and ``cupy`` on
-the GPU unless ``ref_name`` says otherwise, or a dict); ``note``/``skip``; ``setup``.
+``refs``/``references`` (a dict), or ``ref``/``ref_fn`` (a callable, reported as ``ref`` — whatever reference
+the module's docstring names — unless ``ref_name`` names it; or a dict); ``note``/``skip``; ``setup``.
 """
 from __future__ import annotations
 
@@ -105,8 +105,7 @@ def adapt(obj, group: str = "", device: str = "cpu") -> Case:
     if isinstance(r, dict):
         refs.update(r)
     elif callable(r):
-        default_name = "cupy" if str(device).startswith("cuda") else "numpy"
-        refs[str(_first(obj, "ref_name", default=default_name))] = r
+        refs[str(_first(obj, "ref_name", default="ref"))] = r
     note = _first(obj, "note", "skip", "reason", default="")
     note = note if isinstance(note, str) else ("skipped" if note else "")
     return Case(

@@ -142,7 +142,7 @@ def _ref_names(cases) -> list:
         for r in c["refs"]:
             if r not in names:
                 names.append(r)
-    order = {"numpy": 0, "cupy": 1, "torch": 2}
+    order = {"numpy": 0, "cupy": 1, "torch": 2, "ref": 3}
     return sorted(names, key=lambda n: (order.get(n, 9), n))
 
 

@@ -110,10 +110,12 @@ def measure(fns: dict, timer=None, repeat: int = 7, warmup: int = 1, target_s: f
     """Time each callable of ``fns`` (name -> zero-arg callable); returns name -> :class:`Measurement`.
 
     ``quick`` runs each callable exactly once (no warm-up, no calibration): a smoke test, not a timing.  Repeats
-    stop early once ``max_s`` seconds have passed and ``min_repeat`` repeats are done."""
+    stop early once ``max_s`` seconds have passed and ``min_repeat`` repeats are done (one repeat when a warm-up
+    call alone took over a third of ``max_s``)."""
     timer = timer or CpuTimer()
     out = {name: Measurement() for name in fns}
     live = {}
+    warm_max = 0.0
     for name, fn in fns.items():
         try:
             if quick:
@@ -122,6 +124,7 @@ def measure(fns: dict, timer=None, repeat: int = 7, warmup: int = 1, target_s: f
             t_warm = 0.0
             for _ in range(warmup):
                 t_warm = timer.time(fn, 1)
+            warm_max = max(warm_max, t_warm)
             # a call far slower than a sample needs no calibration (saves a call of a multi-second case)
             out[name].inner = 1 if t_warm >= 10 * target_s else _calibrate(timer, fn, target_s)
             live[name] = fn
@@ -131,6 +134,8 @@ def measure(fns: dict, timer=None, repeat: int = 7, warmup: int = 1, target_s: f
     if quick:
         return out
     names = list(live)
+    if warm_max > max_s / 3:  # multi-second calls (an exact solver, say): one interleaved repeat is all we afford
+        min_repeat = 1
     t_start = time.perf_counter()
     for r in range(repeat):
         k = r % len(names) if names else 0

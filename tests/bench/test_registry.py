@@ -21,9 +21,9 @@ def test_adapt_reads_the_documented_keys():
 
 def test_adapt_work_and_ref_variants():
     c = adapt({"name": "a", "func": f, "work": {"flops": 5, "bytes": 7}, "ref": f})
-    assert (c.flops, c.bytes, list(c.refs)) == (5, 7, ["numpy"])
-    c = adapt({"name": "a", "fn": f, "ref_fn": f}, device="cuda")
-    assert list(c.refs) == ["cupy"]
+    assert (c.flops, c.bytes, list(c.refs)) == (5, 7, ["ref"])
+    c = adapt({"name": "a", "fn": f, "ref_fn": f, "ref_name": "highs"}, device="cuda")
+    assert list(c.refs) == ["highs"]
     c = adapt({"name": "dp", "fn": f, "work": 1000, "work_unit": "cells"})
     assert (c.flops, c.work, c.work_unit) == (0, 1000, "cells")
     c = adapt({"name": "dp", "fn": f, "work": 1000})
