@@ -112,16 +112,6 @@ def load_stopper_state(stopper, state):
         setattr(stopper, k, state[k])
 
 
-def restore_best(stopper, model):
-    """The best weights back into ``model``: from the stopper's memory, or from its checkpoint file
-    after a resume (read here with nn.load, because EarlyStopping.restore_best calls ``.copy()`` on
-    what nn.load returns, which are Tensors)."""
-    if stopper.best_state is not None:
-        stopper.restore_best(model)
-    else:
-        model.load_state_dict({k: v.numpy() for k, v in nn.load(stopper.checkpoint).items()})
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Train LeNet-5 or an MLP on MNIST with Kiln.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -265,7 +255,7 @@ def run(args):
             break
 
     if stopper.best_epoch >= 0:
-        restore_best(stopper, model)
+        stopper.restore_best(model)  # from memory, or from best.npz after a resume
     test_loss, test_acc = T.evaluate(model, test_loader, loss_fn)
     times = [e["seconds"] for e in history["epochs"]]
     sec = float(np.mean(times)) if times else float("nan")
