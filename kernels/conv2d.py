@@ -4,9 +4,10 @@
 (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
 (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
 cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
-pass recomputes the patches per chunk instead of keeping the whole column buffer alive, computes only
-the gradients asked for, and turns the column gradient back into an input gradient with the
-deterministic gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
+pass recomputes the patches per chunk instead of keeping the whole column buffer alive, multiplies
+with the NCHW output gradient in place (batched over the chunk's samples), computes only the
+gradients asked for, and turns the column gradient back into an input gradient with the deterministic
+gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
 
 Shapes: ``x`` (N, C, H, W), ``w`` (C_out, C, kh, kw), ``b`` (C_out,) or None; output sizes as PyTorch.
 Groups are not supported.  float16 is computed in float32 and cast back (both devices).
@@ -140,7 +141,6 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     gx = gw = None
     if need_input or need_weight:
         w2 = pl.w2(w)
-        gyr = pl.rows_buffer("gyr", pl.co)
         if need_weight:
             xh, cols = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k)
             gw2 = xp.zeros((pl.co, pl.k), dtype=x.dtype)
@@ -156,13 +156,22 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 gxh[: n1 - n0].fill(0)
             for r0, r1 in row_chunks:
                 m = (r1 - r0) * pl.ow
-                impl.nchw_to_rows(gy, gyr[:m], r0, r1, pl.oh, pl.ow)
+                # the output gradient is used in place, one (C_out, pixels) matrix per sample: no transpose
+                if split:
+                    oh0 = r0 - n0 * pl.oh
+                    g3 = gy[n0, :, oh0 : oh0 + (r1 - r0)].reshape(1, pl.co, m)
+                else:
+                    g3 = gy[n0:n1].reshape(n1 - n0, pl.co, pl.oh * pl.ow)
+                nb = g3.shape[0]
                 if need_weight:
                     impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
-                    xp.matmul(gyr[:m].T, cols[:m], out=part)
-                    gw2 += part
+                    if nb == 1:
+                        xp.matmul(g3[0], cols[:m], out=part)
+                        gw2 += part
+                    else:
+                        gw2 += xp.matmul(g3, cols[:m].reshape(nb, m // nb, pl.k)).sum(axis=0)
                 if need_input:
-                    xp.matmul(gyr[:m], w2, out=dcols[:m])
+                    xp.matmul(g3.transpose(0, 2, 1), w2, out=dcols[:m].reshape(nb, m // nb, pl.k))
                     impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow, not split)
             if need_input:
                 impl.nhwc_padded_to_nchw(gxh, gx, n0, n1, ph, pw)
