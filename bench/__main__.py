@@ -1,10 +1,11 @@
 """``python -m bench``: measure the device's ceilings, run the cases, print the table, write JSON/markdown.
 
-    python -m bench [--device cpu|cuda] [--quick] [--only PATTERN] [--json PATH] [--markdown PATH]
-                    [--repeat N] [--max-seconds S] [--threads N] [--list]
+    python -m bench [--device cpu|cuda] [--quick] [--only PATTERN] [--exclude PATTERN] [--json PATH]
+                    [--markdown PATH] [--repeat N] [--max-seconds S] [--threads N] [--list]
 
 ``--only`` takes comma-separated substrings or globs matched against ``group/name`` (e.g.
-``--only op_overhead,matmul_fwdbwd/256``).  ``--quick`` runs every case once at small sizes (a CI smoke test;
+``--only op_overhead,matmul_fwdbwd/256``); ``--exclude`` drops cases the same way.  Ctrl-C stops the run after
+the case in progress and still reports (and writes) what was measured.  ``--quick`` runs every case once at small sizes (a CI smoke test;
 its times mean nothing).  ``--threads N`` pins BLAS/OpenMP/Numba and PyTorch to N threads (set before NumPy is
 imported); on a machine shared with other busy processes, ``--threads 1`` avoids the collapse of spinning BLAS
 threads that get descheduled, at the price of not measuring multi-core scaling.  The exit status is 1 when a case raised (its error is in the table), else 0.
@@ -25,6 +26,8 @@ def parse_args(argv=None):
     p.add_argument("--quick", action="store_true", help="run every case once at small sizes (smoke test)")
     p.add_argument("--only", default=None, metavar="PATTERN",
                    help="comma-separated substrings/globs of case names (group/name) to run")
+    p.add_argument("--exclude", default=None, metavar="PATTERN",
+                   help="comma-separated substrings/globs of case names to leave out")
     p.add_argument("--json", default=None, metavar="PATH", help="write the results as JSON (see bench.report)")
     p.add_argument("--markdown", default=None, metavar="PATH", help="write the table as markdown")
     p.add_argument("--repeat", type=int, default=7, metavar="N", help="timed repeats per case (default 7)")
@@ -57,6 +60,10 @@ def main(argv=None) -> int:
         return 2
     cases, notes = discover(args.quick, args.device)
     cases = select(cases, args.only)
+    if args.exclude:
+        dropped = {id(c) for c in select(cases, args.exclude)}
+        cases = [c for c in cases if id(c) not in dropped]
+        notes.append(f"excluded: {args.exclude}")
     if args.list:
         for c in cases:
             print(c.full_name + (f"  [{c.note}]" if not c.runnable and c.note else ""))
@@ -83,8 +90,10 @@ def main(argv=None) -> int:
     timer = make_timer(args.device)
     results = run_all(cases, timer, ceilings, repeat=1 if args.quick else args.repeat, quick=args.quick,
                       max_s=args.max_seconds)
+    if len(results) < len(cases):
+        notes.append(f"interrupted: {len(results)} of {len(cases)} cases measured")
     settings = {"quick": args.quick, "repeat": 1 if args.quick else args.repeat, "only": args.only, "stat": "min",
-                "threads": args.threads}
+                "threads": args.threads, "exclude": args.exclude}
     doc = make_doc(args.device, ceilings, results, settings, notes, launch=launch, load=load)
     print(report.text_table(doc))
     if args.json:

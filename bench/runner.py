@@ -73,10 +73,15 @@ def run_case(case: Case, timer, ceilings, repeat: int = 7, quick: bool = False, 
 
 
 def run_all(cases, timer, ceilings, repeat=7, quick=False, max_s=20.0, log=sys.stderr) -> list:
+    """Run the cases in turn; Ctrl-C stops after the results so far (the caller reports them)."""
     results = []
     for i, case in enumerate(cases):
         t0 = time.perf_counter()
-        res = run_case(case, timer, ceilings, repeat=repeat, quick=quick, max_s=max_s)
+        try:
+            res = run_case(case, timer, ceilings, repeat=repeat, quick=quick, max_s=max_s)
+        except KeyboardInterrupt:
+            print(f"bench: interrupted during {case.full_name}; reporting {len(results)} cases", file=log or sys.stderr)
+            break
         gc.collect()
         if log is not None:
             extra = f"{res['min_ms']:.4g} ms" if res["min_ms"] is not None else res["status"] + ": " + res["note"]
