@@ -18,38 +18,14 @@ pool from Python: a Numba ``parallel=True`` kernel costs ~2 s to compile, a plai
 that, and with 14 activations x 2 directions x 2 layouts x 2 dtypes that decided the test-suite time.  Loop indexes are unsigned: with signed ones Numba's negative-index wraparound check stopped
 LLVM from vectorising (7x slower ReLU).
 """
-import concurrent.futures
-import os
-
 import numpy as np
-from numba import config, njit
+from numba import njit
 
 from kernels._act_codes import PRELU
 from kernels.cpu._act_math import act, dact
+from kernels.cpu._threads import run as _run
 
 BLOCK = 16384  # elements per task
-_SERIAL_BELOW = 1 << 16  # elements: smaller calls run on the calling thread
-_pool = None
-
-
-def _threads():
-    return max(1, int(getattr(config, "NUMBA_NUM_THREADS", os.cpu_count() or 1)))
-
-
-def _run(kernel, ntasks, nelem, *args):
-    """``kernel(*args, t0, t1)`` over task ranges covering [0, ntasks), split across the pool."""
-    global _pool
-    nt = min(_threads(), ntasks)
-    if nt <= 1 or nelem < _SERIAL_BELOW:
-        kernel(*args, 0, ntasks)
-        return
-    if _pool is None:
-        _pool = concurrent.futures.ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="kiln-act")
-    cuts = [ntasks * i // nt for i in range(nt + 1)]
-    futs = [_pool.submit(kernel, *args, cuts[i], cuts[i + 1]) for i in range(1, nt)]
-    kernel(*args, cuts[0], cuts[1])
-    for f in futs:
-        f.result()
 
 
 def _make_cb_fwd(op):
@@ -73,7 +49,7 @@ def _make_cb_fwd(op):
 
 
 def _make_cb_bwd(op):
-    @njit(nogil=True, cache=True, error_model="numpy")
+    @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc"})
     def bwd(gy, x, y, bias, weight, gx, part_b, part_w, a, b, one, sums, t0, t1):
         A, C, B = x.shape
         nblk = (B + BLOCK - 1) // BLOCK

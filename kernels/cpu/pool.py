@@ -1,6 +1,7 @@
 """2-D pooling on the CPU (Numba): max (values + argmax), average, adaptive average, global average.
 
-All work on NCHW arrays; one parallel task per (n, c) plane.  Max pooling records, per output, the
+All work on NCHW arrays; one task per (n, c) plane, tasks split over a thread pool
+(``kernels.cpu._threads``).  Max pooling records, per output, the
 flat index ``h * W + w`` of the chosen input inside its plane (int32); a NaN in a window wins, as in
 PyTorch.  Backward passes write each gradient plane from one task, summing contributions in a fixed
 order, so they are deterministic (the CUDA twins do the same as one-thread-per-input gathers).
@@ -11,15 +12,17 @@ or by the number of real inputs in it (``count_include_pad=False``).
 """
 import math
 
-from numba import njit, prange
+from numba import njit
+
+from kernels.cpu._threads import run
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for oh in range(OH):
@@ -48,13 +51,13 @@ def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
                 idx[n, c, oh, ow] = arg
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def max_pool2d_fwd_2x2(x, y, idx):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _max_pool2d_fwd_2x2(x, y, idx, t0, t1):
     """The common 2x2 / stride 2 / no padding case, unrolled."""
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for oh in range(OH):
@@ -82,14 +85,14 @@ def max_pool2d_fwd_2x2(x, y, idx):
                 idx[n, c, oh, ow] = arg
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
     """``gx`` (N, C, H, W) from ``gy`` and the argmax indexes; each plane written by one task.  The
     window geometry is unused here (the CUDA twin's gather needs it)."""
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         plane = gx[n, c].reshape(H * W)
@@ -111,12 +114,12 @@ def _avg_window(o, s, p, k, size):
     return max(start, 0), min(end, size), span
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad, t0, t1):
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for oh in range(OH):
@@ -131,12 +134,12 @@ def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
                 y[n, c, oh, ow] = acc / div if div > 0 else 0.0
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad, t0, t1):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for h in range(H):
@@ -155,13 +158,13 @@ def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
                         gx[n, c, h, w] += g
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def adaptive_avg_pool2d_fwd(x, y):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _adaptive_avg_pool2d_fwd(x, y, t0, t1):
     """PyTorch's adaptive windows: [floor(o * H / OH), ceil((o + 1) * H / OH))."""
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for oh in range(OH):
@@ -177,12 +180,12 @@ def adaptive_avg_pool2d_fwd(x, y):
                 y[n, c, oh, ow] = acc / ((h1 - h0) * (w1 - w0))
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def adaptive_avg_pool2d_bwd(gy, gx):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _adaptive_avg_pool2d_bwd(gy, gx, t0, t1):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         for h in range(H):
@@ -200,11 +203,11 @@ def adaptive_avg_pool2d_bwd(gy, gx):
                         gx[n, c, h, w] += g
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def global_avg_pool_fwd(x, y):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _global_avg_pool_fwd(x, y, t0, t1):
     """``y[n, c] = mean(x[n, c])`` (accumulated in float64)."""
     N, C, H, W = x.shape
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         acc = 0.0
@@ -214,13 +217,50 @@ def global_avg_pool_fwd(x, y):
         y[n, c] = acc / (H * W)
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def global_avg_pool_bwd(gy, gx):
+@njit(nogil=True, cache=True, error_model="numpy")
+def _global_avg_pool_bwd(gy, gx, t0, t1):
     N, C, H, W = gx.shape
-    for p in prange(N * C):
+    for p in range(t0, t1):
         n = p // C
         c = p - n * C
         g = gy[n, c] / (H * W)
         for h in range(H):
             for w in range(W):
                 gx[n, c, h, w] = g
+
+
+# ---- entry points: one task per (n, c) plane, split over the thread pool ----
+def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
+    run(_max_pool2d_fwd, x.shape[0] * x.shape[1], x.size, x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw)
+
+
+def max_pool2d_fwd_2x2(x, y, idx):
+    run(_max_pool2d_fwd_2x2, x.shape[0] * x.shape[1], x.size, x, y, idx)
+
+
+def max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
+    run(_max_pool2d_bwd, gy.shape[0] * gy.shape[1], gy.size, gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw)
+
+
+def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
+    run(_avg_pool2d_fwd, x.shape[0] * x.shape[1], x.size, x, y, kh, kw, sh, sw, ph, pw, count_include_pad)
+
+
+def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
+    run(_avg_pool2d_bwd, gy.shape[0] * gy.shape[1], gy.size, gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad)
+
+
+def adaptive_avg_pool2d_fwd(x, y):
+    run(_adaptive_avg_pool2d_fwd, x.shape[0] * x.shape[1], x.size, x, y)
+
+
+def adaptive_avg_pool2d_bwd(gy, gx):
+    run(_adaptive_avg_pool2d_bwd, gy.shape[0] * gy.shape[1], gy.size, gy, gx)
+
+
+def global_avg_pool_fwd(x, y):
+    run(_global_avg_pool_fwd, x.shape[0] * x.shape[1], x.size, x, y)
+
+
+def global_avg_pool_bwd(gy, gx):
+    run(_global_avg_pool_bwd, gy.shape[0] * gy.shape[1], gy.size, gy, gx)
