@@ -23,6 +23,7 @@ at a time (or through one big sample a few rows at a time) under a memory budget
 element, so the result is deterministic.  When a sample is split over several chunks the caller zeroes
 its buffer and passes ``zero_first=False``, so its rows accumulate chunk after chunk.
 """
+import numpy as np
 from numba import njit, prange
 
 
@@ -88,31 +89,33 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
 
     ``xh`` is the zero-padded NHWC input of samples ``n_base, n_base + 1, ...``.
     """
+    Hp = xh.shape[1]
     Wp = xh.shape[2]
     C = xh.shape[3]
     run = kw * C
+    K = kh * run
+    outf = out.reshape(out.shape[0] * out.shape[1])
     for t in prange(r1 - r0):
         r = r0 + t
         n = r // OH
         oh = r - n * OH
         m = n - n_base
-        for i in range(kh):
-            src = xh[m, oh * sh + i * dh].reshape(Wp * C)
-            kb = i * run
-            for ow in range(OW):
-                # views starting at the run, so the copy loops index from 0 (provably non-negative:
-                # no wraparound check, LLVM vectorises them)
-                d = out[t * OW + ow, kb:]
-                s0 = src[ow * sw * C:]
+        src = xh[m].reshape(Hp * Wp * C)
+        for ow in range(OW):
+            for i in range(kh):
+                # unsigned offsets: no negative-index wraparound check, so the copies vectorise and
+                # tiny runs (C = 1: five values) cost no view construction
+                so = np.uint64(((oh * sh + i * dh) * Wp + ow * sw) * C)
+                do = np.uint64((t * OW + ow) * K + i * run)
                 if dw == 1:
-                    for q in range(run):
-                        d[q] = s0[q]
+                    for q in range(np.uint64(run)):
+                        outf[do + q] = src[so + q]
                 else:
                     for j in range(kw):
-                        dj = d[j * C:]
-                        sj = s0[j * dw * C:]
-                        for c in range(C):
-                            dj[c] = sj[c]
+                        sj = so + np.uint64(j * dw * C)
+                        dj = do + np.uint64(j * C)
+                        for c in range(np.uint64(C)):
+                            outf[dj + c] = src[sj + c]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -123,6 +126,8 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
     Wp = gxh.shape[2]
     C = gxh.shape[3]
     run = kw * C
+    K = kh * run
+    colf = cols.reshape(cols.shape[0] * cols.shape[1])
     n0 = r0 // OH
     n1 = (r1 - 1) // OH + 1
     for task in prange((n1 - n0) * Hp):
@@ -145,18 +150,19 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
                 continue
             kb = i * run
             dst = gxh[m, hp].reshape(Wp * C)
+            base = (r - r0) * OW
             for ow in range(OW):
-                s = cols[(r - r0) * OW + ow, kb:]
-                d = dst[ow * sw * C:]
+                so = np.uint64((base + ow) * K + kb)
+                do = np.uint64(ow * sw * C)
                 if dw == 1:
-                    for q in range(run):
-                        d[q] += s[q]
+                    for q in range(np.uint64(run)):
+                        dst[do + q] += colf[so + q]
                 else:
                     for j in range(kw):
-                        dj = d[j * dw * C:]
-                        sj = s[j * C:]
-                        for c in range(C):
-                            dj[c] += sj[c]
+                        sj = so + np.uint64(j * C)
+                        dj = do + np.uint64(j * dw * C)
+                        for c in range(np.uint64(C)):
+                            dst[dj + c] += colf[sj + c]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
