@@ -70,7 +70,7 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__module__.startswith("engine.ops"):
+        if cls.__module__.startswith("engine.ops") and not cls.__name__.startswith("_"):
             OP_REGISTRY[cls.__name__] = cls
 
     # ---- the context API used inside forward/backward ----------------------------------------

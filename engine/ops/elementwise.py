@@ -258,13 +258,18 @@ class Clip(Function):
         return gy * constant(ctx.mask.astype(gy.dtype)), None, None
 
 
-class Maximum(Function):
-    @staticmethod
-    def forward(ctx, a, b):
+class _Extremum(Function):
+    """Elementwise maximum/minimum; ``pick(a, b)`` is the bool array of where ``a`` wins."""
+
+    pick = None
+    combine = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
         xp = get_array_module(a if hasattr(a, "dtype") else b)
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.wa = (a > b) + 0.5 * (a == b)
-        return xp.maximum(a, b)
+        ctx.wa = cls.pick(a, b) + 0.5 * (a == b)
+        return getattr(xp, cls.combine)(a, b)
 
     @staticmethod
     def backward(ctx, gy):
@@ -274,20 +279,14 @@ class Maximum(Function):
         return (sum_to(gy * wa, sa) if na else None, sum_to(gy * (1 - wa), sb) if nb else None)
 
 
-class Minimum(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        xp = get_array_module(a if hasattr(a, "dtype") else b)
-        ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.wa = (a < b) + 0.5 * (a == b)
-        return xp.minimum(a, b)
+class Maximum(_Extremum):
+    pick = staticmethod(lambda a, b: a > b)
+    combine = "maximum"
 
-    @staticmethod
-    def backward(ctx, gy):
-        sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        wa = constant(ctx.wa.astype(gy.dtype))
-        return (sum_to(gy * wa, sa) if na else None, sum_to(gy * (1 - wa), sb) if nb else None)
+
+class Minimum(_Extremum):
+    pick = staticmethod(lambda a, b: a < b)
+    combine = "minimum"
 
 
 class Where(Function):
