@@ -13,7 +13,7 @@ from . import report
 from .registry import Case
 from .timing import Measurement, measure
 
-__all__ = ["run_case", "run_all", "make_doc"]
+__all__ = ["run_case", "run_all", "rescore", "make_doc"]
 
 
 def _ms(v):
@@ -29,10 +29,10 @@ def _result(case: Case, status: str, note: str = "") -> dict:
     }
 
 
-def _fill(res: dict, m: Measurement, refs: dict, ceilings) -> dict:
-    res["median_ms"], res["min_ms"] = _ms(m.median), _ms(m.min)
-    res["repeats"], res["inner"] = len(m.samples), m.inner
-    t = m.min
+def rescore(res: dict, ceilings) -> dict:
+    """(Re)compute a result's rate, bound and % of ceiling from its min time against ``ceilings``."""
+    t = res["min_ms"] / 1e3 if res["min_ms"] else None
+    res["rate"], res["rate_unit"], res["bound"], res["pct_of_ceiling"] = None, "", "", None
     floor, bound = ceilings.roofline(res["flops"], res["bytes"])
     if floor is not None and t:
         res["bound"] = bound
@@ -43,6 +43,14 @@ def _fill(res: dict, m: Measurement, refs: dict, ceilings) -> dict:
             res["rate"], res["rate_unit"] = res["bytes"] / t / 1e9, "GB/s"
     elif res["work"] and t:
         res["rate"], res["rate_unit"] = res["work"] / t / 1e6, f"M{res['work_unit'] or 'items'}/s"
+    return res
+
+
+def _fill(res: dict, m: Measurement, refs: dict, ceilings) -> dict:
+    res["median_ms"], res["min_ms"] = _ms(m.median), _ms(m.min)
+    res["repeats"], res["inner"] = len(m.samples), m.inner
+    t = m.min
+    rescore(res, ceilings)
     for name, rm in refs.items():
         ratio = (t / rm.min) if (t and rm.min) else None
         res["refs"][name] = {"median_ms": _ms(rm.median), "min_ms": _ms(rm.min), "ratio": ratio,
