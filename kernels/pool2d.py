@@ -113,7 +113,6 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride=None, padding=0, ceil_m
 
 def _out_pair(output_size, x_shape):
     oh, ow = _pair(output_size, "output_size", "adaptive_avg_pool2d")
-    oh = x_shape[2] if oh is None else oh
     if oh < 1 or ow < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be >= 1, got {output_size!r}")
     return oh, ow
