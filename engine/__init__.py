@@ -3,7 +3,7 @@ backend.  ``import engine`` gives the whole public API of DESIGN.md."""
 from . import backend, ops, viz
 from .autograd import run_backward
 from .backend import CUDAUnavailableError, Device, cuda_available, get_array_module, to_device
-from .creation import arange, eye, full, full_like, ones, ones_like, rand, randn, zeros, zeros_like
+from .creation import arange, as_tensor, tensor, eye, full, full_like, ones, ones_like, rand, randn, zeros, zeros_like
 from .function import Function, once_differentiable
 from .functional import grad, hvp, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -48,7 +48,7 @@ from .ops.shape import (
     unsqueeze,
 )
 from .ops.softmax import log_softmax, softmax
-from .tensor import Tensor, as_tensor, tensor
+from .tensor import Tensor
 
 # ---- ops built on the custom kernels (conv, pooling, fused activations) are imported below ----
 from .ops.conv import conv2d, conv_transpose2d

@@ -1,4 +1,4 @@
-"""Tensor factories: zeros, ones, full, eye, arange, randn, rand and the ``*_like`` forms.
+"""Tensor factories: ``tensor`` (with the dtype rules), ``as_tensor``, zeros, ones, full, eye, arange, randn, rand and the ``*_like`` forms.
 
 Defaults follow DESIGN.md: float32 on the CPU unless ``dtype=``/``device=`` say otherwise.  Random
 factories draw from NumPy's global generator unless a ``numpy.random.Generator`` is passed as
@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import backend
 from .backend import as_device, to_device
 from .tensor import Tensor
 
-__all__ = ["zeros", "ones", "full", "eye", "arange", "randn", "rand", "zeros_like", "ones_like", "full_like"]
+__all__ = ["tensor", "as_tensor", "zeros", "ones", "full", "eye", "arange", "randn", "rand", "zeros_like", "ones_like", "full_like"]
 
 
 def _shape(shape):
@@ -95,3 +96,42 @@ def ones_like(x, dtype=None, device=None, requires_grad=False):
 
 def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
     return _like(x, fill_value, dtype, device, requires_grad)
+
+
+def _default_dtype(arr: np.ndarray):
+    return np.float32 if arr.dtype == np.float64 else arr.dtype
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (Python numbers, lists, arrays or a Tensor).
+
+    Dtype rules: Python floats and float64 arrays become float32 unless ``dtype=`` says otherwise;
+    Python ints become int64; bool stays bool; other NumPy dtypes (uint8, float16, ...) are kept.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        arr = data.copy()
+    else:
+        arr = np.array(data)
+        if arr.dtype == object:
+            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    target = np.dtype(dtype) if dtype is not None else _default_dtype(arr)
+    if arr.dtype != target:
+        arr = arr.astype(target)
+    if device is not None:
+        arr = backend.to_device(arr, device)
+    t = Tensor._wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(x, dtype=None) -> Tensor:
+    """``x`` itself when it is a Tensor, else a constant tensor over it (arrays are not copied and keep
+    their dtype unless ``dtype`` is given; Python scalars follow :func:`tensor`'s rules)."""
+    if isinstance(x, Tensor):
+        return x
+    if backend.is_array(x):
+        return Tensor._wrap(x if dtype is None else x.astype(dtype, copy=False))
+    return tensor(x, dtype=dtype)

@@ -15,7 +15,7 @@ import numpy as np
 from . import backend
 from .function import AccumulateGrad
 
-__all__ = ["Tensor", "tensor", "as_tensor"]
+__all__ = ["Tensor"]
 
 
 class Tensor:
@@ -25,6 +25,8 @@ class Tensor:
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        from .creation import tensor
+
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
         self.data, self.grad, self.requires_grad = t.data, None, t.requires_grad
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
@@ -420,49 +422,14 @@ def _initial_grad(t: Tensor, gradient, where: str) -> Tensor:
                 f"{t.shape}, so pass gradient= (a tensor of that shape)"
             )
         return Tensor._wrap(backend.get_array_module(t.data).ones_like(t.data))
-    g = gradient if isinstance(gradient, Tensor) else as_tensor(gradient, dtype=t.dtype)
+    if not isinstance(gradient, Tensor):
+        from .creation import as_tensor
+
+        gradient = as_tensor(gradient, dtype=t.dtype)
+    g = gradient
     if g.shape != t.shape:
         raise RuntimeError(f"{where}: gradient has shape {g.shape}, but the output has shape {t.shape}")
     return g
-
-
-def _default_dtype(arr: np.ndarray):
-    return np.float32 if arr.dtype == np.float64 else arr.dtype
-
-
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A new leaf tensor holding a copy of ``data`` (Python numbers, lists, arrays or a Tensor).
-
-    Dtype rules: Python floats and float64 arrays become float32 unless ``dtype=`` says otherwise;
-    Python ints become int64; bool stays bool; other NumPy dtypes (uint8, float16, ...) are kept.
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    if backend.is_array(data):
-        arr = data.copy()
-    else:
-        arr = np.array(data)
-        if arr.dtype == object:
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
-    target = np.dtype(dtype) if dtype is not None else _default_dtype(arr)
-    if arr.dtype != target:
-        arr = arr.astype(target)
-    if device is not None:
-        arr = backend.to_device(arr, device)
-    t = Tensor._wrap(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
-
-
-def as_tensor(x, dtype=None) -> Tensor:
-    """``x`` itself when it is a Tensor, else a constant tensor over it (arrays are not copied and keep
-    their dtype unless ``dtype`` is given; Python scalars follow :func:`tensor`'s rules)."""
-    if isinstance(x, Tensor):
-        return x
-    if backend.is_array(x):
-        return Tensor._wrap(x if dtype is None else x.astype(dtype, copy=False))
-    return tensor(x, dtype=dtype)
 
 
 from . import autograd as _autograd, function as _function  # noqa: E402
