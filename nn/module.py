@@ -18,9 +18,7 @@ Decisions written down here:
   stays); ``dtype`` only applies to floating-point parameters and buffers (integer buffers such as
   ``num_batches_tracked`` keep their dtype).  Gradients are moved/cast along.
 - ``zero_grad(set_to_none=True)``: gradients become ``None`` by default, or are zero-filled.
-- ``Parameter(data)`` keeps the dtype of an array it is given (a float64 array stays float64); Python
-  lists and numbers become float32 like ``engine.tensor``.  A Parameter built from a Tensor shares its
-  array.
+- ``Parameter`` lives in ``nn/parameter.py``; the checks of ``load_state_dict`` in ``nn/state_loading.py``.
 """
 from __future__ import annotations
 
@@ -28,46 +26,13 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-import engine
 from engine import Tensor
 from engine.backend import as_device, device_of, get_array_module, is_array, to_device
 
+from .parameter import Parameter
+from .state_loading import check_state_dict
+
 __all__ = ["Module", "Parameter"]
-
-
-class Parameter(Tensor):
-    """A Tensor that is a module's learnable parameter: a leaf with ``requires_grad=True`` by default."""
-
-    __slots__ = ()
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        if data is None:
-            arr = np.zeros((0,), dtype=np.float32)
-        elif isinstance(data, Tensor):
-            arr = data.data
-        elif is_array(data):
-            arr = data
-        else:
-            arr = engine.tensor(data).data
-        self.data, self.grad, self.requires_grad = arr, None, False
-        self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
-        if requires_grad:
-            self.requires_grad_(True)
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __reduce_ex__(self, proto):  # deepcopy/copy: a fresh leaf Parameter over a copy of the data
-        return (_rebuild_parameter, (self.data, self.requires_grad))
-
-    def __deepcopy__(self, memo):
-        p = Parameter(self.data.copy(), requires_grad=self.requires_grad)
-        memo[id(self)] = p
-        return p
-
-
-def _rebuild_parameter(data, requires_grad):
-    return Parameter(data, requires_grad=requires_grad)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -416,45 +381,9 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got {type(state_dict).__name__}")
-        targets = OrderedDict(self._state_items())
-        missing = [k for k in targets if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in targets]
-        errors = []
-        plan = []
-        for key, target in targets.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else value
-            if not is_array(arr):
-                try:
-                    arr = np.asarray(arr)
-                except Exception:
-                    arr = None
-            if arr is None or arr.dtype.kind not in "biuf":
-                kind = type(value).__name__ if arr is None else f"dtype {arr.dtype}"
-                errors.append(f"{key}: cannot load a value of {kind} (a numeric array is expected)")
-                continue
-            if tuple(arr.shape) != tuple(target.shape):
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)}, "
-                    f"the shape in the current model is {tuple(target.shape)}"
-                )
-                continue
-            plan.append((target, arr))
-        if strict:
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-            if unexpected:
-                errors.insert(
-                    1 if missing else 0,
-                    "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".",
-                )
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__} (nothing was changed):\n\t"
-                + "\n\t".join(errors)
-            )
+        plan, missing, unexpected = check_state_dict(
+            OrderedDict(self._state_items()), state_dict, strict, type(self).__name__
+        )
         converted = [(t, to_device(a, device_of(t.data)).astype(t.data.dtype, copy=False)) for t, a in plan]
         for target, arr in converted:
             flags = getattr(target.data, "flags", None)
