@@ -4,6 +4,7 @@
     python examples/mnist.py --epochs 5 --device cuda         # on a GPU
     python examples/mnist.py --model mlp --epochs 5
     python examples/mnist.py --resume runs/mnist/last.npz     # continue an interrupted run
+    mpiexec -n 2 python examples/mnist.py --distributed       # data-parallel; --batch-size is per rank
 
 What a run does:
 
@@ -136,6 +137,8 @@ def parse_args(argv):
     p.add_argument("--limit-train", type=int, default=None)
     p.add_argument("--limit-test", type=int, default=None)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over MPI (run under mpiexec -n N; --batch-size is per rank)")
     return p.parse_args(argv)
 
 
@@ -176,14 +179,29 @@ def run(args):
         cfg["epochs"] = 1 if args.epochs is None else args.epochs
         if cfg["lr"] is None:
             cfg["lr"] = 2e-3 if cfg["optimizer"] == "adam" else 0.05
+    comm = None
+    if args.distributed:  # every rank: rank 0's weights, its own shard, gradients averaged before each step
+        from engine.distributed import Communicator
+
+        comm = Communicator()
+        if comm.rank:  # rank 0 alone prints and writes checkpoints and plots
+            args.out_dir, args.progress, args.plot = os.path.join(args.out_dir or "runs/mnist", f"rank{comm.rank}"), False, os.devnull
+            sys.stdout = open(os.devnull, "w")
     device = T.pick_device(args.device)
 
     np.random.seed(cfg["seed"])  # parameter initialisation draws from NumPy's global generator
     model = make_model(cfg["model"]).to(device)
     opt = make_optimizer(cfg, model.parameters())
     train_ds, val_ds, test_ds = T.mnist_splits(cfg["val_size"], cfg["seed"], cfg["limit_train"], cfg["limit_test"])
+    train_set = train_ds
+    if comm is not None:
+        from nn.data import DistributedShard
+
+        optim.broadcast_parameters(model, comm)
+        opt = optim.DistributedOptimizer(opt, comm)
+        train_set = DistributedShard(train_ds, comm, seed=cfg["seed"])
     tf = train_transform(cfg)
-    loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True, generator=cfg["seed"],
+    loader = DataLoader(train_set, batch_size=cfg["batch_size"], shuffle=True, generator=cfg["seed"],
                         device=device, transform=tf)
     val_loader = DataLoader(val_ds, batch_size=1000, device=device, transform=T.normalizer())
     test_loader = DataLoader(test_ds, batch_size=1000, device=device, transform=T.normalizer())
@@ -214,6 +232,8 @@ def run(args):
         if stopper.should_stop:
             break
         model.train()
+        if comm is not None:
+            train_set.set_epoch(epoch)
         t0 = time.perf_counter()
         seen = correct = w_seen = w_correct = 0
         loss_sum = w_loss = 0.0
@@ -236,6 +256,8 @@ def run(args):
                 if args.progress:
                     bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
         seconds = time.perf_counter() - t0
+        if comm is not None:  # training metrics over all ranks
+            loss_sum, correct, seen = comm.allreduce_sum([np.array([loss_sum, correct, seen])])[0].tolist()
         val_loss, val_acc = T.evaluate(model, val_loader, loss_fn)
         stopper.step(val_loss, model)  # keeps a copy of the best weights and writes best.npz
         improved = stopper.best_epoch == epoch
