@@ -40,7 +40,7 @@ def cases(quick: bool):
     from combinatorics.instances import available, knapsack_instances, setcover_instances
     from kernels.knapsack import knapsack_dp, knapsack_dp_cells
 
-    ref = _has_scipy()
+    ref = _has_scipy() and not quick  # --quick is a smoke test: HiGHS references take seconds to minutes
     out = []
     n, cap = (500, 50_000) if quick else (2000, 200_000)
     rng = np.random.default_rng(0)
@@ -59,23 +59,25 @@ def cases(quick: bool):
 
         out.append(dict(name="knapsack_dp_cuda", fn=run_cuda, work={"cells": cells}))
 
+    n_bb = 1000 if quick else 10_000
     for kind in ("uncorrelated", "weakly", "strongly"):
-        kv, kw, kc = pisinger_knapsack(10_000, 1000, kind, seed=1)
+        kv, kw, kc = pisinger_knapsack(n_bb, 1000, kind, seed=1)
         out.append(dict(
-            name=f"knapsack_bb_{kind}_n10000", work={},
+            name=f"knapsack_bb_{kind}_n{n_bb}", work={},
             fn=lambda kv=kv, kw=kw, kc=kc: knapsack(kv, kw, kc, method="branch_and_bound"),
             ref_fn=(lambda kv=kv, kw=kw, kc=kc: knapsack(kv, kw, kc, method="milp")) if ref else None))
 
     for seed in range(1 if quick else 5):
-        subsets, costs = random_set_cover(200, 1000, 0.02, seed=seed)
+        rows, cols = (50, 200) if quick else (200, 1000)
+        subsets, costs = random_set_cover(rows, cols, 0.02 if not quick else 0.05, seed=seed)
         out.append(dict(
-            name=f"setcover_random_200x1000_s{seed}", work={},
+            name=f"setcover_random_{rows}x{cols}_s{seed}", work={},
             fn=lambda s=subsets, c=costs: set_cover(s, c, method="exact", time_limit=60),
             ref_fn=(lambda s=subsets, c=costs: set_cover(s, c, method="milp", time_limit=60)) if ref else None))
 
     if available():
         for row in setcover_instances():
-            if quick and not row["name"].startswith("scp4"):
+            if quick and row["name"] != "scp41":
                 continue
             inst = row["load"]()
             out.append(dict(
