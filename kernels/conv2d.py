@@ -1,6 +1,7 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
-``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows
+Layers with few input taps (LeNet, CIFAR stems) take the channel-first CPU path of
+``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only backward.  Wider layers: ``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows
 (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
 (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
 cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
@@ -91,6 +92,20 @@ class _Plan:
         return self._buffer(slot, (self.max_rows * self.ow, width))
 
 
+def _small_path(pl, backward=False, need_input=False):
+    """The few-taps CPU path (``kernels/cpu/conv_small.py``) when it applies to this pass, else None."""
+    if pl.gpu:
+        return None
+    from kernels.cpu import conv_small
+
+    column_bytes = pl.n * pl.k * pl.oh * pl.ow * pl.xp.dtype(pl.dtype).itemsize
+    return conv_small if conv_small.applies(pl.k, column_bytes, get_memory_budget(), backward, need_input) else None
+
+
+def _cast(a, dtype):
+    return a if a is None or a.dtype == dtype else a.astype(dtype)
+
+
 def _as_compute(a, xp):
     """Contiguous, and float32 for float16 (the kernels do their arithmetic in float32 or wider)."""
     a = xp.ascontiguousarray(a)
@@ -113,6 +128,9 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
     impl = _k._impl(x, "conv")
     pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
+    small = _small_path(pl)
+    if small is not None:
+        return _cast(small.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     w2t = pl.w2(w).T
     y = xp.empty((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
@@ -138,6 +156,10 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
         raise ValueError(f"conv2d backward: gradient shape {gy.shape} != output shape {(pl.n, pl.co, pl.oh, pl.ow)}")
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
+    small = _small_path(pl, backward=True, need_input=need_input)
+    if small is not None:
+        gw = small.weight_grad(gy, x, w, pl.p) if need_weight else None
+        return None, _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
     gx = gw = None
     if need_input or need_weight:
         w2 = pl.w2(w)
@@ -177,8 +199,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 impl.nhwc_padded_to_nchw(gxh, gx, n0, n1, ph, pw)
         if need_weight:
             gw = xp.ascontiguousarray(gw2.reshape(pl.co, kh, kw, pl.c).transpose(0, 3, 1, 2))
-    cast = lambda a, dt: a if a is None or a.dtype == dt else a.astype(dt)  # noqa: E731
-    return cast(gx, dtypes[0]), cast(gw, dtypes[1]), cast(gb, dtypes[1])
+    return _cast(gx, dtypes[0]), _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
 
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
