@@ -21,7 +21,7 @@ LLVM from vectorising (7x slower ReLU).
 import numpy as np
 from numba import njit
 
-from kernels._act_codes import PRELU
+from kernels._act_codes import PRELU, SINC
 from kernels.cpu._act_math import act, dact
 from kernels.cpu._threads import run as _run
 
@@ -148,13 +148,41 @@ def n_tasks(kind: str, shape) -> int:
     return (R + rows - 1) // rows
 
 
+def _sinc_z(layout, x, bias):
+    return x + (bias.reshape(1, -1, 1) if layout == "cb" else bias.reshape(1, -1))
+
+
+def _sinc_forward(layout, x, bias, y):
+    """sin(z)/z with NumPy's vectorised sin (scalar libm sin in a Numba loop measured 9x slower)."""
+    z = _sinc_z(layout, x, bias)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(np.sin(z), z, out=y)
+    y[z == 0] = 1
+
+
+def _sinc_backward(layout, gy, x, bias, gx):
+    """d sinc/dz = (cos z - sin z / z) / z, and its Taylor series for |z| < 0.1 (no cancellation)."""
+    z = _sinc_z(layout, x, bias)
+    one = x.dtype.type(1)
+    z2 = z * z
+    series = z * (-one / 3 + z2 * (one / 30 + z2 * (-one / 840 + z2 * (one / 45360))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = (np.cos(z) - np.sin(z) / z) / z
+    np.multiply(gy, np.where(np.abs(z) < 0.1, series, exact), out=gx)
+
+
 def forward(layout, op, x, bias, weight, y, a, b):
+    if op == SINC:
+        return _sinc_forward(layout, x, bias, y)
     d = x.dtype.type
     _run(kernel(layout + "_fwd", op), n_tasks(layout, x.shape), x.size, x, bias, weight, y, d(a), d(b), d(1))
 
 
 def backward(layout, op, gy, x, y, bias, weight, gx, a, b, sums):
     """Returns (partial bias sums, partial slope sums) shaped per layout, or (None, None)."""
+    if op == SINC and not sums:
+        _sinc_backward(layout, gy, x, bias, gx)
+        return None, None
     t = n_tasks(layout, x.shape)
     C = x.shape[1]
     shape = (t if sums else 1,) if layout == "cb" else (t if sums else 1, C)
