@@ -149,6 +149,8 @@ def n_tasks(kind: str, shape) -> int:
 
 
 def _sinc_z(layout, x, bias):
+    if not bias.any():
+        return x
     return x + (bias.reshape(1, -1, 1) if layout == "cb" else bias.reshape(1, -1))
 
 
@@ -160,15 +162,20 @@ def _sinc_forward(layout, x, bias, y):
     y[z == 0] = 1
 
 
-def _sinc_backward(layout, gy, x, bias, gx):
-    """d sinc/dz = (cos z - sin z / z) / z, and its Taylor series for |z| < 0.1 (no cancellation)."""
+def _sinc_backward(layout, gy, x, y, bias, gx):
+    """d sinc/dz = (cos z - sinc z) / z from the forward's output; the few |z| < 0.1 use the Taylor
+    series instead (the formula cancels catastrophically there)."""
     z = _sinc_z(layout, x, bias)
-    one = x.dtype.type(1)
-    z2 = z * z
-    series = z * (-one / 3 + z2 * (one / 30 + z2 * (-one / 840 + z2 * (one / 45360))))
     with np.errstate(divide="ignore", invalid="ignore"):
-        exact = (np.cos(z) - np.sin(z) / z) / z
-    np.multiply(gy, np.where(np.abs(z) < 0.1, series, exact), out=gx)
+        d = np.cos(z)
+        d -= y
+        d /= z
+    small = np.abs(z) < 0.1
+    if small.any():
+        zs = z[small]
+        z2, one = zs * zs, x.dtype.type(1)
+        d[small] = zs * (-one / 3 + z2 * (one / 30 + z2 * (-one / 840 + z2 * (one / 45360))))
+    np.multiply(gy, d, out=gx)
 
 
 def forward(layout, op, x, bias, weight, y, a, b):
@@ -181,7 +188,7 @@ def forward(layout, op, x, bias, weight, y, a, b):
 def backward(layout, op, gy, x, y, bias, weight, gx, a, b, sums):
     """Returns (partial bias sums, partial slope sums) shaped per layout, or (None, None)."""
     if op == SINC and not sums:
-        _sinc_backward(layout, gy, x, bias, gx)
+        _sinc_backward(layout, gy, x, y, bias, gx)
         return None, None
     t = n_tasks(layout, x.shape)
     C = x.shape[1]
