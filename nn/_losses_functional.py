@@ -95,6 +95,26 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     return _reduce(engine.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
+class _BinaryCrossEntropy(engine.Function):
+    """Elementwise BCE as PyTorch computes it: logs clamped at -100 in the forward, and the backward
+    ``(p - y) / max(p (1 - p), 1e-12)``, so inputs of exactly 0 or 1 give finite gradients.  The backward
+    is written in Tensor ops (twice differentiable); targets get no gradient."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = get_array_module(p)
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log(1 - p), -100)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.saved_tensors
+        return g * (p - y) / engine.maximum(p * (1.0 - p), 1e-12), None
+
+
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """``-w (y log p + (1 - y) log(1 - p))`` on probabilities ``p`` in [0, 1]."""
     name = "binary_cross_entropy"
@@ -103,10 +123,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _same_shape(name, p, y)
     if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
         raise ValueError(f"{name}: all elements of input should be between 0 and 1 (got values outside)")
-    y = Tensor._wrap(y.data)
-    log_p = engine.maximum(p.log(), -100.0)
-    log_q = engine.maximum((1.0 - p).log(), -100.0)
-    loss = -(y * log_p + (1.0 - y) * log_q)
+    loss = _BinaryCrossEntropy.apply(p, Tensor._wrap(y.data.astype(p.dtype, copy=False)))
     if weight is not None:
         loss = loss * _t(weight, name, "weight")
     return _reduce(loss, reduction)
