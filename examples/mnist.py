@@ -100,19 +100,6 @@ def lr_factor(total_steps, warmup):
     return f
 
 
-STOPPER_KEYS = ("best", "best_epoch", "epoch", "num_bad_epochs", "should_stop")
-
-
-def stopper_state(stopper):
-    """optim.EarlyStopping's counters (it has no state_dict; its best weights live in its checkpoint file)."""
-    return {k: getattr(stopper, k) for k in STOPPER_KEYS}
-
-
-def load_stopper_state(stopper, state):
-    for k in STOPPER_KEYS:
-        setattr(stopper, k, state[k])
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Train LeNet-5 or an MLP on MNIST with Kiln.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -217,7 +204,7 @@ def run(args):
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         sched.load_state_dict(ckpt["scheduler"])
-        load_stopper_state(stopper, ckpt["early_stopping"])
+        stopper.load_state_dict(ckpt["early_stopping"])
         history = ckpt["history"]
         start_epoch = int(ckpt["epoch"])
         _set_rng_states(ckpt["rng"], loader, tf)
@@ -266,7 +253,7 @@ def run(args):
         print(f"epoch {epoch + 1}: train loss {loss_sum / seen:.4f} acc {correct / seen:.4f} | "
               f"val loss {val_loss:.4f} acc {val_acc:.4f} | {seconds:.1f} s" + (" | best" if improved else ""))
         T.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                           "scheduler": sched.state_dict(), "early_stopping": stopper_state(stopper),
+                           "scheduler": sched.state_dict(), "early_stopping": stopper.state_dict(),
                            "history": history, "epoch": epoch + 1, "config": cfg,
                            "rng": _rng_states(loader, tf)}, os.path.join(out_dir, "last.npz"))
         epochs_this_run += 1

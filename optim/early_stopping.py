@@ -93,6 +93,21 @@ class EarlyStopping:
 
     __call__ = step
 
+    _STATE_KEYS = ("best", "best_epoch", "epoch", "num_bad_epochs", "should_stop")
+
+    def state_dict(self) -> dict:
+        """The counters (best metric, its epoch, bad epochs, stop flag) for resuming a run; the best weights
+        themselves live in the checkpoint file (or in memory until the process ends)."""
+        return {k: getattr(self, k) for k in self._STATE_KEYS}
+
+    def load_state_dict(self, state) -> None:
+        """Restore the counters saved by :meth:`state_dict`; raises KeyError naming a missing key first."""
+        missing = [k for k in self._STATE_KEYS if k not in state]
+        if missing:
+            raise KeyError(f"EarlyStopping.load_state_dict: missing key(s) {missing}")
+        self.best, self.best_epoch, self.epoch = float(state["best"]), int(state["best_epoch"]), int(state["epoch"])
+        self.num_bad_epochs, self.should_stop = int(state["num_bad_epochs"]), bool(state["should_stop"])
+
     def restore_best(self, model) -> None:
         """Load the best weights seen into ``model`` (from memory, else from the checkpoint file)."""
         state = self.best_state
