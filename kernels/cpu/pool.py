@@ -106,6 +106,12 @@ def _max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
 
 
 @njit(inline="always", error_model="numpy")
+def _adaptive_window(o, size, out):
+    """PyTorch's adaptive window [floor(o * size / out), ceil((o + 1) * size / out))."""
+    return (o * size) // out, ((o + 1) * size + out - 1) // out
+
+
+@njit(inline="always", error_model="numpy")
 def _avg_window(o, s, p, k, size):
     """[start, end) clipped to the input, and the span clipped to the padded input (PyTorch)."""
     start = o * s - p
@@ -168,11 +174,9 @@ def _adaptive_avg_pool2d_fwd(x, y, t0, t1):
         n = p // C
         c = p - n * C
         for oh in range(OH):
-            h0 = (oh * H) // OH
-            h1 = ((oh + 1) * H + OH - 1) // OH
+            h0, h1 = _adaptive_window(oh, H, OH)
             for ow in range(OW):
-                w0 = (ow * W) // OW
-                w1 = ((ow + 1) * W + OW - 1) // OW
+                w0, w1 = _adaptive_window(ow, W, OW)
                 acc = 0.0
                 for h in range(h0, h1):
                     for w in range(w0, w1):
@@ -192,11 +196,9 @@ def _adaptive_avg_pool2d_bwd(gy, gx, t0, t1):
             for w in range(W):
                 gx[n, c, h, w] = 0
         for oh in range(OH):
-            h0 = (oh * H) // OH
-            h1 = ((oh + 1) * H + OH - 1) // OH
+            h0, h1 = _adaptive_window(oh, H, OH)
             for ow in range(OW):
-                w0 = (ow * W) // OW
-                w1 = ((ow + 1) * W + OW - 1) // OW
+                w0, w1 = _adaptive_window(ow, W, OW)
                 g = gy[n, c, oh, ow] / ((h1 - h0) * (w1 - w0))
                 for h in range(h0, h1):
                     for w in range(w0, w1):

@@ -161,6 +161,12 @@ def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
     launch(_avg_bwd, gx.size, gy, gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad)
 
 
+@cuda.jit(device=True, inline=True)
+def _adaptive_window(o, size, out):
+    """PyTorch's adaptive window [floor(o * size / out), ceil((o + 1) * size / out))."""
+    return (o * size) // out, ((o + 1) * size + out - 1) // out
+
+
 @cuda.jit
 def _adaptive_fwd(x, y):
     t = cuda.grid(1)
@@ -175,10 +181,8 @@ def _adaptive_fwd(x, y):
     q //= OH
     c = q % C
     n = q // C
-    h0 = (oh * H) // OH
-    h1 = ((oh + 1) * H + OH - 1) // OH
-    w0 = (ow * W) // OW
-    w1 = ((ow + 1) * W + OW - 1) // OW
+    h0, h1 = _adaptive_window(oh, H, OH)
+    w0, w1 = _adaptive_window(ow, W, OW)
     acc = 0.0
     for h in range(h0, h1):
         for w in range(w0, w1):
@@ -206,13 +210,11 @@ def _adaptive_bwd(gy, gx):
     n = q // C
     acc = 0.0
     for oh in range(OH):
-        h0 = (oh * H) // OH
-        h1 = ((oh + 1) * H + OH - 1) // OH
+        h0, h1 = _adaptive_window(oh, H, OH)
         if h < h0 or h >= h1:
             continue
         for ow in range(OW):
-            w0 = (ow * W) // OW
-            w1 = ((ow + 1) * W + OW - 1) // OW
+            w0, w1 = _adaptive_window(ow, W, OW)
             if w >= w0 and w < w1:
                 acc += gy[n, c, oh, ow] / ((h1 - h0) * (w1 - w0))
     gx[n, c, h, w] = acc
