@@ -19,20 +19,27 @@ from kernels.cpu._threads import run
 _COLS = 256
 
 
+@njit(inline="always", error_model="numpy", fastmath={"reassoc"})
+def _max_and_sumexp(xr, K):
+    """The row maximum m (0 for an all -inf row) and sum(exp(xr - m)) over a contiguous row."""
+    m = np.float32(-np.inf)  # float32 literal: keeps float32 rows in float32 (fast exp)
+    for k in range(K):
+        m = max(m, xr[k])
+    if m == -np.inf:
+        m = np.float32(0.0)
+    s = xr[0] - xr[0]
+    for k in range(np.uint64(0), np.uint64(K)):
+        s += fexp(xr[k] - m)
+    return m, s
+
+
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc"})
 def _softmax_rows(x, y, log, t0, t1):
     A, K, B = x.shape
     for a in range(t0, t1):
         xr = x[a, :, 0]
         yr = y[a, :, 0]
-        m = np.float32(-np.inf)  # float32 literal: keeps float32 rows in float32 (fast exp)
-        for k in range(K):
-            m = max(m, xr[k])
-        if m == -np.inf:
-            m = np.float32(0.0)
-        s = xr[0] - xr[0]
-        for k in range(np.uint64(0), np.uint64(K)):
-            s += fexp(xr[k] - m)
+        m, s = _max_and_sumexp(xr, K)
         if log:
             ls = m + math.log(s)
             for k in range(np.uint64(0), np.uint64(K)):
@@ -97,14 +104,7 @@ def _xent_fwd(x, labels, loss, lse, ignore_index, t0, t1):
     N, C = x.shape
     for n in range(t0, t1):
         xr = x[n]
-        m = np.float32(-np.inf)
-        for c in range(C):
-            m = max(m, xr[c])
-        if m == -np.inf:
-            m = np.float32(0.0)
-        s = xr[0] - xr[0]
-        for c in range(np.uint64(0), np.uint64(C)):
-            s += fexp(xr[c] - m)
+        m, s = _max_and_sumexp(xr, C)
         l = m + math.log(s)
         lse[n] = l
         t = labels[n]

@@ -47,12 +47,9 @@ def _block_sum(buf, v):
     return r
 
 
-@cuda.jit
-def _rows_fwd(x, y, log):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    K = x.shape[1]
-    buf = cuda.shared.array(_RT, float64)
+@cuda.jit(device=True)
+def _row_logsumexp(x, row, tid, K, buf):
+    """log(sum(exp(x[row, :K]))) around the row maximum, reduced by the whole block (every thread gets it)."""
     m = -math.inf
     for k in range(tid, K, _RT):
         v = x[row, k]
@@ -65,7 +62,16 @@ def _rows_fwd(x, y, log):
     for k in range(tid, K, _RT):
         s += math.exp(x[row, k] - m)
     s = _block_sum(buf, s)
-    ls = m + math.log(s)
+    return m + math.log(s)
+
+
+@cuda.jit
+def _rows_fwd(x, y, log):
+    row = cuda.blockIdx.x
+    tid = cuda.threadIdx.x
+    K = x.shape[1]
+    buf = cuda.shared.array(_RT, float64)
+    ls = _row_logsumexp(x, row, tid, K, buf)
     for k in range(tid, K, _RT):
         y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
 
@@ -133,20 +139,8 @@ def _xent_fwd(x, labels, loss, lse, ignore_index):
     tid = cuda.threadIdx.x
     C = x.shape[1]
     buf = cuda.shared.array(_RT, float64)
-    m = -math.inf
-    for k in range(tid, C, _RT):
-        v = x[row, k]
-        if v > m or v != v:
-            m = v
-    m = _block_max(buf, m)
-    if m == -math.inf:
-        m = 0.0
-    s = 0.0
-    for k in range(tid, C, _RT):
-        s += math.exp(x[row, k] - m)
-    s = _block_sum(buf, s)
+    ls = _row_logsumexp(x, row, tid, C, buf)
     if tid == 0:
-        ls = m + math.log(s)
         lse[row] = ls
         t = labels[row]
         loss[row] = 0.0 if t == ignore_index else ls - x[row, t]
