@@ -4,7 +4,6 @@ PyTorch: ``kaiming_uniform_(a=sqrt(5))`` for the weight and U(-1/sqrt(fan_in), 1
 the bias.  The arithmetic runs in the engine's im2col ops (``engine.conv2d``/``conv_transpose2d``)."""
 from __future__ import annotations
 
-import math
 
 import engine
 
@@ -43,11 +42,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def _check(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:

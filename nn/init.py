@@ -20,6 +20,7 @@ import numpy as np
 from engine.backend import device_of, to_device
 
 __all__ = [
+    "default_layer_init_",
     "calculate_gain",
     "constant_",
     "dirac_",
@@ -150,6 +151,16 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: st
     """N(0, std^2) with std = gain / sqrt(fan); for ReLU that is sqrt(2 / fan_in)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
+
+
+def default_layer_init_(weight, bias=None) -> None:
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_(a=sqrt(5)) for the weight and
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
 
 
 def orthogonal_(tensor, gain: float = 1.0, generator=None):

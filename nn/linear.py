@@ -3,7 +3,6 @@ PyTorch's default initialisation (``kaiming_uniform_(a=sqrt(5))`` for the weight
 U(-1/sqrt(in), 1/sqrt(in)), and the same bound for the bias).  One fused graph node per call."""
 from __future__ import annotations
 
-import math
 
 import engine
 
@@ -28,10 +27,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
