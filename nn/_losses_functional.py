@@ -214,13 +214,6 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         target = tt.reshape((1,) + tuple(tt.shape))
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
-    if (x.ndim == 2 and weight is None and not label_smoothing and x.device.type != "cpu"
-            and getattr(target, "dtype", np.dtype("f")).kind in "iu"):
-        # on the GPU the engine's one-kernel fused op wins; on the CPU this module's version is faster
-        t = target.data if isinstance(target, Tensor) else target
-        if tuple(t.shape) != (x.shape[0],):
-            raise ValueError(f"{name}: target of shape {tuple(t.shape)} does not match input of shape {x.shape}")
-        return engine.softmax_cross_entropy(x, t, ignore_index, reduction)
     q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
     out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
     return out.reshape(()) if unbatched and reduction == "none" else out
