@@ -22,6 +22,7 @@ __all__ = [
     "is_array",
     "CUDAUnavailableError",
     "scatter_add",
+    "full",
 ]
 
 
@@ -179,3 +180,13 @@ def scatter_add(target, index, values) -> None:
         import cupyx
 
         cupyx.scatter_add(target, index, values)
+
+
+def full(shape, fill_value, dtype, device):
+    """A new array of ``shape`` filled with ``fill_value``, allocated directly on ``device``."""
+    device = as_device(device)
+    if device.type == "cpu":
+        return np.full(shape, fill_value, dtype=dtype)
+    cp = _cupy()
+    with cp.cuda.Device(device.index):
+        return cp.full(shape, fill_value, dtype=dtype)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import backend
-from .backend import as_device, to_device
+from .backend import to_device
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "zeros", "ones", "full", "eye", "arange", "randn", "rand", "zeros_like", "ones_like", "full_like"]
@@ -21,41 +21,34 @@ def _shape(shape):
     return tuple(int(s) for s in shape)
 
 
-def _make(arr, dtype, device, requires_grad):
-    arr = arr.astype(np.dtype(dtype) if dtype is not None else np.float32, copy=False)
-    if device is not None and as_device(device).type != "cpu":
-        arr = to_device(arr, device)
+def _leaf(arr, requires_grad):
     t = Tensor._wrap(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return t.requires_grad_(True) if requires_grad else t
 
 
-def _creator(np_fn):
-    def make(*shape, dtype=None, device=None, requires_grad=False):
-        dev = as_device(device)
-        xp = dev.xp
-        shp = _shape(shape)
-        if dev.type != "cpu":
-            with xp.cuda.Device(dev.index):
-                arr = getattr(xp, np_fn)(shp, dtype=np.dtype(dtype) if dtype else np.float32)
-        else:
-            arr = getattr(np, np_fn)(shp, dtype=np.dtype(dtype) if dtype else np.float32)
-        t = Tensor._wrap(arr)
-        return t.requires_grad_(True) if requires_grad else t
-
-    make.__name__ = np_fn
-    make.__doc__ = f"A tensor of the given shape filled by numpy.{np_fn} (float32 unless dtype= says otherwise)."
-    return make
-
-
-zeros = _creator("zeros")
-ones = _creator("ones")
+def _make(arr, dtype, device, requires_grad):
+    """A leaf over NumPy-made ``arr`` cast to ``dtype`` (float32 by default) and moved to ``device``."""
+    arr = arr.astype(np.dtype(dtype) if dtype is not None else np.float32, copy=False)
+    if device is not None:
+        arr = to_device(arr, device)
+    return _leaf(arr, requires_grad)
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False):
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    return _make(np.full(shape, fill_value), dtype, device, requires_grad)
+    """A tensor of ``shape`` filled with ``fill_value``, made on ``device`` (float32 unless dtype= says otherwise)."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else _shape(shape)
+    arr = backend.full(shape, fill_value, np.dtype(dtype) if dtype is not None else np.float32, device)
+    return _leaf(arr, requires_grad)
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros (float32 unless dtype= says otherwise); ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return full(_shape(shape), 0, dtype, device, requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones (float32 unless dtype= says otherwise); ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return full(_shape(shape), 1, dtype, device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
