@@ -23,9 +23,12 @@ import numpy as np
 
 from ._knapsack_input import check_knapsack
 from .knapsack_bb import bb_search
+from .knapsack_bounds import cardinality_bound, cardinality_limits
 from .knapsack_core import core_search
 from .knapsack_dp import solve_dp
 from .knapsack_greedy import dantzig_bound, density_order, greedy
+from .knapsack_heuristic import initial_incumbent
+from .knapsack_reduce import reduce_items
 from .results import KnapsackResult
 
 #: "auto" uses DP up to this many table cells, branch and bound beyond
@@ -91,7 +94,11 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
 
 
 def _search(v, w, cap, integral, method, deadline, stats):
-    """Branch and bound / expanding core on the live items; returns (mask, optimal, bound)."""
+    """Branch and bound / expanding core on the live items; returns (mask, optimal, bound).
+
+    Both start from the best of the density greedy and the best-swap heuristic and stop as soon
+    as the incumbent meets the global bound: the smaller of Dantzig's and the cardinality bound.
+    """
     n = v.shape[0]
     if n == 0:
         return np.zeros(0, bool), True, 0.0
@@ -99,24 +106,58 @@ def _search(v, w, cap, integral, method, deadline, stats):
     p = v[order].astype(np.float64)
     ws = w[order].astype(np.float64)
     c = float(cap)
-    root = dantzig_bound(v, w, cap, order)
-    gmask, gval, _ = greedy(v, w, cap, "density")
-    x0 = gmask[order]
+    x0, z0 = initial_incumbent(p, ws, c)
+    upper = dantzig_bound(v, w, cap, order)
+    if integral:
+        upper = float(np.floor(upper + 1e-9))
+    if z0 < upper:
+        k_max, k_min = cardinality_limits(p, ws, c, z0)
+        stats["k_max"], stats["k_min"] = k_max, k_min
+        card, _ = cardinality_bound(p, ws, c, k_max, k_min, z0, integral)
+        upper = min(upper, max(card, z0))
+    stats["root_bound"] = upper
+    if z0 >= upper:
+        stats["finished_by"] = "bounds"
+        return _unsort(x0, order), True, None
+    # fix items; the search below only looks for solutions better than z0 among the free items
+    free, fixed_in, c_left = reduce_items(p, ws, c, z0, integral)
+    stats["n_unfixed"] = int(free.size)
+    base = float(p[fixed_in].sum())
+    xs, z, optimal, bound = _search_free(p[free], ws[free], c_left, integral, method, deadline, stats,
+                                         z0 - base, upper - base)
+    if xs is None:  # nothing better than the incumbent
+        return _unsort(x0, order), optimal, None if optimal else max(bound + base, z0)
+    mask = np.zeros(n, bool)
+    mask[fixed_in] = True
+    mask[free[xs]] = True
+    return _unsort(mask, order), optimal, None if optimal else bound + base
+
+
+def _search_free(p, w, c, integral, method, deadline, stats, z0, upper):
+    """Search the free items for a solution worth more than ``z0`` (``upper`` bounds all of them).
+
+    Returns ``(mask or None, value, optimal, bound)``; ``None`` when nothing beats ``z0``.
+    """
+    n = p.shape[0]
+    if n == 0 or z0 >= upper:
+        return None, z0, True, z0
+    best = None  # a solution worth more than z0, once found
     if method == "branch_and_bound":
-        xs, z, finished, nodes = bb_search(p, ws, c, integral, float(gval), x0, BB_NODE_LIMIT, deadline)
+        xs, z, finished, nodes = bb_search(p, w, c, integral, z0, np.zeros(n, bool), BB_NODE_LIMIT,
+                                           deadline, upper)
         stats["bb_nodes"] = int(nodes)
         stats["finished_by"] = "branch_and_bound" if finished else None
+        if z > z0:
+            best, z0 = xs, z
         if finished:
-            return _unsort(xs, order), True, None
-        x0, gval = xs, z
-    xs, z, upper, finished, steps, max_states, core = core_search(p, ws, c, integral, deadline)
+            return best, z0, True, z0
+    xs, z, improved, upper, finished, steps, max_states, core = core_search(p, w, c, integral, deadline, z0, upper)
     stats.update(core_steps=int(steps), core_max_states=int(max_states), core_size=int(core))
     if finished:
         stats["finished_by"] = "core"
-        return _unsort(xs, order), True, None
-    if gval > z:  # the depth-first incumbent was better than the core's so far
-        xs, z = x0, gval
-    return _unsort(xs, order), False, min(root, upper)
+    if improved:
+        best, z0 = xs, z
+    return best, z0, finished, upper
 
 
 def _unsort(sorted_mask, order):

@@ -10,7 +10,8 @@ floored.  A node whose bound does not beat the incumbent is dropped, and the sea
 the last taken item and leaves it out.  Prefix sums plus a binary search make each bound O(log n).
 
 ``bb_search`` stops after ``node_limit`` nodes or at ``deadline`` (perf_counter seconds), and says
-whether the search finished (then the incumbent is optimal).  It is exponential on strongly
+whether the search finished (then the incumbent is optimal); it also stops, finished, once the
+incumbent meets the caller's upper bound.  It is exponential on strongly
 correlated data, which is why ``knapsack(method="branch_and_bound")`` hands unfinished searches to
 the expanding-core solver (``knapsack_core``).
 """
@@ -43,8 +44,9 @@ def u2_bound(p, w, cw, cp, j, cap, prof, integral):
 
 
 @njit(cache=True)
-def bb_search(p, w, c, integral, z0, x0, node_limit, deadline):
-    """Return ``(mask, z, finished, nodes)``; ``z0``/``x0`` is the starting incumbent."""
+def bb_search(p, w, c, integral, z0, x0, node_limit, deadline, upper):
+    """Return ``(mask, z, finished, nodes)``; ``z0``/``x0`` is the starting incumbent and
+    ``upper`` a proven bound on the optimum (the search ends when the incumbent reaches it)."""
     n = p.shape[0]
     cw = np.zeros(n + 1)
     cp = np.zeros(n + 1)
@@ -60,6 +62,9 @@ def bb_search(p, w, c, integral, z0, x0, node_limit, deadline):
     nodes = 0
     finished = False
     while True:
+        if z >= upper:
+            finished = True
+            break
         nodes += 1
         if (nodes & 4095) == 0 and (nodes >= node_limit or now() > deadline):
             break

@@ -35,8 +35,13 @@ def _grow(a, size):
 
 
 @njit(cache=True)
-def core_search(p, w, c, integral, deadline):
-    """Return ``(mask, z, upper_bound, finished, steps, max_states, core_size)``."""
+def core_search(p, w, c, integral, deadline, z0, upper0):
+    """Return ``(mask, z, improved, upper_bound, finished, steps, max_states, core_size)``.
+
+    ``z0`` is the value of the caller's incumbent and ``upper0`` a proven upper bound on the
+    optimum; the search stops as soon as its incumbent reaches ``upper0``.  ``improved`` says
+    whether ``mask`` beats ``z0`` (otherwise the caller keeps its own solution).
+    """
     n = p.shape[0]
     b = 0
     w0 = 0.0
@@ -48,7 +53,7 @@ def core_search(p, w, c, integral, deadline):
     mask = np.zeros(n, np.bool_)
     mask[:b] = True
     if b == n:
-        return mask, p0, p0, True, 0, 1, 0
+        return mask, max(p0, z0), p0 > z0, max(p0, z0), True, 0, 1, 0
     sp = np.empty(1)
     sw = np.empty(1)
     sn = np.empty(1, np.int64)
@@ -59,8 +64,9 @@ def core_search(p, w, c, integral, deadline):
     node_item = np.empty(1024, np.int64)
     node_par = np.empty(1024, np.int64)
     nnodes = 0
-    z = p0
+    z = max(p0, z0)
     zn = -1
+    improved = p0 > z0
     s = b  # items s..t are in the core
     t = b - 1
     steps = 0
@@ -69,7 +75,7 @@ def core_search(p, w, c, integral, deadline):
     upper = np.inf
     side = 0
     while True:
-        if m == 0 or (s == 0 and t == n - 1):
+        if m == 0 or (s == 0 and t == n - 1) or z >= upper0:
             finished = True
             break
         if now() > deadline:
@@ -128,6 +134,7 @@ def core_search(p, w, c, integral, deadline):
                 if np_[q] > z:
                     z = np_[q]
                     zn = nn_[q]
+                    improved = True
             else:
                 break
         d_add = p[t + 1] / w[t + 1] if t + 1 < n else 0.0
@@ -161,4 +168,4 @@ def core_search(p, w, c, integral, deadline):
         node = node_par[node]
     if finished:
         upper = z
-    return mask, z, upper, finished, steps, max_states, t - s + 1
+    return mask, z, improved, min(upper, upper0), finished, steps, max_states, t - s + 1
