@@ -1,10 +1,12 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
-Layers with few input taps (LeNet, CIFAR stems) take the channel-first CPU path of
-``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only backward.  Wider layers: ``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows
-(``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
-(``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array library's matmul (BLAS /
-cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
+Two CPU-only paths go first: 3x3 stride-1 layers with 16+ channels each take Winograd's F(2x2, 3x3)
+(``kernels/conv_winograd.py``: 2.25x fewer GEMM flops), and layers with few input taps (LeNet, CIFAR
+stems) the channel-first path of ``kernels/cpu/conv_small.py`` for the forward and for a first
+layer's weight-only backward.  Everything else, and every GPU call, is im2col:
+``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
+(``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array
+library's matmul (BLAS / cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
 pass recomputes the patches per chunk instead of keeping the whole column buffer alive, multiplies
 with the NCHW output gradient in place (batched over the chunk's samples), computes only the
 gradients asked for, and turns the column gradient back into an input gradient with the deterministic
@@ -102,6 +104,19 @@ def _small_path(pl, backward=False, need_input=False):
     return conv_small if conv_small.applies(pl.k, column_bytes, get_memory_budget(), backward, need_input) else None
 
 
+def _winograd_path(pl):
+    """The Winograd F(2x2, 3x3) CPU path (``kernels/conv_winograd.py``) when it applies, else None."""
+    if pl.gpu:
+        return None
+    from kernels import conv_winograd
+
+    tiles = ((pl.oh + 1) // 2) * ((pl.ow + 1) // 2)
+    itemsize = pl.xp.dtype(pl.dtype).itemsize
+    if conv_winograd.applies(pl.p, pl.c, pl.co, tiles, itemsize, get_memory_budget()):
+        return conv_winograd
+    return None
+
+
 def _cast(a, dtype):
     return a if a is None or a.dtype == dtype else a.astype(dtype)
 
@@ -128,9 +143,9 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
     impl = _k._impl(x, "conv")
     pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
-    small = _small_path(pl)
-    if small is not None:
-        return _cast(small.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
+    fast = _winograd_path(pl) or _small_path(pl)
+    if fast is not None:
+        return _cast(fast.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     w2t = pl.w2(w).T
     y = xp.empty((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
@@ -156,6 +171,10 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
         raise ValueError(f"conv2d backward: gradient shape {gy.shape} != output shape {(pl.n, pl.co, pl.oh, pl.ow)}")
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
+    wino = _winograd_path(pl)
+    if wino is not None:
+        gx, gw = wino.backward(gy, x, w, pl.p, need_input, need_weight) if need_input or need_weight else (None, None)
+        return _cast(gx, dtypes[0]), _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
     small = _small_path(pl, backward=True, need_input=need_input)
     if small is not None:
         gw = small.weight_grad(gy, x, w, pl.p) if need_weight else None

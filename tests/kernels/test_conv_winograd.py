@@ -1,0 +1,96 @@
+"""The Winograd F(2x2, 3x3) CPU conv path against float64 NumPy: forward, both gradients, odd sizes,
+every padding, chunking over the batch, float32 tolerance; and the dispatch that picks it."""
+import numpy as np
+import pytest
+
+import kernels
+from kernels import conv_winograd
+from tests.kernels import _ref
+
+# (N, C, C_out, H, W, padding): odd and even sizes, outputs of one pixel, padding 0..3, C != C_out
+CASES = [
+    (2, 16, 16, 8, 8, 1),
+    (1, 17, 19, 7, 9, 0),
+    (3, 16, 20, 5, 6, 2),
+    (2, 16, 16, 3, 3, 3),
+    (1, 18, 16, 1, 1, 1),
+    (1, 16, 16, 3, 3, 0),
+    (5, 32, 16, 13, 11, 1),
+]
+
+
+def _data(case, dtype, seed=0):
+    n, c, co, h, w, _ = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    wt = rng.standard_normal((co, c, 3, 3)).astype(dtype)
+    b = rng.standard_normal(co).astype(dtype)
+    return x, wt, b
+
+
+def _params(pad):
+    return (3, 3, 1, 1, pad, pad, 1, 1)
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-11), (np.float32, 2e-6)])
+def test_forward_and_gradients_match_reference(case, dtype, tol):
+    x, w, b = _data(case, dtype)
+    pad = case[5]
+    ref = _ref.conv2d(x, w, b, (1, 1), (pad, pad), (1, 1))
+    y = conv_winograd.forward(x, w, b, _params(pad), *ref.shape[2:])
+    assert y.dtype == dtype and y.shape == ref.shape
+    scale = np.abs(ref).max()
+    np.testing.assert_allclose(y, ref, rtol=0, atol=tol * scale)
+    gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
+    gx, gw = conv_winograd.backward(gy, x, w, _params(pad), True, True)
+    rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), (pad, pad), (1, 1))
+    np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
+    np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
+
+
+def test_chunks_over_the_batch_agree_with_one_chunk(monkeypatch):
+    case = (7, 16, 24, 6, 5, 1)
+    x, w, b = _data(case, np.float64)
+    gy = np.random.default_rng(2).standard_normal((7, 24, 6, 5))
+    whole = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), True, True)
+    monkeypatch.setattr(conv_winograd, "_CHUNK_BYTES", 1)  # one sample per chunk
+    assert conv_winograd._Tiles(x.shape, 24, _params(1), 6, 5, x.dtype).step == 1
+    parts = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), True, True)
+    np.testing.assert_allclose(parts[0], whole[0], rtol=1e-13, atol=1e-12)
+    for got, want in zip(parts[1], whole[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-12)
+
+
+def test_only_the_gradients_asked_for_are_computed():
+    x, w, _ = _data(CASES[0], np.float64)
+    gy = np.ones((2, 16, 8, 8))
+    gx, gw = conv_winograd.backward(gy, x, w, _params(1), False, True)
+    assert gx is None and gw.shape == w.shape
+    gx, gw = conv_winograd.backward(gy, x, w, _params(1), True, False)
+    assert gw is None and gx.shape == x.shape
+
+
+def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
+    calls = []
+    real_forward, real_backward = conv_winograd.forward, conv_winograd.backward
+    monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append("f") or real_forward(*a))
+    monkeypatch.setattr(conv_winograd, "backward", lambda *a: calls.append("b") or real_backward(*a))
+    x, w, b = _data((2, 16, 16, 8, 8, 1), np.float32)
+    y = kernels.conv2d_forward(x, w, b, 1, 1)
+    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 1)
+    assert calls == ["f", "b"]
+    calls.clear()
+    kernels.conv2d_forward(x, w, b, 2, 1)  # stride 2
+    kernels.conv2d_forward(x, w, b, 1, 1, 2)  # dilation 2
+    kernels.conv2d_forward(x[:, :8], w[:, :8], b, 1, 1)  # 8 input channels
+    assert calls == []
+
+
+def test_applies_only_to_its_shapes():
+    p = _params(1)
+    assert conv_winograd.applies(p, 64, 64, 256, 4, 2**28)
+    assert not conv_winograd.applies((3, 3, 2, 2, 1, 1, 1, 1), 64, 64, 256, 4, 2**28)  # stride 2
+    assert not conv_winograd.applies((5, 5, 1, 1, 2, 2, 1, 1), 64, 64, 256, 4, 2**28)  # 5x5
+    assert not conv_winograd.applies(p, 3, 64, 256, 4, 2**28)  # few input channels
+    assert not conv_winograd.applies(p, 64, 64, 10**6, 4, 2**28)  # one sample's tiles over the budget
