@@ -9,7 +9,7 @@ given.  Names and parameters: ``kernels._act_codes``.  float16 is computed in fl
 import kernels as _k
 from kernels import _act_codes as codes
 
-_READS_Y = (codes.SIGMOID, codes.TANH, codes.ELU, codes.SINC)
+_READS_Y = (codes.SIGMOID, codes.TANH, codes.ELU)
 
 
 def _params(op, alpha, beta):

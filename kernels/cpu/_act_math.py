@@ -5,12 +5,11 @@ Written once, inlined into the loops: ``act(op, z, a, b, one)`` and ``dact(op, z
 (sigmoid and softplus never exponentiate a large positive number; sinc and its derivative switch to a
 Taylor series near 0).  Codes in ``kernels._act_codes``.
 """
-import math
 
 import numpy as np
 from numba import njit
 
-from kernels.cpu._fastmath import fexp, fexpm1, flog1p01
+from kernels.cpu._fastmath import fexp, fexpm1, flog1p01, fsincos
 from kernels._act_codes import (
     ABS, ELU, HARD_THRESHOLD, IDENTITY, LEAKY_RELU, LOG_SIGMOID, MISH, PRELU, RELU, SIGMOID, SILU, SINC,
     SOFTPLUS, SOFTSIGN, TANH,
@@ -72,7 +71,7 @@ def act(op, z, a, b, one):
     if op == LOG_SIGMOID:
         return min(z, zero) - flog1p01(fexp(-abs(z)))
     if op == SINC:
-        return one if z == zero else math.sin(z) / z
+        return one if z == zero else fsincos(z)[0] / z
     if op == HARD_THRESHOLD:
         return one if z >= a else zero
     if op == ABS:
@@ -112,7 +111,8 @@ def dact(op, z, y, a, b, one):
         if abs(z) < np.float32(0.1):
             z2 = z * z
             return z * (-one / np.float32(3) + z2 * (one / np.float32(30) + z2 * (-one / np.float32(840) + z2 * (one / np.float32(45360)))))
-        return (math.cos(z) - math.sin(z) / z) / z
+        sn, cs = fsincos(z)
+        return (cs - sn / z) / z
     if op == HARD_THRESHOLD:
         return zero
     if op == ABS:

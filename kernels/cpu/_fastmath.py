@@ -1,10 +1,11 @@
-"""Vectorisable float32 ``exp``, ``expm1`` and ``log1p`` for the activation loops (CPU, Numba).
+"""Vectorisable float32 ``exp``, ``expm1``, ``log1p`` and ``sin``/``cos`` for the activation loops (CPU, Numba).
 
-Numba calls libm's scalar ``expf`` / ``log1pf`` once per element (no SVML here), which made
-exp-based activations 3-6x slower than NumPy's SIMD ufuncs.  These are branch-free polynomial versions
-(Cephes-style range reduction; the power of two is built from bits through an LLVM bitcast) that LLVM
-vectorises; max error about 2 ulp on float32.  For float64 they are plain ``math.exp`` / ``math.expm1``
-/ ``math.log1p`` (chosen at compile time by ``@overload``), so float64 gradchecks keep full precision.
+Numba calls libm's scalar ``expf`` / ``log1pf`` / ``sinf`` once per element (no SVML here), which made
+exp-based activations 3-6x slower than NumPy's SIMD ufuncs (sinc 9x).  These are branch-free polynomial
+versions (Cephes-style range reduction; the power of two is built from bits through an LLVM bitcast)
+that LLVM vectorises; max error about 2 ulp on float32.  For float64 they are plain ``math.exp`` /
+``math.expm1`` / ``math.log1p`` / ``math.sin`` (chosen at compile time by ``@overload``), so float64
+gradchecks keep full precision.
 """
 import math
 
@@ -37,6 +38,11 @@ def fexpm1(z):
 def flog1p01(u):
     """log(1 + u) for u in [0, 1] (the softplus tail)."""
     return math.log1p(u)
+
+
+def fsincos(z):
+    """(sin(z), cos(z))."""
+    return math.sin(z), math.cos(z)
 
 
 def _is_f32(t):
@@ -104,5 +110,37 @@ def _ol_flog1p01(u):
         p = p * s2 + np.float32(1.0 / 3.0)
         p = p * s2 + np.float32(1.0)
         return np.float32(2.0) * s * p
+
+    return impl
+
+
+@overload(fsincos)
+def _ol_fsincos(z):
+    if not _is_f32(z):
+        return lambda z: (math.sin(z), math.cos(z))
+
+    def impl(z):
+        # reduce by pi/2 in float64 (two-constant Cody-Waite: exact quadrant, r good to float32 far past
+        # |z| = 1e6; beyond 2^53 / (2/pi) the quadrant is lost, where |sin z / z| < 1e-15 anyway), then
+        # Cephes' float32 minimax polynomials on [-pi/4, pi/4]
+        zd = np.float64(z)
+        n = np.floor(zd * 0.6366197723675814 + 0.5)
+        r = np.float32((zd - n * 1.5707963267948966) - n * 6.123233995736766e-17)
+        q = n - 4.0 * np.floor(n * 0.25)  # quadrant 0..3
+        r2 = r * r
+        s = np.float32(-1.9515295891e-4)
+        s = s * r2 + np.float32(8.3321608736e-3)
+        s = s * r2 + np.float32(-1.6666654611e-1)
+        s = s * r2 * r + r
+        c = np.float32(2.443315711809948e-5)
+        c = c * r2 + np.float32(-1.388731625493765e-3)
+        c = c * r2 + np.float32(4.166664568298827e-2)
+        c = c * r2 * r2 - np.float32(0.5) * r2 + np.float32(1.0)
+        odd = q == 1.0 or q == 3.0
+        sv = c if odd else s
+        cv = s if odd else c
+        sv = -sv if q >= 2.0 else sv
+        cv = -cv if (q == 1.0 or q == 2.0) else cv
+        return sv, cv
 
     return impl

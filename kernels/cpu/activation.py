@@ -21,7 +21,7 @@ LLVM from vectorising (7x slower ReLU).
 import numpy as np
 from numba import njit
 
-from kernels._act_codes import PRELU, SINC
+from kernels._act_codes import PRELU
 from kernels.cpu._act_math import act, dact
 from kernels.cpu._threads import run as _run
 
@@ -148,48 +148,13 @@ def n_tasks(kind: str, shape) -> int:
     return (R + rows - 1) // rows
 
 
-def _sinc_z(layout, x, bias):
-    if not bias.any():
-        return x
-    return x + (bias.reshape(1, -1, 1) if layout == "cb" else bias.reshape(1, -1))
-
-
-def _sinc_forward(layout, x, bias, y):
-    """sin(z)/z with NumPy's vectorised sin (scalar libm sin in a Numba loop measured 9x slower)."""
-    z = _sinc_z(layout, x, bias)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(np.sin(z), z, out=y)
-    y[z == 0] = 1
-
-
-def _sinc_backward(layout, gy, x, y, bias, gx):
-    """d sinc/dz = (cos z - sinc z) / z from the forward's output; the few |z| < 0.1 use the Taylor
-    series instead (the formula cancels catastrophically there)."""
-    z = _sinc_z(layout, x, bias)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.cos(z)
-        d -= y
-        d /= z
-    small = np.abs(z) < 0.1
-    if small.any():
-        zs = z[small]
-        z2, one = zs * zs, x.dtype.type(1)
-        d[small] = zs * (-one / 3 + z2 * (one / 30 + z2 * (-one / 840 + z2 * (one / 45360))))
-    np.multiply(gy, d, out=gx)
-
-
 def forward(layout, op, x, bias, weight, y, a, b):
-    if op == SINC:
-        return _sinc_forward(layout, x, bias, y)
     d = x.dtype.type
     _run(kernel(layout + "_fwd", op), n_tasks(layout, x.shape), x.size, x, bias, weight, y, d(a), d(b), d(1))
 
 
 def backward(layout, op, gy, x, y, bias, weight, gx, a, b, sums):
     """Returns (partial bias sums, partial slope sums) shaped per layout, or (None, None)."""
-    if op == SINC and not sums:
-        _sinc_backward(layout, gy, x, y, bias, gx)
-        return None, None
     t = n_tasks(layout, x.shape)
     C = x.shape[1]
     shape = (t if sums else 1,) if layout == "cb" else (t if sums else 1, C)
