@@ -110,54 +110,65 @@ def _search(v, w, cap, integral, method, deadline, stats):
     upper = dantzig_bound(v, w, cap, order)
     if integral:
         upper = float(np.floor(upper + 1e-9))
+    mu, k_cap = 0.0, 0
     if z0 < upper:
         k_max, k_min = cardinality_limits(p, ws, c, z0)
         stats["k_max"], stats["k_min"] = k_max, k_min
-        card, _ = cardinality_bound(p, ws, c, k_max, k_min, z0, integral)
+        card, mu = cardinality_bound(p, ws, c, k_max, k_min, z0, integral)
+        k_cap = k_max if mu >= 0 else k_min
         upper = min(upper, max(card, z0))
     stats["root_bound"] = upper
     if z0 >= upper:
         stats["finished_by"] = "bounds"
         return _unsort(x0, order), True, None
-    # fix items; the search below only looks for solutions better than z0 among the free items
-    free, fixed_in, c_left = reduce_items(p, ws, c, z0, integral)
+    if method == "branch_and_bound":  # depth-first search first, in plain density order
+        x0, z0, done, _ = _fix_and_search(_bb, p, ws, c, integral, x0, z0, upper, 0.0, 0, deadline, stats)
+        if done:
+            return _unsort(x0, order), True, None
+    if mu != 0.0:  # the cardinality bound is the stronger one: the core works in Lagrangian order
+        stats["mu"] = mu
+        lag = np.argsort(-(p - mu) / ws, kind="stable")
+        order, p, ws, x0 = order[lag], p[lag], ws[lag], x0[lag]
+    x0, z0, done, bound = _fix_and_search(_core, p, ws, c, integral, x0, z0, upper, mu, k_cap, deadline, stats)
+    return _unsort(x0, order), done, None if done else bound
+
+
+def _fix_and_search(search, p, w, c, integral, x0, z0, upper, mu, k_cap, deadline, stats):
+    """Fix items (``knapsack_reduce``), then let ``search`` look among the free items for a
+    solution worth more than the incumbent ``(x0, z0)``.  Returns ``(x, z, proven, bound)``."""
+    free, fixed_in, c_left = reduce_items(p, w, c, z0, integral, mu, k_cap)
     stats["n_unfixed"] = int(free.size)
+    if free.size == 0:
+        return x0, z0, True, z0
     base = float(p[fixed_in].sum())
-    xs, z, optimal, bound = _search_free(p[free], ws[free], c_left, integral, method, deadline, stats,
-                                         z0 - base, upper - base)
-    if xs is None:  # nothing better than the incumbent
-        return _unsort(x0, order), optimal, None if optimal else max(bound + base, z0)
-    mask = np.zeros(n, bool)
-    mask[fixed_in] = True
-    mask[free[xs]] = True
-    return _unsort(mask, order), optimal, None if optimal else bound + base
+    xs, z, proven, bound = search(p[free], w[free], c_left, integral, z0 - base, upper - base, mu,
+                                  k_cap - fixed_in.size, deadline, stats)
+    if xs is not None:
+        x0 = np.zeros(p.shape[0], bool)
+        x0[fixed_in] = True
+        x0[free[xs]] = True
+        z0 = z + base
+    return x0, z0, proven, max(bound + base, z0)
 
 
-def _search_free(p, w, c, integral, method, deadline, stats, z0, upper):
-    """Search the free items for a solution worth more than ``z0`` (``upper`` bounds all of them).
+def _bb(p, w, c, integral, z0, upper, mu, k_cap, deadline, stats):
+    """Depth-first search for a solution worth more than z0: ``(mask or None, z, proven, bound)``."""
+    xs, z, finished, nodes = bb_search(p, w, c, integral, z0, np.zeros(p.shape[0], bool), BB_NODE_LIMIT,
+                                       deadline, upper)
+    stats["bb_nodes"] = int(nodes)
+    if finished:
+        stats["finished_by"] = "branch_and_bound"
+    return (xs if z > z0 else None), z, finished, (z if finished else upper)
 
-    Returns ``(mask or None, value, optimal, bound)``; ``None`` when nothing beats ``z0``.
-    """
-    n = p.shape[0]
-    if n == 0 or z0 >= upper:
-        return None, z0, True, z0
-    best = None  # a solution worth more than z0, once found
-    if method == "branch_and_bound":
-        xs, z, finished, nodes = bb_search(p, w, c, integral, z0, np.zeros(n, bool), BB_NODE_LIMIT,
-                                           deadline, upper)
-        stats["bb_nodes"] = int(nodes)
-        stats["finished_by"] = "branch_and_bound" if finished else None
-        if z > z0:
-            best, z0 = xs, z
-        if finished:
-            return best, z0, True, z0
-    xs, z, improved, upper, finished, steps, max_states, core = core_search(p, w, c, integral, deadline, z0, upper)
+
+def _core(p, w, c, integral, z0, upper, mu, k_cap, deadline, stats):
+    """Expanding core for a solution worth more than z0: ``(mask or None, z, proven, bound)``."""
+    xs, z, improved, bound, finished, steps, max_states, core = core_search(
+        p, w, c, integral, deadline, z0, upper, mu, k_cap)
     stats.update(core_steps=int(steps), core_max_states=int(max_states), core_size=int(core))
     if finished:
         stats["finished_by"] = "core"
-    if improved:
-        best, z0 = xs, z
-    return best, z0, finished, upper
+    return (xs if improved else None), z, finished, bound
 
 
 def _unsort(sorted_mask, order):

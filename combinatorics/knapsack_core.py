@@ -1,22 +1,27 @@
-"""Expanding-core dynamic programming for the 0/1 knapsack (after Pisinger's minknap, 1997).
+"""Expanding-core dynamic programming for the 0/1 knapsack (after Pisinger's minknap, 1997, with
+the cardinality bound of Martello, Pisinger and Toth's combo, 1999).
 
-Items arrive sorted by non-increasing value/weight (float64 ``p``, ``w``; weights > 0 and <= c).
-The break solution takes items 0..b-1, where b is the first item that does not fit.  The solver
-keeps a list of states (profit, weight, history) that differ from the break solution only inside
+Items arrive sorted by non-increasing Lagrangian density (p - mu) / w (float64 ``p``, ``w``;
+weights > 0 and <= c); ``mu = 0`` is the plain value/weight order.  The break solution takes the
+longest prefix 0..b-1 that fits (never an item with p - mu <= 0).  The solver keeps a list of
+states (profit P, weight W, item count k, history) that differ from the break solution only inside
 a core [s, t] around b, and widens the core one item at a time, alternately on each side: item
-t+1 may be added, item s-1 may be removed.  Each step merges the list with its shifted copy
-(both sorted by weight), drops dominated states (a state is dominated when another weighs no more
-and is worth at least as much), and drops states whose bound cannot beat the incumbent z:
+t+1 may be added, item s-1 may be removed.  Each step merges the list with its shifted copy (both
+sorted by weight), drops dominated states (another weighs no more and is worth at least as much),
+and drops states whose bound cannot beat the incumbent z.  The bound of a state is the Dantzig
+bound of its completions in Lagrangian profits, plus ``mu * k_cap``:
 
-- a state with room left (W <= c) can at best fill it at the density of t+1;
-- an overweight state must shed W - c at a density of at least that of s-1.
+- with room left (W <= c): P - mu k + (c - W) * max(0, d'(t+1)) + mu k_cap;
+- overweight: it must shed W - c at a density of at least d'(s-1): P - mu k - (W - c) d'(s-1) + ...
 
-These are Dantzig-type bounds on the items still outside the core (densities outside the core are
-monotone), so the search is exact; it ends when no state is left or every item is in the core.
-Strongly correlated instances, where plain branch and bound drowns in nodes, finish with a core of
-a few dozen items here.  Decisions are recovered from a parent-pointer forest: every state made by
-taking the shifted copy gets a node (item, parent); following the best state's chain toggles items
-of the break solution.
+where ``k_cap`` is the most items a solution can hold (mu >= 0) or the fewest a solution better
+than the incumbent needs (mu < 0), so the bound holds for every completion that matters
+(``knapsack_bounds``).  When the plain densities outside the core happen to be ordered too (the
+densest item that could be added is no denser than the sparsest that could be removed), Dantzig's
+bound in plain profits is valid as well and the smaller of the two is used.  The search ends when
+no state is left, every item is in the core, or the incumbent reaches the caller's upper bound.
+Decisions are recovered from a parent-pointer forest: every state made by taking the shifted copy
+gets a node (item, parent); following the best state's chain toggles items of the break solution.
 
 ``core_search`` honours a deadline; when it expires the incumbent is returned with the best
 remaining state bound as the proven upper bound.
@@ -35,38 +40,73 @@ def _grow(a, size):
 
 
 @njit(cache=True)
-def core_search(p, w, c, integral, deadline, z0, upper0):
+def _outer_densities(p, w):
+    """Plain densities: ``lo[i]`` the least among items < i, ``hi[i]`` the largest among items >= i."""
+    n = p.shape[0]
+    lo = np.empty(n + 1)
+    hi = np.empty(n + 1)
+    lo[0] = np.inf
+    for i in range(n):
+        lo[i + 1] = min(lo[i], p[i] / w[i])
+    hi[n] = 0.0
+    for i in range(n - 1, -1, -1):
+        hi[i] = max(hi[i + 1], p[i] / w[i])
+    return lo, hi
+
+
+@njit(cache=True)
+def _state_bound(P, W, k, c, mu, k_cap, d_add, d_rem, plain_ok, lo_s, hi_t, can_remove):
+    """Upper bound on every completion of the state (see the module docstring); -inf if none."""
+    if W <= c:
+        ub = P - mu * k + (c - W) * max(0.0, d_add) + mu * k_cap
+        if plain_ok:
+            ub = min(ub, P + (c - W) * hi_t)
+    elif can_remove:
+        ub = P - mu * k - (W - c) * d_rem + mu * k_cap
+        if plain_ok:
+            ub = min(ub, P - (W - c) * lo_s)
+    else:
+        ub = -np.inf
+    return ub
+
+
+@njit(cache=True)
+def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
     """Return ``(mask, z, improved, upper_bound, finished, steps, max_states, core_size)``.
 
     ``z0`` is the value of the caller's incumbent and ``upper0`` a proven upper bound on the
     optimum; the search stops as soon as its incumbent reaches ``upper0``.  ``improved`` says
-    whether ``mask`` beats ``z0`` (otherwise the caller keeps its own solution).
+    whether ``mask`` beats ``z0`` (otherwise the caller keeps its own solution).  ``mu`` and
+    ``k_cap`` are the Lagrangian multiplier and count of the bound (0 and anything: plain).
     """
     n = p.shape[0]
+    lo, hi = _outer_densities(p, w)
     b = 0
     w0 = 0.0
     p0 = 0.0
-    while b < n and w0 + w[b] <= c:
+    while b < n and w0 + w[b] <= c and p[b] - mu > 0.0:
         w0 += w[b]
         p0 += p[b]
         b += 1
     mask = np.zeros(n, np.bool_)
     mask[:b] = True
+    z = max(p0, z0)
+    improved = p0 > z0
     if b == n:
-        return mask, max(p0, z0), p0 > z0, max(p0, z0), True, 0, 1, 0
+        return mask, z, improved, z, True, 0, 1, 0
     sp = np.empty(1)
     sw = np.empty(1)
+    sk = np.empty(1, np.int64)
     sn = np.empty(1, np.int64)
     sp[0] = p0
     sw[0] = w0
+    sk[0] = b
     sn[0] = -1
     m = 1
     node_item = np.empty(1024, np.int64)
     node_par = np.empty(1024, np.int64)
     nnodes = 0
-    z = max(p0, z0)
     zn = -1
-    improved = p0 > z0
     s = b  # items s..t are in the core
     t = b - 1
     steps = 0
@@ -88,14 +128,17 @@ def core_search(p, w, c, integral, deadline, z0, upper0):
             i = t
             dp = p[i]
             dw = w[i]
+            dk = 1
         else:
             s -= 1
             i = s
             dp = -p[i]
             dw = -w[i]
+            dk = -1
         # merge the list A with the shifted list B = A + (dp, dw); both sorted by weight
         np_ = np.empty(2 * m)
         nw_ = np.empty(2 * m)
+        nk_ = np.empty(2 * m, np.int64)
         nn_ = np.empty(2 * m, np.int64)
         if nnodes + m > node_item.shape[0]:
             node_item = _grow(node_item, nnodes + m)
@@ -107,22 +150,22 @@ def core_search(p, w, c, integral, deadline, z0, upper0):
         while ia < m or ib < m:
             if ib >= m or (ia < m and (sw[ia] < sw[ib] + dw or (sw[ia] == sw[ib] + dw and sp[ia] >= sp[ib] + dp))):
                 cp = sp[ia]
-                cwt = sw[ia]
                 if cp > last:
                     np_[k] = cp
-                    nw_[k] = cwt
+                    nw_[k] = sw[ia]
+                    nk_[k] = sk[ia]
                     nn_[k] = sn[ia]
                     k += 1
                     last = cp
                 ia += 1
             else:
                 cp = sp[ib] + dp
-                cwt = sw[ib] + dw
                 if cp > last:
                     node_item[nnodes] = i
                     node_par[nnodes] = sn[ib]
                     np_[k] = cp
-                    nw_[k] = cwt
+                    nw_[k] = sw[ib] + dw
+                    nk_[k] = sk[ib] + dk
                     nn_[k] = nnodes
                     nnodes += 1
                     k += 1
@@ -137,17 +180,15 @@ def core_search(p, w, c, integral, deadline, z0, upper0):
                     improved = True
             else:
                 break
-        d_add = p[t + 1] / w[t + 1] if t + 1 < n else 0.0
-        d_rem = p[s - 1] / w[s - 1] if s > 0 else np.inf
+        d_add = (p[t + 1] - mu) / w[t + 1] if t + 1 < n else 0.0
+        d_rem = (p[s - 1] - mu) / w[s - 1] if s > 0 else np.inf
+        lo_s = lo[s]
+        hi_t = hi[t + 1]
+        plain_ok = hi_t <= lo_s  # no exchange across the core gains in plain profits
         m = 0
         upper = z
         for q in range(k):
-            if nw_[q] <= c:
-                ub = np_[q] + (c - nw_[q]) * d_add
-            elif s > 0:
-                ub = np_[q] - (nw_[q] - c) * d_rem
-            else:
-                continue
+            ub = _state_bound(np_[q], nw_[q], nk_[q], c, mu, k_cap, d_add, d_rem, plain_ok, lo_s, hi_t, s > 0)
             if integral:
                 ub = np.floor(ub + 1e-9)
             if ub > z:
@@ -155,10 +196,12 @@ def core_search(p, w, c, integral, deadline, z0, upper0):
                     upper = ub
                 np_[m] = np_[q]
                 nw_[m] = nw_[q]
+                nk_[m] = nk_[q]
                 nn_[m] = nn_[q]
                 m += 1
         sp = np_
         sw = nw_
+        sk = nk_
         sn = nn_
         if m > max_states:
             max_states = m
