@@ -31,15 +31,16 @@ def get_memory_budget() -> int:
     return _budget
 
 
-def plan_chunks(n, oh, row_bytes, target_bytes):
+def plan_chunks(n, oh, row_bytes, target_bytes, min_groups=1):
     """Yield ``(n0, n1, [(r0, r1), ...])``: sample groups and the output-row chunks inside each.
 
     ``row_bytes`` is the column-buffer size of one output row.  A group is either several whole samples
-    (one row chunk spanning all of them) or one sample cut into several row chunks.
+    (one row chunk spanning all of them) or one sample cut into several row chunks.  Samples are
+    spread over at least ``min_groups`` groups where there are that many (one per CPU thread).
     """
     rows = max(1, int(target_bytes) // max(1, int(row_bytes)))
     if rows >= oh:
-        per = rows // oh
+        per = min(rows // oh, -(-n // max(1, min_groups)))
         for n0 in range(0, n, per):
             n1 = min(n, n0 + per)
             yield n0, n1, [(n0 * oh, n1 * oh)]

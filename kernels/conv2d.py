@@ -4,13 +4,17 @@ Two CPU-only paths go first: 3x3 stride-1 layers with 16+ channels each take Win
 (``kernels/conv_winograd.py``: 2.25x fewer GEMM flops), and layers with few input taps (LeNet, CIFAR
 stems) the channel-first path of ``kernels/cpu/conv_small.py`` for the forward and for a first
 layer's weight-only backward.  Everything else, and every GPU call, is im2col:
-``conv2d_forward`` / ``conv2d_backward`` work through the batch in chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused column buffer
-(``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the array
-library's matmul (BLAS / cuBLAS), and the result is scattered back to NCHW with the bias added (``rows_to_nchw``).  The backward
-pass recomputes the patches per chunk instead of keeping the whole column buffer alive, multiplies
-with the NCHW output gradient in place (batched over the chunk's samples), computes only the
-gradients asked for, and turns the column gradient back into an input gradient with the deterministic
-gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
+``conv2d_forward`` / ``conv2d_backward`` work through the batch in groups of samples, each cut into
+chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused
+column buffer (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the
+array library's matmul (BLAS / cuBLAS), and the result is scattered back to NCHW with the bias added
+(``rows_to_nchw``).  The backward pass recomputes the patches per chunk instead of keeping the whole
+column buffer alive, multiplies with the NCHW output gradient in place (batched over the chunk's
+samples), computes only the gradients asked for, and turns the column gradient back into an input
+gradient with the deterministic gather ``col2im_nhwc``.  See ``kernels/cpu/conv.py`` for the layout.
+On the CPU the sample groups are shared out whole among the threads (``impl.map_chunks``: layout
+kernels and GEMMs of one group on one thread, BLAS single-threaded meanwhile); their weight-gradient
+shares are added in group order, so results do not depend on the thread count's timing.
 
 Shapes: ``x`` (N, C, H, W), ``w`` (C_out, C, kh, kw), ``b`` (C_out,) or None; output sizes as PyTorch.
 Groups are not supported.  float16 is computed in float32 and cast back (both devices).
@@ -73,7 +77,7 @@ class _Plan:
         self.gpu = _k._on_gpu(w)
         target = get_memory_budget() if self.gpu else min(get_memory_budget(), _CPU_CHUNK_BYTES)
         row_bytes = self.ow * self.k * itemsize
-        self.chunks = list(plan_chunks(n, self.oh, row_bytes, target))
+        self.chunks = list(plan_chunks(n, self.oh, row_bytes, target, impl.workers()))
         self.max_rows = max(r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch)
         self.max_samples = max(n1 - n0 for n0, n1, _ in self.chunks)
 
@@ -149,14 +153,18 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     w2t = pl.w2(w).T
     y = xp.empty((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
-    xh, cols, out = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k), pl.rows_buffer("out", pl.co)
-    for n0, n1, row_chunks in pl.chunks:
+
+    def group(chunk):
+        n0, n1, row_chunks = chunk
+        xh, cols, out = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k), pl.rows_buffer("out", pl.co)
         impl.nchw_to_nhwc_padded(x, xh, n0, n1, ph, pw)
         for r0, r1 in row_chunks:
             m = (r1 - r0) * pl.ow
             impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
             xp.matmul(cols[:m], w2t, out=out[:m])
             impl.rows_to_nchw(out[:m], y, bias, r0, r1, pl.oh, pl.ow)
+
+    impl.map_chunks(group, pl.chunks)
     return y if y.dtype == out_dtype else y.astype(out_dtype)
 
 
@@ -182,16 +190,18 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     gx = gw = None
     if need_input or need_weight:
         w2 = pl.w2(w)
-        if need_weight:
-            xh, cols = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k)
-            gw2 = xp.zeros((pl.co, pl.k), dtype=x.dtype)
-            part = xp.empty_like(gw2)
-        if need_input:
-            gx = xp.empty(x.shape, dtype=x.dtype)
-            gxh, dcols = pl.nhwc_buffer("gxh"), pl.rows_buffer("dcols", pl.k)
-        for n0, n1, row_chunks in pl.chunks:
+        gx = xp.empty(x.shape, dtype=x.dtype) if need_input else None
+
+        def group(chunk):
+            """One sample group: returns its share of the (C_out, K) weight gradient (or None)."""
+            n0, n1, row_chunks = chunk
+            gw2 = None
             if need_weight:
+                xh, cols = pl.nhwc_buffer("xh"), pl.rows_buffer("cols", pl.k)
+                gw2 = xp.zeros((pl.co, pl.k), dtype=x.dtype)
                 impl.nchw_to_nhwc_padded(x, xh, n0, n1, ph, pw)
+            if need_input:
+                gxh, dcols = pl.nhwc_buffer("gxh"), pl.rows_buffer("dcols", pl.k)
             split = len(row_chunks) > 1
             if need_input and split:
                 gxh[: n1 - n0].fill(0)
@@ -207,8 +217,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 if need_weight:
                     impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
                     if nb == 1:
-                        xp.matmul(g3[0], cols[:m], out=part)
-                        gw2 += part
+                        gw2 += xp.matmul(g3[0], cols[:m])
                     else:
                         gw2 += xp.matmul(g3, cols[:m].reshape(nb, m // nb, pl.k)).sum(axis=0)
                 if need_input:
@@ -216,7 +225,13 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                     impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow, not split)
             if need_input:
                 impl.nhwc_padded_to_nchw(gxh, gx, n0, n1, ph, pw)
+            return gw2
+
+        parts = impl.map_chunks(group, pl.chunks)
         if need_weight:
+            gw2 = parts[0]
+            for part in parts[1:]:  # in chunk order: deterministic
+                gw2 += part
             gw = xp.ascontiguousarray(gw2.reshape(pl.co, kh, kw, pl.c).transpose(0, 3, 1, 2))
     return _cast(gx, dtypes[0]), _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
 

@@ -14,7 +14,8 @@ Rounding differs from im2col's by a few float32 ulps of the inputs' magnitude (t
 halve values; no large constants), well inside the float32 tolerance the tests hold all paths to.
 
 The batch is walked in chunks of whole samples whose transformed tiles (16 x channels x tiles) take
-about ``_CHUNK_BYTES``, so they stay in cache between a transform and its GEMMs.
+about ``_CHUNK_BYTES``, so they stay in cache between a transform and its GEMMs; the chunks are shared
+out among the CPU threads whole (``kernels.cpu._threads.map_chunks``, BLAS on one thread meanwhile).
 """
 import numpy as np
 
@@ -47,8 +48,8 @@ class _Tiles:
         self.th, self.tw = (oh + 1) // 2, (ow + 1) // 2
         self.per_sample = self.th * self.tw
         itemsize = np.dtype(dtype).itemsize
-        self.step = max(1, _CHUNK_BYTES // (16 * max(self.c, self.co) * self.per_sample * itemsize))
-        self.step = min(self.step, self.n)
+        step = max(1, _CHUNK_BYTES // (16 * max(self.c, self.co) * self.per_sample * itemsize))
+        self.step = _threads.split_evenly(self.n, step)
         self.dtype = dtype
 
     def buffer(self, slot, rows):
@@ -58,9 +59,9 @@ class _Tiles:
         return scratch("winograd.xq", (self.step, self.c, 2 * self.th + 2, 2 * self.tw + 2), self.dtype)
 
     def chunks(self):
-        for n0 in range(0, self.n, self.step):
-            n1 = min(self.n, n0 + self.step)
-            yield n0, n1 - n0, (n1 - n0) * self.per_sample
+        """``(n0, m, t)``: first sample, sample count and tile count of each chunk."""
+        return [(n0, min(self.n, n0 + self.step) - n0, (min(self.n, n0 + self.step) - n0) * self.per_sample)
+                for n0 in range(0, self.n, self.step)]
 
 
 def _filters(w):
@@ -80,11 +81,15 @@ def forward(x, w, b, p, oh, ow):
     U = _filters(w)
     bias = b if b is not None else np.zeros(tl.co, x.dtype)
     y = np.empty((tl.n, tl.co, oh, ow), x.dtype)
-    xq, V, M = tl.padded_input(), tl.buffer("V", tl.c), tl.buffer("M", tl.co)
-    for n0, m, t in tl.chunks():
+
+    def chunk(nmt):
+        n0, m, t = nmt
+        xq, V, M = tl.padded_input(), tl.buffer("V", tl.c), tl.buffer("M", tl.co)
         _transform_input(x, tl, n0, m, xq, V, t)
         np.matmul(U, V[:, :, :t], out=M[:, :, :t])
         _threads.run(_wk.output_tiles, m * tl.co, 16 * tl.co * t, M, y, n0, tl.th, tl.tw, bias)
+
+    _threads.map_chunks(chunk, tl.chunks())
     return y
 
 
@@ -94,23 +99,28 @@ def backward(gy, x, w, p, need_input, need_weight):
     tl = _Tiles(x.shape, co, p, oh, ow, x.dtype)
     U = _filters(w) if need_input else None
     gx = np.empty(x.shape, x.dtype) if need_input else None
-    dU = np.zeros((16, co, tl.c), x.dtype) if need_weight else None
-    Z = tl.buffer("Z", co)
-    if need_weight:
-        xq, V, part = tl.padded_input(), tl.buffer("V", tl.c), np.empty((16, co, tl.c), x.dtype)
-    if need_input:
-        dV = tl.buffer("dV", tl.c)
-    for n0, m, t in tl.chunks():
+
+    def chunk(nmt):
+        n0, m, t = nmt
+        Z = tl.buffer("Z", co)
         _threads.run(_wk.grad_tiles, m * co, 16 * co * t, gy, Z, n0, tl.th, tl.tw)
+        dU = None
         if need_weight:
+            xq, V = tl.padded_input(), tl.buffer("V", tl.c)
             _transform_input(x, tl, n0, m, xq, V, t)
-            np.matmul(Z[:, :, :t], V[:, :, :t].transpose(0, 2, 1), out=part)
-            dU += part
+            dU = np.matmul(Z[:, :, :t], V[:, :, :t].transpose(0, 2, 1))
         if need_input:
+            dV = tl.buffer("dV", tl.c)
             np.matmul(U.transpose(0, 2, 1), Z[:, :, :t], out=dV[:, :, :t])
             _threads.run(_wk.input_grad_tiles, m * tl.c, 16 * tl.c * t, dV, gx, n0, tl.ph, tl.pw, tl.th, tl.tw)
+        return dU
+
+    parts = _threads.map_chunks(chunk, tl.chunks())
     gw = None
     if need_weight:
+        dU = parts[0]
+        for part in parts[1:]:  # in chunk order: deterministic
+            dU += part
         g = _G.astype(x.dtype)
         gw = np.ascontiguousarray(np.einsum("ai,aboc,bj->ocij", g, dU.reshape(4, 4, co, tl.c), g))
     return gx, gw

@@ -18,17 +18,26 @@ Chunks are ranges ``[r0, r1)`` of flattened *output rows* ``r = n * OH + oh``; t
 hold samples ``n_base, n_base + 1, ...`` only, so the caller can walk through the batch a few samples
 at a time (or through one big sample a few rows at a time) under a memory budget.
 
+Each kernel is a ``nogil`` loop over a range of tasks (sample rows or output rows), split over the
+thread pool by ``kernels.cpu._threads.run`` through the wrappers at the end of this file, which keep
+the CUDA twins' signatures; inside a chunk that ``map_chunks`` already gave to one thread they run
+serially.
+
 ``col2im_nhwc`` is the adjoint of ``im2col_nhwc`` written as a gather: one task per padded input row
 ``(n, hp)`` sums, in a fixed order, every column entry that points at it.  No two tasks write the same
 element, so the result is deterministic.  When a sample is split over several chunks the caller zeroes
 its buffer and passes ``zero_first=False``, so its rows accumulate chunk after chunk.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from kernels.cpu._threads import map_chunks, run as _run_tasks, threads as workers  # noqa: F401 (map_chunks, workers: the conv driver's)
+
+_OPTS = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
+@njit(**_OPTS)
+def _nchw_to_nhwc_padded(x, out, n0, n1, ph, pw, t0, t1):
     """``out[n - n0, ph:ph+H, pw:pw+W] = x[n].transpose(1, 2, 0)`` with a zero border, samples [n0, n1).
 
     Channels go in blocks of 16, so the 16 source rows stay in L1 while the destination is written
@@ -38,7 +47,7 @@ def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
     W = x.shape[3]
     Hp = out.shape[1]
     Wp = out.shape[2]
-    for task in prange((n1 - n0) * Hp):
+    for task in range(t0, t1):
         m = task // Hp
         hp = task - m * Hp
         h = hp - ph
@@ -62,15 +71,15 @@ def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
                     dst[c] = src[c, h, w]
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
+@njit(**_OPTS)
+def _nhwc_padded_to_nchw(src, x, n0, n1, ph, pw, t0, t1):
     """``x[n] = src[n - n0, ph:ph+H, pw:pw+W].transpose(2, 0, 1)`` for samples [n0, n1) (blocked like
     nchw_to_nhwc_padded)."""
     C = x.shape[1]
     H = x.shape[2]
     W = x.shape[3]
     Wp = src.shape[2]
-    for task in prange((n1 - n0) * H):
+    for task in range(t0, t1):
         m = task // H
         h = task - m * H
         row = src[m, h + ph].reshape(Wp * C)[pw * C:]
@@ -83,8 +92,8 @@ def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
                     dst[c, h, w] = s[c]
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
+@njit(**_OPTS)
+def _im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, t0, t1):
     """Fill ``out[:(r1 - r0) * OW]`` with the patches of output rows ``[r0, r1)``.
 
     ``xh`` is the zero-padded NHWC input of samples ``n_base, n_base + 1, ...``.
@@ -95,7 +104,7 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
     run = kw * C
     K = kh * run
     outf = out.reshape(out.shape[0] * out.shape[1])
-    for t in prange(r1 - r0):
+    for t in range(t0, t1):
         r = r0 + t
         n = r // OH
         oh = r - n * OH
@@ -118,8 +127,8 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
                             outf[dj + c] = src[sj + c]
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first):
+@njit(**_OPTS)
+def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first, t0, t1):
     """Add into the padded NHWC gradient ``gxh`` (samples from ``n_base``) every entry of ``cols``
     (output rows ``[r0, r1)``) that points at it; ``zero_first`` overwrites the touched rows instead."""
     Hp = gxh.shape[1]
@@ -130,7 +139,7 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
     colf = cols.reshape(cols.shape[0] * cols.shape[1])
     n0 = r0 // OH
     n1 = (r1 - 1) // OH + 1
-    for task in prange((n1 - n0) * Hp):
+    for task in range(t0, t1):
         n = n0 + task // Hp
         hp = task - (task // Hp) * Hp
         m = n - n_base
@@ -165,13 +174,13 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
                             dst[dj + c] += colf[sj + c]
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
+@njit(**_OPTS)
+def _rows_to_nchw(src, y, bias, r0, r1, OH, OW, t0, t1):
     """``y[n, :, oh, :] = src[rows of (n, oh)].T + bias`` for output rows ``[r0, r1)``; ``bias`` may be
     empty (no bias).  Output channels go in blocks of 16 (the source block stays in L1)."""
     Co = y.shape[1]
     has_bias = bias.shape[0] > 0
-    for t in prange(r1 - r0):
+    for t in range(t0, t1):
         r = r0 + t
         n = r // OH
         oh = r - n * OH
@@ -185,12 +194,12 @@ def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
                     d[ow] = blk[ow, co] + b
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def nchw_to_rows(g, dst, r0, r1, OH, OW):
+@njit(**_OPTS)
+def _nchw_to_rows(g, dst, r0, r1, OH, OW, t0, t1):
     """``dst[rows of (n, oh)] = g[n, :, oh, :].T`` for output rows ``[r0, r1)`` (inverse of
     rows_to_nchw; kept for callers that want the row layout, the conv backward no longer does)."""
     Co = g.shape[1]
-    for t in prange(r1 - r0):
+    for t in range(t0, t1):
         r = r0 + t
         n = r // OH
         oh = r - n * OH
@@ -201,3 +210,30 @@ def nchw_to_rows(g, dst, r0, r1, OH, OW):
                 d = blk[ow]
                 for co in range(c0, c1):
                     d[co] = g[n, co, oh, ow]
+
+
+# ---- the twins' call signatures: each kernel's tasks (sample rows, or output rows) over the thread pool ----
+def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
+    _run_tasks(_nchw_to_nhwc_padded, (n1 - n0) * out.shape[1], out[: n1 - n0].size, x, out, n0, n1, ph, pw)
+
+
+def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
+    _run_tasks(_nhwc_padded_to_nchw, (n1 - n0) * x.shape[2], x[n0:n1].size, src, x, n0, n1, ph, pw)
+
+
+def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
+    _run_tasks(_im2col_nhwc, r1 - r0, (r1 - r0) * OW * out.shape[1], xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW)
+
+
+def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first):
+    n0, n1 = r0 // OH, (r1 - 1) // OH + 1
+    _run_tasks(_col2im_nhwc, (n1 - n0) * gxh.shape[1], cols[: (r1 - r0) * OW].size,
+        cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first)
+
+
+def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
+    _run_tasks(_rows_to_nchw, r1 - r0, (r1 - r0) * OW * y.shape[1], src, y, bias, r0, r1, OH, OW)
+
+
+def nchw_to_rows(g, dst, r0, r1, OH, OW):
+    _run_tasks(_nchw_to_rows, r1 - r0, (r1 - r0) * OW * g.shape[1], g, dst, r0, r1, OH, OW)

@@ -174,3 +174,13 @@ def _nchw_to_rows(g, dst, r0, r1, OH, OW):
 def nchw_to_rows(g, dst, r0, r1, OH, OW):
     n = (r1 - r0) * OW * g.shape[1]
     launch(_nchw_to_rows, n, g, g, dst, r0, r1, OH, OW)
+
+
+def workers() -> int:
+    """How many chunks the driver should run at once: one (each chunk's kernels fill the GPU)."""
+    return 1
+
+
+def map_chunks(body, chunks):
+    """``[body(c) for c in chunks]`` in order on the calling thread (the CPU twin shares them out)."""
+    return [body(c) for c in chunks]

@@ -94,3 +94,30 @@ def test_applies_only_to_its_shapes():
     assert not conv_winograd.applies((5, 5, 1, 1, 2, 2, 1, 1), 64, 64, 256, 4, 2**28)  # 5x5
     assert not conv_winograd.applies(p, 3, 64, 256, 4, 2**28)  # few input channels
     assert not conv_winograd.applies(p, 64, 64, 10**6, 4, 2**28)  # one sample's tiles over the budget
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
+    from kernels.cpu import _threads
+
+    x, w, b = _data((6, 16, 20, 7, 6, 1), np.float32)
+    gy = np.random.default_rng(3).standard_normal((6, 20, 7, 6)).astype(np.float32)
+    ref = _ref.conv2d(x, w, b, (1, 1), (1, 1), (1, 1)), _ref.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1))
+    monkeypatch.setattr(_threads, "threads", lambda: nthreads)
+    runs = [(conv_winograd.forward(x, w, b, _params(1), 7, 6),) + conv_winograd.backward(gy, x, w, _params(1), True, True)
+            for _ in range(2)]
+    for a, b2 in zip(*runs):
+        np.testing.assert_array_equal(a, b2)
+    for got, want in zip(runs[0], (ref[0], ref[1][0], ref[1][1])):
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
+
+
+def test_split_evenly_gives_every_thread_work():
+    from kernels.cpu._threads import split_evenly
+
+    assert split_evenly(32, 2, nt=2) == 2  # 16 chunks
+    assert split_evenly(32, 100, nt=2) == 16  # one chunk per thread
+    assert split_evenly(5, 100, nt=2) == 3  # chunks of 3 and 2
+    assert split_evenly(7, 1, nt=2) == 1
+    assert split_evenly(1, 8, nt=4) == 1
+    assert split_evenly(10, 4, nt=1) == 4
