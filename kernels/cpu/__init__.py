@@ -1,14 +1,8 @@
-"""CPU twins of the kernels: NumPy and Numba ``@njit`` (parallel over 2+ cores where it pays).
+"""CPU twins of the kernels: NumPy and Numba ``@njit`` loops.
 
-Numba's parallel loops use the ``workqueue`` threading layer unless ``NUMBA_THREADING_LAYER`` says
-otherwise: its workers sleep between launches, while OpenMP workers spin and starve OpenBLAS's threads
-(and PyTorch's, in the same process) — a convolution alternates kernels and GEMMs chunk by chunk, and
-with spinning OpenMP it ran 3-10x slower on a 2-core machine.  Caveat: ``workqueue`` must not be
-entered from two Python threads at once.
+No kernel here uses Numba's ``parallel=True``: the kernels are ``nogil`` loops over task ranges, and
+``kernels.cpu._threads`` shares the tasks (or whole chunks of a batch) out over a small thread pool.
+Numba's own parallel runtime is then never entered, so kernels may run from several Python threads at
+once, and no spinning OpenMP workers compete with OpenBLAS's threads (with them, a convolution that
+alternates layout kernels and GEMMs ran 3-10x slower on a 2-core machine).
 """
-import os
-
-import numba
-
-if "NUMBA_THREADING_LAYER" not in os.environ:
-    numba.config.THREADING_LAYER = "workqueue"
