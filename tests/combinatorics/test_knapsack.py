@@ -153,3 +153,135 @@ def test_time_limit_branch_and_bound():
     assert full.optimal
     assert res.value <= full.value <= res.bound
     assert w[res.items].sum() <= c
+
+
+# --- the exact search's parts: bounds never below the optimum, fixing never against it ---------
+
+def _all_solutions(v, w, c):
+    """Every feasible 0/1 vector (rows) of a small instance with its value, by enumeration."""
+    n = len(v)
+    x = (np.arange(2 ** n)[:, None] >> np.arange(n)[None, :]) & 1
+    ok = x @ np.asarray(w, np.int64) <= c
+    return x[ok].astype(bool), x[ok] @ np.asarray(v, np.int64)
+
+
+def _small_instances(count, seed):
+    """Small instances of every Pisinger class (incl. inverse strongly and subset sum), varied
+    capacities, plus plain random ones with ties and repeated weights."""
+    from combinatorics.generators import KINDS
+
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        n = int(rng.integers(1, 13))
+        if k % 4 == 3:
+            w = rng.integers(1, 6, n)
+            v = rng.integers(0, 8, n)
+            c = int(rng.integers(0, w.sum() + 2))
+        else:
+            R = int(rng.choice([10, 30, 100, 1000]))
+            v, w, c = pisinger_knapsack(n, R, KINDS[k % len(KINDS)], h=int(rng.integers(1, 100)),
+                                        seed=int(rng.integers(1 << 30)))
+        yield v, w, c
+
+
+def test_brute_force_pisinger_classes():
+    for v, w, c in _small_instances(400, seed=11):
+        _, vals = _all_solutions(v, w, c)
+        opt = int(vals.max())
+        for method in ("branch_and_bound", "core"):
+            res = knapsack(v, w, c, method=method)
+            _check(res, v, w, c, opt)
+            assert res.bound == opt
+
+
+def _sorted_live(v, w, c, mu=0.0):
+    """Live items as float arrays sorted by (value - mu) / weight, as the search sees them."""
+    live = (w > 0) & (w <= c)
+    p, ws = v[live].astype(float), w[live].astype(float)
+    order = np.argsort(-(p - mu) / ws, kind="stable")
+    return p[order], ws[order]
+
+
+def test_cardinality_bound_and_fixing_never_cut_the_optimum():
+    from combinatorics.knapsack_bounds import cardinality_bound, cardinality_limits
+    from combinatorics.knapsack_reduce import fix_items
+
+    checked = 0
+    for v, w, c in _small_instances(300, seed=12):
+        p, ws = _sorted_live(v, w, c)
+        if p.size == 0:
+            continue
+        x, vals = _all_solutions(p.astype(np.int64), ws.astype(np.int64), c)
+        opt = int(vals.max())
+        for z in (0, opt - 1):  # a weak incumbent and the best one short of the optimum
+            if z < 0:
+                continue
+            k_max, k_min = cardinality_limits(p, ws, float(c), z)
+            assert x.sum(axis=1).max() <= k_max
+            assert np.all(x[vals > z].sum(axis=1) >= k_min)
+            bound, mu = cardinality_bound(p, ws, float(c), k_max, k_min, float(z), True)
+            assert max(bound, z) >= opt
+            k_cap = k_max if mu >= 0 else k_min
+            for m in (0.0, mu):
+                pm, wm = _sorted_live(p, ws, c, m)
+                xm, vm = _all_solutions(pm.astype(np.int64), wm.astype(np.int64), c)
+                free = fix_items(pm, wm, float(c), float(z), True, m, k_cap if m else 0)
+                brk = np.zeros(pm.size, bool)
+                pos = int(np.count_nonzero(pm - m > 0))
+                brk[:int(np.searchsorted(np.cumsum(wm[:pos]), c, side="right"))] = True
+                for sol in xm[vm > z]:  # every solution better than z agrees with every fixing
+                    assert np.all(sol[~free] == brk[~free])
+                checked += 1
+    assert checked > 300
+
+
+def test_core_search_with_any_multiplier():
+    """The Lagrangian state bounds hold for any multiplier, not just the best one."""
+    from combinatorics.knapsack_bounds import cardinality_limits
+    from combinatorics.knapsack_core import core_search
+
+    rng = np.random.default_rng(13)
+    for v, w, c in _small_instances(200, seed=14):
+        p, ws = _sorted_live(v, w, c)
+        if p.size == 0:
+            continue
+        opt = int(_all_solutions(p.astype(np.int64), ws.astype(np.int64), c)[1].max())
+        k_max, k_min = cardinality_limits(p, ws, float(c), 0.0)
+        for mu in (0.0, float(rng.integers(-20, 40)) / 4):
+            pm, wm = _sorted_live(p, ws, c, mu)
+            mask, z, improved, upper, finished, *_ = core_search(
+                pm, wm, float(c), True, np.inf, -1.0, np.inf, mu, k_max if mu >= 0 else k_min)
+            assert finished and improved and z == opt and upper == opt
+            assert wm[mask].sum() <= c and pm[mask].sum() == opt
+
+
+def test_initial_incumbent_is_feasible():
+    from combinatorics.knapsack_heuristic import initial_incumbent
+
+    for v, w, c in _small_instances(200, seed=15):
+        p, ws = _sorted_live(v, w, c)
+        mask, z = initial_incumbent(p, ws, float(c))
+        assert ws[mask].sum() <= c and p[mask].sum() == z
+
+
+@pytest.mark.parametrize("kind", ["strongly", "inverse_strongly", "almost_strongly", "subset_sum"])
+def test_correlated_classes_against_dp(kind):
+    for seed in range(2):
+        for h in (10, 50, 90):
+            v, w, c = pisinger_knapsack(300, 1000, kind, h=h, seed=seed)
+            dp = knapsack(v, w, c, method="dp")
+            for method in ("branch_and_bound", "core"):
+                res = knapsack(v, w, c, method=method)
+                assert res.optimal and res.value == dp.value == res.bound
+                assert w[res.items].sum() <= c and v[res.items].sum() == res.value
+
+
+def test_time_limit_stops_the_core():
+    # strongly correlated, weights up to 1e5: the one-swap incumbent misses the cardinality bound
+    # and the core needs ~1e6 states
+    v, w, c = pisinger_knapsack(1000, 100_000, "strongly", h=90, seed=0)
+    res = knapsack(v, w, c, method="core", time_limit=0.01)
+    full = knapsack(v, w, c, method="core")
+    assert full.optimal and not res.optimal
+    assert res.value <= full.value <= res.bound
+    assert w[res.items].sum() <= c and v[res.items].sum() == res.value
