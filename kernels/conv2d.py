@@ -1,6 +1,6 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
-Two CPU-only paths go first: 3x3 stride-1 layers with 16+ channels each take Winograd's F(2x2, 3x3)
+Two CPU-only paths go first: 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
 (``kernels/conv_winograd.py``: 2.25x fewer GEMM flops), and layers with few input taps (LeNet, CIFAR
 stems) the channel-first path of ``kernels/cpu/conv_small.py`` for the forward and for a first
 layer's weight-only backward.  Everything else, and every GPU call, is im2col:
@@ -116,7 +116,7 @@ def _winograd_path(pl):
 
     tiles = ((pl.oh + 1) // 2) * ((pl.ow + 1) // 2)
     itemsize = pl.xp.dtype(pl.dtype).itemsize
-    if conv_winograd.applies(pl.p, pl.c, pl.co, tiles, itemsize, get_memory_budget()):
+    if conv_winograd.applies(pl.p, pl.c, pl.co, pl.ow, tiles, itemsize, get_memory_budget()):
         return conv_winograd
     return None
 

@@ -8,8 +8,12 @@ do 8*C*C_out flops per pixel (2.25x fewer); the tile transforms are cheap memory
 of the output gradient feeds both the weight-gradient GEMMs and the input-gradient GEMMs.
 
 Used for 3x3 kernels with stride 1 and dilation 1 (any padding) on the CPU when both channel counts are
-at least ``MIN_CHANNELS`` (with fewer the GEMMs are too thin to pay for the transforms), and when one
-chunk's tile buffers fit the memory budget; everything else, and every GPU call, takes im2col.
+at least ``MIN_CHANNELS`` and the output is wide enough: the transforms walk one channel plane at a
+time, so on narrow planes their per-row loop overhead eats the GEMM savings.  Measured at one thread
+(fwd+bwd ms, Winograd / im2col): 32x64x32x32 73 / 100; 128x16x32x32 37 / 59; 64x128x16x16 152 / 192;
+64x64x16x16 43 / 46; 128x32x16x16 36 / 31; 128x64x8x8 39 / 30; 32x256x8x8 119 / 97.  Hence: outputs
+at least ``MIN_WIDTH`` wide, or half that with ``C * C_out >= MIN_CHANNEL_PRODUCT``; and one chunk's
+tile buffers within the memory budget.  Everything else, and every GPU call, takes im2col.
 Rounding differs from im2col's by a few float32 ulps of the inputs' magnitude (the transforms add and
 halve values; no large constants), well inside the float32 tolerance the tests hold all paths to.
 
@@ -25,15 +29,20 @@ from kernels.cpu import winograd as _wk
 
 #: both channel counts must be at least this for the Winograd path
 MIN_CHANNELS = 16
+#: ... and the output at least this wide, or half as wide with C * C_out at least MIN_CHANNEL_PRODUCT
+MIN_WIDTH = 32
+MIN_CHANNEL_PRODUCT = 64 * 64
 _CHUNK_BYTES = 2 * 2**20
 
 _G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
 
-def applies(p, c, co, n_tiles_per_sample, itemsize, budget) -> bool:
-    """Whether a convolution takes this path (see the module docstring)."""
+def applies(p, c, co, ow, n_tiles_per_sample, itemsize, budget) -> bool:
+    """Whether a convolution with output width ``ow`` takes this path (see the module docstring)."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
     if (kh, kw, sh, sw, dh, dw) != (3, 3, 1, 1, 1, 1) or min(c, co) < MIN_CHANNELS:
+        return False
+    if ow < MIN_WIDTH and not (2 * ow >= MIN_WIDTH and c * co >= MIN_CHANNEL_PRODUCT):
         return False
     return 16 * max(c, co) * n_tiles_per_sample * itemsize <= budget
 

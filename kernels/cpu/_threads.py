@@ -15,7 +15,6 @@ scale.  Inside a chunk, ``run`` and nested ``map_chunks`` stay serial.  Results 
 order, so callers that add them up stay deterministic.
 """
 import concurrent.futures
-import os
 import threading
 
 from numba import config
@@ -26,7 +25,8 @@ _blas = None
 
 
 def threads() -> int:
-    return max(1, int(getattr(config, "NUMBA_NUM_THREADS", os.cpu_count() or 1)))
+    """``NUMBA_NUM_THREADS`` (Numba's config, which defaults to the CPU count)."""
+    return max(1, int(config.NUMBA_NUM_THREADS))
 
 
 def _inside_chunk() -> bool:

@@ -72,6 +72,7 @@ def test_only_the_gradients_asked_for_are_computed():
 
 
 def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
+    monkeypatch.setattr(conv_winograd, "MIN_WIDTH", 1)
     calls = []
     real_forward, real_backward = conv_winograd.forward, conv_winograd.backward
     monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append("f") or real_forward(*a))
@@ -89,11 +90,15 @@ def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
 
 def test_applies_only_to_its_shapes():
     p = _params(1)
-    assert conv_winograd.applies(p, 64, 64, 256, 4, 2**28)
-    assert not conv_winograd.applies((3, 3, 2, 2, 1, 1, 1, 1), 64, 64, 256, 4, 2**28)  # stride 2
-    assert not conv_winograd.applies((5, 5, 1, 1, 2, 2, 1, 1), 64, 64, 256, 4, 2**28)  # 5x5
-    assert not conv_winograd.applies(p, 3, 64, 256, 4, 2**28)  # few input channels
-    assert not conv_winograd.applies(p, 64, 64, 10**6, 4, 2**28)  # one sample's tiles over the budget
+    assert conv_winograd.applies(p, 64, 64, 32, 256, 4, 2**28)
+    assert conv_winograd.applies(p, 16, 16, 32, 256, 4, 2**28)
+    assert conv_winograd.applies(p, 64, 64, 16, 64, 4, 2**28)  # narrower, but wide channels
+    assert not conv_winograd.applies(p, 32, 32, 16, 64, 4, 2**28)  # narrow and thin
+    assert not conv_winograd.applies(p, 256, 256, 8, 16, 4, 2**28)  # too narrow
+    assert not conv_winograd.applies((3, 3, 2, 2, 1, 1, 1, 1), 64, 64, 32, 256, 4, 2**28)  # stride 2
+    assert not conv_winograd.applies((5, 5, 1, 1, 2, 2, 1, 1), 64, 64, 32, 256, 4, 2**28)  # 5x5
+    assert not conv_winograd.applies(p, 3, 64, 32, 256, 4, 2**28)  # few input channels
+    assert not conv_winograd.applies(p, 64, 64, 32, 10**6, 4, 2**28)  # one sample's tiles over the budget
 
 
 @pytest.mark.parametrize("nthreads", [1, 2, 3])
@@ -121,3 +126,8 @@ def test_split_evenly_gives_every_thread_work():
     assert split_evenly(7, 1, nt=2) == 1
     assert split_evenly(1, 8, nt=4) == 1
     assert split_evenly(10, 4, nt=1) == 4
+
+
+def test_the_op_table_case_takes_this_path():
+    """tests/engine/op_table_kernels.py's conv2d_winograd case must really exercise Winograd."""
+    assert conv_winograd.applies(_params(1), 16, 16, 32, 1 * 16, 8, 2**28)
