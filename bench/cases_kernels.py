@@ -103,7 +103,10 @@ def _conv_case(tag, spec, device, backward):
             refs["torch"] = tfn
         return fn, refs
 
-    return {"name": name, "setup": setup, "flops": flops, "bytes": nbytes, "group": "kernels"}
+    case = {"name": name, "setup": setup, "flops": flops, "bytes": nbytes, "group": "kernels"}
+    if device == "cpu" and (kh, kw) == (3, 3) and min(c, co) >= 16:
+        case["note"] = "CPU runs Winograd F(2x2,3x3) (2.25x fewer GEMM flops); rate counts direct-conv flops"
+    return case
 
 
 # ---- max pooling ---------------------------------------------------------------------------------
