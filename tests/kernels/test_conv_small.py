@@ -1,5 +1,6 @@
-"""The few-taps channel-first CPU conv path and the NHWC path, each forced on every reference case:
-forward and weight-only backward (the passes the few-taps path serves) against float64 NumPy."""
+"""The few-taps channel-first CPU conv path (strided or wide-row columns) and the NHWC path, each forced
+on every reference case: forward and weight-only backward (the passes the few-taps path serves) against
+float64 NumPy."""
 import numpy as np
 import pytest
 
@@ -9,11 +10,12 @@ from tests.kernels import _ref
 from tests.kernels.test_conv_cpu import CASES, _data
 
 
-@pytest.fixture(params=["few-taps", "nhwc"])
+@pytest.fixture(params=["few-taps", "few-taps-wide-rows", "nhwc"])
 def path(request, monkeypatch):
-    big = 10**9 if request.param == "few-taps" else -1
+    big = 10**9 if request.param.startswith("few-taps") else -1
     monkeypatch.setattr(conv_small, "FORWARD_MAX_TAPS", big)
     monkeypatch.setattr(conv_small, "WEIGHT_GRAD_MAX_TAPS", big)
+    monkeypatch.setattr(conv_small, "WIDE_MAX_WIDTH", big if request.param == "few-taps-wide-rows" else -1)
     return request.param
 
 
