@@ -89,7 +89,7 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
     stats["time_s"] = time.perf_counter() - t0
     return KnapsackResult(
         value=_num(value, integral), weight=_num(weight, w.dtype == np.int64),
-        items=[int(i) for i in chosen], optimal=bool(optimal),
+        items=chosen.tolist(), optimal=bool(optimal),
         bound=_num(max(bound, value), integral), method=method, stats=stats)
 
 

@@ -31,10 +31,64 @@ MU_GRID = 1.0 / 1024.0
 
 def cardinality_limits(p, w, c, z):
     """Return ``(k_max, k_min)`` for items ``p``, ``w`` (each weight <= c) and incumbent ``z``."""
-    k_max = int(np.searchsorted(np.cumsum(np.sort(w)), c, side="right"))
-    csum = np.cumsum(np.sort(p)[::-1])
-    k_min = int(np.searchsorted(csum, z, side="right")) + 1  # first k whose top-k sum exceeds z
+    idx = np.empty(p.shape[0], np.int64)
+    k_max = _count_within(w, float(c), False, idx)
+    k_min = _count_within(p, float(z), True, idx) + 1  # the first k whose top-k sum exceeds z
     return k_max, k_min
+
+
+@njit(cache=True)
+def _count_within(a, budget, largest, idx):
+    """How many of the smallest (``largest``: largest) entries of ``a`` fit in ``budget`` together,
+    taken in that order; expected O(n) by quickselect."""
+    n = a.shape[0]
+    for i in range(n):
+        idx[i] = i
+    sign = -1.0 if largest else 1.0
+    lo = 0
+    hi = n
+    count = 0
+    seed = 12345
+    while hi > lo:
+        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+        piv = sign * a[idx[lo + seed % (hi - lo)]]
+        # [lo, e) strictly before the pivot, [e, k) equal, [k, hi) after
+        e = lo
+        q = lo
+        k = hi
+        while q < k:
+            j = idx[q]
+            x = sign * a[j]
+            if x < piv:
+                idx[q] = idx[e]
+                idx[e] = j
+                e += 1
+                q += 1
+            elif x > piv:
+                k -= 1
+                idx[q] = idx[k]
+                idx[k] = j
+            else:
+                q += 1
+        s = 0.0
+        for q in range(lo, e):
+            s += a[idx[q]]
+        if s > budget:
+            hi = e
+            continue
+        budget -= s
+        count += e - lo
+        v = sign * piv  # the equal block: take as many as fit
+        if v <= 0.0:
+            take = k - e
+        else:
+            take = min(k - e, int(budget // v))
+        count += take
+        if take < k - e:
+            return count
+        budget -= take * v
+        lo = k
+    return count
 
 
 @njit(cache=True)
@@ -133,14 +187,11 @@ def cardinality_bound(p, w, c, k_max, k_min, z, integral):
         scale += p[i]
     # integer profits: p - mu and every partial sum are exact below 2**43; else allow for rounding
     margin = 1e-6 + 1e-15 * scale if (integral and scale < 2.0**43) else 1e-7 + 1e-12 * scale
-    g0, slope0 = _g(p, w, c, 0.0, k_max, k_min, idx)
-    best = g0
+    best, count0 = lagrangian_lp(p, w, c, 0.0, idx)  # Dantzig's bound and its item count
     best_mu = 0.0
-    if -1e-12 <= slope0 <= 1e-12:
-        pass
-    else:
-        # slope < 0: the LP holds more than k_max items, raise mu; slope > 0: fewer than k_min
-        lo, hi = (0.0, pmax + 1.0) if slope0 < 0 else (-(pmax + 1.0), 0.0)
+    if count0 > k_max or count0 < k_min:  # else mu = 0 is optimal (0 is in the subgradient)
+        # the LP holds more than k_max items: raise mu; fewer than k_min: lower it
+        lo, hi = (0.0, pmax + 1.0) if count0 > k_max else (-(pmax + 1.0), 0.0)
         for _ in range(MU_STEPS):
             mid = 0.5 * (lo + hi)
             if integral:

@@ -1,19 +1,23 @@
 """A strong first incumbent for the exact knapsack searches: break solution, best swap, fill-in.
 
 Items arrive sorted by non-increasing value/weight (float64 ``p``, ``w``, every weight <= c).  The
-break solution takes items 0..b-1 and leaves room ``r``.  On top of the density greedy (which
-fills the room with later items that still fit), we look for the best exchange of one taken item
-i < b for one left-out item j >= b with ``w[j] - w[i] <= r`` (largest ``p[j] - p[i]``), then fill
-what room is left greedily.  On strongly correlated data the optimum is usually the break count of
-items filling the capacity exactly, and one such exchange nearly always reaches it, which lets the
-cardinality bound (``knapsack_bounds``) prove optimality at once.
+break solution takes items 0..b-1 and leaves room ``r``; the density greedy also takes every later
+item that still fits.  From each of the two we look for the best exchange of one taken item i for
+one left-out item j with ``w[j] - w[i] <= r`` (largest ``p[j] - p[i]``), fill what room is left
+greedily, and repeat a few times while it gains.  On strongly correlated data the optimum is
+usually the break count of items filling the capacity exactly, and one such exchange nearly always
+reaches it, which lets the cardinality bound (``knapsack_bounds``) prove optimality at once
+(inverse strongly correlated: one item more than the break solution, so the greedy start).
 
-The exchange search sorts the taken items by weight and keeps, for each weight threshold, the
+Each exchange search sorts the taken items by weight and keeps, for each weight threshold, the
 cheapest taken item at least that heavy; each left-out item then needs one binary search:
 O(n log n) in all.
 """
 import numpy as np
 from numba import njit
+
+#: exchange-and-fill rounds per start
+ROUNDS = 3
 
 
 @njit(cache=True)
@@ -29,28 +33,29 @@ def _fill(p, w, mask, room, start):
 
 
 @njit(cache=True)
-def _best_swap(p, w, b, r):
-    """Return ``(gain, i, j)`` of the best exchange; ``gain <= 0`` when none helps."""
-    n = p.shape[0]
-    if b == 0 or b == n:
+def _best_swap(p, w, mask, room):
+    """Return ``(gain, i, j)`` of the best exchange of a taken i for a left-out j that fits in
+    ``room`` + w[i]; ``gain <= 0`` when none helps."""
+    taken = np.flatnonzero(mask)
+    nt = taken.shape[0]
+    if nt == 0 or nt == p.shape[0]:
         return 0.0, -1, -1
-    byw = np.argsort(w[:b])  # taken items, lightest first
-    ws = np.empty(b)
-    for q in range(b):
-        ws[q] = w[byw[q]]
-    cheapest = np.empty(b + 1, np.int64)  # cheapest[q]: least valuable among byw[q:]
-    cheapest[b] = -1
-    for q in range(b - 1, -1, -1):
+    byw = taken[np.argsort(w[taken])]  # taken items, lightest first
+    ws = w[byw]
+    cheapest = np.empty(nt + 1, np.int64)  # cheapest[q]: least valuable among byw[q:]
+    cheapest[nt] = -1
+    for q in range(nt - 1, -1, -1):
         i = byw[q]
         nxt = cheapest[q + 1]
         cheapest[q] = i if (nxt < 0 or p[i] < p[nxt]) else nxt
     best = 0.0
     bi = -1
     bj = -1
-    for j in range(b, n):
-        need = w[j] - r  # the removed item must weigh at least this
-        q = np.searchsorted(ws, need, side="left")
-        if q < b:
+    for j in range(p.shape[0]):
+        if mask[j]:
+            continue
+        q = np.searchsorted(ws, w[j] - room, side="left")  # the removed item must weigh this much
+        if q < nt:
             i = cheapest[q]
             gain = p[j] - p[i]
             if gain > best:
@@ -61,8 +66,24 @@ def _best_swap(p, w, b, r):
 
 
 @njit(cache=True)
+def _improve(p, w, mask, value, room, rounds):
+    """Best exchange then greedy fill-in, repeated while it gains (at most ``rounds`` times)."""
+    for _ in range(rounds):
+        gain, i, j = _best_swap(p, w, mask, room)
+        if gain <= 0.0:
+            break
+        mask[i] = False
+        mask[j] = True
+        room += w[i] - w[j]
+        fill, room = _fill(p, w, mask, room, 0)
+        value += gain + fill
+    return mask, value
+
+
+@njit(cache=True)
 def initial_incumbent(p, w, c):
-    """Return ``(mask, value)``: the better of the density greedy and best swap + fill-in."""
+    """Return ``(mask, value)``: the better of two local searches (best exchange + fill-in), one
+    from the break solution and one from the density greedy."""
     n = p.shape[0]
     b = 0
     room = c
@@ -71,19 +92,12 @@ def initial_incumbent(p, w, c):
         room -= w[b]
         z0 += p[b]
         b += 1
-    greedy = np.zeros(n, np.bool_)
-    greedy[:b] = True
-    g_gain, _ = _fill(p, w, greedy, room, b)
-    zg = z0 + g_gain
-    gain, i, j = _best_swap(p, w, b, room)
-    if gain <= 0.0:
-        return greedy, zg
-    swap = np.zeros(n, np.bool_)
-    swap[:b] = True
-    swap[i] = False
-    swap[j] = True
-    s_gain, _ = _fill(p, w, swap, room + w[i] - w[j], b)
-    zs = z0 + gain + s_gain
-    if zs > zg:
-        return swap, zs
+    brk = np.zeros(n, np.bool_)
+    brk[:b] = True
+    greedy = brk.copy()
+    g_gain, g_room = _fill(p, w, greedy, room, b)
+    greedy, zg = _improve(p, w, greedy, z0 + g_gain, g_room, ROUNDS)
+    brk, zb = _improve(p, w, brk, z0, room, ROUNDS)
+    if zb > zg:
+        return brk, zb
     return greedy, zg
