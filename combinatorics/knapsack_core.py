@@ -20,6 +20,9 @@ than the incumbent needs (mu < 0), so the bound holds for every completion that 
 densest item that could be added is no denser than the sparsest that could be removed), Dantzig's
 bound in plain profits is valid as well and the smaller of the two is used.  The search ends when
 no state is left, every item is in the core, or the incumbent reaches the caller's upper bound.
+At steps 1, 2, 4, 8, ... every state is also paired with its best single item from outside the
+core (added to a state with room, dropped from an overweight one) to find incumbents early: on
+strongly correlated data the optimum often fills the capacity exactly with a far-away item.
 Decisions are recovered from a parent-pointer forest: every state made by taking the shifted copy
 gets a node (item, parent); following the best state's chain toggles items of the break solution.
 
@@ -71,6 +74,57 @@ def _state_bound(P, W, k, c, mu, k_cap, d_add, d_rem, plain_ok, lo_s, hi_t, can_
 
 
 @njit(cache=True)
+def _pair(p, w, byw, s, t, c, sp, sw, m):
+    """Best single-item completion of any state: add one item beyond the core to a state with
+    room, or drop one item before the core from an overweight one.  Returns ``(value, state,
+    item)``, ``state = -1`` if none fits.  ``byw`` lists all items lightest first; states are
+    sorted by weight, so both sweeps are linear."""
+    n = p.shape[0]
+    best = -np.inf
+    bq = -1
+    bi = -1
+    # add: states from the heaviest that fits down, room grows; items beyond t by weight
+    q = m - 1
+    while q >= 0 and sw[q] > c:
+        q -= 1
+    k = 0
+    top = -1  # most valuable outside item seen so far (all lighter than the current room)
+    while q >= 0:
+        room = c - sw[q]
+        while k < n and w[byw[k]] <= room:
+            j = byw[k]
+            if j > t and (top < 0 or p[j] > p[top]):
+                top = j
+            k += 1
+        if top >= 0 and sp[q] + p[top] > best:
+            best = sp[q] + p[top]
+            bq = q
+            bi = top
+        q -= 1
+    # drop: overweight states from the lightest up, the excess grows; items before s, heaviest first
+    q = 0
+    while q < m and sw[q] <= c:
+        q += 1
+    k = n - 1
+    cheap = -1  # least valuable inside item seen so far (all heavy enough for the current excess)
+    start = q
+    q = m - 1
+    while q >= start:  # from the heaviest state (largest excess) down: the heavy-enough set grows
+        excess = sw[q] - c
+        while k >= 0 and w[byw[k]] >= excess:
+            i = byw[k]
+            if i < s and (cheap < 0 or p[i] < p[cheap]):
+                cheap = i
+            k -= 1
+        if cheap >= 0 and sp[q] - p[cheap] > best:
+            best = sp[q] - p[cheap]
+            bq = q
+            bi = cheap
+        q -= 1
+    return best, bq, bi
+
+
+@njit(cache=True)
 def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
     """Return ``(mask, z, improved, upper_bound, finished, steps, max_states, core_size)``.
 
@@ -107,6 +161,8 @@ def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
     node_par = np.empty(1024, np.int64)
     nnodes = 0
     zn = -1
+    z_item = -1  # an item outside the core toggled on top of state zn (from pairing)
+    byw = np.argsort(w)
     s = b  # items s..t are in the core
     t = b - 1
     steps = 0
@@ -177,6 +233,7 @@ def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
                 if np_[q] > z:
                     z = np_[q]
                     zn = nn_[q]
+                    z_item = -1
                     improved = True
             else:
                 break
@@ -205,10 +262,19 @@ def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
         sn = nn_
         if m > max_states:
             max_states = m
+        if m > 0 and (steps & (steps - 1)) == 0:  # now and then: states plus one outside item
+            val, q, item = _pair(p, w, byw, s, t, c, sp, sw, m)
+            if val > z:
+                z = val
+                zn = sn[q]
+                z_item = item
+                improved = True
     node = zn
     while node >= 0:
         mask[node_item[node]] = not mask[node_item[node]]
         node = node_par[node]
+    if z_item >= 0:
+        mask[z_item] = not mask[z_item]
     if finished:
         upper = z
     return mask, z, improved, min(upper, upper0), finished, steps, max_states, t - s + 1

@@ -277,9 +277,8 @@ def test_correlated_classes_against_dp(kind):
 
 
 def test_time_limit_stops_the_core():
-    # strongly correlated, weights up to 1e5: the one-swap incumbent misses the cardinality bound
-    # and the core needs ~1e6 states
-    v, w, c = pisinger_knapsack(1000, 100_000, "strongly", h=90, seed=0)
+    # almost strongly correlated, weights up to 1e5: the core needs ~1e5 states (~0.15 s)
+    v, w, c = pisinger_knapsack(3000, 100_000, "almost_strongly", h=70, seed=2)
     res = knapsack(v, w, c, method="core", time_limit=0.01)
     full = knapsack(v, w, c, method="core")
     assert full.optimal and not res.optimal
