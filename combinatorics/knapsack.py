@@ -11,8 +11,9 @@ taken (they cost nothing), the rest go to the chosen method.  Methods:
   on real-valued data and capacities far too large for DP.
 - ``"core"``: the expanding-core search alone.
 - ``"milp"``: HiGHS through ``scipy.optimize.milp`` (the reference; SciPy needed).
-- ``"auto"``: "dp" when weights are integers and the DP table is small (n * capacity <= 2e7),
-  else "branch_and_bound".
+- ``"auto"``: "branch_and_bound"; when weights are integers and the DP table is small (n *
+  capacity <= 2e7), it first gets about the time the DP would take, and "dp" runs if it has not
+  finished by then (so "auto" is never much slower than the DP on small tables).
 
 ``time_limit`` (seconds) stops the exact methods; the best solution found comes back with
 ``optimal=False`` and the best proven upper bound.
@@ -31,8 +32,10 @@ from .knapsack_heuristic import initial_incumbent
 from .knapsack_reduce import reduce_items
 from .results import KnapsackResult
 
-#: "auto" uses DP up to this many table cells, branch and bound beyond
+#: "auto" falls back to DP up to this many table cells
 AUTO_DP_CELLS = 2e7
+#: DP kernel speed assumed for that time budget (cells per second, about this machine's)
+DP_CELLS_PER_S = 1.5e9
 #: depth-first nodes before "branch_and_bound" switches to the expanding core
 BB_NODE_LIMIT = 200_000
 
@@ -54,10 +57,14 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
     free = np.flatnonzero(w == 0)
     live = np.flatnonzero((w > 0) & (w <= cap))
     vl, wl = v[live], w[live]
+    stats = {"n_live": int(live.size), "n_free": int(free.size)}
+    dp_fallback = False
     if method == "auto":
         cells = live.size * min(cap, float(wl.sum()) if live.size else 0.0)
-        method = "dp" if (w.dtype == np.int64 and cells <= AUTO_DP_CELLS) else "branch_and_bound"
-    stats = {"n_live": int(live.size), "n_free": int(free.size)}
+        dp_fallback = w.dtype == np.int64 and cells <= AUTO_DP_CELLS
+        method = "branch_and_bound"
+        if dp_fallback:
+            search_deadline = min(deadline, t0 + max(1e-3, cells / DP_CELLS_PER_S))
     if method == "greedy":
         mask, _, _ = greedy(vl, wl, cap, greedy_order)
         bound = dantzig_bound(vl, wl, cap) if live.size else 0.0
@@ -73,7 +80,14 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
         optimal = finished
         bound = None if finished else dantzig_bound(vl, wl, cap)
     else:
-        mask, optimal, bound = _search(vl, wl, cap, integral, method, deadline, stats)
+        mask, optimal, bound = _search(vl, wl, cap, integral, method,
+                                       search_deadline if dp_fallback else deadline, stats)
+        if dp_fallback and not optimal and time.perf_counter() < deadline:
+            method = "dp"
+            dp_mask, dp_value, optimal, stats["rows_done"] = solve_dp(vl, wl, cap, deadline)
+            if optimal or dp_value > vl[mask].sum():
+                mask = dp_mask
+            bound = None if optimal else min(bound, dantzig_bound(vl, wl, cap))
     chosen = np.sort(np.concatenate([free, live[mask]])).astype(np.int64)
     value = v[chosen].sum() if chosen.size else 0
     weight = w[chosen].sum() if chosen.size else 0

@@ -284,3 +284,20 @@ def test_time_limit_stops_the_core():
     assert full.optimal and not res.optimal
     assert res.value <= full.value <= res.bound
     assert w[res.items].sum() <= c and v[res.items].sum() == res.value
+
+
+def test_auto_falls_back_to_dp(monkeypatch):
+    import importlib
+
+    kmod = importlib.import_module("combinatorics.knapsack")  # the module, not the function
+    v, w, c = pisinger_knapsack(60, 100, "almost_strongly", seed=3)
+    exact = knapsack(v, w, c, method="dp")
+    res = knapsack(v, w, c, method="auto")
+    assert res.method == "branch_and_bound" and res.optimal and res.value == exact.value
+
+    def unfinished(vl, wl, cap, integral, method, deadline, stats):  # a search that runs out
+        return np.zeros(vl.shape[0], bool), False, float(vl.sum())
+
+    monkeypatch.setattr(kmod, "_search", unfinished)
+    res = knapsack(v, w, c, method="auto")
+    assert res.method == "dp" and res.optimal and res.value == res.bound == exact.value
