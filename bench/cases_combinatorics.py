@@ -8,6 +8,7 @@ the runner can report our-time / HiGHS-time ratios measured in the same run.  Ca
 - ``knapsack_dp_cpu``: the Numba CPU kernel on a strongly correlated instance (n x capacity cells);
   ``knapsack_dp_cuda``: the same on CuPy arrays, only when a real GPU and CuPy are present;
 - ``knapsack_bb_<kind>_n10000``: branch and bound on Pisinger's three classes, n = 10^4;
+  ``knapsack_bb_strongly_n100000_h<h>``: strongly correlated at n = 10^5 (no HiGHS reference);
 - ``setcover_random_200x1000_s<seed>``: exact set cover on OR-Library-shaped random instances;
 - ``setcover_<scp>`` / ``knapsack_shared_all``: the shared OR-Library and knapsack instances (the
   full per-instance table with reference times is ``python -m combinatorics.report``).
@@ -66,6 +67,11 @@ def cases(quick: bool):
             name=f"knapsack_bb_{kind}_n{n_bb}", work={},
             fn=lambda kv=kv, kw=kw, kc=kc: knapsack(kv, kw, kc, method="branch_and_bound"),
             ref_fn=(lambda kv=kv, kw=kw, kc=kc: knapsack(kv, kw, kc, method="milp")) if ref else None))
+    if not quick:  # strongly correlated at n = 10^5, a tight and a loose capacity (h / (H + 1))
+        for h in (10, 90):
+            kv, kw, kc = pisinger_knapsack(100_000, 1000, "strongly", h=h, seed=1)
+            out.append(dict(name=f"knapsack_bb_strongly_n100000_h{h}", work={}, ref_fn=None,
+                            fn=lambda kv=kv, kw=kw, kc=kc: knapsack(kv, kw, kc, method="branch_and_bound")))
 
     for seed in range(1 if quick else 5):
         rows, cols = (50, 200) if quick else (200, 1000)
