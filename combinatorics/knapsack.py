@@ -24,7 +24,7 @@ import numpy as np
 
 from ._knapsack_input import check_knapsack
 from .knapsack_bb import bb_search
-from .knapsack_bounds import cardinality_bound, cardinality_limits
+from .knapsack_bounds import cardinality_bound, cardinality_limits, rounding_slack
 from .knapsack_core import core_search
 from .knapsack_dp import solve_dp
 from .knapsack_greedy import dantzig_bound, density_order, greedy
@@ -121,9 +121,9 @@ def _search(v, w, cap, integral, method, deadline, stats):
     ws = w[order].astype(np.float64)
     c = float(cap)
     x0, z0 = initial_incumbent(p, ws, c)
-    upper = dantzig_bound(v, w, cap, order)
+    upper = dantzig_bound(v, w, cap, order) + rounding_slack(p, ws, c, 0.0, 0)
     if integral:
-        upper = float(np.floor(upper + 1e-9))
+        upper = float(np.floor(upper))
     mu, k_cap = 0.0, 0
     if z0 < upper:
         k_max, k_min = cardinality_limits(p, ws, c, z0)

@@ -19,10 +19,11 @@ import numpy as np
 from numba import njit
 
 from ._clock import now
+from .knapsack_bounds import rounding_slack
 
 
 @njit(cache=True)
-def u2_bound(p, w, cw, cp, j, cap, prof, integral):
+def u2_bound(p, w, cw, cp, j, cap, prof, integral, slack):
     """Martello–Toth U2 bound of the node that fixed items < j and has ``cap`` room left."""
     n = p.shape[0]
     target = cw[j] + cap
@@ -38,8 +39,9 @@ def u2_bound(p, w, cw, cp, j, cap, prof, integral):
             u1 = base + p[s] - (w[s] - room) * p[s - 1] / w[s - 1]
             if u1 > ub:
                 ub = u1
+    ub += slack
     if integral:
-        ub = np.floor(ub + 1e-9)
+        ub = np.floor(ub)
     return ub
 
 
@@ -53,6 +55,7 @@ def bb_search(p, w, c, integral, z0, x0, node_limit, deadline, upper):
     for i in range(n):
         cw[i + 1] = cw[i] + w[i]
         cp[i + 1] = cp[i] + p[i]
+    slack = rounding_slack(p, w, c, 0.0, 0)
     x = np.zeros(n, np.bool_)
     best = x0.copy()
     z = z0
@@ -69,7 +72,7 @@ def bb_search(p, w, c, integral, z0, x0, node_limit, deadline, upper):
         if (nodes & 4095) == 0 and (nodes >= node_limit or now() > deadline):
             break
         if j < n:
-            if u2_bound(p, w, cw, cp, j, cap, prof, integral) > z:  # else: pruned, backtrack
+            if u2_bound(p, w, cw, cp, j, cap, prof, integral, slack) > z:  # else: pruned, backtrack
                 while j < n and w[j] <= cap:
                     x[j] = True
                     cap -= w[j]

@@ -169,6 +169,20 @@ def lagrangian_lp(p, w, c, mu, idx):
 
 
 @njit(cache=True)
+def rounding_slack(p, w, c, mu, k_cap):
+    """Slack added to a computed bound before it is compared (or floored): a little above the
+    float64 rounding error of any bound the searches form from these items, so that a bound
+    that is exactly an integer is never floored one below it.  Keeping a state or an item one
+    could have dropped only costs time."""
+    scale = abs(mu) * (p.shape[0] + abs(k_cap))
+    dmax = 0.0
+    for i in range(p.shape[0]):
+        scale += abs(p[i])
+        dmax = max(dmax, abs(p[i]) / w[i], abs(p[i] - mu) / w[i])
+    return 1e-9 + 1e-13 * (scale + abs(c) * dmax)
+
+
+@njit(cache=True)
 def _g(p, w, c, mu, k_max, k_min, idx):
     v, cnt = lagrangian_lp(p, w, c, mu, idx)
     k = k_max if mu >= 0.0 else k_min

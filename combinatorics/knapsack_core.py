@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit
 
 from ._clock import now
+from .knapsack_bounds import rounding_slack
 
 
 @njit(cache=True)
@@ -135,6 +136,7 @@ def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
     """
     n = p.shape[0]
     lo, hi = _outer_densities(p, w)
+    slack = rounding_slack(p, w, c, mu, k_cap)
     b = 0
     w0 = 0.0
     p0 = 0.0
@@ -246,8 +248,9 @@ def core_search(p, w, c, integral, deadline, z0, upper0, mu, k_cap):
         upper = z
         for q in range(k):
             ub = _state_bound(np_[q], nw_[q], nk_[q], c, mu, k_cap, d_add, d_rem, plain_ok, lo_s, hi_t, s > 0)
+            ub += slack
             if integral:
-                ub = np.floor(ub + 1e-9)
+                ub = np.floor(ub)
             if ub > z:
                 if ub > upper:
                     upper = ub

@@ -19,6 +19,8 @@ correlated instances all but a few hundred items are fixed.
 import numpy as np
 from numba import njit
 
+from .knapsack_bounds import rounding_slack
+
 
 @njit(cache=True)
 def fix_items(p, w, c, z, integral, mu, k_cap):
@@ -39,7 +41,7 @@ def fix_items(p, w, c, z, integral, mu, k_cap):
         cp[i + 1] = cp[i] + (p[i] - mu)
     b = np.searchsorted(cw, c, side="right") - 1  # items 0..b-1 fit
     free = np.ones(n, np.bool_)
-    tol = 1e-9 if integral else 1e-9 * max(1.0, abs(z))
+    tol = rounding_slack(p, w, c, mu, k_cap)
     extra = mu * k_cap
     for j in range(n):
         if j < b:  # leave j out, refill from b on
@@ -57,10 +59,9 @@ def fix_items(p, w, c, z, integral, mu, k_cap):
             if k < n_pos:
                 ub += (room - cw[k]) * (p[k] - mu) / w[k]
         ub += extra
+        ub += tol
         if integral:
-            ub = np.floor(ub + tol)
-        else:
-            ub += tol
+            ub = np.floor(ub)
         if ub <= z:
             free[j] = False
     return free
