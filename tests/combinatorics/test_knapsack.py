@@ -277,13 +277,23 @@ def test_correlated_classes_against_dp(kind):
 
 
 def test_time_limit_stops_the_core():
-    # almost strongly correlated, weights up to 1e5: the core needs ~1e5 states (~0.15 s)
-    v, w, c = pisinger_knapsack(3000, 100_000, "almost_strongly", h=70, seed=2)
+    # even-odd subset sum: even weights, odd capacity, plus a worthless weight-1 item that keeps
+    # the weights' gcd at 1; no bound drops below the capacity, so the core keeps ~1e5 states
+    rng = np.random.default_rng(0)
+    w = np.append(2 * rng.integers(1, 1000, 200), 1)
+    v = np.append(w[:-1], 0)
+    c = int(w.sum() // 2) | 1
     res = knapsack(v, w, c, method="core", time_limit=0.01)
-    full = knapsack(v, w, c, method="core")
-    assert full.optimal and not res.optimal
-    assert res.value <= full.value <= res.bound
+    best = knapsack(v, w, c, method="dp").value
+    assert not res.optimal
+    assert res.value <= best <= res.bound
     assert w[res.items].sum() <= c and v[res.items].sum() == res.value
+
+
+def test_gcd_of_weights_rounds_the_capacity():
+    res = knapsack([4, 6, 10], [4, 6, 10], 15, method="core")  # even weights, odd capacity
+    assert (res.value, res.bound, res.optimal) == (14, 14, True)
+    assert res.stats["finished_by"] == "bounds"
 
 
 def test_auto_falls_back_to_dp(monkeypatch):
@@ -301,3 +311,21 @@ def test_auto_falls_back_to_dp(monkeypatch):
     monkeypatch.setattr(kmod, "_search", unfinished)
     res = knapsack(v, w, c, method="auto")
     assert res.method == "dp" and res.optimal and res.value == res.bound == exact.value
+
+
+def test_random_medium_against_dp():
+    """Fixing, count classes and the core together, against DP (fast: DP tables stay small)."""
+    from combinatorics.generators import KINDS
+
+    rng = np.random.default_rng(16)
+    cases = [pisinger_knapsack(238, 100, "weakly", h=67, seed=1018944871)]  # all items fixed, once
+    for k in range(400):
+        cases.append(pisinger_knapsack(int(rng.integers(1, 150)), int(rng.choice([5, 20, 100])),
+                                       KINDS[k % len(KINDS)], h=int(rng.integers(1, 101)),
+                                       seed=int(rng.integers(1 << 30))))
+    for v, w, c in cases:
+        best = knapsack(v, w, c, method="dp").value
+        for method in ("branch_and_bound", "core"):
+            res = knapsack(v, w, c, method=method)
+            assert res.optimal and res.value == best == res.bound
+            assert w[res.items].sum() <= c and v[res.items].sum() == res.value
