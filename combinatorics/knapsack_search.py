@@ -37,7 +37,7 @@ from .knapsack_reduce import reduce_items
 #: depth-first nodes before "branch_and_bound" switches to the expanding core
 BB_NODE_LIMIT = 200_000
 #: the core searches counts separately when at most this many can beat the incumbent
-MAX_COUNT_CLASSES = 6
+MAX_COUNT_CLASSES = 12
 
 
 def exact_search(v, w, cap, integral, method, deadline, stats):
