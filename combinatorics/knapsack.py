@@ -6,10 +6,11 @@ taken (they cost nothing), the rest go to the chosen method.  Methods:
 - ``"greedy"``: ``greedy_order`` "density" (default), "value", "weight" or "half" (see
   ``knapsack_greedy``); ``bound`` is the Dantzig LP bound, ``optimal`` true only if they meet.
 - ``"dp"``: dynamic programming over capacity (``knapsack_dp``); integer weights only.
-- ``"branch_and_bound"``: Martello–Toth depth-first search (``knapsack_bb``) with a node budget;
-  if the budget runs out, the expanding-core search (``knapsack_core``) finishes the job.  Works
-  on real-valued data and capacities far too large for DP.
-- ``"core"``: the expanding-core search alone.
+- ``"branch_and_bound"``: the exact search of ``knapsack_search``: a local-search incumbent, the
+  cardinality (Lagrangian) bound, item fixing, Martello–Toth depth-first search (``knapsack_bb``)
+  with a node budget, then the expanding core (``knapsack_core``), per item count when few counts
+  are left.  Works on real-valued data and capacities far too large for DP.
+- ``"core"``: the same without the depth-first stage.
 - ``"milp"``: HiGHS through ``scipy.optimize.milp`` (the reference; SciPy needed).
 - ``"auto"``: "branch_and_bound"; when weights are integers and the DP table is small (n *
   capacity <= 2e7), it first gets about the time the DP would take, and "dp" runs if it has not
