@@ -112,3 +112,29 @@ def propagate(col_ptr, col_rows, row_ptr, row_cols, costs, status):
         if status[j] == 1:
             fixed += costs[j]
     return active, fixed, True
+
+
+def restrict(P, col_mask, row_mask):
+    """The subproblem of ``P`` on the columns ``col_mask`` and the rows ``row_mask`` (both CSR/CSC
+    orientations rebuilt), with the kept column and row indexes: ``(Q, cols, rows)``."""
+    from ._setcover_input import CoverProblem
+
+    cols = np.flatnonzero(col_mask)
+    rows = np.flatnonzero(row_mask)
+    row_map = np.full(P.m, -1, np.int64)
+    row_map[rows] = np.arange(rows.shape[0])
+    lens = np.diff(P.col_ptr)[cols]
+    starts = np.repeat(P.col_ptr[cols] - np.cumsum(lens) + lens, lens)
+    pos = starts + np.arange(lens.sum())
+    new_rows = row_map[P.col_rows[pos]]
+    new_cols = np.repeat(np.arange(cols.shape[0], dtype=np.int64), lens)
+    keep = new_rows >= 0
+    new_rows, new_cols = new_rows[keep], new_cols[keep]  # still sorted by column, then row
+    col_ptr = np.zeros(cols.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(new_cols, minlength=cols.shape[0]), out=col_ptr[1:])
+    order = np.lexsort((new_cols, new_rows))
+    row_ptr = np.zeros(rows.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(new_rows, minlength=rows.shape[0]), out=row_ptr[1:])
+    Q = CoverProblem(int(rows.shape[0]), int(cols.shape[0]), col_ptr, new_rows.astype(np.int64), row_ptr,
+                     new_cols[order].astype(np.int64), P.costs[cols].copy(), P.integral, list(range(rows.shape[0])))
+    return Q, cols, rows

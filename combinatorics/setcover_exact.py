@@ -24,12 +24,12 @@ import time
 import numpy as np
 
 from ._cover_heuristic import lagrangian_greedy
-from ._cover_reduce import dominated_columns, propagate
+from ._cover_reduce import dominated_columns, propagate, restrict
 from ._lagrangian import fix_by_reduced_cost, reduced_costs, subgradient
 from .setcover_greedy import greedy_cover, remove_redundant
 
 ROOT_ITERS, ROOT_CHUNK = 3000, 100
-NODE_ITERS = 250
+NODE_ITERS, NODE_LAM, NODE_PATIENCE = 250, 2.0, 20
 
 
 class _Search:
@@ -149,20 +149,59 @@ def solve_exact(P, deadline=np.inf, init=None):
     root_lower = lower
     S.improve()
     S.root_ub = S.ub
+    finished, lower_bound, T = _search_reduced(S, status, u, lower)
+    if P.integral and not finished:
+        lower_bound = float(np.ceil(lower_bound - 1e-6))
+    stats = dict(nodes=T.nodes, subgradient_iters=S.iters + T.iters, root_bound=float(root_lower),
+                 dominated_columns=n_dominated, root_upper=float(S.root_ub),
+                 incumbent_node=T.incumbent_node if T.best is not None else 0, tree_columns=T.P.n)
+    return S.best, finished, float(lower_bound), stats
+
+
+def _search_reduced(S, status, u, lower):
+    """Fix columns by reduced cost with the root multipliers, restrict the problem to the free
+    columns and uncovered rows (every tree iteration then touches only those), search it.
+    Returns (finished, lower bound, the tree's _Search)."""
+    P = S.P
+    T = S
+    active, fixed, ok = propagate(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs, status)
+    if ok and active.any() and lower < S.cutoff():
+        u[~active] = 0.0
+        r = reduced_costs(P.col_ptr, P.col_rows, P.costs, status, active, u)
+        fix_by_reduced_cost(r, status, lower - fixed, S.cutoff() - fixed)
+        active, fixed, ok = propagate(P.col_ptr, P.col_rows, P.row_ptr, P.row_cols, P.costs, status)
+    if not ok or lower >= S.cutoff():
+        return True, S.ub, T
+    if not active.any():
+        picked = status == 1
+        S.offer(picked, np.flatnonzero(picked))
+        return True, S.ub, T
+    Q, cols, rows = restrict(P, status == 0, active)
+    T = _Search(Q, S.deadline)
+    T.ub = S.ub - fixed
+    T.u_ref = S.u_ref[rows].copy()
+    finished, open_min = _tree(T, np.zeros(Q.n, np.int8), u[rows].copy(), lower - fixed)
+    if T.best is not None:
+        picked = status == 1
+        picked[cols[T.best]] = True
+        S.offer(picked, np.flatnonzero(picked))
+    return finished, (S.ub if finished else min(S.ub, max(lower, fixed + open_min))), T
+
+
+def _tree(S, status, u, lower):
+    """Depth-first search from the node (status, u); return (finished, smallest open bound)."""
+    P = S.P
     stack = [(status, u, lower)]
-    open_min = lower
-    finished = True
     while stack:
-        if time.perf_counter() > deadline:
-            finished = False
-            break
+        if time.perf_counter() > S.deadline:
+            return False, min(lb for _, _, lb in stack)
         status, u, plb = stack.pop()
         if plb >= S.cutoff():
             continue
         S.nodes += 1
         status = status.copy()
         u = u.copy()
-        lb, active, ok = S.bound(status, u, NODE_ITERS, 1.0, 10)
+        lb, active, ok = S.bound(status, u, NODE_ITERS, NODE_LAM, NODE_PATIENCE)
         if not ok or lb >= S.cutoff() or not active.any():
             continue
         r = S.heuristic(status, active, u)
@@ -176,14 +215,7 @@ def solve_exact(P, deadline=np.inf, init=None):
             lb = max(lb, lb2)
             r = reduced_costs(P.col_ptr, P.col_rows, P.costs, status, active, u)
         _branch(P, status, active, r, u, lb, stack)
-    if not finished:
-        open_min = min([lb for _, _, lb in stack] + [plb])
-    lower_bound = S.ub if finished else min(S.ub, max(root_lower, open_min))
-    if P.integral and not finished:
-        lower_bound = float(np.ceil(lower_bound - 1e-6))
-    stats = dict(nodes=S.nodes, subgradient_iters=S.iters, root_bound=float(root_lower),
-                 dominated_columns=n_dominated, root_upper=float(S.root_ub), incumbent_node=S.incumbent_node)
-    return S.best, finished, float(lower_bound), stats
+    return True, S.ub
 
 
 def _branch(P, status, active, r, u, lb, stack):

@@ -145,3 +145,54 @@ def test_time_limit_is_honoured():
     assert elapsed < 0.5 + 3.0  # one subgradient batch past the deadline at most
     assert res.lower_bound <= row["optimum"] <= res.cost
     assert res.optimal == (res.cost == res.lower_bound)
+
+
+def dp_optimum(subsets, costs, m):
+    """Cheapest cover by dynamic programming over the 2^m sets of covered elements."""
+    full = (1 << m) - 1
+    dp = np.full(full + 1, np.inf)
+    dp[0] = 0.0
+    masks = np.arange(full + 1)
+    for s, c in zip(subsets, costs):
+        bits = sum(1 << int(e) for e in s)
+        np.minimum.at(dp, masks | bits, dp + c)
+    return dp[full]
+
+
+def test_tree_search_matches_dp_on_branching_instances():
+    """Instances big enough that the search branches (and runs on the reduced problem)."""
+    rng = np.random.default_rng(11)
+    branched = 0
+    for trial in range(60):
+        m = int(rng.integers(8, 14))
+        n = int(rng.integers(15, 40))
+        subsets = [np.flatnonzero(rng.random(m) < 0.25) for _ in range(n)]
+        for i in range(m):
+            j = int(rng.integers(0, n))
+            subsets[j] = np.union1d(subsets[j], [i])
+        costs = rng.integers(1, 30, n) if trial % 3 else np.ones(n, np.int64)
+        if trial % 5 == 4:
+            costs = rng.random(n) * 10 + 0.1  # real costs
+        opt = dp_optimum(subsets, costs, m)
+        e = set_cover(subsets, costs=costs, universe=range(m), method="exact")
+        assert e.optimal and e.cost == pytest.approx(opt) and e.lower_bound == pytest.approx(opt)
+        covered = np.zeros(m, bool)
+        for j in e.chosen:
+            covered[subsets[j]] = True
+        assert covered.all() and e.cost == pytest.approx(sum(costs[j] for j in e.chosen))
+        branched += e.stats["nodes"] > 1
+    assert branched >= 10
+
+
+@needs_data
+@pytest.mark.parametrize("limit", [1e-4, 0.05])
+def test_tiny_time_limit_gives_a_cover_and_a_valid_bound(limit):
+    row = next(r for r in setcover_instances() if r["name"] == "scp41")
+    inst = row["load"]()
+    res = set_cover(inst.subsets, inst.costs, method="exact", time_limit=limit)
+    assert res.lower_bound <= row["optimum"] <= res.cost
+    assert res.optimal == (res.cost == res.lower_bound)
+    covered = np.zeros(len({e for s in inst.subsets for e in s}), bool)
+    for j in res.chosen:
+        covered[inst.subsets[j]] = True
+    assert covered.all()
