@@ -7,6 +7,8 @@
 - ``propagate``: from the fixed columns of a node (status 1 in, -1 out, 0 free), mark the rows not
   yet covered (active), fix in every column that is the last free one for an active row
   (essential columns), repeat; report infeasibility when an active row has no free column left.
+- ``restrict``: the subproblem on chosen columns and rows, both sparse orientations rebuilt (the
+  exact solver searches it after root fixing, so no tree iteration walks fixed columns).
 """
 import numpy as np
 from numba import njit

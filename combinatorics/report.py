@@ -2,7 +2,7 @@
 (also ``python -m combinatorics report``).
 
 For every weighted OR-Library set-cover instance: our exact time, whether optimality was proven,
-our value and bound against the known optimum, HiGHS's time from ``reference_results.csv``, and the
+our value and bound against the known optimum, search nodes and root Lagrangian bound, HiGHS's time from ``reference_results.csv``, and the
 greedy (with redundancy removal) gap.  For the knapsack instances: per group, how many were
 proven optimal at the known optimum, our total time next to OR-Tools' branch and bound, OR-Tools'
 DP and HiGHS totals from the CSV, and the density-greedy gap.  The reference times were measured
@@ -28,7 +28,7 @@ def _f(x, fmt="{:.3f}"):
 def setcover_table(quick, time_limit, live_milp, out):
     rows = [r for r in setcover_instances() if not quick or r["name"][:4] in ("scp4", "scp5", "scp6")]
     print(f"{'instance':9s} {'opt':>5s} {'ours':>5s} {'bound':>6s} {'proved':>6s} {'time_s':>8s} "
-          f"{'highs_s':>8s} {'ratio':>6s} {'greedy':>6s} {'gap%':>6s}" + ("  live_highs_s" if live_milp else ""), file=out)
+          f"{'highs_s':>8s} {'ratio':>6s} {'nodes':>6s} {'root_lb':>8s} {'greedy':>6s} {'gap%':>6s}" + ("  live_highs_s" if live_milp else ""), file=out)
     tot_ours = tot_highs = 0.0
     proved = 0
     gaps = []
@@ -46,7 +46,8 @@ def setcover_table(quick, time_limit, live_milp, out):
         tot_ours += el
         tot_highs += hs
         line = (f"{r['name']:9s} {r['optimum']:5.0f} {res.cost:5.0f} {res.lower_bound:6.0f} {str(ok):>6s} "
-                f"{el:8.3f} {hs:8.3f} {el / hs:6.2f} {g.cost:6.0f} {gap:6.2f}")
+                f"{el:8.3f} {hs:8.3f} {el / hs:6.2f} {res.stats.get('nodes', 0):6d} "
+                f"{_f(res.stats.get('root_bound'), '{:8.2f}'):>8s} {g.cost:6.0f} {gap:6.2f}")
         if live_milp:
             t = time.perf_counter()
             set_cover(inst.subsets, inst.costs, method="milp", time_limit=time_limit)
