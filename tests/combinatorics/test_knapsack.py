@@ -329,3 +329,11 @@ def test_random_medium_against_dp():
             res = knapsack(v, w, c, method=method)
             assert res.optimal and res.value == best == res.bound
             assert w[res.items].sum() <= c and v[res.items].sum() == res.value
+
+
+def test_timing_cli(capsys):
+    from combinatorics.knapsack_timing import main
+
+    main(["--n", "60", "--kinds", "strongly,almost_strongly", "--seeds", "1", "--reps", "1", "--h", "50"])
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and all("unproved 0" in line for line in out)
