@@ -20,11 +20,14 @@ the 4x4 tiles overlap).
 The kernels here are the tile transforms.  Each walks one (sample, channel) plane per task, one row of
 tiles at a time, and does each transform as a row pass and a column pass over whole rows (vectors over
 the tile column ``tw``), which runs several times faster than transforming 4x4 tiles one by one.
-Tasks never share an output plane, so every result is deterministic.  Layouts, for samples
-``n0 .. n0 + S - 1`` of a chunk:
+Tasks never share an output plane, so every result is deterministic.  A call covers samples
+``n0 .. n0 + S - 1`` and the tile rows ``th0 <= th < th1`` of each (a block, so that the tile
+buffers stay in a core's cache); layouts:
 
-- ``xq`` (S, C, 2*TH + 2, 2*TW + 2): the input, zero-padded so every tile reads inside it;
-- ``V`` (16, C, S*TH*TW), ``M`` / ``Z`` (16, C_out, S*TH*TW), tile ``t = (m*TH + th)*TW + tw``.
+- ``xq`` / ``gq`` (S, C, 2*TH + 2, 2*TW + 2): the input, zero-padded so every tile reads inside it,
+  and the input gradient on the same padded grid;
+- ``V`` (16, C, S*R*TW), ``M`` / ``Z`` (16, C_out, S*R*TW) for ``R = th1 - th0`` tile rows, tile
+  ``t = (m*R + th - th0)*TW + tw``.
 
 All kernels take ``(..., t0, t1)`` task ranges for ``kernels.cpu._threads.run``.
 """
@@ -61,8 +64,9 @@ def pad_planes(x, xq, n0, ph, pw, t0, t1):
 
 
 @njit(**_OPTS)
-def input_tiles(xq, V, TH, TW, t0, t1):
-    """``V[4a + b, c, t] = (B^T D B)[a, b]`` for every 4x4 tile D of ``xq``; tasks are (m, c) planes."""
+def input_tiles(xq, V, th0, th1, TW, t0, t1):
+    """``V[4a + b, c, t] = (B^T D B)[a, b]`` for the 4x4 tiles D of ``xq`` in tile rows [th0, th1);
+    tasks are (m, c) planes."""
     C, Wq = xq.shape[1], xq.shape[3]
     rows = np.empty((4, Wq), xq.dtype)
     ev = np.empty(TW + 1, xq.dtype)
@@ -71,14 +75,14 @@ def input_tiles(xq, V, TH, TW, t0, t1):
         m = task // C
         c = task - m * C
         P = xq[m, c]
-        for th in range(TH):
+        for th in range(th0, th1):
             r0, r1, r2, r3 = P[2 * th], P[2 * th + 1], P[2 * th + 2], P[2 * th + 3]
             for q in range(Wq):  # B^T on the tile rows
                 rows[0, q] = r0[q] - r2[q]
                 rows[1, q] = r1[q] + r2[q]
                 rows[2, q] = r2[q] - r1[q]
                 rows[3, q] = r1[q] - r3[q]
-            t = (m * TH + th) * TW
+            t = (m * (th1 - th0) + th - th0) * TW
             for a in range(4):  # ... and B on the tile columns 2tw .. 2tw + 3 = ev[tw], od[tw], ev[tw+1], od[tw+1]
                 ra = rows[a]
                 for k in range(TW + 1):
@@ -96,9 +100,9 @@ def input_tiles(xq, V, TH, TW, t0, t1):
 
 
 @njit(**_OPTS)
-def output_tiles(M, y, n0, TH, TW, bias, t0, t1):
-    """``y[n0 + m, co]`` from the products ``M``: ``A^T M A`` per tile, plus ``bias[co]``; tasks are
-    (m, co) planes.  Tile rows/columns past the output's edge are dropped."""
+def output_tiles(M, y, n0, th0, th1, TW, bias, t0, t1):
+    """Output rows of tile rows [th0, th1) of ``y[n0 + m, co]`` from the products ``M``: ``A^T M A``
+    per tile, plus ``bias[co]``; tasks are (m, co) planes.  Rows/columns past the edge are dropped."""
     Co, OH, OW = y.shape[1], y.shape[2], y.shape[3]
     s = np.empty((4, TW), M.dtype)
     d = np.empty((4, TW), M.dtype)
@@ -106,8 +110,8 @@ def output_tiles(M, y, n0, TH, TW, bias, t0, t1):
         m = task // Co
         co = task - m * Co
         b = bias[co]
-        for th in range(TH):
-            t = (m * TH + th) * TW
+        for th in range(th0, th1):
+            t = (m * (th1 - th0) + th - th0) * TW
             for j in range(4):  # A^T on the tile rows
                 m0 = M[j, co, t:t + TW]
                 m1 = M[4 + j, co, t:t + TW]
@@ -129,16 +133,16 @@ def output_tiles(M, y, n0, TH, TW, bias, t0, t1):
 
 
 @njit(**_OPTS)
-def grad_tiles(gy, Z, n0, TH, TW, t0, t1):
-    """``Z[4a + b, co, t] = (A dY A^T)[a, b]`` for each 2x2 tile dY of ``gy[n0 + m, co]`` (zeros past
-    the edge); tasks are (m, co) planes."""
+def grad_tiles(gy, Z, n0, th0, th1, TW, t0, t1):
+    """``Z[4a + b, co, t] = (A dY A^T)[a, b]`` for each 2x2 tile dY in tile rows [th0, th1) of
+    ``gy[n0 + m, co]`` (zeros past the edge); tasks are (m, co) planes."""
     Co, OH, OW = gy.shape[1], gy.shape[2], gy.shape[3]
     g = np.zeros((2, 2 * TW), gy.dtype)
     r = np.empty((4, 2 * TW), gy.dtype)
     for task in range(t0, t1):
         m = task // Co
         co = task - m * Co
-        for th in range(TH):
+        for th in range(th0, th1):
             for half in range(2):
                 oh = 2 * th + half
                 if oh < OH:
@@ -152,7 +156,7 @@ def grad_tiles(gy, Z, n0, TH, TW, t0, t1):
                 r[1, q] = g[0, q] + g[1, q]
                 r[2, q] = g[0, q] - g[1, q]
                 r[3, q] = -g[1, q]
-            t = (m * TH + th) * TW
+            t = (m * (th1 - th0) + th - th0) * TW
             for a in range(4):  # ... and A^T on the tile columns 2tw, 2tw + 1
                 ra = r[a]
                 z0 = Z[4 * a, co, t:t + TW]
@@ -169,19 +173,17 @@ def grad_tiles(gy, Z, n0, TH, TW, t0, t1):
 
 
 @njit(**_OPTS)
-def input_grad_tiles(dV, gx, n0, ph, pw, TH, TW, t0, t1):
-    """``gx[n0 + m, c]`` = the sum over tiles of ``B dV B^T`` (4x4, overlapping by two rows/columns),
-    cropped by the padding; tasks are (m, c) planes."""
-    C, H, W = gx.shape[1], gx.shape[2], gx.shape[3]
-    Wq = 2 * TW + 2
-    plane = np.empty((2 * TH + 2, Wq), dV.dtype)
+def input_grad_tiles(dV, gq, th0, th1, TW, t0, t1):
+    """Add ``B dV B^T`` of every tile in tile rows [th0, th1) into the padded input-gradient planes
+    ``gq[m, c]`` (4x4 tiles overlapping by two rows/columns); tasks are (m, c) planes."""
+    C, Wq = gq.shape[1], gq.shape[3]
     q4 = np.empty((4, Wq), dV.dtype)
     for task in range(t0, t1):
         m = task // C
         c = task - m * C
-        plane[:] = 0
-        for th in range(TH):
-            t = (m * TH + th) * TW
+        plane = gq[m, c]
+        for th in range(th0, th1):
+            t = (m * (th1 - th0) + th - th0) * TW
             for a in range(4):  # B^T on the tile columns, added where tiles overlap
                 v0 = dV[4 * a, c, t:t + TW]
                 v1 = dV[4 * a + 1, c, t:t + TW]
@@ -201,9 +203,3 @@ def input_grad_tiles(dV, gx, n0, ph, pw, TH, TW, t0, t1):
                 p1[q] += q4[1, q] - q4[2, q] + q4[3, q]
                 p2[q] += -q4[0, q] + q4[1, q] + q4[2, q]
                 p3[q] -= q4[3, q]
-        dst = gx[n0 + m, c]
-        for h in range(H):
-            src = plane[h + ph]
-            row = dst[h]
-            for w in range(W):
-                row[w] = src[w + pw]
