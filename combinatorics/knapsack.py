@@ -18,6 +18,11 @@ taken (they cost nothing), the rest go to the chosen method.  Methods:
 
 ``time_limit`` (seconds) stops the exact methods; the best solution found comes back with
 ``optimal=False`` and the best proven upper bound.
+
+Real-valued weights are summed in float64, which can land a few ulps above the exact sum: 0.1 + 0.2 +
+... may exceed a capacity it equals in decimal.  A subset therefore fits when its float weight exceeds
+the capacity by at most the worst-case rounding of such a sum, ``(n + 1) * eps * (sum(w) + capacity)``
+(a feasibility tolerance, as LP/MIP solvers have one); integer weights are compared exactly.
 """
 import time
 
@@ -39,6 +44,11 @@ def _num(x, integral):
     return int(round(float(x))) if integral else float(x)
 
 
+def _rounding_slack(w, cap):
+    """How far above its exact value a float64 sum of some of ``w`` can land (see the module docstring)."""
+    return (w.size + 1) * float(np.finfo(np.float64).eps) * (float(w.sum()) + float(cap))
+
+
 def knapsack(values, weights, capacity, method="auto", greedy_order="density", time_limit=None):
     """Solve max sum(values[x]) s.t. sum(weights[x]) <= capacity over 0/1 vectors x.
 
@@ -46,6 +56,8 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
     ``items`` the sorted chosen indices.  Raises ValueError on bad input (see ``_knapsack_input``).
     """
     v, w, cap = check_knapsack(values, weights, capacity, method, greedy_order, time_limit)
+    if w.dtype != np.int64:
+        cap = cap + _rounding_slack(w, cap)
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + float(time_limit)
     integral = v.dtype == np.int64

@@ -84,6 +84,27 @@ def test_brute_force_real_values():
             _check(res, v, w, c, opt)
 
 
+def test_decimal_weights_that_fill_the_capacity_exactly_fit():
+    """Subset sums of 1-decimal weights, solved exactly in tenths: a float sum one ulp over the capacity
+    (0.1 + 0.2 + ... vs a capacity it equals in decimal) must still count as fitting."""
+    rng = np.random.default_rng(12)
+    assert sum([0.1, 0.2]) > 0.3  # the float rounding this guards against
+    r = knapsack([0.1, 0.2, 5.0], [0.1, 0.2, 5.0], 0.3)
+    assert r.items == [0, 1] and r.optimal
+    for _ in range(300):
+        n = int(rng.integers(3, 11))
+        tenths = rng.integers(1, 50, n)
+        cap_tenths = int(rng.integers(5, tenths.sum() + 1))
+        best = max(sum(int(tenths[i]) for i in range(n) if m >> i & 1) for m in range(1 << n)
+                   if sum(int(tenths[i]) for i in range(n) if m >> i & 1) <= cap_tenths)
+        w = (tenths / 10).tolist()
+        for method in ("branch_and_bound", "greedy"):
+            res = knapsack(w, w, cap_tenths / 10, method=method)
+            assert round(sum(tenths[i] for i in res.items)) <= cap_tenths
+            if method == "branch_and_bound":
+                assert res.optimal and round(res.value * 10) == best
+
+
 def test_strongly_correlated_small_against_dp():
     for kind in ("uncorrelated", "weakly", "strongly"):
         for seed in range(3):
