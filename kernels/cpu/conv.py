@@ -195,24 +195,6 @@ def _rows_to_nchw(src, y, bias, r0, r1, OH, OW, t0, t1):
                     d[ow] = blk[ow, co] + b
 
 
-@njit(**_OPTS)
-def _nchw_to_rows(g, dst, r0, r1, OH, OW, t0, t1):
-    """``dst[rows of (n, oh)] = g[n, :, oh, :].T`` for output rows ``[r0, r1)`` (inverse of
-    rows_to_nchw; kept for callers that want the row layout, the conv backward no longer does)."""
-    Co = g.shape[1]
-    for t in range(t0, t1):
-        r = r0 + t
-        n = r // OH
-        oh = r - n * OH
-        blk = dst[t * OW:(t + 1) * OW]
-        for c0 in range(0, Co, 16):
-            c1 = min(Co, c0 + 16)
-            for ow in range(OW):
-                d = blk[ow]
-                for co in range(c0, c1):
-                    d[co] = g[n, co, oh, ow]
-
-
 # ---- the twins' call signatures: each kernel's tasks (sample rows, or output rows) over the thread pool ----
 def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
     _run_tasks(_nchw_to_nhwc_padded, (n1 - n0) * out.shape[1], out[: n1 - n0].size, x, out, n0, n1, ph, pw)
@@ -234,7 +216,3 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
 
 def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
     _run_tasks(_rows_to_nchw, r1 - r0, (r1 - r0) * OW * y.shape[1], src, y, bias, r0, r1, OH, OW)
-
-
-def nchw_to_rows(g, dst, r0, r1, OH, OW):
-    _run_tasks(_nchw_to_rows, r1 - r0, (r1 - r0) * OW * g.shape[1], g, dst, r0, r1, OH, OW)

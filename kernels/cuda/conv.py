@@ -156,26 +156,6 @@ def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
     launch(_rows_to_nchw, n, src, src, y, bias if bias.shape[0] else src[:1, 0], bias.shape[0] > 0, r0, r1, OH, OW)
 
 
-@cuda.jit
-def _nchw_to_rows(g, dst, r0, r1, OH, OW):
-    t = cuda.grid(1)
-    Co = g.shape[1]
-    if t >= (r1 - r0) * OW * Co:
-        return
-    co = t % Co
-    q = t // Co
-    ow = q % OW
-    r = r0 + q // OW
-    n = r // OH
-    oh = r - n * OH
-    dst[(r - r0) * OW + ow, co] = g[n, co, oh, ow]
-
-
-def nchw_to_rows(g, dst, r0, r1, OH, OW):
-    n = (r1 - r0) * OW * g.shape[1]
-    launch(_nchw_to_rows, n, g, g, dst, r0, r1, OH, OW)
-
-
 def workers() -> int:
     """How many chunks the driver should run at once: one (each chunk's kernels fill the GPU)."""
     return 1
