@@ -98,6 +98,15 @@ class _Plan:
         return self._buffer(slot, (self.max_rows * self.ow, width))
 
 
+def _direct_path(pl):
+    """The direct stride-1 CPU convolution (``kernels/cpu/conv_direct.py``) when it applies, else None."""
+    if pl.gpu:
+        return None
+    from kernels.cpu import conv_direct
+
+    return conv_direct if conv_direct.applies(pl.k, pl.p[2:4]) else None
+
+
 def _small_path(pl, backward=False, need_input=False):
     """The few-taps CPU path (``kernels/cpu/conv_small.py``) when it applies to this pass, else None."""
     if pl.gpu:
@@ -147,7 +156,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
     impl = _k._impl(x, "conv")
     pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
-    fast = _winograd_path(pl) or _small_path(pl)
+    fast = _direct_path(pl) or _winograd_path(pl) or _small_path(pl)
     if fast is not None:
         return _cast(fast.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
@@ -179,18 +188,26 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
         raise ValueError(f"conv2d backward: gradient shape {gy.shape} != output shape {(pl.n, pl.co, pl.oh, pl.ow)}")
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
-    wino = _winograd_path(pl)
-    if wino is not None:
-        gx, gw = wino.backward(gy, x, w, pl.p, need_input, need_weight) if need_input or need_weight else (None, None)
-        return _cast(gx, dtypes[0]), _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
-    small = _small_path(pl, backward=True, need_input=need_input)
-    if small is not None:
-        gw = small.weight_grad(gy, x, w, pl.p) if need_weight else None
-        return None, _cast(gw, dtypes[1]), _cast(gb, dtypes[1])
     gx = gw = None
+    if not pl.gpu:  # the direct CPU path takes whichever gradients it can; the rest go on below
+        from kernels.cpu import conv_direct
+
+        if need_weight and _direct_path(pl) is not None:
+            gw, need_weight = conv_direct.weight_grad(gy, x, w, pl.p), False
+        if need_input and conv_direct.applies_input_grad(pl.co, pl.p):
+            gx, need_input = conv_direct.input_grad(gy, w, pl.p, x.shape), False
+    wino = _winograd_path(pl)
+    if wino is not None and (need_input or need_weight):
+        gx2, gw2 = wino.backward(gy, x, w, pl.p, need_input, need_weight)
+        gx, gw = gx if gx2 is None else gx2, gw if gw2 is None else gw2
+        need_input = need_weight = False
+    small = _small_path(pl, backward=True, need_input=need_input)
+    if small is not None and need_weight:
+        gw, need_weight = small.weight_grad(gy, x, w, pl.p), False
     if need_input or need_weight:
         w2 = pl.w2(w)
-        gx = xp.empty(x.shape, dtype=x.dtype) if need_input else None
+        if need_input:
+            gx = xp.empty(x.shape, dtype=x.dtype)
 
         def group(chunk):
             """One sample group: returns its share of the (C_out, K) weight gradient (or None)."""

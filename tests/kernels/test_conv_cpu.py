@@ -28,9 +28,19 @@ def _data(case, dtype, seed=0):
     return x, wt, b
 
 
+@pytest.fixture(params=["dispatch", "im2col-only"])
+def conv_path(request, monkeypatch):
+    """As dispatched (stride-1 cases go direct), or with the direct stride-1 path switched off."""
+    if request.param == "im2col-only":
+        from kernels.cpu import conv_direct
+
+        monkeypatch.setattr(conv_direct, "MAX_TAPS", -1)
+    return request.param
+
+
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-10), (np.float32, 2e-4)])
-def test_conv2d_matches_reference(case, dtype, tol):
+def test_conv2d_matches_reference(case, dtype, tol, conv_path):
     x, w, b = _data(case, dtype)
     s, p, d = case[7:]
     y = kernels.conv2d_forward(x, w, b, s, p, d)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels.cpu import conv_small
+from kernels.cpu import conv_direct, conv_small
 from tests.kernels import _ref
 from tests.kernels.test_conv_cpu import CASES, _data
 
@@ -13,6 +13,7 @@ from tests.kernels.test_conv_cpu import CASES, _data
 @pytest.fixture(params=["few-taps", "few-taps-wide-rows", "nhwc"])
 def path(request, monkeypatch):
     big = 10**9 if request.param.startswith("few-taps") else -1
+    monkeypatch.setattr(conv_direct, "MAX_TAPS", -1)  # the direct stride-1 path has its own tests
     monkeypatch.setattr(conv_small, "FORWARD_MAX_TAPS", big)
     monkeypatch.setattr(conv_small, "WEIGHT_GRAD_MAX_TAPS", big)
     monkeypatch.setattr(conv_small, "WIDE_MAX_WIDTH", big if request.param == "few-taps-wide-rows" else -1)

@@ -72,7 +72,10 @@ def test_only_the_gradients_asked_for_are_computed():
 
 
 def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
+    from kernels.cpu import conv_direct
+
     monkeypatch.setattr(conv_winograd, "MIN_WIDTH", 1)
+    monkeypatch.setattr(conv_direct, "MAX_TAPS", -1)  # this layer's 144 taps would go direct first
     calls = []
     real_forward, real_backward = conv_winograd.forward, conv_winograd.backward
     monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append("f") or real_forward(*a))
@@ -130,4 +133,7 @@ def test_split_evenly_gives_every_thread_work():
 
 def test_the_op_table_case_takes_this_path():
     """tests/engine/op_table_kernels.py's conv2d_winograd case must really exercise Winograd."""
-    assert conv_winograd.applies(_params(1), 16, 16, 32, 1 * 16, 8, 2**28)
+    from kernels.cpu import conv_direct
+
+    assert conv_winograd.applies(_params(1), 18, 18, 32, 1 * 16, 8, 2**28)
+    assert not conv_direct.applies(18 * 9, (1, 1))
