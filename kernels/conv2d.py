@@ -1,9 +1,13 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
-Two CPU-only paths go first: 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
-(``kernels/conv_winograd.py``: 2.25x fewer GEMM flops), and layers with few input taps (LeNet, CIFAR
-stems) the channel-first path of ``kernels/cpu/conv_small.py`` for the forward and for a first
-layer's weight-only backward.  Everything else, and every GPU call, is im2col:
+Three CPU-only paths go first, each taking the passes it is measured faster at: stride-1 layers with
+at most 160 taps per output (LeNet, CIFAR stems, 16-channel 3x3 layers) run the direct convolution of
+``kernels/cpu/conv_direct.py`` (forward, weight gradient, and input gradient where the transposed layer
+is as small); 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
+(``kernels/conv_winograd.py``: 2.25x fewer GEMM flops); other layers with few input taps (strided
+stems, 1x1) the channel-first columns of ``kernels/cpu/conv_small.py`` for the forward and for a first
+layer's weight-only backward.  A backward pass may mix them: whatever gradient the first path does not
+take goes on to the next.  Everything else, and every GPU call, is im2col:
 ``conv2d_forward`` / ``conv2d_backward`` work through the batch in groups of samples, each cut into
 chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused
 column buffer (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the
@@ -104,7 +108,7 @@ def _direct_path(pl):
         return None
     from kernels.cpu import conv_direct
 
-    return conv_direct if conv_direct.applies(pl.k, pl.p[2:4]) else None
+    return conv_direct if conv_direct.applies(pl.p, pl.c) else None
 
 
 def _small_path(pl, backward=False, need_input=False):
@@ -194,7 +198,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
 
         if need_weight and _direct_path(pl) is not None:
             gw, need_weight = conv_direct.weight_grad(gy, x, w, pl.p), False
-        if need_input and conv_direct.applies_input_grad(pl.co, pl.p):
+        if need_input and conv_direct.applies_input_grad(pl.p, pl.co):
             gx, need_input = conv_direct.input_grad(gy, w, pl.p, x.shape), False
     wino = _winograd_path(pl)
     if wino is not None and (need_input or need_weight):

@@ -1,4 +1,4 @@
-"""Direct convolution for stride-1 layers with very few input taps (LeNet's c1, CIFAR stems), CPU, Numba.
+"""Direct convolution for stride-1 layers with few taps per output (LeNet, CIFAR stems, 16-channel 3x3), CPU, Numba.
 
 A layer such as LeNet's c1 (1 channel, 5x5 taps, 28x28 outputs) does 25 multiply-adds per output, so
 any GEMM formulation spends its time building a 25-row column matrix (5 MB for a 64-image batch, out
@@ -21,9 +21,14 @@ run of samples per thread, each with its own partial sum, added in order (determ
 thread count).  The input gradient of a stride-1 layer is itself such a convolution (of the output
 gradient with the flipped, transposed weights: ``input_grad``).
 
-Measured (ms, this machine; this path / the column path of ``conv_small``): LeNet c1 64x1x28x28 ->
-6 5x5 pad 2 at one thread: forward 0.29 / 0.59, weight gradient 0.27 / 0.59.  With 150 taps (LeNet c2)
-the column path's GEMM wins (forward 0.64 against 0.76), hence ``MAX_TAPS``.
+Measured (ms, 2 cores, noisy to +-30%; direct / the path it replaced, forward and weight gradient):
+LeNet c1 64x1x28x28 -> 6 5x5 pad 2 0.20 / 0.58 and 0.37 / 0.61; LeNet c2 64x6x14x14 -> 16 5x5 0.43 /
+0.55 (its weight gradient is a tie, 0.53 / 0.44); CIFAR stem 128x3x32x32 -> 16 3x3 pad 1 1.0 / 2.2
+and 0.9 / 1.8; ResNet-20's first stage 128x16x32x32 -> 16 3x3 4.8 / 10.4 and 4.2 / 9.8 (input gradient
+4.3 / 7.7).  With 288 taps (32 channels) the two tie, with 576 (64 channels) direct loses 2x, and on
+1x1 kernels the GEMM wins: hence ``MAX_TAPS`` and ``applies``.  The 2x4 pass runs at about two thirds
+of the core's FMA peak (512-bit FMAs issue one per cycle here); the straddling positions waste
+``(Wp - OW) / Wp`` of it (29% on c2).
 """
 import numpy as np
 from numba import njit
@@ -38,16 +43,19 @@ _OB, _TB = 2, 4
 _OPTS = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 
-def applies(taps, stride) -> bool:
-    """Whether a forward or weight-gradient pass takes this path: stride 1, at most ``MAX_TAPS`` taps."""
-    return tuple(stride) == (1, 1) and taps <= MAX_TAPS
+def applies(p, c) -> bool:
+    """Whether a forward or weight-gradient pass on ``c`` input channels takes this path: stride 1, a
+    kernel larger than 1x1 (a 1x1 convolution is a plain GEMM, which the column paths run: measured
+    0.72 against 1.10 ms on 64x128x8x8 -> 64), and at most ``MAX_TAPS`` taps."""
+    kh, kw, sh, sw = p[:4]
+    return sh == sw == 1 and kh * kw > 1 and c * kh * kw <= MAX_TAPS
 
 
-def applies_input_grad(c_out, p) -> bool:
-    """Whether the input gradient takes this path: stride 1, at most ``MAX_TAPS`` taps of the output
-    gradient per input pixel, and padding within the dilated kernel (``input_grad``'s padding >= 0)."""
+def applies_input_grad(p, c_out) -> bool:
+    """Whether the input gradient takes this path: as ``applies`` over the output gradient's ``c_out``
+    channels, and padding within the dilated kernel (``input_grad``'s own padding >= 0)."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    return applies(c_out * kh * kw, (sh, sw)) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
+    return applies(p, c_out) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
 
 
 @njit(**_OPTS)

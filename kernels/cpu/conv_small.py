@@ -1,15 +1,17 @@
 """Convolution for layers with few input taps (C * kh * kw small), in the channel-first column layout.
 
-For such layers (LeNet's c1 has 25 taps, c2 150, a CIFAR stem 27) the NHWC column buffer of
-``conv.py`` degenerates into many tiny scattered copies.  Here each sample's patches form a
-(C * kh * kw, OH * OW) matrix cut by one strided copy; the forward is one batched GEMM whose result is
-already NCHW; the weight gradient is one batched GEMM against the NCHW output gradient.  Any stride
-and dilation.  Input gradients stay on the NHWC path, whose gather measured faster.  The batch is
-split into one run of samples per CPU thread (``map_chunks``).
+For such layers the NHWC column buffer of ``conv.py`` degenerates into many tiny scattered copies.
+Here each sample's patches form a (C * kh * kw, OH * OW) matrix cut by one strided copy; the forward
+is one batched GEMM whose result is already NCHW; the weight gradient is one batched GEMM against the
+NCHW output gradient.  Any stride and dilation.  Input gradients stay on the NHWC path, whose gather
+measured faster.  The batch is split into one run of samples per CPU thread (``map_chunks``).
 
-Stride-1 forwards with narrow outputs (LeNet c2: 10 wide) cut "wide rows" instead (``_forward_wide``):
-0.64 ms against 0.83 for the strided copy at one thread; on wider outputs (c1: 28, a CIFAR stem: 32)
-the two measured the same or the wide rows lost, hence ``WIDE_MAX_WIDTH``.
+Stride-1 layers with kernels larger than 1x1 go to the direct convolution of ``conv_direct.py`` first
+(2-3x faster on LeNet's layers); what is left here is strided few-taps layers (a stride-2 stem) and
+1x1 convolutions, whose columns are the input itself.  Stride-1 forwards with narrow outputs cut
+"wide rows" instead of the strided copy (``_forward_wide``: LeNet c2, 0.64 against 0.83 ms at one
+thread, before the direct path took it); on wider outputs the two measured the same or the wide rows
+lost, hence ``WIDE_MAX_WIDTH``.
 
 Measured here (ms, 2 cores; this path / NHWC path): LeNet c1 64x1x28x28 -> 6 5x5 pad 2: forward 0.51 /
 2.93, weight gradient 0.57 / 1.21; LeNet c2 64x6x14x14 -> 16 5x5: forward 0.78 / 1.73 but weight gradient

@@ -13,7 +13,7 @@ CASES = [
     (3, 6, 8, 7, 16, 5, 5, (0, 0), (1, 1)),  # LeNet c2 in small: 150 taps
     (1, 3, 6, 11, 5, 3, 3, (1, 1), (1, 1)),  # odd C_out, 27 taps (a remainder of the 4-tap blocks)
     (2, 2, 9, 8, 3, 3, 2, (2, 1), (2, 3)),  # dilated, uneven padding
-    (2, 1, 5, 5, 1, 1, 1, (1, 1), (1, 1)),  # padding beyond the kernel: input gradient not direct
+    (2, 1, 5, 6, 1, 2, 1, (2, 0), (1, 1)),  # padding beyond the kernel: input gradient not direct
     (1, 2, 4, 3, 2, 4, 3, (0, 0), (1, 1)),  # a 1x1 output
 ]
 
@@ -47,7 +47,7 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
     gw = conv_direct.weight_grad(gy, x, w, p)
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
-    if conv_direct.applies_input_grad(case[4], p):
+    if conv_direct.applies_input_grad(p, case[4]):
         gx = conv_direct.input_grad(gy, w, p, x.shape)
         assert gx.dtype == dtype and gx.shape == x.shape
         np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
@@ -94,14 +94,16 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
 
 
 def test_applies_only_to_stride_1_and_few_taps():
-    assert conv_direct.applies(25, (1, 1))  # LeNet c1
-    assert conv_direct.applies(150, (1, 1))  # LeNet c2
-    assert not conv_direct.applies(25, (2, 1))
-    assert not conv_direct.applies(576, (1, 1))  # a 64-channel 3x3 layer
-    assert conv_direct.applies_input_grad(6, (5, 5, 1, 1, 2, 2, 1, 1))
-    assert not conv_direct.applies_input_grad(16, (5, 5, 1, 1, 0, 0, 1, 1))  # 400 taps of the gradient
-    assert not conv_direct.applies_input_grad(2, (1, 1, 1, 1, 1, 1, 1, 1))  # padding beyond the kernel
-    assert conv_direct.applies_input_grad(2, (3, 3, 1, 1, 4, 2, 2, 1))  # within the dilated kernel
+    lenet = (5, 5, 1, 1, 2, 2, 1, 1)
+    assert conv_direct.applies(lenet, 1)  # c1: 25 taps
+    assert conv_direct.applies(lenet, 6)  # c2: 150 taps
+    assert not conv_direct.applies((5, 5, 2, 1, 2, 2, 1, 1), 1)  # stride 2
+    assert not conv_direct.applies((3, 3, 1, 1, 1, 1, 1, 1), 64)  # a 64-channel 3x3 layer: 576 taps
+    assert not conv_direct.applies((1, 1, 1, 1, 0, 0, 1, 1), 16)  # 1x1: a plain GEMM
+    assert conv_direct.applies_input_grad(lenet, 6)
+    assert not conv_direct.applies_input_grad(lenet, 16)  # 400 taps of the gradient
+    assert not conv_direct.applies_input_grad((2, 2, 1, 1, 2, 0, 1, 1), 2)  # padding beyond the kernel
+    assert conv_direct.applies_input_grad((3, 3, 1, 1, 4, 2, 2, 1), 2)  # within the dilated kernel
 
 
 def test_lenet_layers_take_the_direct_path(monkeypatch):
