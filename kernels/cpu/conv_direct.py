@@ -40,6 +40,8 @@ from kernels.cpu._threads import run, threads
 MAX_TAPS = 160
 #: output channels and taps per pass over a wide row (the register blocking described above)
 _OB, _TB = 2, 4
+#: wide positions per task: a task's two output rows and input window stay in a core's L1/L2
+BLOCK = 4096
 _OPTS = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 
@@ -74,31 +76,33 @@ def _offsets(c, hq, wq, kh, kw, dh, dw, k_padded):
 
 
 @njit(**_OPTS)
-def _load_sample(x, n, xs, ph, pw, hq, wq):
-    """The interior of sample n's zero-padded planes, flattened into ``xs`` (whose border stays zero)."""
-    for ci in range(x.shape[1]):
-        for h in range(x.shape[2]):
-            dst = xs[ci * hq * wq + (h + ph) * wq + pw:]
-            src = x[n, ci, h]
-            for v in range(x.shape[3]):
-                dst[v] = src[v]
+def _pad(x, xbuf, ph, pw, hq, wq, t0, t1):
+    """Samples [t0, t1) of x, zero-padded and flattened into ``xbuf`` (zeroed beforehand)."""
+    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+    for n in range(t0, t1):
+        for ci in range(c):
+            for r in range(h):
+                dst = xbuf[((n * c + ci) * hq + r + ph) * wq + pw:]
+                src = x[n, ci, r]
+                for v in range(w):
+                    dst[v] = src[v]
 
 
 @njit(**_OPTS)
-def _forward(x, wf, b, y, kh, kw, ph, pw, dh, dw, t0, t1):
-    """y[n] for samples [t0, t1); ``wf`` is (C_out + 2, K') zero-padded, ``b`` has C_out + 2 entries."""
-    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+def _forward(xbuf, sample, offs, wf, b, y, wq, block, t0, t1):
+    """Tasks [t0, t1) of (sample, block of the wide row): y's outputs on that stretch of wide positions.
+
+    ``wf`` is (C_out', K') and ``b`` (C_out',), zero-padded to the blocking; ``offs`` has K' offsets."""
     co, oh, ow = y.shape[1], y.shape[2], y.shape[3]
-    hq, wq = h + 2 * ph, w + 2 * pw
-    length = ((oh - 1) * wq + ow + 15) // 16 * 16
     kp = wf.shape[1]
-    offs = _offsets(c, hq, wq, kh, kw, dh, dw, kp)
-    xs = np.zeros(offs[kp - 1] + length, x.dtype)
-    ys = np.empty((co + 1, length), x.dtype)
-    for n in range(t0, t1):
-        _load_sample(x, n, xs, ph, pw, hq, wq)
+    nblocks = ((oh - 1) * wq + ow + block - 1) // block
+    ys = np.empty((co + 1, block), y.dtype)
+    for task in range(t0, t1):
+        n, start = task // nblocks, (task % nblocks) * block
+        length = min(block, ((oh - 1) * wq + ow + 15) // 16 * 16 - start)
+        xs = xbuf[n * sample + start:]
         for o in range(0, co, 2):
-            y0, y1 = ys[o], ys[o + 1]
+            y0, y1 = ys[o, :length], ys[o + 1, :length]
             y0[:] = b[o]
             y1[:] = b[o + 1]
             for q in range(0, kp, 4):
@@ -112,39 +116,45 @@ def _forward(x, wf, b, y, kh, kw, ph, pw, dh, dw, t0, t1):
                     a0, a1, a2, a3 = x0[t], x1[t], x2[t], x3[t]
                     y0[t] += u0 * a0 + u1 * a1 + u2 * a2 + u3 * a3
                     y1[t] += v0 * a0 + v1 * a1 + v2 * a2 + v3 * a3
-        for o in range(co):
-            for r in range(oh):
-                src = ys[o, r * wq:]
-                dst = y[n, o, r]
-                for v in range(ow):
+        for r in range(start // wq, min(oh, (start + length + wq - 1) // wq)):
+            v0 = max(0, start - r * wq)
+            v1 = min(ow, start + length - r * wq)
+            at = r * wq + v0 - start
+            for o in range(co):
+                src = ys[o, at:at + v1 - v0]
+                dst = y[n, o, r, v0:v1]
+                for v in range(v1 - v0):
                     dst[v] = src[v]
 
 
 @njit(**_OPTS)
-def _weight_grad(x, g, parts, cuts, kh, kw, ph, pw, dh, dw, t0, t1):
-    """parts[k] = this run's (C_out + 2, K') weight gradient over samples [cuts[k], cuts[k + 1])."""
-    c, h, w = x.shape[1], x.shape[2], x.shape[3]
+def _weight_grad(xbuf, sample, offs, g, parts, cuts, wq, block, t0, t1):
+    """parts[k] = the (C_out', K') weight gradient over tasks [cuts[k], cuts[k + 1]) of (sample, block)."""
     co, oh, ow = g.shape[1], g.shape[2], g.shape[3]
-    hq, wq = h + 2 * ph, w + 2 * pw
-    length = ((oh - 1) * wq + ow + 15) // 16 * 16
     kp = parts.shape[2]
-    offs = _offsets(c, hq, wq, kh, kw, dh, dw, kp)
-    xs = np.zeros(offs[kp - 1] + length, x.dtype)
-    gs = np.zeros((co + 1, length), x.dtype)  # wide rows: the straddling positions stay zero
+    nblocks = ((oh - 1) * wq + ow + block - 1) // block
+    gs = np.empty((co + 1, block), g.dtype)
+    gs[co] = 0
     zero = gs[co, 0]
     for k in range(t0, t1):
         acc = parts[k]
         acc[:] = 0
-        for n in range(cuts[k], cuts[k + 1]):
-            _load_sample(x, n, xs, ph, pw, hq, wq)
-            for o in range(co):
-                for r in range(oh):
-                    dst = gs[o, r * wq:]
-                    src = g[n, o, r]
-                    for v in range(ow):
+        for task in range(cuts[k], cuts[k + 1]):
+            n, start = task // nblocks, (task % nblocks) * block
+            length = min(block, ((oh - 1) * wq + ow + 15) // 16 * 16 - start)
+            xs = xbuf[n * sample + start:]
+            gs[:co, :length] = 0  # the output gradient on wide rows: zero at the straddling positions
+            for r in range(start // wq, min(oh, (start + length + wq - 1) // wq)):
+                v0 = max(0, start - r * wq)
+                v1 = min(ow, start + length - r * wq)
+                at = r * wq + v0 - start
+                for o in range(co):
+                    dst = gs[o, at:at + v1 - v0]
+                    src = g[n, o, r, v0:v1]
+                    for v in range(v1 - v0):
                         dst[v] = src[v]
             for o in range(0, co, 2):
-                g0, g1 = gs[o], gs[o + 1]
+                g0, g1 = gs[o, :length], gs[o + 1, :length]
                 for q in range(0, kp, 4):
                     x0 = xs[offs[q]:offs[q] + length]
                     x1 = xs[offs[q + 1]:offs[q + 1] + length]
@@ -173,13 +183,28 @@ def _weight_grad(x, g, parts, cuts, kh, kw, ph, pw, dh, dw, t0, t1):
                     acc[o + 1, q + 3] += s7
 
 
+class _Layout:
+    """The padded, flattened input of one call and its task split: (sample, block of wide positions)."""
+
+    def __init__(self, x, p, oh, ow, k_padded):
+        kh, kw, sh, sw, ph, pw, dh, dw = p
+        n, c, h, w = x.shape
+        self.hq, self.wq = h + 2 * ph, w + 2 * pw
+        self.sample = c * self.hq * self.wq
+        self.xbuf = np.zeros(n * self.sample + 64, x.dtype)  # tail: the rounded-up last wide row reads past
+        run(_pad, n, x.size, x, self.xbuf, ph, pw, self.hq, self.wq)
+        self.offs = _offsets(c, self.hq, self.wq, kh, kw, dh, dw, k_padded)
+        wide = (oh - 1) * self.wq + ow
+        self.block = BLOCK if wide > BLOCK else -(-wide // 16) * 16
+        self.tasks = n * -(-wide // self.block)
+
+
 def _padded_sizes(co, k):
     return -(-co // _OB) * _OB, -(-k // _TB) * _TB
 
 
 def forward(x, w, b, p, oh, ow):
     """conv2d(x, w) + b for stride 1 (``p`` as ``conv_params``); returns a new (N, C_out, OH, OW) array."""
-    kh, kw, sh, sw, ph, pw, dh, dw = p
     n, co = x.shape[0], w.shape[0]
     cop, kp = _padded_sizes(co, w[0].size)
     wf = np.zeros((cop, kp), x.dtype)
@@ -187,8 +212,10 @@ def forward(x, w, b, p, oh, ow):
     bias = np.zeros(cop, x.dtype)
     if b is not None:
         bias[:co] = b
+    lay = _Layout(x, p, oh, ow, kp)
     y = np.empty((n, co, oh, ow), x.dtype)
-    run(_forward, n, y.size * w[0].size, x, wf, bias, y, kh, kw, ph, pw, dh, dw, serial_below=1 << 18)
+    run(_forward, lay.tasks, y.size * w[0].size, lay.xbuf, lay.sample, lay.offs, wf, bias, y, lay.wq, lay.block,
+        serial_below=1 << 18)
     return y
 
 
@@ -202,16 +229,16 @@ def input_grad(gy, w, p, x_shape):
 
 
 def weight_grad(gy, x, w, p):
-    """dL/dw of conv2d for stride 1, summed over the batch in per-thread runs of samples."""
-    kh, kw, sh, sw, ph, pw, dh, dw = p
-    n, co = gy.shape[:2]
-    k = w[0].size
+    """dL/dw of conv2d for stride 1, summed over the batch in per-thread runs of tasks."""
+    co, k = gy.shape[1], w[0].size
     cop, kp = _padded_sizes(co, k)
-    runs = max(1, min(threads(), n))
-    cuts = np.array([n * i // runs for i in range(runs + 1)], np.int64)
+    lay = _Layout(x, p, gy.shape[2], gy.shape[3], kp)
+    runs = max(1, min(threads(), lay.tasks))
+    cuts = np.array([lay.tasks * i // runs for i in range(runs + 1)], np.int64)
     parts = np.empty((runs, cop, kp), x.dtype)
-    run(_weight_grad, runs, gy.size * k, x, gy, parts, cuts, kh, kw, ph, pw, dh, dw, serial_below=1 << 18)
+    run(_weight_grad, runs, gy.size * k, lay.xbuf, lay.sample, lay.offs, gy, parts, cuts, lay.wq, lay.block,
+        serial_below=1 << 18)
     total = parts[0]
-    for part in parts[1:]:  # in sample order: deterministic for a given thread count
+    for part in parts[1:]:  # in task order: deterministic for a given thread count
         total += part
     return np.ascontiguousarray(total[:co, :k]).reshape(w.shape)

@@ -53,6 +53,21 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
         np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
 
 
+@pytest.mark.parametrize("block", [16, 48])
+@pytest.mark.parametrize("case", CASES[:4])
+def test_blocks_of_the_wide_row_agree(case, block, monkeypatch):
+    """Tasks cut each sample's wide row into blocks (output rows split between blocks) in big planes."""
+    monkeypatch.setattr(conv_direct, "BLOCK", block)
+    x, w, b = _data(case, np.float64)
+    p = _p(case)
+    ref = _ref.conv2d(x, w, b, (1, 1), case[7], case[8])
+    np.testing.assert_allclose(conv_direct.forward(x, w, b, p, *ref.shape[2:]), ref, rtol=1e-12, atol=1e-12)
+    gy = np.random.default_rng(1).standard_normal(ref.shape)
+    rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8])
+    np.testing.assert_allclose(conv_direct.weight_grad(gy, x, w, p), rgw, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(conv_direct.input_grad(gy, w, p, x.shape), rgx, rtol=1e-12, atol=1e-11)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_conv2d_dispatch_gives_the_reference_answer(case):
     """Through kernels.conv2d_*: direct where it applies, the rest (e.g. an input gradient with padding
@@ -78,6 +93,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     x, w, b = _data(case, np.float32)
     p = _p(case)
     gy = np.random.default_rng(3).standard_normal((7, 3, 10, 9)).astype(np.float32)
+    monkeypatch.setattr(conv_direct, "BLOCK", 48)  # 3 blocks a sample: 21 tasks
     monkeypatch.setattr(_threads, "threads", lambda: nthreads)
     monkeypatch.setattr(conv_direct, "threads", lambda: nthreads)
     runs = []
