@@ -91,6 +91,24 @@ def _pad(x, xbuf, ph, pw, hq, wq, t0, t1):
 
 
 @njit(**_OPTS)
+def _copy_block(planes, n, wide, start, length, wq, to_planes):
+    """Copy between sample n's (C_out, OH, OW) planes and wide positions [start, start + length) held
+    in ``wide[o, :length]``; the straddling positions are skipped (left as they are)."""
+    co, oh, ow = planes.shape[1], planes.shape[2], planes.shape[3]
+    for r in range(start // wq, min(oh, (start + length + wq - 1) // wq)):
+        v0 = max(0, start - r * wq)
+        v1 = min(ow, start + length - r * wq)
+        if v1 <= v0:  # the block starts in the straddling positions after row r
+            continue
+        at = r * wq + v0 - start
+        for o in range(co):
+            if to_planes:
+                planes[n, o, r, v0:v1] = wide[o, at:at + v1 - v0]
+            else:
+                wide[o, at:at + v1 - v0] = planes[n, o, r, v0:v1]
+
+
+@njit(**_OPTS)
 def _forward(xbuf, sample, offs, wf, b, y, wq, block, t0, t1):
     """Tasks [t0, t1) of (sample, block of the wide row): y's outputs on that stretch of wide positions.
 
@@ -118,15 +136,7 @@ def _forward(xbuf, sample, offs, wf, b, y, wq, block, t0, t1):
                     a0, a1, a2, a3 = x0[t], x1[t], x2[t], x3[t]
                     y0[t] += u0 * a0 + u1 * a1 + u2 * a2 + u3 * a3
                     y1[t] += v0 * a0 + v1 * a1 + v2 * a2 + v3 * a3
-        for r in range(start // wq, min(oh, (start + length + wq - 1) // wq)):
-            v0 = max(0, start - r * wq)
-            v1 = min(ow, start + length - r * wq)
-            at = r * wq + v0 - start
-            for o in range(co):
-                src = ys[o, at:at + v1 - v0]
-                dst = y[n, o, r, v0:v1]
-                for v in range(v1 - v0):
-                    dst[v] = src[v]
+        _copy_block(y, n, ys, start, length, wq, True)
 
 
 @njit(**_OPTS)
@@ -146,15 +156,7 @@ def _weight_grad(xbuf, sample, offs, g, parts, cuts, wq, block, t0, t1):
             length = min(block, ((oh - 1) * wq + ow + 15) // 16 * 16 - start)
             xs = xbuf[n * sample + start:]
             gs[:co, :length] = 0  # the output gradient on wide rows: zero at the straddling positions
-            for r in range(start // wq, min(oh, (start + length + wq - 1) // wq)):
-                v0 = max(0, start - r * wq)
-                v1 = min(ow, start + length - r * wq)
-                at = r * wq + v0 - start
-                for o in range(co):
-                    dst = gs[o, at:at + v1 - v0]
-                    src = g[n, o, r, v0:v1]
-                    for v in range(v1 - v0):
-                        dst[v] = src[v]
+            _copy_block(g, n, gs, start, length, wq, False)
             for o in range(0, co, 2):
                 g0, g1 = gs[o, :length], gs[o + 1, :length]
                 for q in range(0, kp, 4):
