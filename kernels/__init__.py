@@ -187,6 +187,22 @@ def softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index=-100):
     return f(g, logits, labels, lse, ignore_index)
 
 
+# ---- batch norm ------------------------------------------------------------------------------------
+def batch_norm_forward(x, weight=None, bias=None, mean=None, var=None, eps=1e-5):
+    """Fused batch norm over every axis but 1 of x (N, C, *spatial).  Training (mean/var None):
+    (y, batch_mean, batch_var_biased, invstd); evaluation: (y, mean, var, invstd) with the given stats."""
+    from kernels.batchnorm import batch_norm_forward as f
+
+    return f(x, weight, bias, mean, var, eps)
+
+
+def batch_norm_backward(gy, x, weight, mean, invstd, training, need_input=True, need_weight=True, need_bias=True):
+    """(gx, gw, gb) of batch norm from the forward's mean and invstd (xhat recomputed); None where not asked."""
+    from kernels.batchnorm import batch_norm_backward as f
+
+    return f(gy, x, weight, mean, invstd, training, need_input, need_weight, need_bias)
+
+
 # ---- matmul ----------------------------------------------------------------------------------------
 def matmul_tiled(a, b):
     """``a @ b`` (float32, 2-D) with the hand-written shared-memory tiled CUDA kernel.

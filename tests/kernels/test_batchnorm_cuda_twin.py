@@ -1,0 +1,116 @@
+"""The CUDA batch-norm kernels against their CPU twin, through the same device-agnostic wrappers.
+
+Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and the CUDA twin runs on
+NumPy arrays (tiny shapes: the simulator runs each thread in Python).  With a GPU, the ``gpu`` test
+runs the real kernels on CuPy arrays.
+"""
+import importlib
+
+import numpy as np
+import pytest
+
+import kernels
+
+
+def _both(fn, monkeypatch):
+    """``fn()`` on the CPU twin, then again with the wrappers routed to ``kernels.cuda.*``."""
+    cpu = fn()
+    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
+    try:
+        gpu = fn()
+    finally:
+        monkeypatch.undo()
+    return cpu, gpu
+
+
+def _close(cpu, gpu, tol):
+    assert len(cpu) == len(gpu)
+    for u, v in zip(cpu, gpu):
+        if u is None:
+            assert v is None
+            continue
+        assert v.dtype == u.dtype and v.shape == u.shape
+        np.testing.assert_allclose(np.asarray(v, np.float64), np.asarray(u, np.float64), rtol=tol, atol=tol)
+
+
+def _data(shape, dtype, seed, offset=0.0):
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) + offset).astype(dtype)
+    gy = rng.standard_normal(shape).astype(dtype)
+    w = rng.uniform(0.5, 1.5, shape[1]).astype(dtype)
+    b = rng.standard_normal(shape[1]).astype(dtype)
+    return x, gy, w, b
+
+
+CASES = [((3, 2, 5), np.float64, 0.0, 1e-10), ((4, 3), np.float32, 0.0, 1e-5),
+         ((2, 2, 3, 4), np.float32, 0.0, 1e-5), ((2, 3, 7), np.float32, 1e4, 1e-4),
+         ((2, 2, 3), np.float16, 0.0, 1e-3)]
+
+
+@pytest.mark.parametrize("shape,dtype,offset,tol", CASES)
+def test_training_matches_cpu(shape, dtype, offset, tol, monkeypatch):
+    x, gy, w, b = _data(shape, dtype, 0, offset)
+
+    def run():
+        y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
+        return (y, mean, var, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, True)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, tol)
+
+
+@pytest.mark.parametrize("shape,dtype,offset,tol", CASES[:3])
+def test_evaluation_matches_cpu(shape, dtype, offset, tol, monkeypatch):
+    x, gy, w, b = _data(shape, dtype, 1, offset)
+    mean = np.linspace(-0.5, 0.5, shape[1]).astype(dtype)
+    var = np.linspace(0.5, 2.0, shape[1]).astype(dtype)
+
+    def run():
+        y, _, _, invstd = kernels.batch_norm_forward(x, w, b, mean, var, 1e-5)
+        return (y, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, False)
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, tol)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_partial_gradients_and_no_affine_match_cpu(training, monkeypatch):
+    x, gy, _, _ = _data((3, 2, 4), np.float64, 2)
+    needs = [(True, False, False), (False, True, True)]
+
+    def run():
+        _, mean, _, invstd = kernels.batch_norm_forward(x)
+        return sum((kernels.batch_norm_backward(gy, x, None, mean, invstd, training, *need) for need in needs), ())
+
+    cpu, gpu = _both(run, monkeypatch)
+    _close(cpu, gpu, 1e-10)
+    assert [g is not None for g in gpu] == [asked for need in needs for asked in need]
+
+
+# ---- real GPU, real CuPy arrays ------------------------------------------------------------------
+def _cupy():
+    try:
+        import cupy
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+    except Exception:
+        pass
+    pytest.skip("needs CuPy and a CUDA GPU")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("shape", [(128, 16, 32, 32), (64, 40), (3, 5, 7)])
+def test_gpu_batch_norm_matches_cpu(shape):
+    cp = _cupy()
+    x, gy, w, b = _data(shape, np.float32, 3, 2.0)
+    y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
+    yg, mg, vg, ig = kernels.batch_norm_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b))
+    for u, v in ((y, yg), (mean, mg), (var, vg), (invstd, ig)):
+        np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-5, atol=1e-5)
+    grads = kernels.batch_norm_backward(gy, x, w, mean, invstd, True)
+    grads_gpu = kernels.batch_norm_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), mg, ig, True)
+    for u, v in zip(grads, grads_gpu):
+        np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(u).max())))
+    ye = kernels.batch_norm_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), mg, vg, 1e-5)[0]
+    np.testing.assert_allclose(cp.asnumpy(ye), y, rtol=1e-5, atol=1e-5)
