@@ -7,8 +7,8 @@ module name, so ``import kernels`` never imports Numba, ``numba.cuda`` or CuPy (
 on first use).
 
 Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``), pooling,
-activations (fused, with optional bias), softmax / log-softmax / softmax cross-entropy, and the tiled
-CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
+activations (fused, with optional bias), batch norm (``batch_norm_forward`` / ``batch_norm_backward``),
+softmax / log-softmax / softmax cross-entropy, and the tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
 """
 import importlib
 
