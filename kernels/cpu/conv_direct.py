@@ -63,14 +63,15 @@ def applies_input_grad(p, c_out) -> bool:
 
 
 @njit(**_OPTS)
-def _offsets(c, hq, wq, kh, kw, dh, dw, k_padded):
-    """Each tap's offset into the flattened padded sample, (c, i, j) order; padding taps repeat the last."""
+def _offsets(c, stride_c, wq, kh, kw, dh, dw, k_padded):
+    """Each tap's offset into a task's window (channel rows ``stride_c`` apart), (c, i, j) order; the
+    padding taps repeat the last."""
     offs = np.empty(k_padded, np.int64)
     q = 0
     for ci in range(c):
         for i in range(kh):
             for j in range(kw):
-                offs[q] = ci * hq * wq + i * dh * wq + j * dw
+                offs[q] = ci * stride_c + i * dh * wq + j * dw
                 q += 1
     for r in range(q, k_padded):
         offs[r] = offs[q - 1]
@@ -78,16 +79,30 @@ def _offsets(c, hq, wq, kh, kw, dh, dw, k_padded):
 
 
 @njit(**_OPTS)
-def _pad(x, xbuf, ph, pw, hq, wq, t0, t1):
-    """Samples [t0, t1) of x, zero-padded and flattened into ``xbuf`` (zeroed beforehand)."""
+def _load_window(x, n, ph, pw, wq, start, xs, borders):
+    """Padded positions [start, start + span) of each of sample n's flattened, zero-padded planes, into
+    ``xs`` as (C, span) rows (``span = xs.shape[1]``); positions past the padded plane read as zero.
+    With ``borders`` False only the input's own values are written (the zeros are there from before)."""
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
-    for n in range(t0, t1):
-        for ci in range(c):
-            for r in range(h):
-                dst = xbuf[((n * c + ci) * hq + r + ph) * wq + pw:]
-                src = x[n, ci, r]
-                for v in range(w):
-                    dst[v] = src[v]
+    span = xs.shape[1]
+    for ci in range(c):
+        dst = xs[ci]
+        for rq in range(start // wq, (start + span + wq - 1) // wq):
+            c0 = max(0, start - rq * wq)
+            c1 = min(wq, start + span - rq * wq)
+            seg = dst[rq * wq + c0 - start:rq * wq + c1 - start]
+            r = rq - ph
+            m0, m1 = max(c0, pw), min(c1, pw + w)  # the input's own columns within [c0, c1)
+            if r < 0 or r >= h or m1 <= m0:
+                if borders:
+                    seg[:] = 0
+                continue
+            if borders:
+                seg[:m0 - c0] = 0
+                seg[m1 - c0:] = 0
+            inner, src = seg[m0 - c0:m1 - c0], x[n, ci, r, m0 - pw:m1 - pw]
+            for v in range(m1 - m0):  # indexes from range(): a plain vectorised copy
+                inner[v] = src[v]
 
 
 @njit(**_OPTS)
@@ -101,28 +116,34 @@ def _copy_block(planes, n, wide, start, length, wq, to_planes):
         if v1 <= v0:  # the block starts in the straddling positions after row r
             continue
         at = r * wq + v0 - start
-        for o in range(co):
+        for o in range(co):  # explicit loops: Numba's slice assignment allocates a temporary per row
+            row, seg = planes[n, o, r, v0:v1], wide[o, at:at + v1 - v0]
             if to_planes:
-                planes[n, o, r, v0:v1] = wide[o, at:at + v1 - v0]
+                for v in range(v1 - v0):
+                    row[v] = seg[v]
             else:
-                wide[o, at:at + v1 - v0] = planes[n, o, r, v0:v1]
+                for v in range(v1 - v0):
+                    seg[v] = row[v]
 
 
 @njit(**_OPTS)
-def _forward(xbuf, sample, offs, wf, b, y, wq, block, t0, t1):
+def _forward(x, ph, pw, wq, span, offs, wf, b, y, block, t0, t1):
     """Tasks [t0, t1) of (sample, block of the wide row): y's outputs on that stretch of wide positions.
 
-    ``wf`` is (C_out', K') and ``b`` (C_out',), zero-padded to the blocking; ``offs`` has K' offsets."""
+    ``wf`` is (C_out', K') and ``b`` (C_out',), zero-padded to the blocking; ``offs`` has K' offsets
+    into a task's (C, span) window of the padded input."""
     co, oh, ow = y.shape[1], y.shape[2], y.shape[3]
     kp = wf.shape[1]
     nblocks = ((oh - 1) * wq + ow + block - 1) // block
     ys = np.empty((co + 1, block), y.dtype)
+    window = np.zeros((x.shape[1], span), x.dtype)  # with one block a sample, its zeros stay put
+    xs = window.reshape(-1)
     for task in range(t0, t1):
         n, start = task // nblocks, (task % nblocks) * block
         length = min(block, ((oh - 1) * wq + ow + 15) // 16 * 16 - start)
-        xs = xbuf[n * sample + start:]
+        _load_window(x, n, ph, pw, wq, start, window, nblocks > 1)
         for o in range(0, co, 2):
-            y0, y1 = ys[o, :length], ys[o + 1, :length]
+            y0, y1 = ys[o], ys[o + 1]
             y0[:] = b[o]
             y1[:] = b[o + 1]
             for q in range(0, kp, 4):
@@ -140,25 +161,27 @@ def _forward(xbuf, sample, offs, wf, b, y, wq, block, t0, t1):
 
 
 @njit(**_OPTS)
-def _weight_grad(xbuf, sample, offs, g, parts, cuts, wq, block, t0, t1):
+def _weight_grad(x, ph, pw, wq, span, offs, g, parts, cuts, block, t0, t1):
     """parts[k] = the (C_out', K') weight gradient over tasks [cuts[k], cuts[k + 1]) of (sample, block)."""
     co, oh, ow = g.shape[1], g.shape[2], g.shape[3]
     kp = parts.shape[2]
     nblocks = ((oh - 1) * wq + ow + block - 1) // block
-    gs = np.empty((co + 1, block), g.dtype)
-    gs[co] = 0
+    gs = np.zeros((co + 1, block), g.dtype)  # the output gradient on wide rows: zero where they straddle
     zero = gs[co, 0]
+    window = np.zeros((x.shape[1], span), x.dtype)
+    xs = window.reshape(-1)
     for k in range(t0, t1):
         acc = parts[k]
         acc[:] = 0
         for task in range(cuts[k], cuts[k + 1]):
             n, start = task // nblocks, (task % nblocks) * block
             length = min(block, ((oh - 1) * wq + ow + 15) // 16 * 16 - start)
-            xs = xbuf[n * sample + start:]
-            gs[:co, :length] = 0  # the output gradient on wide rows: zero at the straddling positions
+            _load_window(x, n, ph, pw, wq, start, window, nblocks > 1)
+            if nblocks > 1:  # another block's rows may have left values at this block's straddling positions
+                gs[:co, :length] = 0
             _copy_block(g, n, gs, start, length, wq, False)
             for o in range(0, co, 2):
-                g0, g1 = gs[o, :length], gs[o + 1, :length]
+                g0, g1 = gs[o], gs[o + 1]
                 for q in range(0, kp, 4):
                     x0 = xs[offs[q]:offs[q] + length]
                     x1 = xs[offs[q + 1]:offs[q + 1] + length]
@@ -188,19 +211,20 @@ def _weight_grad(xbuf, sample, offs, g, parts, cuts, wq, block, t0, t1):
 
 
 class _Layout:
-    """The padded, flattened input of one call and its task split: (sample, block of wide positions)."""
+    """One call's task split, (sample, block of ``block`` wide positions), and the window a task reads:
+    ``span`` padded positions per channel, from the block's start to its last tap's reach (rounded up)."""
 
     def __init__(self, x, p, oh, ow, k_padded):
         kh, kw, sh, sw, ph, pw, dh, dw = p
-        n, c, h, w = x.shape
-        self.hq, self.wq = h + 2 * ph, w + 2 * pw
-        self.sample = c * self.hq * self.wq
-        self.xbuf = np.zeros(n * self.sample + 64, x.dtype)  # tail: the rounded-up last wide row reads past
-        run(_pad, n, x.size, x, self.xbuf, ph, pw, self.hq, self.wq)
-        self.offs = _offsets(c, self.hq, self.wq, kh, kw, dh, dw, k_padded)
+        self.ph, self.pw, self.wq = ph, pw, x.shape[3] + 2 * pw
         wide = (oh - 1) * self.wq + ow
         self.block = BLOCK if wide > BLOCK else -(-wide // 16) * 16
-        self.tasks = n * -(-wide // self.block)
+        self.tasks = x.shape[0] * -(-wide // self.block)
+        self.span = self.block + (kh - 1) * dh * self.wq + (kw - 1) * dw
+        self.offs = _offsets(x.shape[1], self.span, self.wq, kh, kw, dh, dw, k_padded)
+
+    def args(self):
+        return self.ph, self.pw, self.wq, self.span, self.offs
 
 
 def _padded_sizes(co, k):
@@ -218,8 +242,7 @@ def forward(x, w, b, p, oh, ow):
         bias[:co] = b
     lay = _Layout(x, p, oh, ow, kp)
     y = np.empty((n, co, oh, ow), x.dtype)
-    run(_forward, lay.tasks, y.size * w[0].size, lay.xbuf, lay.sample, lay.offs, wf, bias, y, lay.wq, lay.block,
-        serial_below=1 << 18)
+    run(_forward, lay.tasks, y.size * w[0].size, x, *lay.args(), wf, bias, y, lay.block, serial_below=1 << 18)
     return y
 
 
@@ -240,8 +263,7 @@ def weight_grad(gy, x, w, p):
     runs = max(1, min(threads(), lay.tasks))
     cuts = np.array([lay.tasks * i // runs for i in range(runs + 1)], np.int64)
     parts = np.empty((runs, cop, kp), x.dtype)
-    run(_weight_grad, runs, gy.size * k, lay.xbuf, lay.sample, lay.offs, gy, parts, cuts, lay.wq, lay.block,
-        serial_below=1 << 18)
+    run(_weight_grad, runs, gy.size * k, x, *lay.args(), gy, parts, cuts, lay.block, serial_below=1 << 18)
     total = parts[0]
     for part in parts[1:]:  # in task order: deterministic for a given thread count
         total += part
