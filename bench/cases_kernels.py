@@ -106,7 +106,7 @@ def _conv_case(tag, spec, device, backward):
     case = {"name": name, "setup": setup, "flops": flops, "bytes": nbytes, "group": "kernels"}
     if device == "cpu" and (kh, kw) == (3, 3) and min(c, co) >= 16:
         case["note"] = "CPU runs Winograd F(2x2,3x3) (2.25x fewer GEMM flops); rate counts direct-conv flops"
-    elif device == "cpu" and c * kh * kw <= 160:
+    elif device == "cpu" and c * kh * kw <= 32:
         case["note"] = "CPU runs the direct stride-1 convolution (kernels/cpu/conv_direct.py)"
     return case
 

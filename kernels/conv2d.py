@@ -1,9 +1,9 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
 Three CPU-only paths go first, each taking the passes it is measured faster at: stride-1 layers with
-at most 160 taps per output (LeNet, CIFAR stems, 16-channel 3x3 layers) run the direct convolution of
-``kernels/cpu/conv_direct.py`` (forward, weight gradient, and input gradient where the transposed layer
-is as small); 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
+at most 160 taps per output on planes not much narrower than their padding (LeNet c1, CIFAR stems,
+16-channel 3x3 layers) run the direct convolution of ``kernels/cpu/conv_direct.py`` (forward, weight
+gradient, and input gradient where the transposed layer is as small); 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
 (``kernels/conv_winograd.py``: 2.25x fewer GEMM flops); other layers with few input taps (strided
 stems, 1x1) the channel-first columns of ``kernels/cpu/conv_small.py`` for the forward and for a first
 layer's weight-only backward.  A backward pass may mix them: whatever gradient the first path does not
@@ -108,7 +108,7 @@ def _direct_path(pl):
         return None
     from kernels.cpu import conv_direct
 
-    return conv_direct if conv_direct.applies(pl.p, pl.c) else None
+    return conv_direct if conv_direct.applies(pl.p, pl.c, pl.ow) else None
 
 
 def _small_path(pl, backward=False, need_input=False):
@@ -198,7 +198,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
 
         if need_weight and _direct_path(pl) is not None:
             gw, need_weight = conv_direct.weight_grad(gy, x, w, pl.p), False
-        if need_input and conv_direct.applies_input_grad(pl.p, pl.co):
+        if need_input and conv_direct.applies_input_grad(pl.p, pl.co, pl.w):
             gx, need_input = conv_direct.input_grad(gy, w, pl.p, x.shape), False
     wino = _winograd_path(pl)
     if wino is not None and (need_input or need_weight):

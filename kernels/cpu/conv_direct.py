@@ -1,4 +1,4 @@
-"""Direct convolution for stride-1 layers with few taps per output (LeNet, CIFAR stems, 16-channel 3x3), CPU, Numba.
+"""Direct convolution for stride-1 layers with few taps per output (LeNet c1, CIFAR stems), CPU, Numba.
 
 A layer such as LeNet's c1 (1 channel, 5x5 taps, 28x28 outputs) does 25 multiply-adds per output, so
 any GEMM formulation spends its time building a 25-row column matrix (5 MB for a 64-image batch, out
@@ -24,13 +24,12 @@ with its own partial sum, added in order (deterministic for a given thread count
 gradient with the flipped, transposed weights: ``input_grad``).
 
 Measured (ms, 2 cores, noisy to +-30%; direct / the path it replaced, forward and weight gradient):
-LeNet c1 64x1x28x28 -> 6 5x5 pad 2 0.20 / 0.58 and 0.37 / 0.61; LeNet c2 64x6x14x14 -> 16 5x5 0.43 /
-0.55 (its weight gradient is a tie, 0.53 / 0.44); CIFAR stem 128x3x32x32 -> 16 3x3 pad 1 1.0 / 2.2
-and 0.9 / 1.8; ResNet-20's first stage 128x16x32x32 -> 16 3x3 4.8 / 10.4 and 4.2 / 9.8 (input gradient
-4.3 / 7.7).  With 288 taps (32 channels) the two tie, with 576 (64 channels) direct loses 2x, and on
-1x1 kernels the GEMM wins: hence ``MAX_TAPS`` and ``applies``.  The 2x4 pass runs at about two thirds
-of the core's FMA peak (512-bit FMAs issue one per cycle here); the straddling positions waste
-``(Wp - OW) / Wp`` of it (29% on c2).
+LeNet c1 64x1x28x28 -> 6 5x5 pad 2 0.20 / 0.58 and 0.37 / 0.61; CIFAR stem 128x3x32x32 -> 16 3x3 pad 1
+1.0 / 2.2 and 0.9 / 1.8; ResNet-20's first stage 128x16x32x32 -> 16 3x3 4.8 / 10.4 and 4.2 / 9.8
+(input gradient 4.3 / 7.7).  With 288 taps (32 channels) the two tie, with 576 (64 channels) direct
+loses 2x, on 1x1 kernels the GEMM wins, and so it does on LeNet's c2 (64x6x14x14 -> 16 5x5), whose
+10 outputs sit in wide rows of 14: hence ``MAX_TAPS``, ``MAX_WASTE`` and ``applies``.  The 2x4 pass
+runs at about two thirds of the core's FMA peak (512-bit FMAs issue one per cycle here).
 """
 import numpy as np
 from numba import njit
@@ -40,6 +39,8 @@ from kernels.cpu._threads import run, threads
 #: stride-1 passes with at most this many taps per output take this path (C * kh * kw for the forward
 #: and the weight gradient, C_out * kh * kw for the input gradient)
 MAX_TAPS = 160
+#: ... and at most this fraction of a wide row (padded width - output width) computed and dropped
+MAX_WASTE = 0.25
 #: output channels and taps per pass over a wide row (the register blocking described above)
 _OB, _TB = 2, 4
 #: wide positions per task: a task's two output rows and input window stay in a core's L1/L2
@@ -47,19 +48,24 @@ BLOCK = 4096
 _OPTS = dict(cache=True, nogil=True, fastmath=True, error_model="numpy")
 
 
-def applies(p, c) -> bool:
-    """Whether a forward or weight-gradient pass on ``c`` input channels takes this path: stride 1, a
-    kernel larger than 1x1 (a 1x1 convolution is a plain GEMM, which the column paths run: measured
-    0.72 against 1.10 ms on 64x128x8x8 -> 64), and at most ``MAX_TAPS`` taps."""
-    kh, kw, sh, sw = p[:4]
-    return sh == sw == 1 and kh * kw > 1 and c * kh * kw <= MAX_TAPS
-
-
-def applies_input_grad(p, c_out) -> bool:
-    """Whether the input gradient takes this path: as ``applies`` over the output gradient's ``c_out``
-    channels, and padding within the dilated kernel (``input_grad``'s own padding >= 0)."""
+def applies(p, c, ow) -> bool:
+    """Whether a forward or weight-gradient pass on ``c`` input channels and ``ow``-wide outputs takes
+    this path: stride 1, a kernel larger than 1x1 (a 1x1 convolution is a plain GEMM, which the column
+    paths run: 0.72 against 1.10 ms on 64x128x8x8 -> 64), at most ``MAX_TAPS`` taps, and at most
+    ``MAX_WASTE`` of each wide row straddling (LeNet c2, 10 of 14: the GEMM paths won, forward 0.61
+    against 0.77 ms and weight gradient 0.59 against 0.93 at one thread)."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    return applies(p, c_out) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
+    padded_width = ow + dw * (kw - 1)
+    return (sh == sw == 1 and kh * kw > 1 and c * kh * kw <= MAX_TAPS
+            and padded_width - ow <= MAX_WASTE * padded_width)
+
+
+def applies_input_grad(p, c_out, w) -> bool:
+    """Whether the input gradient (of a ``w``-wide input) takes this path: as ``applies`` for the
+    transposed layer over the output gradient's ``c_out`` channels, whose padding must be >= 0 (the
+    layer's padding within the dilated kernel)."""
+    kh, kw, sh, sw, ph, pw, dh, dw = p
+    return applies(p, c_out, w) and ph <= dh * (kh - 1) and pw <= dw * (kw - 1)
 
 
 @njit(**_OPTS)

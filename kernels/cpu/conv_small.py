@@ -6,11 +6,11 @@ is one batched GEMM whose result is already NCHW; the weight gradient is one bat
 NCHW output gradient.  Any stride and dilation.  Input gradients stay on the NHWC path, whose gather
 measured faster.  The batch is split into one run of samples per CPU thread (``map_chunks``).
 
-Stride-1 layers with kernels larger than 1x1 go to the direct convolution of ``conv_direct.py`` first
-(2-3x faster on LeNet's layers); what is left here is strided few-taps layers (a stride-2 stem) and
-1x1 convolutions, whose columns are the input itself.  Stride-1 forwards with narrow outputs cut
-"wide rows" instead of the strided copy (``_forward_wide``: LeNet c2, 0.64 against 0.83 ms at one
-thread, before the direct path took it); on wider outputs the two measured the same or the wide rows
+Most stride-1 layers with kernels larger than 1x1 go to the direct convolution of ``conv_direct.py``
+first (2-3x faster on LeNet's c1); what is left here is strided few-taps layers (a stride-2 stem),
+1x1 convolutions (whose columns are the input itself) and narrow planes such as LeNet's c2.
+Stride-1 forwards with narrow outputs cut "wide rows" instead of the strided copy (``_forward_wide``:
+c2, 0.64 against 0.83 ms at one thread); on wider outputs the two measured the same or the wide rows
 lost, hence ``WIDE_MAX_WIDTH``.
 
 Measured here (ms, 2 cores; this path / NHWC path): LeNet c1 64x1x28x28 -> 6 5x5 pad 2: forward 0.51 /

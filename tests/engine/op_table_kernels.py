@@ -16,6 +16,9 @@ KERNEL_CASES = [
            [((1, 2, 7, 5), (3, 2, 3, 2))]),
     OpCase("conv2d_dilation", _CONV, lambda x, w: engine.conv2d(x, w, stride=(1, 2), padding=(2, 1), dilation=2),
            [((1, 2, 6, 7), (2, 2, 2, 3))]),
+    # stride 1, few taps, 16 wide: the CPU takes the direct path for all three passes (kernels/cpu/conv_direct.py)
+    OpCase("conv2d_direct", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
+           [((1, 2, 3, 16), (3, 2, 3, 3), (3,))]),
     # 3x3 stride 1, 16+ channels (162 taps: past the direct path), 32 wide: the CPU takes the Winograd
     # path (kernels/conv_winograd.py)
     OpCase("conv2d_winograd", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),

@@ -47,7 +47,7 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
     gw = conv_direct.weight_grad(gy, x, w, p)
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
-    if conv_direct.applies_input_grad(p, case[4]):
+    if conv_direct.applies_input_grad(p, case[4], case[3]):
         gx = conv_direct.input_grad(gy, w, p, x.shape)
         assert gx.dtype == dtype and gx.shape == x.shape
         np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
@@ -109,20 +109,21 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
         np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
 
 
-def test_applies_only_to_stride_1_and_few_taps():
+def test_applies_only_to_stride_1_few_taps_and_little_waste():
     lenet = (5, 5, 1, 1, 2, 2, 1, 1)
-    assert conv_direct.applies(lenet, 1)  # c1: 25 taps
-    assert conv_direct.applies(lenet, 6)  # c2: 150 taps
-    assert not conv_direct.applies((5, 5, 2, 1, 2, 2, 1, 1), 1)  # stride 2
-    assert not conv_direct.applies((3, 3, 1, 1, 1, 1, 1, 1), 64)  # a 64-channel 3x3 layer: 576 taps
-    assert not conv_direct.applies((1, 1, 1, 1, 0, 0, 1, 1), 16)  # 1x1: a plain GEMM
-    assert conv_direct.applies_input_grad(lenet, 6)
-    assert not conv_direct.applies_input_grad(lenet, 16)  # 400 taps of the gradient
-    assert not conv_direct.applies_input_grad((2, 2, 1, 1, 2, 0, 1, 1), 2)  # padding beyond the kernel
-    assert conv_direct.applies_input_grad((3, 3, 1, 1, 4, 2, 2, 1), 2)  # within the dilated kernel
+    assert conv_direct.applies(lenet, 1, 28)  # c1: 25 taps, wide rows of 32 for 28 outputs
+    assert not conv_direct.applies((5, 5, 1, 1, 0, 0, 1, 1), 6, 10)  # c2: 10 outputs in rows of 14
+    assert conv_direct.applies((5, 5, 1, 1, 0, 0, 1, 1), 6, 28)  # 150 taps on a wider plane
+    assert not conv_direct.applies((5, 5, 2, 1, 2, 2, 1, 1), 1, 28)  # stride 2
+    assert not conv_direct.applies((3, 3, 1, 1, 1, 1, 1, 1), 64, 32)  # a 64-channel 3x3 layer: 576 taps
+    assert not conv_direct.applies((1, 1, 1, 1, 0, 0, 1, 1), 16, 32)  # 1x1: a plain GEMM
+    assert conv_direct.applies_input_grad(lenet, 6, 28)
+    assert not conv_direct.applies_input_grad(lenet, 16, 28)  # 400 taps of the gradient
+    assert not conv_direct.applies_input_grad((2, 2, 1, 1, 2, 0, 1, 1), 2, 28)  # padding beyond the kernel
+    assert conv_direct.applies_input_grad((3, 3, 1, 1, 4, 2, 2, 1), 2, 28)  # within the dilated kernel
 
 
-def test_lenet_layers_take_the_direct_path(monkeypatch):
+def test_dispatch_takes_the_direct_path_where_it_applies(monkeypatch):
     calls = []
     for name in ("forward", "weight_grad", "input_grad"):
         real = getattr(conv_direct, name)
@@ -132,10 +133,19 @@ def test_lenet_layers_take_the_direct_path(monkeypatch):
     kernels.conv2d_backward(np.ones_like(y), x, w, 1, 2, 1, need_input=False)
     assert calls == ["forward", "weight_grad"]
     calls.clear()
-    x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float32)
+    x, w, b = _data((2, 16, 16, 16, 16, 3, 3), np.float32)  # a CIFAR ResNet's first stage
+    y = kernels.conv2d_forward(x, w, b, 1, 1)
+    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 1)
+    assert calls == ["forward", "weight_grad", "input_grad", "forward"]  # the input gradient is a forward
+    calls.clear()
+    x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float32)  # c2: 10 outputs in wide rows of 14
     y = kernels.conv2d_forward(x, w, b)
     kernels.conv2d_backward(np.ones_like(y), x, w)
-    assert calls == ["forward", "weight_grad"]  # 16 * 25 = 400 taps of the gradient: im2col input gradient
-    calls.clear()
     kernels.conv2d_forward(x, w, b, 2)  # stride 2
     assert calls == []
+
+
+def test_the_op_table_case_takes_this_path():
+    """tests/engine/op_table_kernels.py's conv2d_direct case must really exercise the direct path."""
+    p = (3, 3, 1, 1, 1, 1, 1, 1)
+    assert conv_direct.applies(p, 2, 16) and conv_direct.applies_input_grad(p, 3, 16)

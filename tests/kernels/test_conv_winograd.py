@@ -136,4 +136,4 @@ def test_the_op_table_case_takes_this_path():
     from kernels.cpu import conv_direct
 
     assert conv_winograd.applies(_params(1), 18, 18, 32, 1 * 16, 8, 2**28)
-    assert not conv_direct.applies(_params(1), 18)
+    assert not conv_direct.applies(_params(1), 18, 32)
