@@ -2,8 +2,9 @@
 
 A layer such as LeNet's c1 (1 channel, 5x5 taps, 28x28 outputs) does 25 multiply-adds per output, so
 any GEMM formulation spends its time building a 25-row column matrix (5 MB for a 64-image batch, out
-of cache) rather than multiplying.  Here nothing is materialised: the input is zero-padded once into a
-flat buffer, and every tap becomes a *shifted view* of a sample's stretch of that buffer.
+of cache) rather than multiplying.  Here nothing is materialised: each task copies its stretch of the
+zero-padded, flattened sample into a small per-thread window, and every tap becomes a *shifted view*
+of that window.
 With stride 1 an output row ``r`` starts ``r * Wp`` values after row 0 (``Wp`` the padded width), so
 the ``(OH - 1) * Wp + OW`` outputs of one channel form one "wide row" in which the ``Wp - OW``
 positions straddling two rows are computed and dropped.  The whole layer is then, per sample::
