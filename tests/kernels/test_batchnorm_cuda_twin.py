@@ -4,23 +4,11 @@ Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and 
 NumPy arrays (tiny shapes: the simulator runs each thread in Python).  With a GPU, the ``gpu`` test
 runs the real kernels on CuPy arrays.
 """
-import importlib
-
 import numpy as np
 import pytest
 
 import kernels
-
-
-def _both(fn, monkeypatch):
-    """``fn()`` on the CPU twin, then again with the wrappers routed to ``kernels.cuda.*``."""
-    cpu = fn()
-    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
-    try:
-        gpu = fn()
-    finally:
-        monkeypatch.undo()
-    return cpu, gpu
+from tests.kernels._twins import both, cupy_or_skip
 
 
 def _close(cpu, gpu, tol):
@@ -55,7 +43,7 @@ def test_training_matches_cpu(shape, dtype, offset, tol, monkeypatch):
         y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
         return (y, mean, var, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, True)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, tol)
 
 
@@ -69,7 +57,7 @@ def test_evaluation_matches_cpu(shape, dtype, offset, tol, monkeypatch):
         y, _, _, invstd = kernels.batch_norm_forward(x, w, b, mean, var, 1e-5)
         return (y, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, False)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, tol)
 
 
@@ -82,27 +70,18 @@ def test_partial_gradients_and_no_affine_match_cpu(training, monkeypatch):
         _, mean, _, invstd = kernels.batch_norm_forward(x)
         return sum((kernels.batch_norm_backward(gy, x, None, mean, invstd, training, *need) for need in needs), ())
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-10)
     assert [g is not None for g in gpu] == [asked for need in needs for asked in need]
 
 
 # ---- real GPU, real CuPy arrays ------------------------------------------------------------------
-def _cupy():
-    try:
-        import cupy
-
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-    except Exception:
-        pass
-    pytest.skip("needs CuPy and a CUDA GPU")
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("shape", [(128, 16, 32, 32), (64, 40), (3, 5, 7)])
 def test_gpu_batch_norm_matches_cpu(shape):
-    cp = _cupy()
+    cp = cupy_or_skip()
     x, gy, w, b = _data(shape, np.float32, 3, 2.0)
     y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
     yg, mg, vg, ig = kernels.batch_norm_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b))

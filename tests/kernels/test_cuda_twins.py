@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import kernels
+from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
 
 
@@ -17,16 +18,6 @@ from tests.kernels import _ref
 def cuda_twins(monkeypatch):
     """Route the wrappers to ``kernels.cuda.*`` even for NumPy arrays (the simulator's arrays)."""
     monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
-
-
-def _both(fn, monkeypatch):
-    cpu = fn()
-    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
-    try:
-        gpu = fn()
-    finally:
-        monkeypatch.undo()
-    return cpu, gpu
 
 
 def _close(a, b, tol=1e-5):
@@ -53,7 +44,7 @@ def test_conv2d(xs, ws, s, p, d, monkeypatch):
     def run():
         return (kernels.conv2d_forward(x, w, b, s, p, d),) + kernels.conv2d_backward(gy, x, w, s, p, d)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-10)
     sp = (s, s) if isinstance(s, int) else s
     pp = (p, p) if isinstance(p, int) else p
@@ -68,7 +59,7 @@ def test_conv2d_split_sample_chunks(monkeypatch):
     gy = rng.standard_normal((1, 1, 6, 5))
     kernels.set_memory_budget(100)
     try:
-        cpu, gpu = _both(lambda: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False), monkeypatch)
+        cpu, gpu = both(lambda: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False), monkeypatch)
     finally:
         kernels.set_memory_budget(None)
     _close(cpu, gpu, 1e-10)
@@ -83,7 +74,7 @@ def test_max_pool(k, s, p, d, ceil, monkeypatch):
         gy = np.arange(y.size, dtype=np.float32).reshape(y.shape)
         return y, idx, kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 0)
 
 
@@ -95,7 +86,7 @@ def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
         y = kernels.avg_pool2d_forward(x, k, s, p, ceil, inc)
         return y, kernels.avg_pool2d_backward(np.cos(y), x.shape, k, s, p, ceil, inc)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-12)
 
 
@@ -109,7 +100,7 @@ def test_adaptive_and_global_pool(out, monkeypatch):
         return (y, kernels.adaptive_avg_pool2d_backward(np.sin(y), x.shape), g,
                 kernels.global_avg_pool_backward(np.cos(g), x.shape))
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-12)
 
 
@@ -130,7 +121,7 @@ def test_activations(dtype, tol, names, monkeypatch):
             out += [y, kernels.activation_backward(gy, x, name, y)[0]]
         return tuple(out)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, tol)
 
 
@@ -146,7 +137,7 @@ def test_bias_prelu_fused(shape, axis, monkeypatch):
         return (y,) + kernels.activation_backward(gy, x, "prelu", y, bias=b, weight=w, axis=axis,
                                                   need_bias=True, need_weight=True)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-12)
 
 
@@ -159,7 +150,7 @@ def test_softmax(shape, axis, monkeypatch):
         y, ly = kernels.softmax(x, axis), kernels.log_softmax(x, axis)
         return y, ly, kernels.softmax_backward(gy, y, axis), kernels.log_softmax_backward(gy, ly, axis)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-12)
 
 
@@ -172,7 +163,7 @@ def test_cross_entropy(monkeypatch):
         loss, lse = kernels.softmax_cross_entropy_forward(x, t)
         return loss, lse, kernels.softmax_cross_entropy_backward(np.ones(4, np.float32), x, t, lse)
 
-    cpu, gpu = _both(run, monkeypatch)
+    cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-6)
 
 
@@ -188,20 +179,11 @@ def test_tiled_matmul():
 
 
 # ---- real GPU, real CuPy arrays ------------------------------------------------------------------
-def _cupy():
-    try:
-        import cupy
-
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            return cupy
-    except Exception:
-        pass
-    pytest.skip("needs CuPy and a CUDA GPU")
 
 
 @pytest.mark.gpu
 def test_gpu_conv_pool_act_softmax_match_cpu():
-    cp = _cupy()
+    cp = cupy_or_skip()
     rng = np.random.default_rng(10)
     x = rng.standard_normal((3, 4, 11, 9)).astype(np.float32)
     w = rng.standard_normal((5, 4, 3, 3)).astype(np.float32)
