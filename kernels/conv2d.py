@@ -3,11 +3,12 @@
 Three CPU-only paths go first, each taking the passes it is measured faster at: stride-1 layers with
 at most 160 taps per output on planes not much narrower than their padding (LeNet c1, CIFAR stems,
 16-channel 3x3 layers) run the direct convolution of ``kernels/cpu/conv_direct.py`` (forward, weight
-gradient, and input gradient where the transposed layer is as small); 3x3 stride-1 layers with 16+ channels and wide outputs take Winograd's F(2x2, 3x3)
-(``kernels/conv_winograd.py``: 2.25x fewer GEMM flops); other layers with few input taps (strided
-stems, 1x1) the channel-first columns of ``kernels/cpu/conv_small.py`` for the forward and for a first
-layer's weight-only backward.  A backward pass may mix them: whatever gradient the first path does not
-take goes on to the next.  Everything else, and every GPU call, is im2col:
+gradient, and input gradient where the transposed layer is as small); 3x3 stride-1 layers with 16+
+channels and wide outputs take Winograd's F(2x2, 3x3) (``kernels/conv_winograd.py``: 2.25x fewer GEMM
+flops); other layers with few input taps (strided stems, 1x1, narrow planes) the channel-first columns
+of ``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only backward.  A
+backward pass may mix them: whatever gradient one path does not take goes on to the next.  Everything
+else, and every GPU call, is im2col:
 ``conv2d_forward`` / ``conv2d_backward`` work through the batch in groups of samples, each cut into
 chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused
 column buffer (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the

@@ -21,8 +21,9 @@ Tasks are (sample, block of ``BLOCK`` wide positions): a block's two output rows
 stay in a core's cache however big the plane, and a single large sample still spreads over the
 threads (1x1x1024x1024 -> 8 5x5: fwd+bwd 38 ms; whole-sample tasks took 520).  The forward shares the
 tasks out with ``kernels.cpu._threads.run``; the weight gradient gives each thread one run of tasks
-with its own partial sum, added in order (deterministic for a given thread count).  The input gradient of a stride-1 layer is itself such a convolution (of the output
-gradient with the flipped, transposed weights: ``input_grad``).
+with its own partial sum, added in order (deterministic for a given thread count).  The input
+gradient of a stride-1 layer is itself such a convolution (of the output gradient with the flipped,
+transposed weights: ``input_grad``).
 
 Measured (ms, 2 cores, noisy to +-30%; direct / the path it replaced, forward and weight gradient):
 LeNet c1 64x1x28x28 -> 6 5x5 pad 2 0.20 / 0.58 and 0.37 / 0.61; CIFAR stem 128x3x32x32 -> 16 3x3 pad 1
