@@ -103,9 +103,15 @@ class _Plan:
         return self._buffer(slot, (self.max_rows * self.ow, width))
 
 
+def _cpu_only_paths(pl) -> bool:
+    """Whether the CPU-only paths (direct, Winograd, few-taps) may take this call: not on the GPU.  The
+    CUDA-twin tests switch them off, so that the twins' im2col kernels run on the simulator's arrays."""
+    return not pl.gpu
+
+
 def _direct_path(pl):
     """The direct stride-1 CPU convolution (``kernels/cpu/conv_direct.py``) when it applies, else None."""
-    if pl.gpu:
+    if not _cpu_only_paths(pl):
         return None
     from kernels.cpu import conv_direct
 
@@ -114,7 +120,7 @@ def _direct_path(pl):
 
 def _small_path(pl, backward=False, need_input=False):
     """The few-taps CPU path (``kernels/cpu/conv_small.py``) when it applies to this pass, else None."""
-    if pl.gpu:
+    if not _cpu_only_paths(pl):
         return None
     from kernels.cpu import conv_small
 
@@ -124,7 +130,7 @@ def _small_path(pl, backward=False, need_input=False):
 
 def _winograd_path(pl):
     """The Winograd F(2x2, 3x3) CPU path (``kernels/conv_winograd.py``) when it applies, else None."""
-    if pl.gpu:
+    if not _cpu_only_paths(pl):
         return None
     from kernels import conv_winograd
 
@@ -194,7 +200,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
     gx = gw = None
-    if not pl.gpu:  # the direct CPU path takes whichever gradients it can; the rest go on below
+    if _cpu_only_paths(pl):  # the direct CPU path takes whichever gradients it can; the rest go on below
         from kernels.cpu import conv_direct
 
         if need_weight and _direct_path(pl) is not None:

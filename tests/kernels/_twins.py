@@ -8,14 +8,23 @@ import kernels
 
 def both(fn, monkeypatch):
     """``fn()`` on the CPU twin, then again with the wrappers routed to ``kernels.cuda.*`` (under the
-    CUDA simulator on NumPy arrays when no GPU answers)."""
+    CUDA simulator on NumPy arrays when no GPU answers) and the CPU-only convolution paths off, as on
+    a GPU."""
     cpu = fn()
-    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
+    route_to_cuda_twins(monkeypatch)
     try:
         gpu = fn()
     finally:
         monkeypatch.undo()
     return cpu, gpu
+
+
+def route_to_cuda_twins(monkeypatch):
+    """Send the wrappers to ``kernels.cuda.*`` even for NumPy arrays, with the CPU-only conv paths off."""
+    import kernels.conv2d
+
+    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
+    monkeypatch.setattr(kernels.conv2d, "_cpu_only_paths", lambda pl: False)
 
 
 def cupy_or_skip():

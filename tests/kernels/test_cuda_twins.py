@@ -4,20 +4,12 @@ Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and 
 arrays (shapes are tiny: the simulator runs each thread in Python).  With a GPU, the ``gpu`` tests
 below run the real kernels on CuPy arrays.
 """
-import importlib
-
 import numpy as np
 import pytest
 
 import kernels
 from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
-
-
-@pytest.fixture
-def cuda_twins(monkeypatch):
-    """Route the wrappers to ``kernels.cuda.*`` even for NumPy arrays (the simulator's arrays)."""
-    monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
 
 
 def _close(a, b, tol=1e-5):
@@ -50,6 +42,23 @@ def test_conv2d(xs, ws, s, p, d, monkeypatch):
     pp = (p, p) if isinstance(p, int) else p
     dp = (d, d) if isinstance(d, int) else d
     _close(gpu[0], _ref.conv2d(x, w, b, sp, pp, dp), 1e-10)
+
+
+def test_conv2d_twin_runs_the_cuda_layout_kernels(monkeypatch):
+    """With the wrappers routed to the CUDA twins, no CPU-only path (direct, Winograd, few-taps) may
+    intercept: every layout kernel of the im2col path must run in its CUDA version."""
+    import importlib
+
+    cuda_conv = importlib.import_module("kernels.cuda.conv")
+    calls = []
+    for name in ("nchw_to_nhwc_padded", "im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"):
+        real = getattr(cuda_conv, name)
+        monkeypatch.setattr(cuda_conv, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((1, 2, 5, 7)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    gy = rng.standard_normal((1, 3, 5, 7))
+    both(lambda: (kernels.conv2d_forward(x, w, b, 1, 1), kernels.conv2d_backward(gy, x, w, 1, 1)), monkeypatch)
+    assert {"im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"} <= set(calls)
 
 
 def test_conv2d_split_sample_chunks(monkeypatch):
