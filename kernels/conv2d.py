@@ -82,7 +82,8 @@ class _Plan:
         self.gpu = _k._on_gpu(w)
         target = get_memory_budget() if self.gpu else min(get_memory_budget(), _CPU_CHUNK_BYTES)
         row_bytes = self.ow * self.k * itemsize
-        self.chunks = list(plan_chunks(n, self.oh, row_bytes, target, impl.workers()))
+        fmas = n * self.oh * self.ow * self.k * co  # small jobs stay on one thread (see impl.workers)
+        self.chunks = list(plan_chunks(n, self.oh, row_bytes, target, impl.workers(fmas)))
         self.max_rows = max(r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch)
         self.max_samples = max(n1 - n0 for n0, n1, _ in self.chunks)
 

@@ -3,8 +3,8 @@
 ``run(kernel, ntasks, nelem, *args)``: kernels written as ``kernel(*args, t0, t1)`` (process tasks
 ``t0 <= t < t1``) compile in a fraction of the time of a Numba ``parallel=True`` kernel (no gufunc
 machinery) and, released from the GIL (``nogil=True``), run in parallel on ``NUMBA_NUM_THREADS``
-threads.  Calls on fewer than ``serial_below`` elements stay on the calling thread (the pool costs
-tens of microseconds per call).
+threads.  Calls on fewer than ``serial_below`` elements stay on the calling thread (a hand-off to the
+pool and back costs 40-100 us here, what a memory-bound pass over about 2**18 values takes).
 
 ``map_chunks(body, chunks)``: ``[body(c) for c in chunks]`` with the chunks shared out among the
 pool's threads, each chunk whole on one thread (its layout kernels *and* its GEMMs), and the BLAS
@@ -29,6 +29,17 @@ def threads() -> int:
     return max(1, int(config.NUMBA_NUM_THREADS))
 
 
+#: multiply-adds below which a convolution stays on one thread: a hand-off to the pool and back costs
+#: 40-100 us on the 2-core VM, about what 2**23 multiply-adds take one core (LeNet-5 steps at batch 32
+#: ran slower on two threads than on one: 3.4 against 3.0 ms)
+SPLIT_MIN_FMAS = 1 << 23
+
+
+def workers(fmas=None) -> int:
+    """Threads worth using on a job of ``fmas`` multiply-adds (all of them when not given)."""
+    return 1 if fmas is not None and fmas < SPLIT_MIN_FMAS else threads()
+
+
 def _inside_chunk() -> bool:
     return getattr(_local, "inside", False)
 
@@ -40,7 +51,7 @@ def _get_pool():
     return _pool
 
 
-def run(kernel, ntasks, nelem, *args, serial_below=1 << 16):
+def run(kernel, ntasks, nelem, *args, serial_below=1 << 18):
     """``kernel(*args, t0, t1)`` over contiguous task ranges covering ``[0, ntasks)``."""
     nt = 1 if _inside_chunk() else min(threads(), ntasks)
     if nt <= 1 or nelem < serial_below:

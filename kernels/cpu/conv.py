@@ -31,7 +31,7 @@ its buffer and passes ``zero_first=False``, so its rows accumulate chunk after c
 import numpy as np
 from numba import njit
 
-from kernels.cpu._threads import map_chunks, threads as workers  # noqa: F401 (the conv driver asks each twin)
+from kernels.cpu._threads import map_chunks, workers  # noqa: F401 (the conv driver asks each twin)
 from kernels.cpu._threads import run as _run_tasks
 
 _OPTS = dict(cache=True, nogil=True, error_model="numpy")

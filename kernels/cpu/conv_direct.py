@@ -36,7 +36,7 @@ runs at about two thirds of the core's FMA peak (512-bit FMAs issue one per cycl
 import numpy as np
 from numba import njit
 
-from kernels.cpu._threads import run, threads
+from kernels.cpu._threads import SPLIT_MIN_FMAS, run, threads
 
 #: stride-1 passes with at most this many taps per output take this path (C * kh * kw for the forward
 #: and the weight gradient, C_out * kh * kw for the input gradient)
@@ -250,7 +250,8 @@ def forward(x, w, b, p, oh, ow):
         bias[:co] = b
     lay = _Layout(x, p, oh, ow, kp)
     y = np.empty((n, co, oh, ow), x.dtype)
-    run(_forward, lay.tasks, y.size * w[0].size, x, *lay.args(), wf, bias, y, lay.block, serial_below=1 << 18)
+    run(_forward, lay.tasks, y.size * w[0].size, x, *lay.args(), wf, bias, y, lay.block,
+        serial_below=SPLIT_MIN_FMAS)
     return y
 
 
@@ -268,10 +269,11 @@ def weight_grad(gy, x, w, p):
     co, k = gy.shape[1], w[0].size
     cop, kp = _padded_sizes(co, k)
     lay = _Layout(x, p, gy.shape[2], gy.shape[3], kp)
-    runs = max(1, min(threads(), lay.tasks))
+    runs = max(1, min(threads(), lay.tasks)) if gy.size * k >= SPLIT_MIN_FMAS else 1
     cuts = np.array([lay.tasks * i // runs for i in range(runs + 1)], np.int64)
     parts = np.empty((runs, cop, kp), x.dtype)
-    run(_weight_grad, runs, gy.size * k, x, *lay.args(), gy, parts, cuts, lay.block, serial_below=1 << 18)
+    run(_weight_grad, runs, gy.size * k, x, *lay.args(), gy, parts, cuts, lay.block,
+        serial_below=SPLIT_MIN_FMAS)
     total = parts[0]
     for part in parts[1:]:  # in task order: deterministic for a given thread count
         total += part

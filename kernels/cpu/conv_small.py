@@ -21,7 +21,7 @@ input channels (144 taps) the NHWC path wins everything.  Hence the two threshol
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from kernels.cpu._threads import map_chunks, split_evenly, threads as workers
+from kernels.cpu._threads import map_chunks, split_evenly, workers
 
 #: forward passes of layers with at most this many taps per output (C * kh * kw) take this path
 FORWARD_MAX_TAPS = 160
@@ -72,9 +72,10 @@ def _forward_wide(x, w2, p, oh, ow):
     return as_strided(yw, (n, w2.shape[0], oh, ow), (t[0], t[1], wq * t[2], t[2]), writeable=False)
 
 
-def _groups(n):
-    """Sample ranges, one run of them per CPU thread (``map_chunks`` gives each thread its own)."""
-    step = split_evenly(n, max(1, -(-n // workers())))
+def _groups(n, fmas):
+    """Sample ranges, one run of them per CPU thread worth using (``map_chunks`` gives each its own)."""
+    nt = workers(fmas)
+    step = split_evenly(n, max(1, -(-n // nt)), nt)
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
@@ -93,7 +94,7 @@ def forward(x, w, b, p, oh, ow):
         if b is not None:
             y[n0:n1] += b.reshape(1, co, 1)
 
-    map_chunks(group, _groups(n))
+    map_chunks(group, _groups(n, y.size * w2.shape[1]))
     return y.reshape(n, co, oh, ow)
 
 
@@ -106,7 +107,7 @@ def weight_grad(gy, x, w, p):
         g = gy[n0:n1].reshape(n1 - n0, co, oh * ow)
         return np.matmul(g, columns(x[n0:n1], p, oh, ow).transpose(0, 2, 1)).sum(axis=0)
 
-    parts = map_chunks(group, _groups(n))
+    parts = map_chunks(group, _groups(n, gy.size * w[0].size))
     total = parts[0]
     for part in parts[1:]:  # in group order: deterministic
         total += part

@@ -156,7 +156,7 @@ def rows_to_nchw(src, y, bias, r0, r1, OH, OW):
     launch(_rows_to_nchw, n, src, src, y, bias if bias.shape[0] else src[:1, 0], bias.shape[0] > 0, r0, r1, OH, OW)
 
 
-def workers() -> int:
+def workers(fmas=None) -> int:
     """How many chunks the driver should run at once: one (each chunk's kernels fill the GPU)."""
     return 1
 

@@ -94,6 +94,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     p = _p(case)
     gy = np.random.default_rng(3).standard_normal((7, 3, 10, 9)).astype(np.float32)
     monkeypatch.setattr(conv_direct, "BLOCK", 48)  # 3 blocks a sample: 21 tasks
+    monkeypatch.setattr(conv_direct, "SPLIT_MIN_FMAS", 0)  # split even this small a job
     monkeypatch.setattr(_threads, "threads", lambda: nthreads)
     monkeypatch.setattr(conv_direct, "threads", lambda: nthreads)
     runs = []
