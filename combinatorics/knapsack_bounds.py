@@ -32,44 +32,57 @@ MU_GRID = 1.0 / 1024.0
 def cardinality_limits(p, w, c, z):
     """Return ``(k_max, k_min)`` for items ``p``, ``w`` (each weight <= c) and incumbent ``z``."""
     idx = np.empty(p.shape[0], np.int64)
-    k_max = _count_within(w, float(c), False, idx)
-    k_min = _count_within(p, float(z), True, idx) + 1  # the first k whose top-k sum exceeds z
+    w64, p64 = np.asarray(w, np.float64), np.asarray(p, np.float64)
+    k_max = _count_within(w64, w64, float(c), idx)
+    k_min = _count_within(p64, -p64, float(z), idx) + 1  # the first k whose top-k sum exceeds z
     return k_max, k_min
 
 
 @njit(cache=True)
-def _count_within(a, budget, largest, idx):
-    """How many of the smallest (``largest``: largest) entries of ``a`` fit in ``budget`` together,
-    taken in that order; expected O(n) by quickselect."""
+def _random_pivot(seed, idx, lo, hi):
+    """``(next seed, an item of idx[lo:hi])`` from a fixed linear congruential sequence (reproducible)."""
+    seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
+    return seed, idx[lo + seed % (hi - lo)]
+
+
+@njit(cache=True)
+def _partition3(idx, key, lo, hi, piv):
+    """Reorder ``idx[lo:hi]`` by ``key[idx[q]]`` against ``piv``: [lo, e) below, [e, k) equal, [k, hi)
+    above; returns ``(e, k)``.  One pass, the three-way split of the quickselects below."""
+    e = lo
+    q = lo
+    k = hi
+    while q < k:
+        j = idx[q]
+        x = key[j]
+        if x < piv:
+            idx[q] = idx[e]
+            idx[e] = j
+            e += 1
+            q += 1
+        elif x > piv:
+            k -= 1
+            idx[q] = idx[k]
+            idx[k] = j
+        else:
+            q += 1
+    return e, k
+
+
+@njit(cache=True)
+def _count_within(a, key, budget, idx):
+    """How many entries of ``a``, taken in increasing ``key`` order (``a`` itself: smallest first;
+    ``-a``: largest first), fit in ``budget`` together; expected O(n) by quickselect."""
     n = a.shape[0]
     for i in range(n):
         idx[i] = i
-    sign = -1.0 if largest else 1.0
     lo = 0
     hi = n
     count = 0
     seed = 12345
     while hi > lo:
-        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
-        piv = sign * a[idx[lo + seed % (hi - lo)]]
-        # [lo, e) strictly before the pivot, [e, k) equal, [k, hi) after
-        e = lo
-        q = lo
-        k = hi
-        while q < k:
-            j = idx[q]
-            x = sign * a[j]
-            if x < piv:
-                idx[q] = idx[e]
-                idx[e] = j
-                e += 1
-                q += 1
-            elif x > piv:
-                k -= 1
-                idx[q] = idx[k]
-                idx[k] = j
-            else:
-                q += 1
+        seed, piv = _random_pivot(seed, idx, lo, hi)
+        e, k = _partition3(idx, key, lo, hi, key[piv])
         s = 0.0
         for q in range(lo, e):
             s += a[idx[q]]
@@ -78,7 +91,7 @@ def _count_within(a, budget, largest, idx):
             continue
         budget -= s
         count += e - lo
-        v = sign * piv  # the equal block: take as many as fit
+        v = a[idx[e]]  # the equal block (one value of a): take as many as fit
         if v <= 0.0:
             take = k - e
         else:
@@ -92,16 +105,18 @@ def _count_within(a, budget, largest, idx):
 
 
 @njit(cache=True)
-def lagrangian_lp(p, w, c, mu, idx):
+def lagrangian_lp(p, w, c, mu, idx, key):
     """LP bound of max sum((p - mu) x) s.t. sum(w x) <= c, 0 <= x <= 1; returns (value, count).
 
-    ``count`` is the LP solution's sum(x).  ``idx`` is scratch space of length len(p).
-    Weighted quickselect on (p - mu) / w: keep the part holding the break item, take the denser rest.
+    ``count`` is the LP solution's sum(x).  ``idx`` (int64) and ``key`` (float64) are scratch space of
+    length len(p).  Weighted quickselect on (p - mu) / w: keep the part holding the break item, take
+    the denser rest.
     """
     m = 0
     for i in range(p.shape[0]):
         if p[i] - mu > 0.0:
             idx[m] = i
+            key[i] = -((p[i] - mu) / w[i])  # densest first
             m += 1
     lo = 0
     hi = m  # unresolved items idx[lo:hi]; everything denser is taken
@@ -110,27 +125,9 @@ def lagrangian_lp(p, w, c, mu, idx):
     count = 0.0
     seed = 12345
     while hi > lo:
-        seed = (seed * 1103515245 + 12345) & 0x7FFFFFFF
-        piv = idx[lo + seed % (hi - lo)]
-        dp = (p[piv] - mu) / w[piv]
-        # three-way partition: [lo, a) denser, [a, e) equal, [e, hi) sparser
-        a = lo
-        e = lo
-        k = hi
-        while e < k:
-            j = idx[e]
-            d = (p[j] - mu) / w[j]
-            if d > dp:
-                idx[e] = idx[a]
-                idx[a] = j
-                a += 1
-                e += 1
-            elif d < dp:
-                k -= 1
-                idx[e] = idx[k]
-                idx[k] = j
-            else:
-                e += 1
+        seed, piv = _random_pivot(seed, idx, lo, hi)
+        # [lo, a) denser than the pivot, [a, e) as dense, [e, hi) sparser
+        a, e = _partition3(idx, key, lo, hi, key[piv])
         wg = 0.0
         for q in range(lo, a):
             wg += w[idx[q]]
@@ -153,7 +150,7 @@ def lagrangian_lp(p, w, c, mu, idx):
             room -= weq
             lo = e
             continue
-        # the break item has density dp: fill the room from the equal block
+        # the break item has the pivot's density: fill the room from the equal block
         for q in range(a, e):
             j = idx[q]
             if w[j] <= room:
@@ -183,8 +180,8 @@ def rounding_slack(p, w, c, mu, k_cap):
 
 
 @njit(cache=True)
-def _g(p, w, c, mu, k_max, k_min, idx):
-    v, cnt = lagrangian_lp(p, w, c, mu, idx)
+def _g(p, w, c, mu, k_max, k_min, idx, key):
+    v, cnt = lagrangian_lp(p, w, c, mu, idx, key)
     k = k_max if mu >= 0.0 else k_min
     return v + mu * k, k - cnt
 
@@ -194,6 +191,7 @@ def cardinality_bound(p, w, c, k_max, k_min, z, integral):
     """Best ``g(mu)`` found by bisection (see the module docstring), rounding-safe; returns
     ``(bound, mu)``.  The bound holds for every solution worth more than ``z``."""
     idx = np.empty(p.shape[0], np.int64)
+    key = np.empty(p.shape[0])
     pmax = 0.0
     scale = 0.0
     for i in range(p.shape[0]):
@@ -201,7 +199,7 @@ def cardinality_bound(p, w, c, k_max, k_min, z, integral):
         scale += p[i]
     # integer profits: p - mu and every partial sum are exact below 2**43; else allow for rounding
     margin = 1e-6 + 1e-15 * scale if (integral and scale < 2.0**43) else 1e-7 + 1e-12 * scale
-    best, count0 = lagrangian_lp(p, w, c, 0.0, idx)  # Dantzig's bound and its item count
+    best, count0 = lagrangian_lp(p, w, c, 0.0, idx, key)  # Dantzig's bound and its item count
     best_mu = 0.0
     if count0 > k_max or count0 < k_min:  # else mu = 0 is optimal (0 is in the subgradient)
         # the LP holds more than k_max items: raise mu; fewer than k_min: lower it
@@ -212,7 +210,7 @@ def cardinality_bound(p, w, c, k_max, k_min, z, integral):
                 mid = np.floor(mid / MU_GRID) * MU_GRID
                 if mid <= lo or mid >= hi:
                     break
-            gm, sm = _g(p, w, c, mid, k_max, k_min, idx)
+            gm, sm = _g(p, w, c, mid, k_max, k_min, idx, key)
             if gm < best:
                 best = gm
                 best_mu = mid

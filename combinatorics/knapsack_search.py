@@ -136,7 +136,7 @@ def _count_classes(p, w, c, z, integral):
     """``[(bound, mu, k)]``, best first, for the counts k whose bound B(k) beats ``z``; None when
     there are more than ``MAX_COUNT_CLASSES`` of them."""
     k_max, k_min = cardinality_limits(p, w, c, z)
-    _, x_lp = lagrangian_lp(p, w, c, 0.0, np.empty(p.shape[0], np.int64))
+    _, x_lp = lagrangian_lp(p, w, c, 0.0, np.empty(p.shape[0], np.int64), np.empty(p.shape[0]))
     k_up = int(np.ceil(x_lp))  # B is non-increasing from here up and non-decreasing below
     out = []
     for k, step in ((k_up, 1), (k_up - 1, -1)):
