@@ -1,14 +1,17 @@
 """2-D convolution as im2col + one GEMM per chunk, device-agnostic (NumPy or CuPy + our kernels).
 
-Three CPU-only paths go first, each taking the passes it is measured faster at: stride-1 layers with
+Four CPU-only paths go first, each taking the passes it is measured faster at: stride-1 layers with
 at most 160 taps per output on planes not much narrower than their padding (LeNet c1, CIFAR stems,
 16-channel 3x3 layers) run the direct convolution of ``kernels/cpu/conv_direct.py`` (forward, weight
 gradient, and input gradient where the transposed layer is as small); 3x3 stride-1 layers with 16+
 channels and wide outputs take Winograd's F(2x2, 3x3) (``kernels/conv_winograd.py``: 2.25x fewer GEMM
-flops); other layers with few input taps (strided stems, 1x1, narrow planes) the channel-first columns
-of ``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only backward.  A
-backward pass may mix them: whatever gradient one path does not take goes on to the next.  Everything
-else, and every GPU call, is im2col:
+flops); other layers with at most 288 taps and 8+ output channels (LeNet c2, stride-2 stems and
+transitions, 32-channel 3x3 layers on small planes) take the register-tiled forward of
+``kernels/cpu/conv_vec.py``, which also computes stride-1 input gradients as the transposed layer's
+forward; what is left with few input taps (1x1, few output channels) takes the channel-first
+columns of ``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only
+backward.  A backward pass may mix them: whatever gradient one path does not take goes on to the
+next.  Everything else, and every GPU call, is im2col:
 ``conv2d_forward`` / ``conv2d_backward`` work through the batch in groups of samples, each cut into
 chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused
 column buffer (``nchw_to_nhwc_padded`` + ``im2col_nhwc``), multiplied by the reordered weights with the
@@ -119,6 +122,15 @@ def _direct_path(pl):
     return conv_direct if conv_direct.applies(pl.p, pl.c, pl.ow) else None
 
 
+def _vec_path(pl):
+    """The channel-vector direct CPU forward (``kernels/cpu/conv_vec.py``) when it applies, else None."""
+    if not _cpu_only_paths(pl):
+        return None
+    from kernels.cpu import conv_vec
+
+    return conv_vec if conv_vec.applies(pl.p, pl.co, pl.k) else None
+
+
 def _small_path(pl, backward=False, need_input=False):
     """The few-taps CPU path (``kernels/cpu/conv_small.py``) when it applies to this pass, else None."""
     if not _cpu_only_paths(pl):
@@ -168,7 +180,7 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
     impl = _k._impl(x, "conv")
     pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
-    fast = _direct_path(pl) or _winograd_path(pl) or _small_path(pl)
+    fast = _direct_path(pl) or _winograd_path(pl) or _vec_path(pl) or _small_path(pl)
     if fast is not None:
         return _cast(fast.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
@@ -201,14 +213,17 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
     gx = gw = None
-    if _cpu_only_paths(pl):  # the direct CPU path takes whichever gradients it can; the rest go on below
-        from kernels.cpu import conv_direct
+    wino = _winograd_path(pl)
+    if _cpu_only_paths(pl):  # the direct CPU paths take whichever gradients they can; the rest go on below
+        from kernels.cpu import conv_direct, conv_vec
 
         if need_weight and _direct_path(pl) is not None:
             gw, need_weight = conv_direct.weight_grad(gy, x, w, pl.p), False
         if need_input and conv_direct.applies_input_grad(pl.p, pl.co, pl.w):
             gx, need_input = conv_direct.input_grad(gy, w, pl.p, x.shape), False
-    wino = _winograd_path(pl)
+        if (need_input and wino is None
+                and conv_vec.applies_input_grad(pl.p, pl.c, pl.co, pl.h * pl.w, pl.oh * pl.ow)):
+            gx, need_input = conv_vec.input_grad(gy, w, pl.p, x.shape), False
     if wino is not None and (need_input or need_weight):
         gx2, gw2 = wino.backward(gy, x, w, pl.p, need_input, need_weight)
         gx, gw = gx if gx2 is None else gx2, gw if gw2 is None else gw2

@@ -255,12 +255,17 @@ def forward(x, w, b, p, oh, ow):
     return y
 
 
-def input_grad(gy, w, p, x_shape):
-    """dL/dx of a stride-1 conv2d: the "full" correlation of the output gradient with the flipped,
-    transposed weights, i.e. this module's forward with padding d (k - 1) - p (see ``applies_input_grad``)."""
+def transposed_layer(w, p):
+    """The stride-1 layer whose forward is this layer's input gradient: the "full" correlation of the
+    output gradient with the flipped, transposed weights, padding d (k - 1) - p.  Returns (w', p')."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
     wt = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-    pt = (kh, kw, 1, 1, dh * (kh - 1) - ph, dw * (kw - 1) - pw, dh, dw)
+    return wt, (kh, kw, 1, 1, dh * (kh - 1) - ph, dw * (kw - 1) - pw, dh, dw)
+
+
+def input_grad(gy, w, p, x_shape):
+    """dL/dx of a stride-1 conv2d: this module's forward of the transposed layer (``applies_input_grad``)."""
+    wt, pt = transposed_layer(w, p)
     return forward(gy, wt, None, pt, x_shape[2], x_shape[3])
 
 

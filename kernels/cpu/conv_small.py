@@ -7,8 +7,10 @@ NCHW output gradient.  Any stride and dilation.  Input gradients stay on the NHW
 measured faster.  The batch is split into one run of samples per CPU thread (``map_chunks``).
 
 Most stride-1 layers with kernels larger than 1x1 go to the direct convolution of ``conv_direct.py``
-first (2-3x faster on LeNet's c1); what is left here is strided few-taps layers (a stride-2 stem),
-1x1 convolutions (whose columns are the input itself) and narrow planes such as LeNet's c2.
+first (2-3x faster on LeNet's c1), and most others with 8+ output channels to the channel-vector
+kernel of ``conv_vec.py`` (LeNet's c2 forward: 0.39 against 0.60 ms here, strided stems); what is left
+here is 1x1 convolutions (whose columns are the input itself) and few-taps layers with fewer output
+channels.
 Stride-1 forwards with narrow outputs cut "wide rows" instead of the strided copy (``_forward_wide``:
 c2, 0.64 against 0.83 ms at one thread); on wider outputs the two measured the same or the wide rows
 lost, hence ``WIDE_MAX_WIDTH``.
