@@ -6,9 +6,9 @@ at most 160 taps per output on planes not much narrower than their padding (LeNe
 gradient, and input gradient where the transposed layer is as small); 3x3 stride-1 layers with 16+
 channels and wide outputs take Winograd's F(2x2, 3x3) (``kernels/conv_winograd.py``: 2.25x fewer GEMM
 flops); other layers with at most 288 taps and 8+ output channels (LeNet c2, stride-2 stems and
-transitions, 32-channel 3x3 layers on small planes) take the register-tiled forward of
-``kernels/cpu/conv_vec.py``, which also computes stride-1 input gradients as the transposed layer's
-forward; what is left with few input taps (1x1, few output channels) takes the channel-first
+transitions, 32-channel 3x3 layers on small planes) take the register-tiled kernels of
+``kernels/cpu/conv_vec.py`` (forward; stride-1 input gradients as the transposed layer's forward)
+and ``conv_vec_grad.py`` (weight gradient); what is left with few input taps (1x1, few output channels) takes the channel-first
 columns of ``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only
 backward.  A backward pass may mix them: whatever gradient one path does not take goes on to the
 next.  Everything else, and every GPU call, is im2col:
@@ -224,6 +224,10 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
         if (need_input and wino is None
                 and conv_vec.applies_input_grad(pl.p, pl.c, pl.co, pl.h * pl.w, pl.oh * pl.ow)):
             gx, need_input = conv_vec.input_grad(gy, w, pl.p, x.shape), False
+        if need_weight and wino is None and _vec_path(pl) is not None:
+            from kernels.cpu import conv_vec_grad
+
+            gw, need_weight = conv_vec_grad.weight_grad(gy, x, w, pl.p), False
     if wino is not None and (need_input or need_weight):
         gx2, gw2 = wino.backward(gy, x, w, pl.p, need_input, need_weight)
         gx, gw = gx if gx2 is None else gx2, gw if gw2 is None else gw2
@@ -260,10 +264,9 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 nb = g3.shape[0]
                 if need_weight:
                     impl.im2col_nhwc(xh, n0, cols[:m], r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow)
-                    if nb == 1:
-                        gw2 += xp.matmul(g3[0], cols[:m])
-                    else:
-                        gw2 += xp.matmul(g3, cols[:m].reshape(nb, m // nb, pl.k)).sum(axis=0)
+                    # one GEMM over the chunk's samples (a batched one would materialise nb products)
+                    g2 = g3[0] if nb == 1 else xp.ascontiguousarray(g3.transpose(1, 0, 2)).reshape(pl.co, m)
+                    gw2 += xp.matmul(g2, cols[:m])
                 if need_input:
                     xp.matmul(g3.transpose(0, 2, 1), w2, out=dcols[:m].reshape(nb, m // nb, pl.k))
                     impl.col2im_nhwc(dcols[:m], gxh, n0, r0, r1, kh, kw, sh, sw, dh, dw, pl.oh, pl.ow, not split)

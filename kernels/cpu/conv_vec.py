@@ -15,6 +15,8 @@ broadcast multiply-adds, so it runs at the core's FMA rate with nothing material
 are padded to a multiple of ``LANES`` with zero weights (their results are dropped), which is why
 layers with few output channels stay elsewhere (``applies``).
 
+The weight gradient is the same micro-kernel turned around (``conv_vec_grad.py``).
+
 Tasks are blocks of at most ``BLOCK`` outputs of the flattened (sample, position) index, at least
 four a thread, shared out by ``kernels.cpu._threads.run``; small planes share blocks.
 
@@ -167,22 +169,35 @@ def _padded(x, ph, pw):
     return xq
 
 
-def forward(x, w, b, p, oh, ow):
-    """conv2d(x, w) + b (``p`` as ``conv_params``: any stride, padding, dilation); a new (N, C_out, OH, OW)."""
+def indexes(x, p, oh, ow, taps_multiple=1):
+    """(xq, offs, pbase): the zero-padded input, each tap's offset into a sample's padded planes ((c, i,
+    j) order, repeated at the end up to a multiple of ``taps_multiple``) and each output position's."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    n, c = x.shape[:2]
-    co, k = w.shape[0], w[0].size
-    cop = -(-co // LANES) * LANES
     xq = _padded(x, ph, pw)
     hq, wq = xq.shape[2:]
+    offs = (np.arange(x.shape[1])[:, None, None] * (hq * wq) + np.arange(kh)[:, None] * (dh * wq)
+            + np.arange(kw) * dw).astype(np.uint64).reshape(-1)
+    offs = np.concatenate([offs, np.repeat(offs[-1:], -len(offs) % taps_multiple)])
+    pbase = (np.arange(oh)[:, None] * (sh * wq) + np.arange(ow) * sw).astype(np.uint64).reshape(-1)
+    return xq, offs, pbase
+
+
+def lanes_for(co):
+    """C_out rounded up to whole vectors."""
+    return -(-co // LANES) * LANES
+
+
+def forward(x, w, b, p, oh, ow):
+    """conv2d(x, w) + b (``p`` as ``conv_params``: any stride, padding, dilation); a new (N, C_out, OH, OW)."""
+    n = x.shape[0]
+    co, k = w.shape[0], w[0].size
+    cop = lanes_for(co)
+    xq, offs, pbase = indexes(x, p, oh, ow)
     wt = np.zeros((k, cop), x.dtype)
     wt[:, :co] = w.reshape(co, k).T
     bias = np.zeros(cop, x.dtype)
     if b is not None:
         bias[:co] = b
-    offs = (np.arange(c)[:, None, None] * (hq * wq) + np.arange(kh)[:, None] * (dh * wq)
-            + np.arange(kw) * dw).astype(np.uint64).reshape(-1)
-    pbase = (np.arange(oh)[:, None] * (sh * wq) + np.arange(ow) * sw).astype(np.uint64).reshape(-1)
     y = np.empty((n, co, oh * ow), x.dtype)
     total = n * oh * ow
     block = min(BLOCK, -(-total // (4 * 4 * threads())) * 4)  # at least four tasks a thread

@@ -24,7 +24,7 @@ KERNEL_CASES = [
     OpCase("conv2d_winograd", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
            [((1, 18, 2, 32), (18, 18, 3, 3), (18,))]),
     # 200 taps (past the direct path), 5x5, 8 output channels: the CPU takes the channel-vector
-    # forward and input gradient (kernels/cpu/conv_vec.py)
+    # kernels for all three passes (kernels/cpu/conv_vec.py, conv_vec_grad.py)
     OpCase("conv2d_vec", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=2),
            [((1, 8, 4, 6), (8, 8, 5, 5), (8,))]),
     OpCase("conv_transpose2d", _CONV, lambda x, w, b: engine.conv_transpose2d(x, w, b, stride=2, padding=1,

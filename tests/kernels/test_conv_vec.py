@@ -1,12 +1,12 @@
-"""The channel-vector direct convolution (kernels/cpu/conv_vec.py) and its SIMD vectors
-(kernels/cpu/_simd.py) against float64 NumPy references: forward and input gradient, ragged channel
-and position counts, blocks, threads, the dispatch rules."""
+"""The channel-vector direct convolution (kernels/cpu/conv_vec.py, conv_vec_grad.py) and its SIMD
+vectors (kernels/cpu/_simd.py) against float64 NumPy references: forward, input and weight gradients,
+ragged channel, tap and position counts, blocks, threads, the dispatch rules."""
 import numpy as np
 import pytest
 from numba import njit
 
 import kernels
-from kernels.cpu import _simd, conv_vec
+from kernels.cpu import _simd, conv_vec, conv_vec_grad
 from tests.kernels import _ref
 
 CASES = [
@@ -82,14 +82,30 @@ def test_input_gradient_matches_reference(case, dtype, tol):
     np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
 
 
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_weight_gradient_matches_reference(case, dtype, tol):
+    x, w, _ = _data(case, dtype)
+    ref = _ref.conv2d(x, w, None, *case[7:])
+    gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
+    rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
+    gw = conv_vec_grad.weight_grad(gy, x, w, _args(case))
+    assert gw.dtype == dtype and gw.shape == w.shape
+    np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
+
+
 @pytest.mark.parametrize("block", [4, 12, 36])
 def test_blocks_split_planes_and_samples_alike(block, monkeypatch):
     """Blocks of the flattened (sample, position) index end mid-row, mid-sample, on a ragged group."""
     monkeypatch.setattr(conv_vec, "BLOCK", block)
+    monkeypatch.setattr(conv_vec_grad, "BLOCK", block)
     case = (3, 3, 7, 6, 20, 3, 3, (1, 1), (1, 1), (1, 1))
     x, w, b = _data(case, np.float64)
     ref = _ref.conv2d(x, w, b, *case[7:])
     np.testing.assert_allclose(conv_vec.forward(x, w, b, _args(case), 7, 6), ref, rtol=1e-12, atol=1e-12)
+    gy = np.random.default_rng(1).standard_normal(ref.shape)
+    rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
+    np.testing.assert_allclose(conv_vec_grad.weight_grad(gy, x, w, _args(case)), rgw, rtol=1e-12, atol=1e-11)
 
 
 @pytest.mark.parametrize("nthreads", [1, 2, 3])
@@ -102,10 +118,20 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     monkeypatch.setattr(_threads, "threads", lambda: nthreads)
     monkeypatch.setattr(conv_vec, "threads", lambda: nthreads)
     monkeypatch.setattr(conv_vec, "run", lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
-    runs = [conv_vec.forward(x, w, b, _args(case), 10, 9) for _ in range(2)]
-    np.testing.assert_array_equal(runs[0], runs[1])
+    monkeypatch.setattr(conv_vec_grad, "BLOCK", 32)  # 20 blocks
+    monkeypatch.setattr(conv_vec_grad, "SPLIT_MIN_FMAS", 0)  # split even this small a job
+    monkeypatch.setattr(conv_vec_grad, "threads", lambda: nthreads)
+    monkeypatch.setattr(conv_vec_grad, "run",
+                        lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
+    gy = np.random.default_rng(3).standard_normal((7, 24, 10, 9)).astype(np.float32)
+    runs = [(conv_vec.forward(x, w, b, _args(case), 10, 9), conv_vec_grad.weight_grad(gy, x, w, _args(case)))
+            for _ in range(2)]
+    for a, c in zip(*runs):
+        np.testing.assert_array_equal(a, c)
     ref = _ref.conv2d(x, w, b, *case[7:])
-    np.testing.assert_allclose(runs[0], ref, rtol=0, atol=2e-6 * np.abs(ref).max())
+    rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
+    for got, want in zip(runs[0], (ref, rgw)):
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-6 * np.abs(want).max())
 
 
 def test_applies_to_multi_tap_layers_with_enough_output_channels():
@@ -126,20 +152,20 @@ def test_applies_to_multi_tap_layers_with_enough_output_channels():
 
 def test_dispatch_takes_this_path_where_it_applies(monkeypatch):
     calls = []
-    for name in ("forward", "input_grad"):
-        real = getattr(conv_vec, name)
-        monkeypatch.setattr(conv_vec, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
-    x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float64)  # LeNet c2: forward only (6 input channels)
+    for module, name in ((conv_vec, "forward"), (conv_vec, "input_grad"), (conv_vec_grad, "weight_grad")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float64)  # LeNet c2: all but the input gradient
     y = kernels.conv2d_forward(x, w, b)
     np.testing.assert_allclose(y, _ref.conv2d(x, w, b), rtol=1e-12, atol=1e-11)
     kernels.conv2d_backward(np.ones_like(y), x, w)
-    assert calls == ["forward"]
+    assert calls == ["forward", "weight_grad"]
     calls.clear()
-    x, w, b = _data((2, 32, 8, 8, 32, 3, 3), np.float64)  # a 32-channel stage: forward and input gradient
+    x, w, b = _data((2, 32, 8, 8, 32, 3, 3), np.float64)  # a 32-channel stage: all three passes
     y = kernels.conv2d_forward(x, w, b, 1, 1)
     gy = np.random.default_rng(1).standard_normal(y.shape)
     gx, gw, _ = kernels.conv2d_backward(gy, x, w, 1, 1)
-    assert calls == ["forward", "input_grad", "forward"]  # the input gradient is a forward
+    assert calls == ["forward", "input_grad", "forward", "weight_grad"]  # the input gradient is a forward
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1))
     np.testing.assert_allclose(gx, rgx, rtol=1e-11, atol=1e-10)
     np.testing.assert_allclose(gw, rgw, rtol=1e-11, atol=1e-10)
@@ -153,7 +179,7 @@ def test_dispatch_takes_this_path_where_it_applies(monkeypatch):
 
 def test_the_op_table_case_takes_this_path():
     """tests/engine/op_table_kernels.py's conv2d_vec case must really exercise this path, and not the
-    direct or Winograd ones: 200 taps, 8 of 16 lanes, forward and input gradient."""
+    direct or Winograd ones: 200 taps, 8 of 16 lanes, all three passes."""
     from kernels.cpu import conv_direct
 
     p = (5, 5, 1, 1, 2, 2, 1, 1)
