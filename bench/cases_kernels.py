@@ -108,6 +108,8 @@ def _conv_case(tag, spec, device, backward):
         case["note"] = "CPU runs Winograd F(2x2,3x3) (2.25x fewer GEMM flops); rate counts direct-conv flops"
     elif device == "cpu" and c * kh * kw <= 32:
         case["note"] = "CPU runs the direct stride-1 convolution (kernels/cpu/conv_direct.py)"
+    elif device == "cpu" and c * kh * kw <= 288 and co >= 8:
+        case["note"] = "CPU runs the channel-vector forward and weight gradient (kernels/cpu/conv_vec*.py)"
     return case
 
 
