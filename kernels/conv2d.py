@@ -8,9 +8,9 @@ channels and wide outputs take Winograd's F(2x2, 3x3) (``kernels/conv_winograd.p
 flops); other layers with at most 288 taps and 8+ output channels (LeNet c2, stride-2 stems and
 transitions, 32-channel 3x3 layers on small planes) take the register-tiled kernels of
 ``kernels/cpu/conv_vec.py`` (forward; stride-1 input gradients as the transposed layer's forward)
-and ``conv_vec_grad.py`` (weight gradient); what is left with few input taps (1x1, few output channels) takes the channel-first
-columns of ``kernels/cpu/conv_small.py`` for the forward and for a first layer's weight-only
-backward.  A backward pass may mix them: whatever gradient one path does not take goes on to the
+and ``conv_vec_grad.py`` (weight gradient); what is left with few input taps (1x1, few output
+channels) takes the channel-first columns of ``kernels/cpu/conv_small.py`` for the forward and for a
+first layer's weight-only backward.  A backward pass may mix them: whatever gradient one path does not take goes on to the
 next.  Everything else, and every GPU call, is im2col:
 ``conv2d_forward`` / ``conv2d_backward`` work through the batch in groups of samples, each cut into
 chunks of output rows (``kernels._chunks``): for each chunk, the NHWC patches are cut into a reused
@@ -215,7 +215,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
     gx = gw = None
     wino = _winograd_path(pl)
     if _cpu_only_paths(pl):  # the direct CPU paths take whichever gradients they can; the rest go on below
-        from kernels.cpu import conv_direct, conv_vec
+        from kernels.cpu import conv_direct, conv_vec, conv_vec_grad
 
         if need_weight and _direct_path(pl) is not None:
             gw, need_weight = conv_direct.weight_grad(gy, x, w, pl.p), False
@@ -225,8 +225,6 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
                 and conv_vec.applies_input_grad(pl.p, pl.c, pl.co, pl.h * pl.w, pl.oh * pl.ow)):
             gx, need_input = conv_vec.input_grad(gy, w, pl.p, x.shape), False
         if need_weight and wino is None and _vec_path(pl) is not None:
-            from kernels.cpu import conv_vec_grad
-
             gw, need_weight = conv_vec_grad.weight_grad(gy, x, w, pl.p), False
     if wino is not None and (need_input or need_weight):
         gx2, gw2 = wino.backward(gy, x, w, pl.p, need_input, need_weight)

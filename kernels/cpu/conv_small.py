@@ -43,14 +43,15 @@ def applies(taps, column_bytes, budget, backward=False, need_input=False) -> boo
     return taps <= FORWARD_MAX_TAPS
 
 
-def _padded(x, ph, pw):
+def padded(x, ph, pw):
+    """x zero-padded by (ph, pw) on each side (x itself without padding)."""
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
 
 
 def columns(x, p, oh, ow):
     """(N, C * kh * kw, OH * OW) patches of x, taps in (c, i, j) order (the weight's own order)."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    xp_ = _padded(x, ph, pw)
+    xp_ = padded(x, ph, pw)
     n, c = x.shape[:2]
     s = xp_.strides
     view = as_strided(xp_, (n, c, kh, kw, oh, ow), (s[0], s[1], s[2] * dh, s[3] * dw, s[2] * sh, s[3] * sw),
@@ -64,7 +65,7 @@ def _forward_wide(x, w2, p, oh, ow):
     are one contiguous run of the padded plane: a few long copies instead of OH * C * kh * kw runs of
     OW values.  The straddling outputs are computed and dropped.  Returns a (N, C_out, OH, OW) view."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    xq = _padded(x, ph, pw)
+    xq = padded(x, ph, pw)
     n, c, hq, wq = xq.shape
     length = (oh - 1) * wq + ow
     s = xq.strides

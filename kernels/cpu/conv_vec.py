@@ -38,6 +38,7 @@ from numba import njit
 from kernels.cpu._simd import LANES, vfma, vload, vstore
 from kernels.cpu._threads import SPLIT_MIN_FMAS, run, threads
 from kernels.cpu.conv_direct import transposed_layer
+from kernels.cpu.conv_small import padded
 
 #: outputs per task at most (a multiple of the four the micro-kernel does at once)
 BLOCK = 1024
@@ -56,8 +57,8 @@ def applies(p, c_out, taps) -> bool:
     this path: a kernel larger than 1x1 (a 1x1 convolution is a plain GEMM), at most ``MAX_WASTE`` of
     the lanes wasted, at most ``MAX_TAPS`` taps."""
     kh, kw = p[0], p[1]
-    padded = -(-c_out // LANES) * LANES
-    return kh * kw > 1 and padded - c_out <= MAX_WASTE * padded and taps <= MAX_TAPS
+    lanes = lanes_for(c_out)
+    return kh * kw > 1 and lanes - c_out <= MAX_WASTE * lanes and taps <= MAX_TAPS
 
 
 def applies_input_grad(p, c_in, c_out, in_positions, out_positions) -> bool:
@@ -159,21 +160,11 @@ def _forward(xq, wt, bias, offs, pbase, y, block, task0, task1):
             o += 2 * LANES if pair else LANES
 
 
-def _padded(x, ph, pw):
-    """x zero-padded by (ph, pw) on each side, (N, C, H + 2 ph, W + 2 pw), contiguous."""
-    if not (ph or pw):
-        return np.ascontiguousarray(x)
-    n, c, h, w = x.shape
-    xq = np.zeros((n, c, h + 2 * ph, w + 2 * pw), x.dtype)
-    xq[:, :, ph:ph + h, pw:pw + w] = x
-    return xq
-
-
 def indexes(x, p, oh, ow, taps_multiple=1):
     """(xq, offs, pbase): the zero-padded input, each tap's offset into a sample's padded planes ((c, i,
     j) order, repeated at the end up to a multiple of ``taps_multiple``) and each output position's."""
     kh, kw, sh, sw, ph, pw, dh, dw = p
-    xq = _padded(x, ph, pw)
+    xq = padded(x, ph, pw)
     hq, wq = xq.shape[2:]
     offs = (np.arange(x.shape[1])[:, None, None] * (hq * wq) + np.arange(kh)[:, None] * (dh * wq)
             + np.arange(kw) * dw).astype(np.uint64).reshape(-1)
