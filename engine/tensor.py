@@ -21,7 +21,7 @@ __all__ = ["Tensor"]
 class Tensor:
     """An n-dimensional array that records the operations applied to it (see the module docstring)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "_version", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -30,6 +30,7 @@ class Tensor:
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
         self.data, self.grad, self.requires_grad = t.data, None, t.requires_grad
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
+        self._version = 0
 
     @classmethod
     def _wrap(cls, data, creator=None, output_nr=0, requires_grad=False):
@@ -42,7 +43,16 @@ class Tensor:
         t._output_nr = output_nr
         t._acc = None
         t._hooks = None
+        t._version = 0
         return t
+
+    def _bump_version(self) -> None:
+        """Record an in-place write to this tensor's storage (PyTorch's version counter).
+
+        Every in-place write (optimiser steps, ``nn.init``, ``load_state_dict``, in-place methods, item
+        assignment) calls this, so that backward can tell a tensor saved for it was changed afterwards.
+        """
+        self._version += 1
 
     # ---- graph --------------------------------------------------------------------------------
     @property
