@@ -66,7 +66,7 @@ def write_safetensors(f, arrays) -> None:
                             f"(it stores {', '.join(DTYPES)})")
         if arr.dtype.byteorder == ">":
             arr = arr.astype(arr.dtype.newbyteorder("<"))
-        entries.append((name, code, np.ascontiguousarray(arr)))
+        entries.append((name, code, arr if arr.flags.c_contiguous else arr.copy(order="C")))  # keeps 0-d
     layout = sorted(range(len(entries)), key=lambda i: -entries[i][2].dtype.itemsize)  # stable: keeps order
     offsets, pos = {}, 0
     for i in layout:

@@ -101,7 +101,7 @@ def _nest(items, what: str) -> "OrderedDict":
     out: OrderedDict = OrderedDict()
     leaves = {}
     for name, arr in items:
-        if arr.dtype.kind not in "biuf":
+        if arr.dtype.kind not in "biuf" and arr.dtype.name != "bfloat16":
             raise CheckpointError(f"{what}: {name!r} has dtype {arr.dtype}, not a Kiln tensor dtype")
         parts = name.split(_SEP)
         if not all(parts):
