@@ -126,4 +126,7 @@ def load(path, max_bytes=None) -> "OrderedDict":
     """Read a checkpoint written by :func:`save` (or any pickle-free .npz / safetensors file)."""
     path = os.fspath(path)
     _, reader = _format(path, "load")
-    return _nest(reader(path, max_bytes=max_bytes), describe(path))
+    items = reader(path, max_bytes=max_bytes)
+    if any(name == engine.serialization.STRUCTURE for name, _ in items):
+        raise CheckpointError(f"{describe(path)} was written by engine.save: read it with engine.load")
+    return _nest(items, describe(path))

@@ -4,7 +4,10 @@ IDX layout (big-endian): a 4-byte magic ``0x00 0x00 <type> <ndim>``, then ``ndim
 the data.  MNIST images carry magic 2051 (uint8, 3-d: N x 28 x 28) and labels 2049 (uint8, 1-d).
 The reader checks everything it can before returning: the magic number, that the data size is exactly
 what the header promises (a truncated or padded file is an error, not a silently short array), that
-gzip streams are complete, and, for MNIST, that image and label counts agree.  Every failure raises
+gzip streams are complete, and, for MNIST, that image and label counts agree.  The size the header
+declares is checked against ``engine.archive.MAX_LOAD_BYTES`` (1 GiB; ``read_idx(..., max_bytes=)``)
+before any data is read, and gzip is decompressed only as far as the header promises, so a small
+hostile file (a gzip bomb, a header of 4194304^3 elements) is refused without allocating.  Every failure raises
 :class:`IDXError` (a ``ValueError``) naming the file and what was wrong.  Gzip is recognised by its
 own magic bytes, whatever the file name says.
 
