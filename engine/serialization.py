@@ -23,7 +23,11 @@ qualified names.  Loading rebuilds an object with ``cls.__new__(cls)`` and resto
   registered by ``nn``), and the functions of the public namespaces ``engine`` and ``nn.functional``;
   Kiln's packages are imported by name (``engine``, ``nn``, ``optim``) to find them, nothing else;
 - anything the user allows: ``add_safe_globals([MyNet])`` for the process, or ``with
-  safe_globals([MyNet]): engine.load(...)`` for a block (as torch's ``weights_only`` loader).
+  safe_globals([MyNet]): engine.load(...)`` for a block (as torch's ``weights_only`` loader; like
+  torch's, the block's permission is process-wide while it runs, not per thread).
+
+Objects that pickle through their own ``__reduce__`` (``functools.partial``, say) are refused at
+save time: their constructor arguments are exactly what this format never stores or calls.
 
 Any other name is refused with :class:`UnsafeGlobalError` naming it.  ``weights_only`` is accepted
 for torch's signature; ``False`` does *not* switch on a general unpickler (Kiln has none): it loads
@@ -260,6 +264,9 @@ class _Encoder:
     def encode_object(self, o):
         cls = type(o)
         name = _reachable_name(cls)
+        if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
+            raise TypeError(f"save: cannot save a {cls.__qualname__}: it pickles through __reduce__, whose "
+                            "arguments Kiln's format does not store (only __dict__ or __getstate__ state)")
         own_state = getattr(cls, "__getstate__", None) not in (None, getattr(object, "__getstate__", None))
         if own_state:
             state, setstate = o.__getstate__(), True

@@ -1,6 +1,7 @@
 """engine.save / engine.load (issue 17): torch.save's shapes round trip through paths and file objects,
 whole Modules come back with equal outputs and shared weights, and every class outside the allowlist
 is refused naming itself; nothing is ever unpickled."""
+import functools
 import io
 import json
 import os
@@ -181,6 +182,8 @@ def test_foreign_functions_and_forged_classes_are_refused(tmp_path):
 def test_unsaveable_values_and_foreign_files(tmp_path):
     with pytest.raises(TypeError, match="not reachable by a module-level name"):
         engine.save({"f": lambda x: x}, tmp_path / "l.pt")
+    with pytest.raises(TypeError, match="cannot save a partial: it pickles through __reduce__"):
+        engine.save({"f": functools.partial(max, 1)}, tmp_path / "p.pt")
     with pytest.raises(TypeError, match="dtype object cannot be saved without pickle"):
         engine.save(np.array([{}], dtype=object), tmp_path / "o.pt")
     assert not os.listdir(tmp_path)  # nothing half-written
@@ -238,3 +241,14 @@ def test_malformed_structures_are_clear_errors(tmp_path):
     engine.save({"w": engine.ones(1)}, tmp_path / "x.npz")
     with pytest.raises(CheckpointError, match=r"x.npz' was written by engine.save: read it with engine.load"):
         nn.load(tmp_path / "x.npz")
+
+
+def test_open_file_objects_work_and_errors_name_them(tmp_path):
+    path = tmp_path / "f.pt"
+    with open(path, "wb") as f:
+        engine.save({"w": engine.arange(4)}, f)
+    with open(path, "rb") as f:
+        assert engine.load(f)["w"].numpy().tolist() == [0, 1, 2, 3]
+    path.write_bytes(path.read_bytes()[:50])
+    with open(path, "rb") as f, pytest.raises(CheckpointError, match=r"f.pt' is not a .npz archive"):
+        engine.load(f)
