@@ -221,7 +221,9 @@ def read_npz(source, max_bytes=None) -> list:
             if "\x00" in name:
                 raise CheckpointError(f"{what}: member name {name!r} contains a NUL character")
             if not name.endswith(".npy") or name == ".npy":
-                raise CheckpointError(f"{what}: member {name!r} is not a .npy array (a .npz holds only NAME.npy members)")
+                raise CheckpointError(
+                    f"{what}: member {name!r} is not a .npy array (a .npz holds only NAME.npy members)"
+                )
             if name in seen:
                 raise CheckpointError(f"{what}: member {name!r} appears twice")
             seen.add(name)

@@ -17,21 +17,15 @@ reads paths and seekable binary file objects, with the byte limit of ``engine.ar
 Objects.  An object is stored as its class's qualified name plus its ``__dict__`` (or what its
 ``__getstate__`` returns); functions and classes stored as values (``self.act = F.relu``) by their
 qualified names.  Loading rebuilds an object with ``cls.__new__(cls)`` and restores its state
-(``__setstate__`` or ``__dict__``): nothing else is ever called, and only for allowed names:
-
-- by default, Kiln's own classes derived from a registered safe base (``Tensor`` here, ``nn.Module``
-  registered by ``nn``), and the functions of the public namespaces ``engine`` and ``nn.functional``;
-  Kiln's packages are imported by name (``engine``, ``nn``, ``optim``) to find them, nothing else;
-- anything the user allows: ``add_safe_globals([MyNet])`` for the process, or ``with
-  safe_globals([MyNet]): engine.load(...)`` for a block (as torch's ``weights_only`` loader; like
-  torch's, the block's permission is process-wide while it runs, not per thread).
+(``__setstate__`` or ``__dict__``): nothing else is ever called, and only for names the allowlist
+(``engine/safe_globals.py``) allows: Kiln's own Modules, Tensors and public functions by default,
+anything else only through ``add_safe_globals([MyNet])`` or ``with safe_globals([MyNet]):`` (both
+re-exported here, as in ``torch.serialization``); any other name raises :class:`UnsafeGlobalError`
+naming it.  ``weights_only`` is accepted for torch's signature; ``False`` does *not* switch on a
+general unpickler (Kiln has none): it loads exactly as ``True``.
 
 Objects that pickle through their own ``__reduce__`` (``functools.partial``, say) are refused at
 save time: their constructor arguments are exactly what this format never stores or calls.
-
-Any other name is refused with :class:`UnsafeGlobalError` naming it.  ``weights_only`` is accepted
-for torch's signature; ``False`` does *not* switch on a general unpickler (Kiln has none): it loads
-exactly as ``True``.
 
 ``map_location``: None (each tensor to the device it was saved on), a device or string (everything
 there), a dict ``{"cuda:0": "cpu"}``, or a callable ``fn(cpu_tensor, saved_location)`` returning a
@@ -40,18 +34,25 @@ Tensor to use (or None for the default), as torch's.
 from __future__ import annotations
 
 import collections
-import contextlib
-import importlib
 import json
 import os
 import sys
-import threading
 import types
 
 import numpy as np
 
 from . import backend
 from .archive import CheckpointError, atomic_write, describe, read_npz, write_npz
+from .safe_globals import (  # noqa: F401  (re-exported: engine.serialization.safe_globals etc., as torch's)
+    UnsafeGlobalError,
+    add_safe_globals,
+    clear_safe_globals,
+    get_safe_globals,
+    name_of,
+    register_safe_base,
+    resolve,
+    safe_globals,
+)
 from .tensor import Tensor
 
 __all__ = [
@@ -61,128 +62,6 @@ __all__ = [
 
 FORMAT, VERSION = "kiln.serialization", 1
 STRUCTURE = "__kiln__"
-_KILN_PACKAGES = ("engine", "nn", "optim")
-_SAFE_NAMESPACES = ("engine", "nn.functional")
-
-_lock = threading.Lock()
-_safe_bases: list = [Tensor]
-_user_globals: dict = {}  # "module:qualname" -> object
-_scoped: list = []  # (name, object) pairs added by safe_globals blocks, innermost last
-
-
-class UnsafeGlobalError(CheckpointError):
-    """``engine.load`` met a class or function it is not allowed to rebuild (the message names it)."""
-
-
-# ---- the allowlist ------------------------------------------------------------------------------
-def _name_of(obj) -> str:
-    return f"{obj.__module__}:{obj.__qualname__}"
-
-
-def _entries(globals_list):
-    out = []
-    for g in globals_list:
-        if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], str):
-            obj, name = g
-            out.append((name if ":" in name else _dotted_to_name(name, obj), obj))
-        elif isinstance(g, (type, types.FunctionType, types.BuiltinFunctionType)):
-            out.append((_name_of(g), g))
-        else:
-            raise TypeError(f"safe globals must be classes or functions (or (object, 'module.Name') pairs), got {g!r}")
-    return out
-
-
-def _dotted_to_name(dotted: str, obj) -> str:
-    module, _, qual = dotted.rpartition(".")
-    return f"{module}:{qual}" if module else _name_of(obj)
-
-
-def add_safe_globals(globals_list) -> None:
-    """Allow ``engine.load`` to rebuild these classes/functions (for the rest of the process)."""
-    entries = _entries(globals_list)
-    with _lock:
-        _user_globals.update(entries)
-
-
-def get_safe_globals() -> list:
-    """The classes and functions allowed by :func:`add_safe_globals` and active :func:`safe_globals` blocks."""
-    with _lock:
-        return list(_user_globals.values()) + [obj for _, obj in _scoped]
-
-
-def clear_safe_globals() -> None:
-    """Forget everything :func:`add_safe_globals` allowed (Kiln's own defaults stay)."""
-    with _lock:
-        _user_globals.clear()
-
-
-@contextlib.contextmanager
-def safe_globals(globals_list):
-    """``with safe_globals([MyNet]): engine.load(path)`` allows these names inside the block only."""
-    entries = _entries(globals_list)
-    with _lock:
-        _scoped.extend(entries)
-    try:
-        yield
-    finally:
-        with _lock:
-            for e in entries:
-                _scoped.remove(e)
-
-
-def register_safe_base(cls: type) -> None:
-    """Allow Kiln's own subclasses of ``cls`` by default (``nn`` registers ``nn.Module``)."""
-    with _lock:
-        if cls not in _safe_bases:
-            _safe_bases.append(cls)
-
-
-def _kiln_object(name: str):
-    """The object a Kiln name refers to, or None (imports only Kiln's top-level packages)."""
-    module, _, qual = name.partition(":")
-    top = module.split(".")[0]
-    if top not in _KILN_PACKAGES or not qual:
-        return None
-    try:
-        importlib.import_module(top)
-    except ImportError:
-        return None
-    obj = sys.modules.get(module)
-    for part in qual.split("."):
-        obj = getattr(obj, part, None)
-    return obj
-
-
-def _allowed_by_default(obj) -> bool:
-    if isinstance(obj, type):
-        return any(issubclass(obj, base) for base in _safe_bases)
-    if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)):
-        for ns in _SAFE_NAMESPACES:
-            mod = sys.modules.get(ns)
-            if mod is not None and getattr(mod, getattr(obj, "__name__", ""), None) is obj:
-                return True
-    return False
-
-
-def _resolve(name: str, what: str):
-    if not isinstance(name, str):
-        raise CheckpointError(f"{what}: a class or function name must be a string, got {name!r}")
-    with _lock:
-        scoped = dict(_scoped)
-        user = dict(_user_globals)
-    if name in scoped:
-        return scoped[name]
-    if name in user:
-        return user[name]
-    obj = _kiln_object(name)
-    if obj is not None and _name_of(obj) == name and _allowed_by_default(obj):
-        return obj
-    dotted = name.replace(":", ".")
-    raise UnsafeGlobalError(
-        f"{what}: refusing to load {dotted}: it is not one of Kiln's own classes allowed by default; if you "
-        f"trust this file, allow it with engine.serialization.add_safe_globals([{dotted.rpartition('.')[2]}]) "
-        "or inside `with engine.serialization.safe_globals([...]):`"
-    )
 
 
 # ---- writing ------------------------------------------------------------------------------------
@@ -194,7 +73,7 @@ def _reachable_name(obj) -> str:
     if target is not obj:
         raise TypeError(f"save: cannot save {obj!r}: it is not reachable by a module-level name "
                         "(a lambda, a local function or class?)")
-    return _name_of(obj)
+    return name_of(obj)
 
 
 class _Encoder:
@@ -331,7 +210,7 @@ class _Decoder:
 
     def tensor(self, node):
         arr, location = self.array(node), node.get("device", "cpu")
-        cls = Tensor if "class" not in node else _resolve(node["class"], self.what)
+        cls = Tensor if "class" not in node else resolve(node["class"], self.what)
         if not (isinstance(cls, type) and issubclass(cls, Tensor)):
             raise self.fail(f"{node['class']!r} is not a Tensor class")
         if callable(self.map_location) and not isinstance(self.map_location, (str, backend.Device)):
@@ -395,13 +274,13 @@ class _Decoder:
         if tag == "dtype":
             return np.dtype(node["name"])
         if tag == "global":
-            return _resolve(node["name"], self.what)
+            return resolve(node["name"], self.what)
         if tag == "object":
             return self.object(node)
         raise self.fail(f"unknown node kind {tag!r}")
 
     def object(self, node):
-        cls = _resolve(node.get("class"), self.what)
+        cls = resolve(node.get("class"), self.what)
         if not isinstance(cls, type):
             raise self.fail(f"{node.get('class')!r} is not a class")
         obj = self.register(node, cls.__new__(cls))

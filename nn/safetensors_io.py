@@ -113,7 +113,9 @@ def _parse_header(raw: bytes, what: str) -> tuple:
     tensors = []
     for name, entry in header.items():
         if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-            raise CheckpointError(f"{what}: tensor {name!r} must have exactly dtype, shape and data_offsets, got {entry!r}")
+            raise CheckpointError(
+                f"{what}: tensor {name!r} must have exactly dtype, shape and data_offsets, got {entry!r}"
+            )
         code, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
         if not isinstance(code, str) or code not in DTYPES:
             raise CheckpointError(f"{what}: tensor {name!r} has dtype {code!r}, which Kiln does not have "
@@ -122,7 +124,9 @@ def _parse_header(raw: bytes, what: str) -> tuple:
             raise CheckpointError(f"{what}: tensor {name!r} has shape {shape!r}, not a list of non-negative integers")
         if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(o) for o in offsets)
                 and offsets[0] <= offsets[1]):
-            raise CheckpointError(f"{what}: tensor {name!r} has data_offsets {offsets!r}, not [begin, end] with begin <= end")
+            raise CheckpointError(
+                f"{what}: tensor {name!r} has data_offsets {offsets!r}, not [begin, end] with begin <= end"
+            )
         try:
             dtype = _numpy_dtype(code)
         except ImportError:

@@ -77,7 +77,9 @@ def read_idx(path, expected_magic: int | None = None, max_bytes: int | None = No
             raise IDXError(f"{path}: truncated: {len(head)} bytes, too short for an IDX header")
         magic = int.from_bytes(head, "big")
         if expected_magic is not None and magic != expected_magic:
-            raise IDXError(f"{path}: bad magic number {magic} (0x{magic:08x}), expected {expected_magic} (0x{expected_magic:08x})")
+            raise IDXError(
+                f"{path}: bad magic number {magic} (0x{magic:08x}), expected {expected_magic} (0x{expected_magic:08x})"
+            )
         zero, code, ndim = head[:2], head[2], head[3]
         if zero != b"\x00\x00" or code not in _IDX_TYPES:
             raise IDXError(f"{path}: bad magic number {magic} (0x{magic:08x}): not an IDX file")
@@ -97,7 +99,9 @@ def read_idx(path, expected_magic: int | None = None, max_bytes: int | None = No
             )
         data = _read(stream, need, path, "the data")
         if len(data) < need:
-            raise IDXError(f"{path}: truncated: header promises shape {shape} ({need} bytes of data), file holds {len(data)}")
+            raise IDXError(
+                f"{path}: truncated: header promises shape {shape} ({need} bytes of data), file holds {len(data)}"
+            )
         extra = 0
         while extra <= limit:  # count what follows the data without keeping it
             chunk = _read(stream, 1 << 20, path, "the end of the data")

@@ -141,7 +141,8 @@ def test_user_class_is_refused_naming_itself_until_allowed(tmp_path):
     path = tmp_path / "tiny.pt"
     engine.save(m, path)
     name = f"{__name__}.TinyNet"
-    with pytest.raises(UnsafeGlobalError, match=rf"tiny.pt': refusing to load {name}: .*add_safe_globals\(\[TinyNet\]\)"):
+    refused = rf"tiny.pt': refusing to load {name}: .*add_safe_globals\(\[TinyNet\]\)"
+    with pytest.raises(UnsafeGlobalError, match=refused):
         engine.load(path)
     with pytest.raises(UnsafeGlobalError, match=name):  # weights_only=False is no general unpickler
         engine.load(path, weights_only=False)

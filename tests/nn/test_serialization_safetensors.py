@@ -132,8 +132,10 @@ def test_bad_offsets_are_refused(tmp_path):
                                          r"data_offsets \[0, 12\] span 12"),
         "gap": ({"a": entry(4, 12)}, 12, r"4 bytes before tensor 'a' belong to no tensor"),
         "tail": ({"a": entry(0, 8)}, 12, r"4 bytes after the last tensor belong to no tensor"),
-        "reversed": ({"a": entry(8, 0)}, 8, r"tensor .a. has data_offsets \[8, 0\], not \[begin, end\] with begin <= end"),
-        "shape": ({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, 8, r"tensor .a. has shape \[-2\], not a list of non-negative"),
+        "reversed": ({"a": entry(8, 0)}, 8,
+                     r"tensor .a. has data_offsets \[8, 0\], not \[begin, end\] with begin <= end"),
+        "shape": ({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}}, 8,
+                  r"tensor .a. has shape \[-2\], not a list of non-negative"),
     }
     for name, (header, size, message) in cases.items():
         path = raw_file(tmp_path / f"{name}.safetensors", header, b"\x00" * size)
@@ -144,5 +146,6 @@ def test_bad_offsets_are_refused(tmp_path):
 def test_declared_size_beyond_the_limit_is_refused(tmp_path):
     path = tmp_path / "big.safetensors"
     nn.save({"w": np.zeros(1000, dtype=np.float32)}, path)
-    with pytest.raises(CheckpointError, match="big.safetensors' declares 4000 bytes of data, more than the limit of 100"):
+    message = "big.safetensors. declares 4000 bytes of data, more than the limit of 100 bytes"
+    with pytest.raises(CheckpointError, match=message):
         nn.load(path, max_bytes=100)
