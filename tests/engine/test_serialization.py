@@ -95,9 +95,9 @@ def test_state_dict_round_trip_loads_into_a_fresh_model(tmp_path):
 
 def test_optimizer_state_dict_round_trip_continues_identically():
     def make():
-        engine_seed = np.random.default_rng(0)
+        rng = np.random.default_rng(0)
         m = nn.Linear(3, 2)
-        m.load_state_dict({"weight": engine_seed.standard_normal((2, 3)), "bias": np.zeros(2)})
+        m.load_state_dict({"weight": rng.standard_normal((2, 3)), "bias": np.zeros(2)})
         return m, optim.Adam(m.parameters(), lr=0.1)
 
     x = engine.tensor(np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32))
