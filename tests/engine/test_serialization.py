@@ -153,8 +153,11 @@ def test_user_class_is_refused_naming_itself_until_allowed(tmp_path):
     assert back.act is engine.tanh and back.scale == 2.0
     with pytest.raises(UnsafeGlobalError, match=name):  # the block's permission ended with it
         engine.load(path)
+    with safe_globals([(TinyNet, name)]):  # torch's (object, "module.Name") form
+        assert type(engine.load(path)) is TinyNet
     add_safe_globals([TinyNet])
     try:
+        assert TinyNet in engine.serialization.get_safe_globals()
         assert type(engine.load(path)) is TinyNet
     finally:
         clear_safe_globals()
