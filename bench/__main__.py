@@ -8,7 +8,8 @@
 the case in progress and still reports (and writes) what was measured.  ``--quick`` runs every case once at small sizes (a CI smoke test;
 its times mean nothing).  ``--threads N`` pins BLAS/OpenMP/Numba and PyTorch to N threads (set before NumPy is
 imported); on a machine shared with other busy processes, ``--threads 1`` avoids the collapse of spinning BLAS
-threads that get descheduled, at the price of not measuring multi-core scaling.  The exit status is 1 when a case raised (its error is in the table), else 0.
+threads that get descheduled, at the price of not measuring multi-core scaling.  The exit status is 1 when a case raised (its error is in the table), 2 for bad arguments (an
+output path whose folder is missing or not writable is refused before anything runs), else 0.
 """
 from __future__ import annotations
 
@@ -39,7 +40,27 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
+    for flag, path in (("--json", args.json), ("--markdown", args.markdown)):
+        problem = _unwritable(path)
+        if problem:
+            p.error(f"argument {flag}: cannot write {path!r}: {problem}")
     return args
+
+
+def _unwritable(path):
+    """Why ``path`` cannot be written (checked before the run, not after it), or None."""
+    if path is None:
+        return None
+    if os.path.isdir(path):
+        return "it is a directory"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"the folder {folder} is not writable"
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    return None
 
 
 def main(argv=None) -> int:

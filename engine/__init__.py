@@ -71,3 +71,4 @@ from .ops.activation import (  # noqa: E402
     swish,
 )
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
+from .serialization import load, save  # noqa: E402  (torch.save / torch.load without pickle)

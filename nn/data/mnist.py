@@ -4,7 +4,10 @@ IDX layout (big-endian): a 4-byte magic ``0x00 0x00 <type> <ndim>``, then ``ndim
 the data.  MNIST images carry magic 2051 (uint8, 3-d: N x 28 x 28) and labels 2049 (uint8, 1-d).
 The reader checks everything it can before returning: the magic number, that the data size is exactly
 what the header promises (a truncated or padded file is an error, not a silently short array), that
-gzip streams are complete, and, for MNIST, that image and label counts agree.  Every failure raises
+gzip streams are complete, and, for MNIST, that image and label counts agree.  The size the header
+declares is checked against ``engine.archive.MAX_LOAD_BYTES`` (1 GiB; ``read_idx(..., max_bytes=)``)
+before any data is read, and gzip is decompressed only as far as the header promises, so a small
+hostile file (a gzip bomb, a header of 4194304^3 elements) is refused without allocating.  Every failure raises
 :class:`IDXError` (a ``ValueError``) naming the file and what was wrong.  Gzip is recognised by its
 own magic bytes, whatever the file name says.
 
@@ -20,6 +23,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+
+from engine.archive import byte_limit
 
 from .dataset import TensorDataset
 
@@ -41,45 +46,72 @@ class IDXError(ValueError):
     """An IDX file is missing, truncated, or not what it claims to be."""
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read(stream, n: int, path: Path, what: str) -> bytes:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise IDXError(f"{path}: no such file") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as e:
-            raise IDXError(f"{path}: corrupt or truncated gzip stream ({e})") from None
-    return raw
+        data = stream.read(n)
+    except (EOFError, OSError, zlib.error) as e:
+        raise IDXError(f"{path}: corrupt or truncated gzip stream while reading {what} ({e})") from None
+    return data
 
 
-def read_idx(path, expected_magic: int | None = None) -> np.ndarray:
+def read_idx(path, expected_magic: int | None = None, max_bytes: int | None = None) -> np.ndarray:
     """The array stored in the IDX file ``path`` (plain or gzip), in native byte order.
 
-    ``expected_magic`` (e.g. 2051 for images, 2049 for labels) is checked when given."""
+    ``expected_magic`` (e.g. 2051 for images, 2049 for labels) is checked when given.  The header's
+    declared size is checked against ``max_bytes`` (default ``engine.archive.MAX_LOAD_BYTES``, 1 GiB)
+    before any data is read or decompressed, and a gzip stream is decompressed only as far as the
+    header promises (plus one byte to detect trailing data), so a small hostile file cannot make the
+    reader allocate more than the limit."""
     path = Path(path)
-    raw = _read_bytes(path)
-    if len(raw) < 4:
-        raise IDXError(f"{path}: truncated: {len(raw)} bytes, too short for an IDX header")
-    magic = int.from_bytes(raw[:4], "big")
-    if expected_magic is not None and magic != expected_magic:
-        raise IDXError(f"{path}: bad magic number {magic} (0x{magic:08x}), expected {expected_magic} (0x{expected_magic:08x})")
-    zero, code, ndim = raw[:2], raw[2], raw[3]
-    if zero != b"\x00\x00" or code not in _IDX_TYPES:
-        raise IDXError(f"{path}: bad magic number {magic} (0x{magic:08x}): not an IDX file")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise IDXError(f"{path}: truncated: the header needs {header} bytes for {ndim} dimensions, file has {len(raw)}")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(_IDX_TYPES[code])
-    need = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    have = len(raw) - header
-    if have < need:
-        raise IDXError(f"{path}: truncated: header promises shape {shape} ({need} bytes of data), file holds {have}")
-    if have > need:
-        raise IDXError(f"{path}: {have - need} unexpected bytes after the data of shape {shape} ({need} bytes)")
-    arr = np.frombuffer(raw, dtype=dtype, count=need // dtype.itemsize, offset=header).reshape(shape)
+    limit = byte_limit(max_bytes)
+    try:
+        raw = open(path, "rb")
+    except FileNotFoundError:
+        raise IDXError(f"{path}: no such file") from None
+    with raw:
+        gz = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+        head = _read(stream, 4, path, "the header")
+        if len(head) < 4:
+            raise IDXError(f"{path}: truncated: {len(head)} bytes, too short for an IDX header")
+        magic = int.from_bytes(head, "big")
+        if expected_magic is not None and magic != expected_magic:
+            raise IDXError(
+                f"{path}: bad magic number {magic} (0x{magic:08x}), expected {expected_magic} (0x{expected_magic:08x})"
+            )
+        zero, code, ndim = head[:2], head[2], head[3]
+        if zero != b"\x00\x00" or code not in _IDX_TYPES:
+            raise IDXError(f"{path}: bad magic number {magic} (0x{magic:08x}): not an IDX file")
+        dims = _read(stream, 4 * ndim, path, "the header")
+        if len(dims) < 4 * ndim:
+            raise IDXError(f"{path}: truncated: the header needs {4 + 4 * ndim} bytes for {ndim} dimensions, "
+                           f"file has {4 + len(dims)}")
+        shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+        dtype = np.dtype(_IDX_TYPES[code])
+        need = dtype.itemsize
+        for s in shape:  # Python ints: no overflow however large the header's sizes
+            need *= s
+        if need > limit:
+            raise IDXError(
+                f"{path}: header declares shape {shape} ({need} bytes of data), more than the limit of {limit} bytes; "
+                "if you trust the file, pass a larger max_bytes= (or set engine.archive.MAX_LOAD_BYTES)"
+            )
+        data = _read(stream, need, path, "the data")
+        if len(data) < need:
+            raise IDXError(
+                f"{path}: truncated: header promises shape {shape} ({need} bytes of data), file holds {len(data)}"
+            )
+        extra = 0
+        while extra <= limit:  # count what follows the data without keeping it
+            chunk = _read(stream, 1 << 20, path, "the end of the data")
+            if not chunk:
+                break
+            extra += len(chunk)
+        if extra:
+            count = f"{extra}" if extra <= limit else f"more than {limit}"
+            raise IDXError(f"{path}: {count} unexpected bytes after the data of shape {shape} ({need} bytes)")
+    arr = np.frombuffer(data, dtype=dtype, count=need // dtype.itemsize).reshape(shape)
     return arr.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
 
 

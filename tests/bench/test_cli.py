@@ -70,3 +70,17 @@ def test_cuda_path_imports_cleanly_and_refuses_without_a_gpu(capsys):
     if cupy() is None:
         rc, out = _main(["--device", "cuda", "--quick"], capsys)
         assert rc == 2 and "needs CuPy" in out.err
+
+
+def test_unwritable_output_paths_refused_before_the_run(tmp_path, capsys):
+    import pytest
+
+    from bench.__main__ import main
+
+    missing = tmp_path / "missing" / "dir" / "x.json"
+    for flag, path, why in (("--json", missing, "does not exist"), ("--markdown", tmp_path, "is a directory")):
+        with pytest.raises(SystemExit) as exc:
+            main(["--quick", "--only", "op_overhead/add", flag, str(path)])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2
+        assert f"argument {flag}: cannot write" in err and why in err and "measuring" not in err
