@@ -71,3 +71,7 @@ from .ops.activation import (  # noqa: E402
     swish,
 )
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
+
+# ---- interop: DLPack (engine/dlpack.py), ONNX export (engine/onnx/) ----
+from . import dlpack  # noqa: E402
+from .dlpack import from_dlpack, to_dlpack  # noqa: E402
