@@ -75,3 +75,4 @@ from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
 # ---- interop: DLPack (engine/dlpack.py), ONNX export (engine/onnx/) ----
 from . import dlpack  # noqa: E402
 from .dlpack import from_dlpack, to_dlpack  # noqa: E402
+from . import onnx  # noqa: E402  (engine.onnx.export; the onnx package itself is imported lazily)
