@@ -106,7 +106,7 @@ def getitem(g, c):
     consuming = sum(1 for it in items if it is not None and it is not Ellipsis)
     if sum(1 for it in items if it is Ellipsis) > 1:
         c.fail("an index can only have a single ellipsis")
-    if Ellipsis in items:
+    if any(it is Ellipsis for it in items):
         at = next(i for i, it in enumerate(items) if it is Ellipsis)
         items[at:at + 1] = [slice(None)] * (ndim - consuming)
     else:
