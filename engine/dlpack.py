@@ -36,8 +36,8 @@ _DEVICE_NAMES = {1: "CPU", 2: "CUDA", 3: "CUDA host (pinned)", 4: "OpenCL", 7: "
                  16: "Hexagon", 17: "MAIA"}
 _INT, _UINT, _FLOAT, _BFLOAT, _COMPLEX, _BOOL = 0, 1, 2, 4, 5, 6
 _CODE_NAMES = {0: "int", 1: "uint", 2: "float", 3: "opaque handle", 4: "bfloat", 5: "complex", 6: "bool"}
-_LOW_PRECISION = {7: "float8_e3m4", 8: "float8_e4m3", 9: "float8_e4m3b11fnuz", 10: "float8_e4m3fn", 11: "float8_e4m3fnuz",
-                  12: "float8_e5m2", 13: "float8_e5m2fnuz", 14: "float8_e8m0fnu", 15: "float6_e2m3fn",
+_LOW_PRECISION = {7: "float8_e3m4", 8: "float8_e4m3", 9: "float8_e4m3b11fnuz", 10: "float8_e4m3fn",
+                  11: "float8_e4m3fnuz", 12: "float8_e5m2", 13: "float8_e5m2fnuz", 14: "float8_e8m0fnu", 15: "float6_e2m3fn",
                   16: "float6_e3m2fn", 17: "float4_e2m1fn"}
 _SUPPORTED = {(_INT, 8), (_INT, 16), (_INT, 32), (_INT, 64), (_UINT, 8), (_UINT, 16), (_UINT, 32), (_UINT, 64),
               (_FLOAT, 16), (_FLOAT, 32), (_FLOAT, 64), (_BFLOAT, 16), (_COMPLEX, 64), (_COMPLEX, 128), (_BOOL, 8)}

@@ -195,7 +195,10 @@ class Call:
         a, b = sa[1], sb[1]
         if a is None:
             self.fail(f"argument {j} is None where a tensor is needed")
-        want = np.dtype(dtype) if dtype is not None else (np.asarray(a).dtype if hasattr(a, "dtype") else self.out_dtype())
+        if dtype is not None:
+            want = np.dtype(dtype)
+        else:
+            want = np.asarray(a).dtype if hasattr(a, "dtype") else self.out_dtype()
         if same(a, b):
             return self.g.const(a, want)
         return self._dynamic_constant(j, a, b, want)

@@ -141,7 +141,8 @@ def _axes(spec, name, ndim):
     out = {}
     for axis, label in items:
         if not -ndim <= int(axis) < ndim:
-            raise ValueError(f"engine.onnx.export: dynamic axis {axis} of {name!r} is out of range for {ndim} dimensions")
+            raise ValueError(f"engine.onnx.export: dynamic axis {axis} of {name!r} is out of range "
+                             f"for {ndim} dimensions")
         a = int(axis) % ndim
         out[a] = str(label) if label is not None else f"{name}_dynamic_axes_{a + 1}"
     return out

@@ -139,7 +139,8 @@ def getitem(g, c):
         else:
             c.fail(f"index item {it!r} (boolean masks, several integer arrays) has no ONNX mapping")
         ax += 1
-    if gather is not None and (unsqueeze or (len(advanced) > 1 and advanced != list(range(advanced[0], advanced[-1] + 1)))):
+    adjacent = advanced == list(range(advanced[0], advanced[0] + len(advanced))) if advanced else True
+    if gather is not None and (unsqueeze or not adjacent):
         c.fail(f"an integer-array index mixed with None or with ints that are not next to it ({index!r}) "
                "has no ONNX mapping")
     y = c.x(0)

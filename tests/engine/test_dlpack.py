@@ -51,7 +51,8 @@ def test_numpy_shares_memory_both_ways_and_strides_survive():
 
 
 def test_dtypes_and_bfloat16_round_trip():
-    for dt, want in [(torch.int64, np.int64), (torch.bool, np.bool_), (torch.uint8, np.uint8), (torch.float16, np.float16)]:
+    pairs = [(torch.int64, np.int64), (torch.bool, np.bool_), (torch.uint8, np.uint8), (torch.float16, np.float16)]
+    for dt, want in pairs:
         assert engine.from_dlpack(torch.zeros(2, dtype=dt)).dtype == want
     b = torch.tensor([1.5, -2.25], dtype=torch.bfloat16)
     k = engine.from_dlpack(b)
