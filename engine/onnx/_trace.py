@@ -103,15 +103,13 @@ def _reachable(outputs):
 
 def trace(model, args, input_slots, named) -> Trace:
     """Run ``model(*args)`` once with grad mode on, recording the graph.  ``input_slots``: the positions
-    in ``args`` of the graph inputs (arrays); they become fresh leaf Tensors (floating ones require
-    grad, so every op that touches them is recorded)."""
+    in ``args`` of the graph inputs (arrays); they become fresh leaf Tensors flagged as requiring grad
+    (integer ones too: no backward runs, and so every op that touches them is recorded)."""
     call_args = list(args)
     inputs = []
     for pos in input_slots:
         data = call_args[pos]
-        t = Tensor._wrap(data)
-        if data.dtype.kind in "fc":
-            t.requires_grad_(True)
+        t = Tensor._wrap(data, requires_grad=True)
         call_args[pos] = t
         inputs.append(t)
     with _recording(), grad_mode.enable_grad():

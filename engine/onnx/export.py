@@ -71,7 +71,7 @@ def export(model, args, path, input_names=None, output_names=None, dynamic_axes=
             call_args[pos] = d
         return trace(model, call_args, slots, named)
 
-    with _eval_mode(model):
+    with _traceable(model):
         trace_a = run(data_a)
         trace_b = run([perturbed(d, axes) for d, axes in zip(data_a, dyn_in)])
     out_names = _names(output_names, len(trace_a.outputs), "output", "output_names")
@@ -159,19 +159,26 @@ def _named_tensors(model):
     return named
 
 
-class _eval_mode:
-    """Every submodule in eval mode for the trace; the training flags are restored afterwards."""
+class _traceable:
+    """For the trace: every submodule in eval mode, and every floating parameter requiring grad (so that
+    ops on frozen parameters are recorded too).  Both flags are restored afterwards."""
 
     def __init__(self, model):
-        self.flags = [(m, m.training) for m in model.modules()] if hasattr(model, "modules") else []
+        self.modes = [(m, m.training) for m in model.modules()] if hasattr(model, "modules") else []
+        params = model.parameters() if hasattr(model, "parameters") else ()
+        self.frozen = [p for p in params if not p.requires_grad and p.dtype.kind in "fc"]
 
     def __enter__(self):
-        for m, _ in self.flags:
+        for m, _ in self.modes:
             object.__setattr__(m, "training", False)
+        for p in self.frozen:
+            p.requires_grad = True
 
     def __exit__(self, *exc):
-        for m, flag in self.flags:
+        for m, flag in self.modes:
             object.__setattr__(m, "training", flag)
+        for p in self.frozen:
+            p.requires_grad = False
 
 
 def _check_same_structure(a, b):

@@ -153,3 +153,22 @@ def test_file_object_names_and_opsets(tmp_path):
 def test_static_shapes_without_dynamic_axes(tmp_path):
     proto = export_and_compare(LeNet5(), [(3, 1, 28, 28)], tmp_path / "s.onnx", batches=(3,), dynamic=False)
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 3
+
+
+def test_frozen_parameters_and_integer_inputs_are_traced(tmp_path):
+    """Ops on frozen parameters and on integer inputs (a cast of uint8 pixels, a frozen embedding) are
+    recorded and exported; the frozen flags are restored."""
+    model = _TextModel()
+    model.requires_grad_(False)
+    export_and_compare(model, [(3, 7)], tmp_path / "frozen.onnx", ints=11)
+    assert not any(p.requires_grad for p in model.parameters())
+
+    class Pixels(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc(x.astype("float32") / 255.0)
+
+    export_and_compare(Pixels(), [(3, 4)], tmp_path / "pixels.onnx", ints=256)
