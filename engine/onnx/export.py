@@ -49,6 +49,11 @@ def export(model, args, path, input_names=None, output_names=None, dynamic_axes=
     Raises ``UnsupportedOperatorError`` naming the Function class of an op without an ONNX mapping,
     and ``OnnxExportError`` where the file would not compute what the model computes (a constant that
     depends on the input's values, a loop over a dynamic axis, batch norm with batch statistics).
+
+    As with torch's tracer, Python control flow is frozen at the branch the example inputs took; the
+    second trace (other values, one more element on each dynamic axis) catches a branch that changes
+    between them, not one that only other inputs would take.  Do not run other Kiln work in another
+    thread while exporting: the graph recorder is wrapped for the duration of the trace.
     """
     onnx = _onnx()
     opset = DEFAULT_OPSET if opset_version is None else int(opset_version)
