@@ -72,3 +72,8 @@ from .ops.activation import (  # noqa: E402
 )
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
 from .serialization import load, save  # noqa: E402  (torch.save / torch.load without pickle)
+
+# ---- interop: DLPack (engine/dlpack.py), ONNX export (engine/onnx/) ----
+from . import dlpack  # noqa: E402
+from .dlpack import from_dlpack, to_dlpack  # noqa: E402
+from . import onnx  # noqa: E402  (engine.onnx.export; the onnx package itself is imported lazily)

@@ -410,6 +410,17 @@ class Tensor:
     def log_softmax(self, axis=-1):
         return ops.softmax.log_softmax(self, axis)
 
+    # ---- DLPack (engine/dlpack.py) ------------------------------------------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule over this tensor's memory: ``torch.from_dlpack(t)``, ``numpy.from_dlpack(t)``."""
+        from .dlpack import to_dlpack
+
+        return to_dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        """(DLPack device type, device id): (1, 0) on the CPU, (2, n) on ``cuda:n``."""
+        return self.data.__dlpack_device__()
+
 
 class _HookHandle:
     def __init__(self, hooks, fn):
