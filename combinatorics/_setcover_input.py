@@ -32,9 +32,13 @@ def _fast_int_subsets(subsets):
     return all(isinstance(s, np.ndarray) and np.issubdtype(s.dtype, np.integer) and s.ndim == 1 for s in subsets)
 
 
-def check_set_cover(subsets, costs, universe, method, time_limit):
+def check_set_cover(subsets, costs, universe, method, time_limit, remove_redundant=True):
     if method not in METHODS:
         raise ValueError(f"set_cover: unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if not isinstance(remove_redundant, (bool, np.bool_)):
+        raise ValueError(f"set_cover: remove_redundant must be True or False, got {remove_redundant!r}")
+    if not remove_redundant and method != "greedy":
+        raise ValueError(f"set_cover: remove_redundant=False applies to method='greedy' only, got method={method!r}")
     if time_limit is not None and not (isinstance(time_limit, numbers.Real) and time_limit > 0):
         raise ValueError(f"set_cover: time_limit must be a positive number of seconds or None, got {time_limit!r}")
     try:
