@@ -64,7 +64,7 @@ def set_cover(subsets, costs=None, universe=None, method="auto", time_limit=None
         lower = min(_quick_bound(P, cost), cost)
         optimal = cost <= lower + 1e-9
         stats.update(picked_before_removal=before, order=[int(j) for j in order],
-                     prices={P.elements[i]: float(price[i]) for i in range(P.m)})
+                     prices={P.elements[i]: float(price[i]) * P.cost_scale for i in range(P.m)})
     elif method == "milp":
         from scipy import sparse
 
@@ -78,8 +78,8 @@ def set_cover(subsets, costs=None, universe=None, method="auto", time_limit=None
     cost = float(P.costs[picked].sum())
     if optimal:
         lower = cost
-    if P.integral:
-        cost, lower = int(round(cost)), int(round(min(lower, cost)))
+    if P.integral:  # exact Python ints in the caller's units
+        cost, lower = int(round(cost)) * P.cost_scale, int(round(min(lower, cost))) * P.cost_scale
     stats["time_s"] = time.perf_counter() - t0
     return SetCoverResult(cost=cost, chosen=[int(j) for j in np.flatnonzero(picked)], optimal=bool(optimal),
                           lower_bound=lower, method=method, stats=stats,
