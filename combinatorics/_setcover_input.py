@@ -75,6 +75,33 @@ def _check_costs(costs, n):
     return np.array([x // scale for x in ints], np.float64), scale
 
 
+def _int_array(universe):
+    """The universe as a 1-D integer array when it is a range or an integer array/list, else None."""
+    if universe is None or not isinstance(universe, (range, np.ndarray, list)):
+        return None
+    try:
+        u = np.asarray(universe)
+    except (ValueError, TypeError):
+        return None
+    return u if u.ndim == 1 and np.issubdtype(u.dtype, np.integer) else None
+
+
+def _rows_in_universe(u, flat, lens):
+    """Row numbers of the elements ``flat`` in the integer universe ``u`` (rows in order of first
+    appearance in ``u``); returns ``(elements, rows)``."""
+    values, first = np.unique(u, return_index=True)
+    order = np.argsort(first, kind="stable")  # order[r]: the sorted position of row r's element
+    row_of = np.empty(values.shape[0], np.int64)
+    row_of[order] = np.arange(values.shape[0])
+    pos = np.minimum(np.searchsorted(values, flat), max(values.shape[0] - 1, 0))
+    missing = np.flatnonzero(values[pos] != flat) if values.size else np.arange(flat.shape[0])
+    if missing.size:
+        k = int(missing[0])
+        j = int(np.searchsorted(np.cumsum(lens), k, side="right"))
+        raise ValueError(f"set_cover: subsets[{j}] contains {int(flat[k])!r}, which is not in the universe")
+    return values[order], row_of[pos]
+
+
 def _fast_int_subsets(subsets):
     return all(isinstance(s, np.ndarray) and np.issubdtype(s.dtype, np.integer) and s.ndim == 1 for s in subsets)
 
@@ -94,10 +121,14 @@ def check_set_cover(subsets, costs, universe, method, time_limit, remove_redunda
         raise ValueError("set_cover: subsets must be a sequence of collections of elements") from None
     n = len(subsets)
     c, cost_scale = _check_costs(costs, n)
-    if universe is None and _fast_int_subsets(subsets):
+    int_universe = _int_array(universe)
+    if (universe is None or int_universe is not None) and _fast_int_subsets(subsets):
         lens = np.array([s.shape[0] for s in subsets], np.int64)
         flat = np.concatenate(subsets) if n else np.zeros(0, np.int64)
-        elements, rows = np.unique(flat, return_inverse=True)
+        if universe is None:
+            elements, rows = np.unique(flat, return_inverse=True)
+        else:
+            elements, rows = _rows_in_universe(int_universe, flat, lens)
         elements = elements.tolist()
     else:
         index = {}
