@@ -104,3 +104,17 @@ def test_set_cover_costs_beyond_the_limits_are_refused(costs, msg):
     with pytest.raises(ValueError) as e:
         set_cover([{1}, {2}], costs=costs)
     assert str(e.value).startswith(msg)
+
+
+def test_dp_stopped_beyond_2_53_reports_a_valid_bound():
+    """Values summing past 2**53: "auto" runs the DP; stopped early, its float64 LP bound is widened
+    past its rounding, so it still bounds the exact optimum."""
+    rng = np.random.default_rng(1)
+    w = rng.integers(1, 100, 2000)
+    v = rng.integers(2**50, 2**51, 2000)
+    c = int(w.sum() // 2)
+    stopped = knapsack(v, w, c, time_limit=1e-3)
+    full = knapsack(v, w, c)
+    assert (stopped.method, stopped.optimal, full.method, full.optimal) == ("dp", False, "dp", True)
+    assert stopped.value <= full.value <= stopped.bound and full.value == full.bound
+    assert full.value == sum(int(v[i]) for i in full.items) and sum(int(w[i]) for i in full.items) <= c
