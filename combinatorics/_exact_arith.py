@@ -8,6 +8,7 @@ knapsack DP keeps values in int64 (``INT64_MAX``).  Real-valued data must keep i
 tolerance formed from it can become inf.  Before the limits are checked, integer data is divided
 by its gcd (exact, and it changes no decision: every solution value or weight is a multiple of it),
 so that, e.g., weights that are all multiples of 2**62 are solved as small integers.
+``check_finite_nonnegative`` is the door check both entry points share.
 """
 import numpy as np
 
@@ -44,3 +45,14 @@ def limit_name(limit):
     if limit == INT64_MAX:
         return "2**63-1 = 9223372036854775807"
     return "2**300 (about 2.04e90)"
+
+
+def check_finite_nonnegative(op, name, a):
+    """Raise ValueError naming ``op`` and the first entry of ``a`` that is not finite or is negative."""
+    if a.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ValueError(f"{op}: {name} must be finite; {name}[{bad[0]}] = {a[bad[0]]}")
+    neg = np.flatnonzero(a < 0)
+    if neg.size:
+        raise ValueError(f"{op}: {name} must be non-negative; {name}[{neg[0]}] = {a[neg[0]]}")

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._exact_arith import FLOAT_EXACT, INT64_MAX, REAL_LIMIT, array_gcd, exact_sum, limit_name
+from ._exact_arith import (FLOAT_EXACT, INT64_MAX, REAL_LIMIT, array_gcd, check_finite_nonnegative, exact_sum,
+                           limit_name)
 from .knapsack_dp import MAX_TABLE_BYTES, table_bytes
 
 METHODS = ("auto", "greedy", "dp", "branch_and_bound", "core", "milp")
@@ -60,13 +61,7 @@ def _as_vector(name, x):
             raise ValueError(f"knapsack: {name} must hold numbers, got dtype {a.dtype}")
         else:
             a = a.astype(np.int64)
-    if np.issubdtype(a.dtype, np.floating):
-        bad = np.flatnonzero(~np.isfinite(a))
-        if bad.size:
-            raise ValueError(f"knapsack: {name} must be finite; {name}[{bad[0]}] = {a[bad[0]]}")
-    neg = np.flatnonzero(a < 0)
-    if neg.size:
-        raise ValueError(f"knapsack: {name} must be non-negative; {name}[{neg[0]}] = {a[neg[0]]}")
+    check_finite_nonnegative("knapsack", name, a)
     return _integral(a)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._exact_arith import FLOAT_EXACT, REAL_LIMIT, limit_name
+from ._exact_arith import FLOAT_EXACT, REAL_LIMIT, check_finite_nonnegative, limit_name
 
 METHODS = ("auto", "greedy", "exact", "milp")
 
@@ -51,12 +51,7 @@ def _check_costs(costs, n):
     if np.issubdtype(c.dtype, np.integer):
         ints = c.tolist()
     c = c.astype(np.float64)
-    bad = np.flatnonzero(~np.isfinite(c))
-    if bad.size:
-        raise ValueError(f"set_cover: costs must be finite; costs[{bad[0]}] = {c[bad[0]]}")
-    neg = np.flatnonzero(c < 0)
-    if neg.size:
-        raise ValueError(f"set_cover: costs must be non-negative; costs[{neg[0]}] = {c[neg[0]]}")
+    check_finite_nonnegative("set_cover", "costs", c)
     if ints is None and np.all(c == np.floor(c)):
         ints = [int(x) for x in c.tolist()]  # integral floats, exactly
     if ints is None:
