@@ -26,8 +26,6 @@ from .knapsack_dp import MAX_TABLE_BYTES, table_bytes
 
 METHODS = ("auto", "greedy", "dp", "branch_and_bound", "core", "milp")
 GREEDY_ORDERS = ("density", "value", "weight", "half")
-#: the methods that compute in float64
-FLOAT_METHODS = ("greedy", "branch_and_bound", "core", "milp")
 
 
 def _python_ints(name, a):

@@ -54,11 +54,9 @@ def _rounding_slack(w, cap):
     return (w.size + 1) * float(np.finfo(np.float64).eps) * (float(w.sum()) + float(cap))
 
 
-def _upper(bound, integral, exact):
-    """A float bound (solver units) as the reported bound: floored for integer values; inflated past
-    its float64 rounding when the values are beyond 2**53 (only the DP runs there)."""
-    if not integral:
-        return float(bound)
+def _integer_bound(bound, exact):
+    """A float upper bound on integer values (solver units), floored; widened past its float64
+    rounding first when the values sum beyond 2**53 (``exact`` False: only the DP runs there)."""
     if not exact:
         bound = bound * (1.0 + 1e-12) + 1.0
     return int(np.floor(bound + 1e-9))
@@ -126,7 +124,7 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
     if bound is None:
         bound = value
     elif integral:
-        bound = (_upper(bound, True, exact) + exact_sum(v[free])) * S.value_scale
+        bound = (_integer_bound(bound, exact) + exact_sum(v[free])) * S.value_scale
     else:
         bound = float(bound) + exact_sum(v[free])
     if optimal is None:  # greedy: optimal only if it meets the bound

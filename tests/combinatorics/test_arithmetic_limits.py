@@ -118,3 +118,24 @@ def test_dp_stopped_beyond_2_53_reports_a_valid_bound():
     assert (stopped.method, stopped.optimal, full.method, full.optimal) == ("dp", False, "dp", True)
     assert stopped.value <= full.value <= stopped.bound and full.value == full.bound
     assert full.value == sum(int(v[i]) for i in full.items) and sum(int(w[i]) for i in full.items) <= c
+
+
+def test_large_common_factors_against_brute_force():
+    """Small instances blown up by large factors (values and weights up to ~2**62): every method
+    returns a feasible selection, summed exactly; the exact ones the brute-force optimum."""
+    rng = np.random.default_rng(4)
+    methods = [m for m in METHODS if m != "milp"]
+    for trial in range(30):
+        n = int(rng.integers(1, 8))
+        gv, gw = (int(rng.choice([1, 3, 2**40, 2**58 + 1])) for _ in range(2))
+        v = [int(x) * gv for x in rng.integers(0, 20, n)]
+        w = [int(x) * gw for x in rng.integers(0, 20, n)]
+        cap = int(rng.integers(0, 40)) * gw + int(rng.integers(0, gw))
+        best = max(sum(v[i] for i in range(n) if m >> i & 1) for m in range(1 << n)
+                   if sum(w[i] for i in range(n) if m >> i & 1) <= cap)
+        for method in methods:
+            res = knapsack(v, w, cap, method=method)
+            assert sum(w[i] for i in res.items) == res.weight <= cap
+            assert sum(v[i] for i in res.items) == res.value <= best <= res.bound
+            if method != "greedy":
+                assert res.optimal and res.value == best
