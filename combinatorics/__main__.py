@@ -61,7 +61,8 @@ def main(argv=None):
             print(f"items:    {_fmt_items(res.items)}")
         else:
             inst = read_orlib_setcover(args.file)
-            res = set_cover(inst.subsets, inst.costs, method=args.method, time_limit=args.time_limit)
+            res = set_cover(inst.subsets, inst.costs, universe=inst.universe, method=args.method,
+                            time_limit=args.time_limit)
             el = time.perf_counter() - t0
             print(f"instance: {inst.name}  rows={inst.n_rows}  columns={len(inst.subsets)}")
             print(f"method:   {res.method}")

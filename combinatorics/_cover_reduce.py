@@ -15,13 +15,23 @@ from numba import njit
 
 
 @njit(cache=True)
-def _row_min(row_ptr, row_cols, costs, status, i, skip):
-    best = np.inf
+def _two_cheapest(row_ptr, row_cols, costs, status, i, min1, arg1, min2):
+    """Store in ``min1[i]``/``arg1[i]`` the cheapest free column of row i and in ``min2[i]`` the
+    second cheapest cost (inf where there is none)."""
+    min1[i] = np.inf
+    min2[i] = np.inf
+    arg1[i] = -1
     for t in range(row_ptr[i], row_ptr[i + 1]):
         k = row_cols[t]
-        if k != skip and status[k] == 0 and costs[k] < best:
-            best = costs[k]
-    return best
+        if status[k] != 0:
+            continue
+        c = costs[k]
+        if c < min1[i]:
+            min2[i] = min1[i]
+            min1[i] = c
+            arg1[i] = k
+        elif c < min2[i]:
+            min2[i] = c
 
 
 @njit(cache=True)
@@ -30,21 +40,11 @@ def dominated_columns(col_ptr, col_rows, row_ptr, row_cols, costs, status):
     n = costs.shape[0]
     m = row_ptr.shape[0] - 1
     # per row: cheapest and second cheapest free column
-    min1 = np.full(m, np.inf)
-    arg1 = np.full(m, -1, np.int64)
-    min2 = np.full(m, np.inf)
+    min1 = np.empty(m)
+    arg1 = np.empty(m, np.int64)
+    min2 = np.empty(m)
     for i in range(m):
-        for t in range(row_ptr[i], row_ptr[i + 1]):
-            k = row_cols[t]
-            if status[k] != 0:
-                continue
-            c = costs[k]
-            if c < min1[i]:
-                min2[i] = min1[i]
-                min1[i] = c
-                arg1[i] = k
-            elif c < min2[i]:
-                min2[i] = c
+        _two_cheapest(row_ptr, row_cols, costs, status, i, min1, arg1, min2)
     removed = 0
     for j in np.argsort(-costs, kind="mergesort"):
         if status[j] != 0:
@@ -60,22 +60,8 @@ def dominated_columns(col_ptr, col_rows, row_ptr, row_cols, costs, status):
             removed += 1
             for q in range(col_ptr[j], col_ptr[j + 1]):
                 i = col_rows[q]
-                if arg1[i] == j or costs[j] <= min2[i]:
-                    # recompute this row's two minima without j
-                    min1[i] = np.inf
-                    min2[i] = np.inf
-                    arg1[i] = -1
-                    for t in range(row_ptr[i], row_ptr[i + 1]):
-                        k = row_cols[t]
-                        if status[k] != 0:
-                            continue
-                        c = costs[k]
-                        if c < min1[i]:
-                            min2[i] = min1[i]
-                            min1[i] = c
-                            arg1[i] = k
-                        elif c < min2[i]:
-                            min2[i] = c
+                if arg1[i] == j or costs[j] <= min2[i]:  # recompute this row's two minima without j
+                    _two_cheapest(row_ptr, row_cols, costs, status, i, min1, arg1, min2)
     return removed
 
 

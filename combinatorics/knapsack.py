@@ -23,12 +23,21 @@ Real-valued weights are summed in float64, which can land a few ulps above the e
 ... may exceed a capacity it equals in decimal.  A subset therefore fits when its float weight exceeds
 the capacity by at most the worst-case rounding of such a sum, ``(n + 1) * eps * (sum(w) + capacity)``
 (a feasibility tolerance, as LP/MIP solvers have one); integer weights are compared exactly.
+
+Integer instances are first reduced exactly (``_knapsack_input.scale_knapsack``: values and weights
+divided by their gcds, the capacity cut to what the items can use), then each method's arithmetic
+limit is checked (``_exact_arith``): the float64 methods need integer sums <= 2**53, the DP integer
+values summing to <= 2**63-1 ("auto" takes the DP when only it can); beyond them a ValueError names
+the limit.  ``value`` and ``weight`` are summed exactly (Python ints for integer data) from the
+caller's numbers, and a selection heavier than the capacity is never returned (a RuntimeError, an
+internal error, would say so).
 """
 import time
 
 import numpy as np
 
-from ._knapsack_input import check_knapsack
+from ._exact_arith import FLOAT_EXACT, exact_sum
+from ._knapsack_input import check_knapsack, check_limits, scale_knapsack
 from .knapsack_dp import solve_dp
 from .knapsack_greedy import dantzig_bound, greedy
 from .knapsack_search import exact_search as _search
@@ -40,31 +49,42 @@ AUTO_DP_CELLS = 2e7
 DP_CELLS_PER_S = 1.5e9
 
 
-def _num(x, integral):
-    return int(round(float(x))) if integral else float(x)
-
-
 def _rounding_slack(w, cap):
     """How far above its exact value a float64 sum of some of ``w`` can land (see the module docstring)."""
     return (w.size + 1) * float(np.finfo(np.float64).eps) * (float(w.sum()) + float(cap))
+
+
+def _integer_bound(bound, exact):
+    """A float upper bound on integer values (solver units), floored; widened past its float64
+    rounding first when the values sum beyond 2**53 (``exact`` False: only the DP runs there)."""
+    if not exact:
+        bound = bound * (1.0 + 1e-12) + 1.0
+    return int(np.floor(bound + 1e-9))
 
 
 def knapsack(values, weights, capacity, method="auto", greedy_order="density", time_limit=None):
     """Solve max sum(values[x]) s.t. sum(weights[x]) <= capacity over 0/1 vectors x.
 
     Returns a ``KnapsackResult(value, weight, items, optimal, bound, method, stats)`` with
-    ``items`` the sorted chosen indices.  Raises ValueError on bad input (see ``_knapsack_input``).
+    ``items`` the sorted chosen indices.  Raises ValueError on bad input (see ``_knapsack_input``)
+    and on instances beyond the method's arithmetic (see the module docstring).
     """
-    v, w, cap = check_knapsack(values, weights, capacity, method, greedy_order, time_limit)
+    v0, w0, cap0 = check_knapsack(values, weights, capacity, method, greedy_order, time_limit)
+    S = scale_knapsack(v0, w0, cap0)
+    method = check_limits(method, S)
+    v, w, cap = S.values, S.weights, S.capacity
+    slack = 0.0
     if w.dtype != np.int64:
-        cap = cap + _rounding_slack(w, cap)
+        slack = _rounding_slack(w, cap)
+        cap = cap + slack
     t0 = time.perf_counter()
     deadline = np.inf if time_limit is None else t0 + float(time_limit)
     integral = v.dtype == np.int64
     free = np.flatnonzero(w == 0)
     live = np.flatnonzero((w > 0) & (w <= cap))
     vl, wl = v[live], w[live]
-    stats = {"n_live": int(live.size), "n_free": int(free.size)}
+    stats = {"n_live": int(live.size), "n_free": int(free.size),
+             "value_scale": S.value_scale, "weight_scale": S.weight_scale}
     dp_fallback = False
     if method == "auto":
         cells = live.size * min(cap, float(wl.sum()) if live.size else 0.0)
@@ -96,19 +116,19 @@ def knapsack(values, weights, capacity, method="auto", greedy_order="density", t
                 mask = dp_mask
             bound = None if optimal else min(bound, dantzig_bound(vl, wl, cap))
     chosen = np.sort(np.concatenate([free, live[mask]])).astype(np.int64)
-    value = v[chosen].sum() if chosen.size else 0
-    weight = w[chosen].sum() if chosen.size else 0
-    v_free = v[free].sum() if free.size else 0
+    value, weight = exact_sum(v0[chosen]), exact_sum(w0[chosen])
+    if not (weight <= cap0 or weight <= cap0 + slack):
+        raise RuntimeError(f"knapsack: internal error: method={method!r} chose items weighing {weight} "
+                           f"over the capacity {capacity}")
+    exact = not integral or exact_sum(vl) <= FLOAT_EXACT
     if bound is None:
         bound = value
+    elif integral:
+        bound = (_integer_bound(bound, exact) + exact_sum(v[free])) * S.value_scale
     else:
-        bound = bound + v_free
-        if integral:
-            bound = np.floor(bound + 1e-9)
+        bound = float(bound) + exact_sum(v[free])
     if optimal is None:  # greedy: optimal only if it meets the bound
         optimal = bool(value >= bound - (0 if integral else 1e-9 * max(1.0, abs(bound))))
     stats["time_s"] = time.perf_counter() - t0
-    return KnapsackResult(
-        value=_num(value, integral), weight=_num(weight, w.dtype == np.int64),
-        items=chosen.tolist(), optimal=bool(optimal),
-        bound=_num(max(bound, value), integral), method=method, stats=stats)
+    return KnapsackResult(value=value, weight=weight, items=chosen.tolist(), optimal=bool(optimal),
+                          bound=max(bound, value), method=method, stats=stats)

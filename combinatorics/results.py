@@ -4,7 +4,8 @@ Both are frozen dataclasses.  ``optimal`` is True only when the method proved op
 results are proven optimal only when they meet the bound); ``bound`` / ``lower_bound`` is the best
 proven bound on the optimum (an upper bound for knapsack, a lower bound for set cover), so
 ``optimal`` implies objective == bound up to rounding.  ``stats`` holds method-specific counters
-(nodes, states, time in seconds, which sub-method finished, ...).
+(nodes, states, time in seconds, which sub-method finished, ...).  ``SetCoverResult.remove_redundant``
+says whether the greedy removed redundant sets afterwards (None for the exact methods).
 """
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ class SetCoverResult:
     lower_bound: float
     method: str
     stats: dict = field(default_factory=dict)
+    remove_redundant: bool = None
 
     @property
     def gap(self):

@@ -299,11 +299,14 @@ def test_correlated_classes_against_dp(kind):
 
 def test_time_limit_stops_the_core():
     # even-odd subset sum: even weights, odd capacity, plus a worthless weight-1 item that keeps
-    # the weights' gcd at 1; no bound drops below the capacity, so the core keeps ~1e5 states
+    # the weights' gcd at 1 and an item worth 1 that fills the capacity alone and keeps the values'
+    # gcd at 1 (knapsack divides by both); no bound drops below the capacity, so the core keeps
+    # ~1e5 states
     rng = np.random.default_rng(0)
     w = np.append(2 * rng.integers(1, 1000, 200), 1)
     v = np.append(w[:-1], 0)
     c = int(w.sum() // 2) | 1
+    w, v = np.append(w, c), np.append(v, 1)
     res = knapsack(v, w, c, method="core", time_limit=0.01)
     best = knapsack(v, w, c, method="dp").value
     assert not res.optimal

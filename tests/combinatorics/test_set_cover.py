@@ -196,3 +196,21 @@ def test_tiny_time_limit_gives_a_cover_and_a_valid_bound(limit):
     for j in res.chosen:
         covered[inst.subsets[j]] = True
     assert covered.all()
+
+
+def test_plain_greedy_without_redundant_removal():
+    """Issue 18 item 14: the course's greedy takes {1,2,3} first, then the three pairs (4 sets);
+    removal then drops {1,2,3} (3 sets).  The result says which ran."""
+    subsets = [{1, 2, 3}, {1, 4}, {2, 5}, {3, 6}]
+    plain = set_cover(subsets, method="greedy", remove_redundant=False)
+    assert (plain.cost, plain.chosen, plain.remove_redundant) == (4, [0, 1, 2, 3], False)
+    assert plain.stats["order"] == [0, 1, 2, 3] and plain.stats["picked_before_removal"] == 4
+    kept = set_cover(subsets, method="greedy")
+    assert (kept.cost, kept.chosen, kept.remove_redundant) == (3, [1, 2, 3], True)
+    assert plain.lower_bound == kept.lower_bound == 3 and kept.optimal and not plain.optimal
+    assert set_cover(subsets).remove_redundant is None
+    with pytest.raises(ValueError, match=r"set_cover: remove_redundant=False applies to method='greedy' only, "
+                                         r"got method='exact'"):
+        set_cover(subsets, method="exact", remove_redundant=False)
+    with pytest.raises(ValueError, match="set_cover: remove_redundant must be True or False, got 'no'"):
+        set_cover(subsets, method="greedy", remove_redundant="no")
