@@ -1,5 +1,6 @@
-"""Kiln's optimisers (SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, ASGD, LBFGS), learning-rate schedules, gradient clipping,
-the step-size search of Bottou and early stopping — PyTorch's ``torch.optim`` semantics throughout.
+"""Kiln's optimisers (SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, ASGD, LBFGS),
+learning-rate schedules, gradient clipping, the step-size search of Bottou and early stopping — PyTorch's
+``torch.optim`` semantics throughout.
 
 Every optimiser updates ``p.data`` in place, outside the autodiff graph: SGD, Adagrad, RMSprop and the Adam
 pair with one fused kernel per parameter (``kernels.optim_updates``: Numba on the CPU, Numba CUDA on the GPU),
@@ -16,6 +17,7 @@ from .asgd import ASGD
 from .distributed import DistributedOptimizer, broadcast_parameters
 from .clip import clip_grad_norm_, clip_grad_value_
 from .early_stopping import EarlyStopping
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -23,7 +25,7 @@ from .step_size import StepSizeResult, find_step_size
 
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
-    "lr_scheduler", "clip_grad_norm_",
+    "LBFGS", "lr_scheduler", "clip_grad_norm_",
     "clip_grad_value_", "find_step_size", "StepSizeResult", "EarlyStopping",
     "DistributedOptimizer", "broadcast_parameters",
 ]
