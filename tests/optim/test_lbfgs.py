@@ -153,7 +153,7 @@ def test_state_dict_round_trip_resumes_and_bad_state_is_refused():
 
 def test_step_bumps_the_parameter_version():
     p = engine.tensor([1.0, -2.0], dtype="float64", requires_grad=True)
-    opt = optim.LBFGS([p], max_iter=2)
+    opt = optim.LBFGS([p], max_iter=5)
 
     def closure():
         opt.zero_grad()
@@ -163,4 +163,4 @@ def test_step_bumps_the_parameter_version():
 
     v = p._version
     opt.step(closure)
-    assert p._version > v and np.abs(p.numpy()).max() < 1.0
+    assert p._version >= v + 2 and np.abs(p.numpy()).max() < 1e-6  # several iterations, each bumps
