@@ -21,8 +21,9 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False, *, foreach=None, capturable=False,
-    differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False, *,
+    foreach=None, capturable=False, differentiable=False, fused=None)`` (see
+    :func:`optim.optimizer.implementation_flags`)."""
 
     _dtypes = SUPPORTED_DTYPES
 
