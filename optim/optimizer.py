@@ -72,6 +72,18 @@ def implementation_flags(owner: str, foreach=None, fused=None, capturable=False,
     return dict(foreach=foreach, fused=fused, capturable=bool(capturable), differentiable=False)
 
 
+_floating_cache: dict = {}
+
+
+def _is_floating(dtype) -> bool:
+    """Whether ``dtype`` is a real floating type (float16/32/64, and ml_dtypes' bfloat16), cached per dtype."""
+    known = _floating_cache.get(dtype)
+    if known is None:
+        d = np.dtype(dtype)
+        known = _floating_cache[dtype] = bool(np.issubdtype(d, np.floating) or d.name == "bfloat16")
+    return known
+
+
 class _Required:
     def __repr__(self):
         return "<required parameter>"
@@ -139,26 +151,34 @@ class Optimizer:
     _dtypes = None
 
     def _check_step(self) -> None:
-        """Check every group and every gradient before a step changes anything (see the module docstring)."""
+        """Check every group and every gradient before a step changes anything (see the module docstring).
+        Kept cheap (a few attribute reads per parameter): it runs on every step."""
         name = type(self).__name__
+        allowed = self._dtypes
         for gi, group in enumerate(self.param_groups):
             self._check_group(group)
             for pi, p in enumerate(group["params"]):
                 g = p.grad
                 if g is None:
                     continue
-                where = f"{name}.step: parameter {pi} of group {gi}"
-                if tuple(g.shape) != tuple(p.shape):
-                    raise ValueError(f"{where} has shape {tuple(p.shape)} but its gradient {tuple(g.shape)}")
-                if g.device != p.device:
-                    raise ValueError(f"{where} is on {p.device} but its gradient on {g.device}")
-                if not np.issubdtype(np.dtype(g.dtype), np.floating):
-                    raise TypeError(f"{where}: the gradient has dtype {g.dtype}, expected a floating dtype")
-                if self._dtypes is not None and np.dtype(p.dtype) not in self._dtypes:
-                    raise TypeError(f"{where} has dtype {p.dtype}; {name} updates "
-                                    f"{' or '.join(str(d) for d in self._dtypes)} parameters")
-                if not np.issubdtype(np.dtype(p.dtype), np.floating):
-                    raise TypeError(f"{where} has dtype {p.dtype}, expected a floating dtype")
+                pa, ga = p.data, g.data
+                if ga.shape != pa.shape or not _is_floating(ga.dtype) or type(ga) is not type(pa) \
+                        or (allowed is not None and pa.dtype not in allowed) or not _is_floating(pa.dtype) \
+                        or getattr(ga, "device", None) != getattr(pa, "device", None):
+                    self._bad_gradient(name, gi, pi, p, g)
+
+    def _bad_gradient(self, name, gi, pi, p, g):
+        where = f"{name}.step: parameter {pi} of group {gi}"
+        if tuple(g.shape) != tuple(p.shape):
+            raise ValueError(f"{where} has shape {tuple(p.shape)} but its gradient {tuple(g.shape)}")
+        if g.device != p.device or type(g.data) is not type(p.data):
+            raise ValueError(f"{where} is on {p.device} but its gradient on {g.device}")
+        if not _is_floating(g.dtype):
+            raise TypeError(f"{where}: the gradient has dtype {g.dtype}, expected a floating dtype")
+        if self._dtypes is not None:
+            raise TypeError(f"{where} has dtype {p.dtype}; {name} updates "
+                            f"{' or '.join(str(d) for d in self._dtypes)} parameters")
+        raise TypeError(f"{where} has dtype {p.dtype}, expected a floating dtype")
 
     # ---- the training-loop API -----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
