@@ -19,8 +19,10 @@ Semantics follow ``torch.optim.Optimizer``:
 - ``step`` is all or nothing: every group's hyperparameters (which a scheduler or the user may have
   changed since construction) and every gradient (shape, device, dtype) are checked *before* the first
   parameter or state entry changes, so a bad gradient on the last parameter leaves everything as it was.
-- Every write to a parameter's storage bumps its version counter (``p._bump_version()``, once per write),
-  so that backward refuses a graph that saved the parameter before the step (PyTorch's rule).
+- Every write to a parameter's storage bumps its version counter (``p._bump_version()``), so that backward
+  refuses a graph that saved the parameter before the step (PyTorch's rule).  A step's update of one
+  parameter counts as one write (one bump per updated parameter per step, also where NumPy makes it in
+  two array operations); ``zero_grad(set_to_none=False)`` bumps each zeroed gradient.
 - ``load_state_dict`` validates the loaded hyperparameters with the same rules as the constructor
   (``_check_group``) and every state entry (``step`` a non-negative integer, arrays of a floating dtype with
   the parameter's shape and finite values) before anything changes.
@@ -192,6 +194,7 @@ class Optimizer:
                 else:
                     p.grad = Tensor._wrap(p.grad.data) if p.grad.creator is not None else p.grad
                     p.grad.data[...] = 0
+                    p.grad._bump_version()
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns ``closure()``'s loss when a closure is given."""

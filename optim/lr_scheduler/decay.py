@@ -6,6 +6,7 @@
 - ``CosineAnnealingLR``: ``eta_min + (base - eta_min) * (1 + cos(pi * t / T_max)) / 2`` (torch's recursive form,
   which goes on past ``T_max`` as a cosine of period ``2 T_max``)
 - ``LambdaLR``: ``base * lr_lambda(t)``
+- ``MultiplicativeLR``: ``lr *= lr_lambda(t)`` at each step after the first
 - ``ConstantLR``: ``base * factor`` until ``total_iters``, then ``base``
 - ``LinearLR``: factor from ``start_factor`` to ``end_factor`` linearly over ``total_iters`` epochs
 - ``PolynomialLR``: ``base * (1 - min(t, total_iters) / total_iters) ** power``
@@ -20,7 +21,8 @@ import math
 from .base import LRScheduler, check_int, check_number
 
 __all__ = [
-    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "ConstantLR", "LinearLR",
+    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR", "MultiplicativeLR", "ConstantLR",
+    "LinearLR",
     "PolynomialLR", "InverseTimeLR",
 ]
 
@@ -147,6 +149,15 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self):
         return [b * f(self.last_epoch) for b, f in zip(self.base_lrs, self.lr_lambdas)]
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiply each group's current lr by ``lr_lambda(epoch)`` at every step but the initial one."""
+
+    def get_lr(self):
+        if self._is_initial or self.last_epoch <= 0:
+            return self._group_lrs()
+        return [lr * f(self.last_epoch) for lr, f in zip(self._group_lrs(), self.lr_lambdas)]
 
 
 class ConstantLR(LRScheduler):

@@ -110,3 +110,11 @@ def test_clipping_and_step_size_search_bump_versions():
     optim.clip_grad_value_([p], 0.1)
     assert p.grad._version == v + 2
     np.testing.assert_allclose(p.grad.numpy(), [0.1, 0.1])
+
+
+def test_zero_grad_in_place_bumps_the_gradient_version():
+    p = engine.tensor([3.0, 4.0], requires_grad=True)
+    p.grad = engine.tensor([3.0, 4.0])
+    g, v = p.grad, p.grad._version
+    optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad is g and g._version == v + 1 and g.numpy().tolist() == [0.0, 0.0]

@@ -25,6 +25,9 @@ def _momenta(opt):
 CASES = {
     "linear": ("SGD", {}, lambda S, o: S.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=7)),
     "linear-down": ("SGD", {}, lambda S, o: S.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=20)),
+    "multiplicative": ("SGD", {}, lambda S, o: S.MultiplicativeLR(o, lambda t: 0.95 if t % 2 else 1.01)),
+    "chained-multiplicative": ("SGD", {}, lambda S, o: S.ChainedScheduler(
+        [S.MultiplicativeLR(o, lambda t: 0.9), S.StepLR(o, step_size=5, gamma=0.5)])),
     "constant": ("SGD", {}, lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=4)),
     "polynomial": ("SGD", {}, lambda S, o: S.PolynomialLR(o, total_iters=12, power=2.0)),
     "step": ("SGD", {}, lambda S, o: S.StepLR(o, step_size=7, gamma=0.5)),
