@@ -111,6 +111,15 @@ def test_clipping_and_step_size_search_bump_versions():
     assert p.grad._version == v + 2
     np.testing.assert_allclose(p.grad.numpy(), [0.1, 0.1])
 
+    w = engine.tensor([0.5, -0.5], dtype="float64", requires_grad=True)
+    x = np.random.default_rng(0).normal(size=(64, 2))
+    y = x @ np.array([1.0, 2.0])
+    v = w._version
+    optim.find_step_size([w], lambda xb, yb: ((xb @ w - yb) ** 2).mean(), engine.tensor(x), engine.tensor(y),
+                         max_bracket=1, bisections=0)
+    assert w._version > v  # every restore of the starting weights is a write
+    np.testing.assert_array_equal(w.numpy(), [0.5, -0.5])
+
 
 def test_zero_grad_in_place_bumps_the_gradient_version():
     p = engine.tensor([3.0, 4.0], requires_grad=True)
