@@ -13,7 +13,7 @@ fused kernel per parameter (``kernels.optim_updates.adam_update``), its hyperpar
 """
 from kernels.optim_updates import AMSGRAD, MAXIMIZE, SUPPORTED_DTYPES, adam_hparams, adam_update
 
-from ._state import HparamCache, placeholder, zeros_like
+from ._state import HparamCache, check_betas, placeholder, zeros_like
 from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["Adam", "AdamW"]
@@ -37,11 +37,7 @@ class Adam(Optimizer):
     def _check_group(self, group):
         super()._check_group(group)
         owner = type(self).__name__
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_hyper("beta parameter at index 0", betas[0], high=1.0, owner=owner)
-        check_hyper("beta parameter at index 1", betas[1], high=1.0, owner=owner)
+        check_betas(owner, group["betas"])
         check_hyper("epsilon value", group["eps"], owner=owner)
         check_hyper("weight_decay value", group["weight_decay"], owner=owner)
 
