@@ -485,7 +485,7 @@ class Tensor:
 
     expand_dims = unsqueeze
 
-    def split(self, split_size_or_sections, dim=0, *, axis=None):
+    def split(self, split_size_or_sections, dim=None, *, axis=None):
         return ops.shape.split(self, split_size_or_sections, dim, axis=axis)
 
     def chunk(self, chunks, dim=0):

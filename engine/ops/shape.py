@@ -337,7 +337,7 @@ def _promoted(name, xs):
     return [x if target is None or x.data.dtype == target else astype(x, target) for x in xs]
 
 
-def cat(tensors, dim=0, *, axis=None):
+def cat(tensors, dim=None, *, axis=None):
     """Join tensors along ``dim`` (dtypes promote as torch); 1-d empty tensors are skipped, as torch."""
     xs = [operand(x) for x in tensors]
     if not xs:
@@ -358,7 +358,7 @@ def cat(tensors, dim=0, *, axis=None):
 concatenate = concat = cat
 
 
-def stack(tensors, dim=0, *, axis=None):
+def stack(tensors, dim=None, *, axis=None):
     """Join same-shape tensors along a new dim ``dim``."""
     xs = [operand(x) for x in tensors]
     if not xs:
@@ -376,7 +376,7 @@ def _split_at(x, ax, sizes):
     return out if isinstance(out, tuple) else (out,)
 
 
-def split(x, split_size_or_sections, dim=0, *, axis=None):
+def split(x, split_size_or_sections, dim=None, *, axis=None):
     """torch.split: pieces of ``split_size`` along ``dim`` (the last one may be smaller), or pieces of
     the sizes in a list; returns a tuple."""
     x = operand(x)
