@@ -167,7 +167,8 @@ class Tensor:
     @property
     def dtype(self):
         """The element type as an ``engine`` dtype (compares equal to NumPy's and to its name)."""
-        return dtypes.as_dtype(self.data.dtype)
+        d = self.data.dtype
+        return dtypes._BY_NP.get(d) or dtypes.as_dtype(d)
 
     def is_floating_point(self) -> bool:
         return dtypes.is_floating_dtype(self.data.dtype)
