@@ -42,6 +42,7 @@ class OpCase:
     torch: object = None  # None (no parity test), SAME, or a function of torch tensors
     gradcheck: bool = True  # False where the value is nan/inf on purpose (compared with torch only)
     inputs: object = None  # optional fn(rng, shapes) -> list of float64 arrays, instead of the domain
+    int_dtypes: tuple = ()  # extra dtypes ("int64", "int32", "bool") for value-only torch parity
 
     def torch_fn(self):
         return self.fn if self.torch == SAME else self.torch
@@ -59,15 +60,15 @@ S = SAME
 _BCAST = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 5)), ((), (3,)), ((0, 3), (3,))]
 
 CORE_CASES = [
-    OpCase("add", ("Add",), lambda a, b: a + b, _BCAST, torch=S),
+    OpCase("add", ("Add",), lambda a, b: a + b, _BCAST, torch=S, int_dtypes=("int64", "int32")),
     OpCase("add_scalar", ("Add",), lambda a: 2.5 + a, [((3, 4),), ((),)], torch=S),
-    OpCase("sub", ("Sub",), lambda a, b: a - b, [((3, 4), (3, 4)), ((3, 1), (4,)), ((), ())], torch=S),
+    OpCase("sub", ("Sub",), lambda a, b: a - b, [((3, 4), (3, 4)), ((3, 1), (4,)), ((), ())], torch=S, int_dtypes=("int64", "int32")),
     OpCase("rsub", ("Sub",), lambda a: 1.0 - a, [((5,),)], torch=S),
-    OpCase("mul", ("Mul",), lambda a, b: a * b, [((3, 4), (3, 4)), ((2, 3, 4), (3, 1)), ((), (2,))], torch=S),
+    OpCase("mul", ("Mul",), lambda a, b: a * b, [((3, 4), (3, 4)), ((2, 3, 4), (3, 1)), ((), (2,))], torch=S, int_dtypes=("int64", "int32")),
     OpCase("div", ("Div",), lambda a, b: a / b, [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())], domain="positive",
            torch=S),
     OpCase("rdiv", ("Div",), lambda a: 2.0 / a, [((6,),)], domain="positive", torch=S),
-    OpCase("neg", ("Neg",), lambda a: -a, [((3, 4),), ((),)], torch=S),
+    OpCase("neg", ("Neg",), lambda a: -a, [((3, 4),), ((),)], torch=S, int_dtypes=("int64", "int32")),
     OpCase("pow_scalar", ("Pow",), lambda a: a**3, [((3, 4),), ((),)], torch=S),
     OpCase("pow_tensor", ("Pow",), lambda a, b: a**b, [((3, 4), (3, 4)), ((3, 4), (1,))], domain="positive",
            torch=S),
@@ -75,7 +76,7 @@ CORE_CASES = [
     OpCase("exp", ("Exp",), lambda a: a.exp(), [((3, 4),), ((),), ((0,),)], torch=S),
     OpCase("log", ("Log",), lambda a: a.log(), [((3, 4),)], domain="positive", torch=S),
     OpCase("sqrt", ("Sqrt",), lambda a: a.sqrt(), [((3, 4),)], domain="positive", torch=S),
-    OpCase("abs", ("Abs",), lambda a: a.abs(), [((3, 4),), ((),)], domain="away0", torch=S),
+    OpCase("abs", ("Abs",), lambda a: a.abs(), [((3, 4),), ((),)], domain="away0", torch=S, int_dtypes=("int64", "int32")),
     OpCase("sin", ("Sin",), lambda a: a.sin(), [((3, 4),)], torch=S),
     OpCase("cos", ("Cos",), lambda a: a.cos(), [((3, 4),)], torch=S),
     OpCase("tanh", ("Tanh",), lambda a: a.tanh(), [((3, 4),)], torch=S),
@@ -84,17 +85,17 @@ CORE_CASES = [
     OpCase("clip", ("Clip",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
            torch=S),
     OpCase("maximum", ("Maximum",), lambda a, b: a.maximum(b), [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())],
-           torch=S),
+           torch=S, int_dtypes=("int64", "int32")),
     OpCase("minimum", ("Minimum",), lambda a, b: a.minimum(b), [((3, 4), (3, 4)), ((), ())], torch=S),
     OpCase("where", ("Where",), lambda a, b: engine.where(a > 0, a, b), [((3, 4), (3, 4)), ((3, 4), (4,))],
            domain="away0", torch=lambda a, b: _T().where(a > 0, a, b)),
-    OpCase("sum_all", ("Sum",), lambda a: a.sum(), [((3, 4),), ((2, 3, 4),), ((),), ((0, 3),)], torch=S),
-    OpCase("sum_dim", ("Sum",), lambda a: a.sum(1), [((3, 4),), ((2, 3, 4),), ((3, 0),)], torch=S),
+    OpCase("sum_all", ("Sum",), lambda a: a.sum(), [((3, 4),), ((2, 3, 4),), ((),), ((0, 3),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("sum_dim", ("Sum",), lambda a: a.sum(1), [((3, 4),), ((2, 3, 4),), ((3, 0),)], torch=S, int_dtypes=("int64", "int32")),
     OpCase("sum_tuple_keep", ("Sum",), lambda a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)], torch=S),
     OpCase("sum_axis_alias", ("Sum",), lambda a: a.sum(axis=-1, keepdims=True), [((3, 4),)],
            torch=lambda a: a.sum(dim=-1, keepdim=True)),
     OpCase("mean", ("Sum", "Mul"), lambda a: a.mean(dim=-1), [((3, 4),), ((),)], torch=S),
-    OpCase("max_all", ("Max",), lambda a: a.max(), [((3, 4),), ((),)], torch=S),
+    OpCase("max_all", ("Max",), lambda a: a.max(), [((3, 4),), ((),)], torch=S, int_dtypes=("int64", "int32")),
     OpCase("min_all", ("Max",), lambda a: a.min(), [((3, 4),)], torch=S),
     OpCase("amax", ("Max",), lambda a: a.amax(dim=(0, 2)), [((2, 3, 4),)], torch=S),
     OpCase("amin_keep", ("Max",), lambda a: a.amin(1, keepdim=True), [((3, 4),)], torch=S),
@@ -102,8 +103,8 @@ CORE_CASES = [
     OpCase("logsumexp", ("LogSumExp",), lambda a: a.logsumexp(1), [((3, 4),), ((2, 3, 4),)], torch=S),
     OpCase("logsumexp_all", ("LogSumExp",), lambda a: a.logsumexp(dim=(0, 1)), [((3, 4),)], torch=S),
     OpCase("reshape", ("Reshape",), lambda a: a.reshape(4, 3) * 1.0, [((3, 4),)], torch=S),
-    OpCase("permute", ("Transpose",), lambda a: a.permute(2, 0, 1), [((2, 3, 4),)], torch=S),
-    OpCase("transpose", ("Transpose",), lambda a: a.transpose(0, 2), [((2, 3, 4),)], torch=S),
+    OpCase("permute", ("Transpose",), lambda a: a.permute(2, 0, 1), [((2, 3, 4),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("transpose", ("Transpose",), lambda a: a.transpose(0, 2), [((2, 3, 4),)], torch=S, int_dtypes=("int64", "int32")),
     OpCase("T", ("Transpose",), lambda a: a.T, [((3, 4),), ((3,),), ((),)], torch=S),
     OpCase("swapaxes", ("Transpose",), lambda a: a.swapaxes(0, 2), [((2, 3, 4),)], torch=S),
     OpCase("broadcast_to", ("BroadcastTo",), lambda a: a.broadcast_to((2, 3, 4)), [((3, 1),)], torch=S),
@@ -117,7 +118,7 @@ CORE_CASES = [
     OpCase("split", ("Split",), lambda a: (a.split([1, 3, 1], dim=1)[2] * 2, a.split(3)[1]), [((4, 5),)], torch=S),
     OpCase("pad", ("Pad",), lambda a: engine.pad(a, (2, 1, 1, 0)), [((3, 4),)],
            torch=lambda a: _T().nn.functional.pad(a, (2, 1, 1, 0))),
-    OpCase("getitem_basic", ("GetItem", "IndexAdd"), lambda a: a[1:, ::2], [((3, 4),)], torch=S),
+    OpCase("getitem_basic", ("GetItem", "IndexAdd"), lambda a: a[1:, ::2], [((3, 4),)], torch=S, int_dtypes=("int64", "int32")),
     OpCase("getitem_int_repeat", ("GetItem", "IndexAdd"), _idx_rep, [((3, 4),)],
            torch=lambda a: a[_T().tensor([0, 2, 0, 1, 2])]),
     OpCase("getitem_mask", ("GetItem", "IndexAdd"), lambda a: a[a > 0], [((4, 4),)], domain="away0", torch=S),
