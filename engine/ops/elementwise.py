@@ -397,8 +397,18 @@ def power(x, p):
 pow = power  # noqa: A001  (torch's name)
 
 
+def _check_integer_divisor(name, a, b):
+    """Integer division by zero raises (as torch), instead of NumPy's silent 0 and a warning."""
+    ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
+    a_int = getattr(ra, "dtype", np.dtype(type(ra))).kind in "iub"
+    b_int = getattr(rb, "dtype", np.dtype(type(rb))).kind in "iub"
+    if a_int and b_int and bool((rb == 0).any() if hasattr(rb, "any") else rb == 0):
+        raise RuntimeError(f"{name}: ZeroDivisionError (integer division by zero)")
+
+
 def remainder(a, b):
     """``a % b``, the sign of ``b`` (Python's and torch's); differentiable."""
+    _check_integer_divisor("remainder", a, b)
     return _binary(Remainder, "remainder", a, b)
 
 
@@ -411,9 +421,7 @@ def floor_divide(a, b):
     a, b = promote(a, b)
     ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
     xp = get_array_module(ra if hasattr(ra, "dtype") else rb)
-    if (getattr(rb, "dtype", None) is not None and rb.dtype.kind in "iu" and (rb == 0).any()) or (
-            isinstance(rb, int) and rb == 0 and getattr(ra, "dtype", np.dtype("f")).kind in "iu"):
-        raise ZeroDivisionError("floor_divide: integer division by zero")
+    _check_integer_divisor("floor_divide", a, b)
     return constant(xp.asarray(xp.floor_divide(ra, rb)))
 
 
