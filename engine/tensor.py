@@ -241,7 +241,8 @@ class Tensor:
         extra = ""
         if self.device.type != "cpu":
             extra += f", device='{self.device}'"
-        if self.data.dtype not in (np.float32, np.int64, np.bool_) or self.data.size == 0:
+        d = self.data.dtype
+        if d not in (np.float32, np.int64, np.bool_) or (self.data.size == 0 and d != np.float32):  # as torch
             extra += f", dtype={self.dtype}"
         if self._creator is not None:
             extra += f", grad_fn=<{self._creator.name()}>"
