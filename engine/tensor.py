@@ -467,8 +467,8 @@ class Tensor:
 
     swapaxes = swapdims = transpose
 
-    def permute(self, *dims):
-        return ops.shape.permute(self, *dims)
+    def permute(self, *dims, **kwargs):
+        return ops.shape.permute(self, *dims, **kwargs)
 
     def expand(self, *sizes):
         return ops.shape.expand(self, *sizes)

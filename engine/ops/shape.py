@@ -223,9 +223,13 @@ def unflatten(x, dim, sizes):
     return reshape(x, x.shape[:d] + tuple(int(s) for s in sizes) + x.shape[d + 1:])
 
 
-def permute(x, *dims):
-    """Reorder the dims: ``permute(x, 2, 0, 1)`` or ``permute(x, (2, 0, 1))``."""
+def permute(x, *dims, **kwargs):
+    """Reorder the dims: ``permute(x, 2, 0, 1)``, ``permute(x, (2, 0, 1))`` or ``permute(x, dims=(2, 0, 1))``."""
     x = operand(x)
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"permute: unexpected keyword arguments {sorted(kwargs)}")
     dims = _sizes("permute", dims)
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute: number of dims {dims} does not match the input's {x.ndim} dims (shape {x.shape})")

@@ -262,6 +262,7 @@ def test_contiguous_and_views():
     assert x.is_contiguous() and x.contiguous() is x
     y = x.t()
     assert not y.is_contiguous() and y.contiguous().is_contiguous()
+    assert x.permute(dims=(1, 0)).shape == (3, 2) and engine.permute(x, (1, 0)).shape == (3, 2)
     assert x.view(3, 2).shape == (3, 2) and x.view(-1).shape == (6,) and x.reshape_as(y).shape == (3, 2)
 
 
