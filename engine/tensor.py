@@ -600,6 +600,17 @@ class Tensor:
     def log_softmax(self, dim=None, *, axis=None):
         return ops.softmax.log_softmax(self, dim, axis=axis)
 
+    # ---- DLPack (engine/dlpack.py) ------------------------------------------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule over this tensor's memory: ``torch.from_dlpack(t)``, ``numpy.from_dlpack(t)``."""
+        from .dlpack import to_dlpack
+
+        return to_dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self) -> tuple:
+        """(DLPack device type, device id): (1, 0) on the CPU, (2, n) on ``cuda:n``."""
+        return self.data.__dlpack_device__()
+
 
 class Size(tuple):
     """torch.Size: the dims of a tensor, a tuple (``x.size() == (2, 3)`` holds) with ``numel()``."""
@@ -639,18 +650,6 @@ def _size_arg(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])
     return tuple(size)
-
-    # ---- DLPack (engine/dlpack.py) ------------------------------------------------------------
-    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        """A DLPack capsule over this tensor's memory: ``torch.from_dlpack(t)``, ``numpy.from_dlpack(t)``."""
-        from .dlpack import to_dlpack
-
-        return to_dlpack(self, stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
-
-    def __dlpack_device__(self) -> tuple:
-        """(DLPack device type, device id): (1, 0) on the CPU, (2, n) on ``cuda:n``."""
-        return self.data.__dlpack_device__()
-
 
 class _HookHandle:
     def __init__(self, hooks, fn):
