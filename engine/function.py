@@ -26,6 +26,8 @@ keeps big arrays alive.  Every subclass defined under ``engine.ops`` is register
 """
 from __future__ import annotations
 
+import contextlib
+
 import weakref
 
 import numpy as np
@@ -165,8 +167,28 @@ class Function:
 _NO_GRADS = [(False,) * n for n in range(8)]
 
 
+_tracer = None  # set by trace_records(): called as _tracer(ctx, args) for every node recorded
+
+
+@contextlib.contextmanager
+def trace_records(fn):
+    """Call ``fn(node, args)`` for every node recorded inside the block (the ONNX exporter's tracer).
+
+    ``args`` are the op's call arguments as given (Tensors and constants), which the node itself does
+    not keep.  Outside such a block recording pays one global lookup per node.
+    """
+    global _tracer
+    previous, _tracer = _tracer, fn
+    try:
+        yield
+    finally:
+        _tracer = previous
+
+
 def _record(ctx, args, raw, outs, single, returned=()):
     """Attach the node ``ctx`` to the graph: edges, generation, metadata, saved items, outputs."""
+    if _tracer is not None:
+        _tracer(ctx, args)
     edges = []
     gen = 0
     meta = []

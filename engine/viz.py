@@ -27,7 +27,7 @@ def _quote(text) -> str:
 
 
 def _label(shape, dtype) -> str:
-    return f"{tuple(shape)}\\n{dtype}"
+    return f"{tuple(shape)}\\n{getattr(dtype, 'name', dtype)}"
 
 
 def to_dot(tensor, name: str = "graph") -> str:

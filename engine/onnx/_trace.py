@@ -2,8 +2,8 @@
 
 Kiln's graph keeps edges only to inputs that need gradients; the exporter also needs the constant
 arguments of each node (a Python scalar added, BatchNorm's running statistics, an LSTM's zero initial
-state).  While a trace runs, the graph recorder (``engine.function._record``) is wrapped so that each
-node it records also keeps the arguments it was applied to (``_onnx_call``), in execution order.
+state).  While a trace runs, ``engine.function.trace_records`` makes each
+node it records keep the arguments it was applied to (``_onnx_call``), in execution order.
 Nothing else changes: the same ops run, and the model is not touched.
 
 The exporter traces twice, the second time with different input values (rolled along axis 0, floats
@@ -59,22 +59,15 @@ class Trace:
         return ("literal", obj)
 
 
-@contextlib.contextmanager
 def _recording():
     """Make every node recorded inside the block keep its call arguments and its order."""
-    original = _function._record
     counter = [0]
 
-    def record(ctx, args, raw, outs, single):
+    def keep_call(ctx, args):
         ctx._onnx_call = (counter[0], args)
         counter[0] += 1
-        return original(ctx, args, raw, outs, single)
 
-    _function._record = record
-    try:
-        yield
-    finally:
-        _function._record = original
+    return _function.trace_records(keep_call)
 
 
 def _flatten(out, where="outputs"):

@@ -73,7 +73,7 @@ def test_integer_gradient_changes_nothing(cls, kw):
     opt, params = _ready(cls, kw)
     snap = _snapshot(opt, params)
     params[1].grad = engine.tensor(np.ones(4, dtype=np.int64))
-    with pytest.raises(TypeError, match="gradient has dtype int64"):
+    with pytest.raises(TypeError, match=r"gradient has dtype (engine\.)?int64"):
         opt.step()
     _assert_same(opt, params, snap)
 
