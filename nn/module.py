@@ -391,6 +391,7 @@ class Module:
                 target.data[...] = arr
             else:  # a read-only array (e.g. a broadcast view): give the tensor its own copy
                 target.data = arr.copy()
+            target._bump_version()  # an in-place write: a graph that saved the old values must not use these
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr ---------------------------------------------------------------------------------
