@@ -107,8 +107,11 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         arr = data.copy()
     else:
         arr = np.array(data)
-        if arr.dtype == object:
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
+    if arr.dtype.kind in "OUSVMm":  # object, str, bytes, void, datetime: not numbers
+        raise TypeError(
+            f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
+            "expected numbers or bools (or an array of a numeric dtype)"
+        )
     target = np.dtype(dtype) if dtype is not None else _default_dtype(arr)
     if arr.dtype != target:
         arr = arr.astype(target)

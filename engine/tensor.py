@@ -475,6 +475,8 @@ def _is_float(dtype) -> bool:
 
 def _initial_grad(t: Tensor, gradient, where: str) -> Tensor:
     if gradient is None:
+        if t.data.dtype.kind == "c":
+            raise RuntimeError(f"{where}: grad can be implicitly created only for real scalar outputs, got {t.dtype}")
         if t.data.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for scalar outputs; this output has shape "
