@@ -171,3 +171,20 @@ def test_setitem_under_no_grad_writes_through_to_aliases():
     d = t.detach()
     d[0] = 9.0
     assert base.tolist() == [9.0, 1.0, 2.0, 0.0] and t._version == 2
+
+
+def test_index_arrays_kept_by_ops_are_their_own_copies():
+    """Cross-entropy labels and embedding indexes written in place after forward do not change backward."""
+    logits = engine.tensor([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]], requires_grad=True)
+    labels = tensor([1, 2])
+    loss = engine.ops.softmax_ce.softmax_cross_entropy(logits, labels)
+    labels[0] = 0
+    loss.backward()
+    p = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
+    np.testing.assert_allclose(logits.grad.numpy(), (p - np.eye(3)[[1, 2]]) / 2, rtol=1e-5)
+    emb = nn.Embedding(4, 2)
+    idx = tensor([3, 3, 1])
+    out = emb(idx)
+    idx[0] = 0
+    out.sum().backward()
+    assert emb.weight.grad.numpy()[:, 0].tolist() == [0.0, 1.0, 0.0, 2.0]
