@@ -101,6 +101,19 @@ class Tensor:
     def __setitem__(self, index, value):
         _inplace.setitem(self, index, value)
 
+    # ``x += y`` is ``x.add_(y)`` as in torch, so ``p -= lr * p.grad`` under no_grad updates the parameter
+    def __iadd__(self, o):
+        return self.add_(o)
+
+    def __isub__(self, o):
+        return self.sub_(o)
+
+    def __imul__(self, o):
+        return self.mul_(o)
+
+    def __itruediv__(self, o):
+        return self.div_(o)
+
     # ---- graph --------------------------------------------------------------------------------
     @property
     def creator(self):

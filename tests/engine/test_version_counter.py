@@ -188,3 +188,28 @@ def test_index_arrays_kept_by_ops_are_their_own_copies():
     idx[0] = 0
     out.sum().backward()
     assert emb.weight.grad.numpy()[:, 0].tolist() == [0.0, 1.0, 0.0, 2.0]
+
+
+def test_augmented_assignment_is_in_place_as_in_torch():
+    """``p -= lr * p.grad`` under no_grad updates the parameter itself (a manual SGD step)."""
+    m = nn.Linear(2, 1)
+    params = list(m.parameters())
+    before = [p.numpy().copy() for p in params]
+    m(engine.ones(3, 2)).sum().backward()
+    with no_grad():
+        for p in m.parameters():
+            p -= 0.5 * p.grad
+    for p, b in zip(m.parameters(), before):
+        np.testing.assert_allclose(p.numpy(), b - 0.5 * p.grad.numpy(), rtol=1e-6)
+    assert [p is q for p, q in zip(m.parameters(), params)] == [True, True]
+    x = tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    alias = y
+    y += 1
+    y *= 3
+    y /= 2
+    assert y is alias and y.tolist() == [3.0, 4.5]
+    y.sum().backward()
+    assert x.grad.tolist() == [1.5, 1.5]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        x += 1
