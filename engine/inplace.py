@@ -14,6 +14,11 @@ Every in-place write goes through :func:`write`, which
    writes into the tensor's own array, so every alias (``detach()``, views, ``from_numpy``) sees it;
 4. bumps the version counter, so a backward that saved the old values raises instead of returning a
    wrong gradient, and, when a graph was recorded, makes the tensor the output of the new node.
+
+Not seen, as in PyTorch: writes into the raw array (``t.data[...] = v``, ``t.numpy()[0] = v``) do not
+bump the counter (``.data`` is a plain NumPy/CuPy array in Kiln).  Known gap against PyTorch: a view
+taken from a tensor *before* an in-place op recorded in a graph keeps its old graph (torch regenerates
+the view's ``grad_fn``); its values are the new ones.  Re-take views after in-place writes in a graph.
 """
 from __future__ import annotations
 
@@ -30,8 +35,18 @@ def _requires_grad(x) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
 
 
+def _check_writeable(t: Tensor, name: str) -> None:
+    flags = getattr(t.data, "flags", None)
+    if flags is not None and not flags.writeable:
+        raise RuntimeError(
+            f"{name}: the tensor's array (shape {tuple(t.shape)}) is read-only (a broadcast view or a read-only "
+            "buffer); clone() it first"
+        )
+
+
 def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind") -> Tensor:
     """Replace ``t``'s values by ``compute(source)`` in place (see the module docstring)."""
+    _check_writeable(t, name)
     recording = grad_mode._State.enabled and (t.requires_grad or any(_requires_grad(o) for o in operands))
     if grad_mode._State.enabled and t.requires_grad:
         if t._creator is None:
@@ -91,6 +106,7 @@ def overwrite(t: Tensor, name: str, value) -> Tensor:
     if target != tuple(t.shape):
         raise RuntimeError(f"{name}: the source of shape {tuple(shape)} cannot be broadcast to the tensor's shape {tuple(t.shape)}")
     if not (grad_mode._State.enabled and (t.requires_grad or _requires_grad(value))):
+        _check_writeable(t, name)
         t.data[...] = value.data if isinstance(value, Tensor) else value
         t._bump_version()
         return t
@@ -105,6 +121,7 @@ def setitem(t: Tensor, index, value) -> Tensor:
 
     value = _on_device_of(t, value)
     if not (grad_mode._State.enabled and (t.requires_grad or _requires_grad(value))):
+        _check_writeable(t, "setitem")
         index = _normalize_index(index)
         try:  # NumPy checks the index and the broadcast before it writes anything
             t.data[index] = value.data if isinstance(value, Tensor) else value

@@ -213,3 +213,12 @@ def test_augmented_assignment_is_in_place_as_in_torch():
     assert x.grad.tolist() == [1.5, 1.5]
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         x += 1
+
+
+def test_in_place_write_to_a_read_only_array_raises_naming_the_op():
+    t = engine.Tensor._wrap(np.broadcast_to(np.float32(1.0), (2, 3)))
+    for write, name in ((lambda: t.add_(1), "add_"), (lambda: t.fill_(0), "fill_"),
+                        (lambda: t.__setitem__(0, 2.0), "setitem")):
+        with pytest.raises(RuntimeError, match=f"{name}: the tensor's array .* is read-only"):
+            write()
+    assert t._version == 0 and t.tolist() == [[1.0] * 3] * 2
