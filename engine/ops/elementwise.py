@@ -295,7 +295,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         xp = get_array_module(cond)
-        ctx.cond = cond
+        ctx.cond = cond.copy()  # the caller's mask may be written in place before backward
         ctx.shapes = (shape_of(a), shape_of(b))
         return xp.where(cond, a, b)
 

@@ -222,3 +222,14 @@ def test_in_place_write_to_a_read_only_array_raises_naming_the_op():
         with pytest.raises(RuntimeError, match=f"{name}: the tensor's array .* is read-only"):
             write()
     assert t._version == 0 and t.tolist() == [[1.0] * 3] * 2
+
+
+def test_masks_and_index_tensors_written_after_forward_do_not_change_backward():
+    x = tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = tensor([True, False, True])
+    idx = tensor([0, 0, 2])
+    y = engine.ops.elementwise.where(mask, x * 2, x * 5).sum() + x[idx].sum()
+    mask[1] = True
+    idx[0] = 1
+    y.backward()
+    assert x.grad.tolist() == [4.0, 5.0, 3.0]
