@@ -67,6 +67,8 @@ def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind"
         raise RuntimeError(f"{name}: output with shape {tuple(t.shape)} doesn't match the broadcast shape {tuple(out.shape)}")
     if not np.can_cast(out.dtype, t.dtype, casting):
         raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the desired output type {t.dtype}")
+    if recording and out.dtype != t.dtype:
+        out = out.to(dtype=t.dtype)  # the node t becomes the output of casts, so gradients keep each dtype
     t.data[...] = out.data
     t._bump_version()
     if recording:

@@ -233,3 +233,13 @@ def test_masks_and_index_tensors_written_after_forward_do_not_change_backward():
     idx[0] = 1
     y.backward()
     assert x.grad.tolist() == [4.0, 5.0, 3.0]
+
+
+def test_in_place_with_a_wider_operand_keeps_each_gradient_in_its_dtype():
+    w = engine.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    t = engine.zeros(2)  # float32
+    t.add_(w * 3)
+    assert t.dtype == np.float32 and t.requires_grad and not t.is_leaf
+    (t * t).sum().backward()
+    assert w.grad.dtype == np.float64
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 3 * w.numpy() * 3)
