@@ -58,7 +58,9 @@ class Communicator:
     ``mpi_comm`` defaults to ``MPI.COMM_WORLD``; ``timeout`` in seconds (None waits forever); ``backend`` is
     "auto" (NCCL for CuPy arrays when available), "mpi" (always MPI, staging GPU arrays through the host) or
     "nccl" (CuPy arrays must go through NCCL; raises at once if it is unavailable).  A plain ``python``
-    process gives a communicator of size 1 whose collectives copy and return.
+    process gives a communicator of size 1 whose collectives copy and return.  In a multi-rank job with
+    ``abort_on_exception`` the constructor is itself collective (it duplicates the MPI communicator for
+    exit notices): every rank makes its Communicator, as with any MPI communicator.
     """
 
     def __init__(self, mpi_comm=None, *, timeout="default", backend: str = "auto", allreduce_dtype=None,
