@@ -69,3 +69,36 @@ def test_one_no_grad_instance_entered_by_two_threads_restores_each_thread():
     for t in threads:
         t.join(10)
     assert sorted(after) == [(False, False), (True, True)]
+
+
+def test_backward_in_one_thread_does_not_stop_graph_building_in_another():
+    """Two models trained in two threads: backward turns grad mode off only in its own thread."""
+    barrier = threading.Barrier(2, timeout=10)
+    seen = {}
+
+    def backward_thread():
+        x = tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+
+        def pause(g):  # runs inside backward, where this thread records no graph
+            seen["inside_backward"] = engine.is_grad_enabled()
+            barrier.wait()  # 1: the other thread builds its graph now
+            barrier.wait()  # 2
+            return None
+
+        y.register_hook(pause)
+        y.sum().backward()
+        seen["grad"] = x.grad.tolist()
+
+    def forward_thread():
+        w = tensor([0.5], requires_grad=True)
+        barrier.wait()  # 1: the other thread is inside backward
+        seen["other_requires_grad"] = (w * w).requires_grad
+        barrier.wait()  # 2
+
+    threads = [threading.Thread(target=backward_thread), threading.Thread(target=forward_thread)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"inside_backward": False, "other_requires_grad": True, "grad": [3.0, 3.0]}
