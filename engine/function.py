@@ -75,6 +75,7 @@ class Function:
     """Base class of every differentiable operation; see the module docstring."""
 
     is_accumulator = False
+    _view_of = None  # (version counter, graph writes then) when an output is a view of an input
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -185,16 +186,27 @@ class Function:
 _NO_GRADS = [(False,) * n for n in range(8)]
 
 
-def _share_counter(t, args, raw):
-    """Give ``t`` the version counter of the input whose array its array aliases (a view), if any."""
+def _share_counter(t, args, raw, ctx=None):
+    """Give ``t`` the version counter of the input whose array its array aliases (a view), if any; a
+    recorded node ``ctx`` remembers how many in-graph writes that storage had seen (see _raise_stale_view)."""
     out = t.data
     base = getattr(out, "base", None)
     for a, r in zip(args, raw):
         if r is out or (base is not None and (r is base or getattr(r, "base", None) is base)):
             if isinstance(a, Tensor):
                 t._vc = a._vc
+                if ctx is not None:
+                    ctx._view_of = (a._vc, a._vc[1])
                 break
     return t
+
+
+def _raise_stale_view(ctx, view):
+    raise RuntimeError(
+        f"{ctx.name()}: an input (shape {tuple(view.shape)}) is a view made by {view._creator.name()} before an "
+        "in-place operation recorded in the graph changed its base; Kiln does not regenerate the view's graph "
+        "as torch does, so its gradient would miss that operation: take the view again after the in-place write"
+    )
 
 
 def _record(ctx, args, raw, outs, single):
@@ -211,6 +223,9 @@ def _record(ctx, args, raw, outs, single):
                     node, slot = a._accumulator(), 0
                 else:
                     node, slot = creator, a._output_nr
+                    view_of = creator._view_of
+                    if view_of is not None and view_of[0][1] != view_of[1]:
+                        _raise_stale_view(ctx, a)
                 edges.append((node, slot))
                 if node.generation >= gen:
                     gen = node.generation + 1
@@ -227,11 +242,11 @@ def _record(ctx, args, raw, outs, single):
     wrap = Tensor._wrap
     if non_diff:
         results = tuple(
-            _share_counter(wrap(o) if any(o is d for d in non_diff) else wrap(o, ctx, i, True), args, raw)
+            _share_counter(wrap(o) if any(o is d for d in non_diff) else wrap(o, ctx, i, True), args, raw, ctx)
             for i, o in enumerate(outs)
         )
     else:
-        results = tuple(_share_counter(wrap(o, ctx, i, True), args, raw) for i, o in enumerate(outs))
+        results = tuple(_share_counter(wrap(o, ctx, i, True), args, raw, ctx) for i, o in enumerate(outs))
     to_save = getattr(ctx, "_to_save", None)
     if to_save:
         ctx._saved = [_resolve_saved(item, args, raw, outs, results) for item in to_save]

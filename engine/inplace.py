@@ -16,9 +16,10 @@ Every in-place write goes through :func:`write`, which
    wrong gradient, and, when a graph was recorded, makes the tensor the output of the new node.
 
 Not seen, as in PyTorch: writes into the raw array (``t.data[...] = v``, ``t.numpy()[0] = v``) do not
-bump the counter (``.data`` is a plain NumPy/CuPy array in Kiln).  Known gap against PyTorch: a view
-taken from a tensor *before* an in-place op recorded in a graph keeps its old graph (torch regenerates
-the view's ``grad_fn``); its values are the new ones.  Re-take views after in-place writes in a graph.
+bump the counter (``.data`` is a plain NumPy/CuPy array in Kiln).  Where Kiln is stricter than PyTorch:
+a view taken from a tensor *before* an in-place op recorded in a graph still holds the graph without
+that op (torch regenerates the view's ``grad_fn``), so using it in a new graph raises RuntimeError
+("take the view again after the in-place write") instead of giving a gradient that misses the write.
 """
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind"
     t.data[...] = out.data
     t._bump_version()
     if recording:
+        t._vc[1] += 1  # views of this storage taken before now hold a graph without this write
         adopt_output(t, out)
     return t
 

@@ -30,7 +30,7 @@ class Tensor:
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
         self.data, self.grad, self.requires_grad = t.data, None, t.requires_grad
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
-        self._vc = [0]
+        self._vc = [0, 0]
 
     @classmethod
     def _wrap(cls, data, creator=None, output_nr=0, requires_grad=False):
@@ -43,7 +43,7 @@ class Tensor:
         t._output_nr = output_nr
         t._acc = None
         t._hooks = None
-        t._vc = [0]  # the version counter: a one-item list shared with views of the same storage
+        t._vc = [0, 0]  # version counter, shared with views of the same storage: [writes, writes recorded in a graph]
         return t
 
     @property

@@ -21,7 +21,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad: bool = True):
-        counter = [0]
+        counter = [0, 0]
         if data is None:
             arr = np.zeros((0,), dtype=np.float32)
         elif isinstance(data, Tensor):

@@ -61,7 +61,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)  # only what backward reads, as torch
         return a * b
 
     @staticmethod
@@ -76,7 +77,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # only what backward reads, as torch
         return a / b
 
     @staticmethod

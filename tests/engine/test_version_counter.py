@@ -243,3 +243,38 @@ def test_in_place_with_a_wider_operand_keeps_each_gradient_in_its_dtype():
     (t * t).sum().backward()
     assert w.grad.dtype == np.float64
     np.testing.assert_allclose(w.grad.numpy(), 2 * 3 * w.numpy() * 3)
+
+
+def test_a_view_taken_before_an_in_graph_write_to_its_base_is_refused():
+    x = tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = x * 2
+    early = a[:2] * 5  # used before the write: its graph is right and stays usable
+    v = a[:2]
+    a.mul_(3)
+    assert v.tolist() == [6.0, 12.0]  # the view sees the new values, as in torch
+    with pytest.raises(RuntimeError, match=r"Mul: an input \(shape \(2,\)\) is a view made by GetItem before an in-place"):
+        v * 1.0
+    fresh = a[:2]  # taken again after the write: fine
+    (fresh.sum() + early.sum()).backward()
+    assert x.grad.tolist() == [16.0, 16.0, 0.0]
+    w = tensor([1.0, 2.0], requires_grad=True)
+    wv = w[:1]
+    with no_grad():  # writes under no_grad (optimiser steps) do not make views stale
+        w.add_(1)
+    (wv * 2).sum().backward()
+    assert w.grad.tolist() == [2.0, 0.0]
+
+
+def test_mul_and_div_save_only_what_their_backward_reads_as_torch():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    c = tensor([3.0, 4.0])
+    y = (x * c).sum() + (x / c).sum() + (x * 2).sum()
+    with no_grad():
+        x.add_(10)  # x itself is not needed by any of these gradients
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3 + 1 / 3 + 2, 4 + 1 / 4 + 2], rtol=1e-6)
+    z = (c / x).sum()  # d/dx needs x: the write is refused
+    with no_grad():
+        x.mul_(2)
+    with pytest.raises(RuntimeError, match="Div: one of the variables needed"):
+        z.backward()
