@@ -190,15 +190,22 @@ def _share_counter(t, args, raw, ctx=None):
     """Give ``t`` the version counter of the input whose array its array aliases (a view), if any; a
     recorded node ``ctx`` remembers how many in-graph writes that storage had seen (see _raise_stale_view)."""
     out = t.data
-    base = getattr(out, "base", None)
+    base = out.base
+    if base is None:  # a new array (the common case), unless forward handed back its first input itself
+        if raw and raw[0] is out and isinstance(args[0], Tensor):
+            _share(t, args[0], ctx)
+        return t
     for a, r in zip(args, raw):
-        if r is out or (base is not None and (r is base or getattr(r, "base", None) is base)):
-            if isinstance(a, Tensor):
-                t._vc = a._vc
-                if ctx is not None:
-                    ctx._view_of = (a._vc, a._vc[1])
-                break
+        if isinstance(a, Tensor) and (r is out or r is base or r.base is base):
+            _share(t, a, ctx)
+            break
     return t
+
+
+def _share(t, a, ctx):
+    t._vc = a._vc
+    if ctx is not None:
+        ctx._view_of = (a._vc, a._vc[1])
 
 
 def _raise_stale_view(ctx, view):
