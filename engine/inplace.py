@@ -52,7 +52,7 @@ def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind"
     if grad_mode._State.enabled and t.requires_grad:
         if t._creator is None:
             raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation.")
-        if getattr(t.data, "base", None) is not None:
+        if t._creator._view_of is not None:  # its array aliases an input of the op that made it
             raise RuntimeError(
                 f"{name}: in-place write to a view (shape {tuple(t.shape)}) of a tensor that is part of a graph; "
                 "Kiln does not rebase a view's graph onto its base, so write to the base tensor instead "

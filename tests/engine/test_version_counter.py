@@ -278,3 +278,21 @@ def test_mul_and_div_save_only_what_their_backward_reads_as_torch():
         x.mul_(2)
     with pytest.raises(RuntimeError, match="Div: one of the variables needed"):
         z.backward()
+
+
+def test_in_place_on_an_op_output_that_is_a_reshaped_fresh_array_is_allowed():
+    class Double(engine.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return (a * 2).reshape(-1).reshape(a.shape)  # a view of a temporary, not of the input
+
+        @staticmethod
+        def backward(ctx, gy):
+            return gy * 2
+
+    x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = Double.apply(x)
+    assert y.data.base is not None
+    y.mul_(3)
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 36 * x.numpy())
