@@ -11,7 +11,8 @@ A leaf's ``.grad`` never shares memory with another tensor (the first gradient i
 ones are added out of place), so in-place changes to one ``.grad`` (clipping) cannot leak elsewhere.
 
 Hooks: ``Tensor.register_hook(fn)`` runs ``fn(grad)`` when the tensor's full gradient is known and
-may return a replacement; ``retain_grad()`` keeps a non-leaf tensor's gradient in ``.grad``.
+may return a replacement, which must be a Tensor of the gradient's shape (checked, as in PyTorch: a
+replacement of another shape would otherwise become a leaf's ``.grad``); ``retain_grad()`` keeps a non-leaf tensor's gradient in ``.grad``.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def _accumulate(node, g, create_graph, capture, targets, results):
         for hook in leaf._hooks:
             new = hook(g)
             if new is not None:
-                g = new
+                g = _checked_hook_result(hook, new, g)
     if capture is not None:
         for i in targets.get((id(node), 0), ()):
             results[i] = g
@@ -147,7 +148,7 @@ def _node_hooks(node, grads, create_graph, targets, results):
                 if grads[slot] is not None:
                     new = fn(grads[slot])
                     if new is not None:
-                        grads[slot] = new
+                        grads[slot] = _checked_hook_result(fn, new, grads[slot])
     retained = getattr(node, "_retain", None)
     if retained:
         for slot, ref in retained.items():
@@ -159,6 +160,19 @@ def _node_hooks(node, grads, create_graph, targets, results):
         for slot in range(node.n_outputs):
             for i in targets.get((id(node), slot), ()):
                 results[i] = grads[slot]
+
+
+def _checked_hook_result(hook, new, g):
+    """A hook's replacement gradient, refused unless it is a Tensor of the gradient's shape."""
+    name = getattr(hook, "__qualname__", None) or type(hook).__name__
+    if not isinstance(new, Tensor):
+        raise TypeError(f"hook '{name}' returned {type(new).__name__}; a hook must return None or a Tensor")
+    if new.shape != g.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value: it returned a gradient of shape {tuple(new.shape)} "
+            f"for a tensor of shape {tuple(g.shape)}"
+        )
+    return new
 
 
 def _xp_of(grads):

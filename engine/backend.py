@@ -70,7 +70,7 @@ class Device:
         if not isinstance(spec, str):
             raise TypeError(f"Device: expected a string such as 'cpu' or 'cuda:0', got {type(spec).__name__}")
         name, _, idx = spec.strip().lower().partition(":")
-        if name == "cpu" and not idx:
+        if name == "cpu" and idx.strip() in ("", "0"):  # "cpu:0" is the one CPU device, as in torch
             self.type, self.index = "cpu", None
         elif name in ("cuda", "gpu"):
             try:

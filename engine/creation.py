@@ -128,9 +128,12 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         target = arr.dtype
     else:
         arr = np.array(data)
-        if arr.dtype == object:
-            raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} data")
         target = _python_data_dtype(arr)
+    if arr.dtype.kind in "OUSVMm":  # object, str, bytes, void, datetime: not numbers
+        raise TypeError(
+            f"tensor: cannot make a tensor from {type(data).__name__} data of dtype {arr.dtype}; "
+            "expected numbers or bools (or an array of a numeric dtype)"
+        )
     if dtype is not None:
         target = dtypes.to_numpy_dtype(dtype)
     if arr.dtype != target:

@@ -21,7 +21,15 @@ gets ``None`` from ``backward``.  Because ``backward`` is written with Tensor op
 Nodes hold edges to the nodes of their inputs (not the input tensors), a generation number (one more
 than the largest of their inputs'), and only what ``forward`` chose to save.  A saved output is kept
 as its raw array and re-wrapped as a tensor of this node on unpacking, so that no reference cycle
-keeps big arrays alive.  Every subclass defined under ``engine.ops`` is registered in
+keeps big arrays alive.
+
+Version counters (PyTorch's mechanism): every saved input or output records the version of its
+tensor's storage when it is saved; reading ``saved_tensors``/``saved_arrays`` in backward compares
+those ints with the current versions and raises RuntimeError naming the op and the tensor when an
+in-place write happened in between.  An output that is a view of an input (basic indexing, reshape,
+transpose, ``split``) shares the input's counter, so a write through the view is seen too.  Arrays
+an op keeps as plain ``ctx`` attributes (masks, indexes it computed) are its own copies and need no
+check.  Every subclass defined under ``engine.ops`` is registered in
 :data:`OP_REGISTRY`, which the op-table test compares against its table.
 """
 from __future__ import annotations
@@ -69,6 +77,7 @@ class Function:
     """Base class of every differentiable operation; see the module docstring."""
 
     is_accumulator = False
+    _view_of = None  # (version counter, graph writes then) when an output is a view of an input
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -90,7 +99,7 @@ class Function:
         as tensors of this node, so that a ``create_graph`` backward differentiates through them."""
         saved = self._check_saved()
         out = []
-        for kind, obj, nr in saved:
+        for kind, obj, nr, _, _ in saved:
             if kind == _SAVED_TENSOR:
                 out.append(obj)
             elif kind == _SAVED_OUTPUT:
@@ -102,7 +111,7 @@ class Function:
     @property
     def saved_arrays(self) -> tuple:
         """The saved items as raw arrays (for backward passes written on arrays, see once_differentiable)."""
-        return tuple(obj.data if kind == _SAVED_TENSOR else obj for kind, obj, _ in self._check_saved())
+        return tuple(obj.data if kind == _SAVED_TENSOR else obj for kind, obj, _, _, _ in self._check_saved())
 
     def _check_saved(self):
         saved = getattr(self, "_saved", ())
@@ -112,7 +121,21 @@ class Function:
                 "tensors after they were freed). Saved arrays are freed after backward; pass retain_graph=True "
                 "to the first backward() if you need to backward through the graph again."
             )
+        for kind, obj, nr, counter, version in saved:
+            if counter is not None and counter[0] != version:
+                self._raise_modified(kind, obj, nr, counter[0], version)
         return saved
+
+    def _raise_modified(self, kind, obj, nr, now, then):
+        arr = obj.data if kind == _SAVED_TENSOR else obj
+        what = f"output {nr} of {self.name()}" if kind == _SAVED_OUTPUT else f"an input saved by {self.name()}"
+        raise RuntimeError(
+            f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{arr.dtype} tensor of shape {tuple(arr.shape)}], which is {what}, is at "
+            f"version {now}; expected version {then} instead. Hint: change the in-place write (add_, copy_, "
+            "x[idx] = v, nn.init, load_state_dict, an optimiser step) to happen after backward, or make it "
+            "out of place."
+        )
 
     def name(self) -> str:
         return type(self).__name__
@@ -154,13 +177,13 @@ class Function:
             if not is_array(out):  # NumPy gives scalars (np.float32) for 0-d results: keep arrays
                 out = np.asarray(out)
             if not record:
-                return wrap(out)
+                return _share_counter(wrap(out), args, raw)
             outs = (out,)
         else:
             returned = out
             outs = tuple(o if is_array(o) else np.asarray(o) for o in out)
             if not record:
-                return tuple(wrap(o) for o in outs)
+                return tuple(_share_counter(wrap(o), args, raw) for o in outs)
         return _record(ctx, args, raw, outs, out.__class__ is not tuple, returned)
 
 
@@ -185,6 +208,36 @@ def trace_records(fn):
         _tracer = previous
 
 
+def _share_counter(t, args, raw, ctx=None):
+    """Give ``t`` the version counter of the input whose array its array aliases (a view), if any; a
+    recorded node ``ctx`` remembers how many in-graph writes that storage had seen (see _raise_stale_view)."""
+    out = t.data
+    base = out.base
+    if base is None:  # a new array (the common case), unless forward handed back its first input itself
+        if raw and raw[0] is out and isinstance(args[0], Tensor):
+            _share(t, args[0], ctx)
+        return t
+    for a, r in zip(args, raw):
+        if isinstance(a, Tensor) and (r is out or r is base or r.base is base):
+            _share(t, a, ctx)
+            break
+    return t
+
+
+def _share(t, a, ctx):
+    t._vc = a._vc
+    if ctx is not None:
+        ctx._view_of = (a._vc, a._vc[1])
+
+
+def _raise_stale_view(ctx, view):
+    raise RuntimeError(
+        f"{ctx.name()}: an input (shape {tuple(view.shape)}) is a view made by {view._creator.name()} before an "
+        "in-place operation recorded in the graph changed its base; Kiln does not regenerate the view's graph "
+        "as torch does, so its gradient would miss that operation: take the view again after the in-place write"
+    )
+
+
 def _record(ctx, args, raw, outs, single, returned=()):
     """Attach the node ``ctx`` to the graph: edges, generation, metadata, saved items, outputs."""
     if _tracer is not None:
@@ -201,6 +254,9 @@ def _record(ctx, args, raw, outs, single, returned=()):
                     node, slot = a._accumulator(), 0
                 else:
                     node, slot = creator, a._output_nr
+                    view_of = creator._view_of
+                    if view_of is not None and view_of[0][1] != view_of[1]:
+                        _raise_stale_view(ctx, a)
                 edges.append((node, slot))
                 if node.generation >= gen:
                     gen = node.generation + 1
@@ -217,33 +273,50 @@ def _record(ctx, args, raw, outs, single, returned=()):
     wrap = Tensor._wrap
     if non_diff:
         results = tuple(
-            wrap(o) if any(o is d for d in non_diff) else wrap(o, ctx, i, True) for i, o in enumerate(outs)
+            _share_counter(wrap(o) if any(o is d for d in non_diff) else wrap(o, ctx, i, True), args, raw, ctx)
+            for i, o in enumerate(outs)
         )
     else:
-        results = tuple(wrap(o, ctx, i, True) for i, o in enumerate(outs))
+        results = tuple(_share_counter(wrap(o, ctx, i, True), args, raw, ctx) for i, o in enumerate(outs))
     to_save = getattr(ctx, "_to_save", None)
     if to_save:
-        ctx._saved = [_resolve_saved(item, args, raw, outs, returned) for item in to_save]
+        ctx._saved = [_resolve_saved(item, args, raw, outs, results, returned) for item in to_save]
         ctx._to_save = ()
     else:
         ctx._saved = ()
     return results[0] if single else results
 
 
-def _resolve_saved(item, args, raw, outs, returned=()):
+def _resolve_saved(item, args, raw, outs, results, returned=()):
+    """``(kind, object, output number, version counter or None, version when saved)``."""
     if isinstance(item, Tensor):
-        return (_SAVED_TENSOR, item, 0)
+        return (_SAVED_TENSOR, item, 0, item._vc, item._vc[0])
     if item is None:
-        return (_SAVED_CONST, None, 0)
+        return (_SAVED_CONST, None, 0, None, 0)
     for a, r in zip(args, raw):
         if r is item and isinstance(a, Tensor):
-            return (_SAVED_TENSOR, a, 0)
+            return (_SAVED_TENSOR, a, 0, a._vc, a._vc[0])
     for i, o in enumerate(outs):
         if o is item or (i < len(returned) and returned[i] is item):  # an output, maybe a NumPy scalar
-            return (_SAVED_OUTPUT, o, i)
+            counter = results[i]._vc
+            return (_SAVED_OUTPUT, o, i, counter, counter[0])
     if isinstance(item, np.generic):  # a 0-d result NumPy gave as a scalar: saved as a 0-d array
-        return (_SAVED_CONST, np.asarray(item), 0)
-    return (_SAVED_CONST, item, 0)
+        return (_SAVED_CONST, np.asarray(item), 0, None, 0)
+    return (_SAVED_CONST, item, 0, None, 0)
+
+
+def adopt_output(tensor, out) -> None:
+    """Make ``tensor`` take the graph place of ``out`` (an in-place op's result): same node and output
+    number, and the node's saved copy of that output now checks ``tensor``'s version counter."""
+    node = out._creator
+    tensor._creator, tensor._output_nr, tensor.requires_grad = node, out._output_nr, out.requires_grad
+    saved = getattr(node, "_saved", None)
+    if saved:
+        counter = tensor._vc
+        node._saved = [
+            (kind, obj, nr, counter, counter[0]) if kind == _SAVED_OUTPUT and vc is out._vc else (kind, obj, nr, vc, v)
+            for kind, obj, nr, vc, v in saved
+        ]
 
 
 class _NotTwiceDifferentiable(Function):

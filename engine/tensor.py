@@ -23,7 +23,7 @@ __all__ = ["Tensor"]
 class Tensor:
     """An n-dimensional array that records the operations applied to it (see the module docstring)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "_vc", "__weakref__")
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -32,7 +32,7 @@ class Tensor:
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
         self.data, self.grad, self.requires_grad = t.data, None, t.requires_grad
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
-        self._version = 0
+        self._vc = [0, 0]
 
     @classmethod
     def _wrap(cls, data, creator=None, output_nr=0, requires_grad=False):
@@ -45,16 +45,76 @@ class Tensor:
         t._output_nr = output_nr
         t._acc = None
         t._hooks = None
-        t._version = 0
+        t._vc = [0, 0]  # version counter, shared with views of the same storage: [writes, writes recorded in a graph]
         return t
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has seen (PyTorch's ``Tensor._version``)."""
+        return self._vc[0]
 
     def _bump_version(self) -> None:
         """Record an in-place write to this tensor's storage (PyTorch's version counter).
 
         Every in-place write (optimiser steps, ``nn.init``, ``load_state_dict``, in-place methods, item
         assignment) calls this, so that backward can tell a tensor saved for it was changed afterwards.
+        The counter is shared with ``detach()`` and with outputs of view ops (basic indexing, reshape,
+        transpose) that alias this tensor's array, so a write through any of them is seen.
         """
-        self._version += 1
+        self._vc[0] += 1
+
+    # ---- in-place writes (torch's in-place methods; engine.inplace checks, writes and bumps _version) --
+    def add_(self, other, alpha=1):
+        return _inplace.arithmetic(self, "add_", ops.elementwise.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return _inplace.arithmetic(self, "sub_", ops.elementwise.sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return _inplace.arithmetic(self, "mul_", ops.elementwise.mul, other)
+
+    def div_(self, other):
+        return _inplace.arithmetic(self, "div_", ops.elementwise.div, other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002  (torch's argument names)
+        if min is None and max is None:
+            raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+        return _inplace.write(self, "clamp_", lambda s: ops.elementwise.clip(s, min, max), (min, max))
+
+    def zero_(self):
+        return _inplace.overwrite(self, "zero_", 0)
+
+    def fill_(self, value):
+        return _inplace.overwrite(self, "fill_", value)
+
+    def copy_(self, src, non_blocking=False):
+        return _inplace.overwrite(self, "copy_", src)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill from N(mean, std^2), drawn from NumPy's global generator unless ``generator=`` is given."""
+        rng = generator if generator is not None else np.random
+        return _inplace.overwrite(self, "normal_", np.asarray(rng.normal(mean, std, size=self.shape)))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill from U(a, b) (torch names them ``from``/``to``), drawn like :meth:`normal_`."""
+        rng = generator if generator is not None else np.random
+        return _inplace.overwrite(self, "uniform_", np.asarray(rng.uniform(a, b, size=self.shape)))
+
+    def __setitem__(self, index, value):
+        _inplace.setitem(self, index, value)
+
+    # ``x += y`` is ``x.add_(y)`` as in torch, so ``p -= lr * p.grad`` under no_grad updates the parameter
+    def __iadd__(self, o):
+        return self.add_(o)
+
+    def __isub__(self, o):
+        return self.sub_(o)
+
+    def __imul__(self, o):
+        return self.mul_(o)
+
+    def __itruediv__(self, o):
+        return self.div_(o)
 
     # ---- graph --------------------------------------------------------------------------------
     @property
@@ -121,8 +181,10 @@ class Tensor:
         node._retain[self._output_nr] = weakref.ref(self)
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph (shares memory)."""
-        return Tensor._wrap(self.data)
+        """The same data, cut from the graph (shares memory and the version counter)."""
+        t = Tensor._wrap(self.data)
+        t._vc = self._vc
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if self._creator is not None and not requires_grad:
@@ -666,6 +728,8 @@ def _is_float(dtype) -> bool:
 
 def _initial_grad(t: Tensor, gradient, where: str) -> Tensor:
     if gradient is None:
+        if t.data.dtype.kind == "c":
+            raise RuntimeError(f"{where}: grad can be implicitly created only for real scalar outputs, got {t.dtype}")
         if t.data.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for scalar outputs; this output has shape "
@@ -687,3 +751,4 @@ from . import autograd as _autograd, function as _function  # noqa: E402
 _function.Tensor = _autograd.Tensor = Tensor  # the graph modules refer back to Tensor without import cycles
 
 from . import ops  # noqa: E402  (ops import Tensor; methods above resolve ops at call time)
+from . import inplace as _inplace  # noqa: E402  (in-place writes; imports Tensor)

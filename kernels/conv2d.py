@@ -81,6 +81,10 @@ class _Plan:
         self.n, self.c, self.h, self.w, self.co = n, c, h, wd, co
         self.k = kh * kw * c
         self.xp, self.impl, self.dtype = xp, impl, dtype
+        self.empty = n * c * co * kh * kw == 0  # no multiply-adds: empty batch, zero channels
+        if self.empty:
+            self.chunks, self.max_rows, self.max_samples = [], 0, 0
+            return
         itemsize = xp.dtype(dtype).itemsize
         self.gpu = _k._on_gpu(w)
         target = get_memory_budget() if self.gpu else min(get_memory_budget(), _CPU_CHUNK_BYTES)
@@ -180,6 +184,11 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
         raise ValueError(f"conv2d: bias shape {b.shape} does not match {w.shape[0]} output channels")
     impl = _k._impl(x, "conv")
     pl = _Plan(x.shape, w, stride, padding, dilation, x.dtype, impl, xp, "conv2d")
+    if pl.empty:  # an empty batch (or no channels): PyTorch returns the empty/bias-only output
+        y = xp.zeros((pl.n, pl.co, pl.oh, pl.ow), dtype=x.dtype)
+        if b is not None:
+            y += bias.reshape(1, -1, 1, 1)
+        return _cast(y, out_dtype)
     fast = _direct_path(pl) or _winograd_path(pl) or _vec_path(pl) or _small_path(pl)
     if fast is not None:
         return _cast(fast.forward(x, w, bias if b is not None else None, pl.p, pl.oh, pl.ow), out_dtype)
@@ -212,6 +221,10 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
         raise ValueError(f"conv2d backward: gradient shape {gy.shape} != output shape {(pl.n, pl.co, pl.oh, pl.ow)}")
     kh, kw, sh, sw, ph, pw, dh, dw = pl.p
     gb = gy.sum(axis=(0, 2, 3)).astype(w.dtype) if need_bias else None
+    if pl.empty:  # nothing was multiplied: zero gradients of the right shapes
+        gx = _cast(xp.zeros(x.shape, dtype=x.dtype), dtypes[0]) if need_input else None
+        gw = _cast(xp.zeros(w.shape, dtype=w.dtype), dtypes[1]) if need_weight else None
+        return gx, gw, _cast(gb, dtypes[1])
     gx = gw = None
     wino = _winograd_path(pl)
     if _cpu_only_paths(pl):  # the direct CPU paths take whichever gradients they can; the rest go on below

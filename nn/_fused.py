@@ -192,7 +192,8 @@ class EmbeddingFn(engine.Function):
 
     @staticmethod
     def forward(ctx, w, idx, padding_idx):
-        ctx.idx, ctx.padding_idx, ctx.num = idx, padding_idx, w.shape[0]
+        # a copy: the caller's index tensor may be written in place before backward
+        ctx.idx, ctx.padding_idx, ctx.num = idx.copy(), padding_idx, w.shape[0]
         return w[idx]
 
     @staticmethod

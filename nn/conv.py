@@ -33,6 +33,12 @@ class _ConvNd(Module):
         self.stride = _pair(stride, "stride")
         self.padding = _pair(padding, "padding")
         self.dilation = _pair(dilation, "dilation")
+        for name, pair, least in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
+                                  ("dilation", self.dilation, 1), ("padding", self.padding, 0)):
+            if min(pair) < least:
+                raise ValueError(
+                    f"{type(self).__name__}: {name} must be {'positive' if least else 'non-negative'}, got {pair}"
+                )
         shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = Parameter(engine.zeros(*shape, *self.kernel_size, dtype=dtype, device=device))
         if bias:

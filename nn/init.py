@@ -1,6 +1,9 @@
 """``nn.init``: in-place initialisers for parameters, with PyTorch's names, formulas and fans.
 
-Each function fills ``tensor.data`` in place (on its device, in its dtype) and returns the tensor.
+Each function fills ``tensor.data`` in place (on its device, in its dtype), bumps the tensor's version
+counter (so a backward that saved the old values raises instead of using the new ones) and returns
+the tensor.  As in PyTorch, the fan-based initialisers leave a tensor with no elements (``Linear(0,
+3)``) untouched, with a warning, instead of dividing by a zero fan.
 Random numbers come from NumPy's global generator (``numpy.random.seed`` makes them reproducible) or
 from a ``numpy.random.Generator`` passed as ``generator=``.
 
@@ -14,6 +17,7 @@ Conv layers use, giving U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -48,7 +52,16 @@ def _fill(tensor, values):
     if isinstance(values, np.ndarray):
         values = to_device(values.astype(arr.dtype, copy=False), device_of(arr))
     arr[...] = values
+    tensor._bump_version()
     return tensor
+
+
+def _no_elements(tensor) -> bool:
+    """True (with PyTorch's warning) for a tensor with no elements: there is nothing to initialise."""
+    if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -130,6 +143,8 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if _no_elements(tensor):
+        return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
 
@@ -137,11 +152,15 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """U(-b, b) with b = sqrt(3) * gain / sqrt(fan) (He et al.)."""
+    if _no_elements(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
@@ -149,6 +168,8 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: s
 
 def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan); for ReLU that is sqrt(2 / fan_in)."""
+    if _no_elements(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 

@@ -318,12 +318,15 @@ class Module:
         if isinstance(device, str) and dtype is None:
             try:
                 as_device(device)
-            except ValueError:
+            except ValueError as bad_device:
                 try:  # to("float64")
                     dt = np.dtype(device)
                     device, dtype = None, dt
                 except TypeError:
-                    raise
+                    raise ValueError(
+                        f"Module.to: expected a device ('cpu', 'cuda', 'cuda:N') or a dtype ('float32', "
+                        f"'float64', ...), got {device!r}"
+                    ) from bad_device
         dev = as_device(device) if device is not None else None
         dt = np.dtype(dtype) if dtype is not None else None
         if dt is not None and dt.kind not in "fc":
@@ -391,6 +394,7 @@ class Module:
                 target.data[...] = arr
             else:  # a read-only array (e.g. a broadcast view): give the tensor its own copy
                 target.data = arr.copy()
+            target._bump_version()  # an in-place write: a graph that saved the old values must not use these
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr ---------------------------------------------------------------------------------

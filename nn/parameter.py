@@ -2,7 +2,7 @@
 
 ``Parameter(data)`` keeps the dtype of an array it is given (a float64 array stays float64); Python
 lists and numbers become float32 like ``engine.tensor``.  A Parameter built from a Tensor shares its
-array.  Copying (``copy``/``deepcopy``) gives a fresh leaf over a copy of the data.
+array and its version counter.  Copying (``copy``/``deepcopy``) gives a fresh leaf over a copy of the data.
 """
 from __future__ import annotations
 
@@ -21,17 +21,18 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad: bool = True):
+        counter = [0, 0]
         if data is None:
             arr = np.zeros((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr, counter = data.data, data._vc  # shares the array, so also its version counter
         elif is_array(data):
             arr = data
         else:
             arr = engine.tensor(data).data
         self.data, self.grad, self.requires_grad = arr, None, False
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
-        self._version = 0
+        self._vc = counter
         if requires_grad:
             self.requires_grad_(True)
 

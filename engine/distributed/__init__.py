@@ -8,10 +8,11 @@ the job instead of hanging.  mpi4py is imported only when a Communicator is made
 ``mpiexec -n N python train.py``; :mod:`engine.distributed.launch` finds ``mpiexec`` for tests and benchmarks.
 """
 from ._mpi import mpi_available
+from .agreement import CollectiveMismatchError
 from .communicator import Communicator
 from .nccl_backend import nccl_available
 
-__all__ = ["Communicator", "create_communicator", "mpi_available", "nccl_available"]
+__all__ = ["CollectiveMismatchError", "Communicator", "create_communicator", "mpi_available", "nccl_available"]
 
 
 def create_communicator(**kwargs) -> Communicator:

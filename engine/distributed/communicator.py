@@ -15,13 +15,18 @@ Decisions, written down as DESIGN.md asks:
   ``1/size`` while packing (so the half-precision sum cannot overflow where the mean would not) and summed
   in float16 by NCCL, halving the bytes moved; NumPy arrays ignore the setting (MPI has no portable
   half-precision sum).
-- Every rank must pass the same number of arrays with the same sizes, in the same order: that is the
-  contract of any all-reduce and is not checked on the hot path.  ``broadcast`` (called rarely) does check
-  shapes and dtypes against the root's and raises ValueError on every rank when they differ.
+- Every rank must call the same collective with the same number of arrays, of the same shapes and dtypes,
+  in the same order: that is the contract of any all-reduce.  It is checked on every call by a 16-byte
+  agreement header (see :mod:`engine.distributed.agreement`), and a mismatch raises
+  :class:`CollectiveMismatchError` (a ValueError) on every rank, naming each rank's call, instead of
+  mixing values, truncating a message or hanging.
 - Collectives carry a deadline (``timeout`` seconds, default ``KILN_DIST_TIMEOUT`` or 300): past it the job
   is aborted through ``MPI.COMM_WORLD.Abort`` instead of hanging.  With ``abort_on_exception`` (default), an
   uncaught exception on any rank of a multi-rank job aborts the whole job at once (ChainerMN's
-  ``global_except_hook``), so ``mpiexec`` exits non-zero without waiting for the deadline.
+  ``global_except_hook``), so ``mpiexec`` exits non-zero without waiting for the deadline.  A rank that
+  exits without an exception (``sys.exit(0)``, ``sys.exit(3)``, the end of its script) tells the others as
+  it goes (see :mod:`engine.distributed.exits`); a rank left waiting in a collective for it aborts the job
+  a few seconds later (``KILN_DIST_EXIT_GRACE``, default 5 s) instead of at the deadline.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ import sys
 import numpy as np
 
 from .. import backend
+from .agreement import Agreement
 from .mpi_backend import MPIBackend
 from .packing import BufferPool, check_same_device, pack, result_dtype, unpack, unpack_into
 
@@ -52,7 +58,9 @@ class Communicator:
     ``mpi_comm`` defaults to ``MPI.COMM_WORLD``; ``timeout`` in seconds (None waits forever); ``backend`` is
     "auto" (NCCL for CuPy arrays when available), "mpi" (always MPI, staging GPU arrays through the host) or
     "nccl" (CuPy arrays must go through NCCL; raises at once if it is unavailable).  A plain ``python``
-    process gives a communicator of size 1 whose collectives copy and return.
+    process gives a communicator of size 1 whose collectives copy and return.  In a multi-rank job with
+    ``abort_on_exception`` the constructor is itself collective (it duplicates the MPI communicator for
+    exit notices): every rank makes its Communicator, as with any MPI communicator.
     """
 
     def __init__(self, mpi_comm=None, *, timeout="default", backend: str = "auto", allreduce_dtype=None,
@@ -78,8 +86,12 @@ class Communicator:
         self._nccl = {}  # device index -> NCCLBackend, built on first use
         self._local_rank = None
         self._pool = BufferPool()
+        self._agree = Agreement(self._mpi)
         if abort_on_exception and self.size > 1:
             _install_abort_hook()
+            from .exits import watch_exits
+
+            watch_exits(self._mpi)
 
     def __repr__(self) -> str:
         return f"Communicator(rank={self.rank}, size={self.size}, backend={self.backend!r})"
@@ -108,9 +120,10 @@ class Communicator:
 
     def _reduce(self, arrays, mean: bool, what: str):
         arrays = list(arrays)
+        device = check_same_device(arrays, what) if arrays else None
+        self._agree.check(what, arrays)
         if not arrays:
             return []
-        device = check_same_device(arrays, what)
         transport, staged = self._transport(device)
         out_dtypes = [result_dtype(a.dtype) for a in arrays]
         half = self.allreduce_dtype is not None and device.type == "cuda" and not staged
@@ -146,17 +159,13 @@ class Communicator:
         arrays = list(arrays)
         if not 0 <= root < self.size:
             raise ValueError(f"broadcast: root {root} out of range for {self.size} rank(s)")
-        if self.size == 1 or not arrays:
+        if self.size == 1:
+            return arrays
+        if not arrays:
+            self._agree.check("broadcast", arrays, root)
             return arrays
         device = check_same_device(arrays, "broadcast")
-        signature = [(tuple(a.shape), np.dtype(a.dtype).str) for a in arrays]
-        root_signature = self._mpi.bcast_object(signature, root)
-        bad = _first_mismatch(signature, root_signature)
-        flags = np.array([0.0 if bad is None else 1.0])
-        self._mpi.allreduce_sum_(flags)
-        if flags[0]:
-            detail = f"; here: {bad}" if bad is not None else " on another rank"
-            raise ValueError(f"broadcast: the arrays' shapes or dtypes differ from rank {root}'s{detail}")
+        self._agree.check("broadcast", arrays, root)
         transport, staged = self._transport(device)
         buf = pack(arrays, np.result_type(*[a.dtype for a in arrays]), pool=self._pool)
         if staged:
@@ -170,11 +179,13 @@ class Communicator:
 
     def bcast_object(self, obj, root: int = 0):
         """Root's picklable ``obj`` on every rank (for small things: seeds, configs)."""
+        self._agree.check("bcast_object", (), root)
         return self._mpi.bcast_object(obj, root)
 
     def barrier(self) -> None:
-        """Wait until every rank gets here (with the same deadline as other collectives)."""
-        self._mpi.barrier()
+        """Wait until every rank gets here (with the same deadline as other collectives); the agreement
+        header is itself the synchronisation: no rank leaves it before every rank has entered it."""
+        self._agree.check("barrier")
 
 
 def _half_or_none(dtype):
@@ -186,15 +197,6 @@ def _half_or_none(dtype):
     except TypeError:
         pass
     raise ValueError(f"Communicator: allreduce_dtype must be None or 'float16', got {dtype!r}")
-
-
-def _first_mismatch(mine, roots):
-    if len(mine) != len(roots):
-        return f"{len(mine)} arrays, root has {len(roots)}"
-    for i, (a, b) in enumerate(zip(mine, roots)):
-        if a != b:
-            return f"item {i} is {a[0]} {np.dtype(a[1]).name}, root's is {b[0]} {np.dtype(b[1]).name}"
-    return None
 
 
 _hook_installed = False

@@ -38,6 +38,20 @@ class MPIBackend:
         with self._guard(f"allreduce of {buf.nbytes} bytes"):
             self.comm.Allreduce(self.MPI.IN_PLACE, buf, op=self.MPI.SUM)
 
+    def allreduce_max_(self, buf: np.ndarray, what: str) -> None:
+        """Element-wise maximum of ``buf`` over all ranks, in place (the agreement header)."""
+        if self.size == 1:
+            return
+        with self._guard(what):
+            self.comm.Allreduce(self.MPI.IN_PLACE, buf, op=self.MPI.MAX)
+
+    def allgather_object(self, obj) -> list:
+        """Every rank's picklable ``obj``, in rank order (small things only: error reports)."""
+        if self.size == 1:
+            return [obj]
+        with self._guard("allgather of error reports"):
+            return self.comm.allgather(obj)
+
     def bcast_(self, buf: np.ndarray, root: int) -> None:
         """Overwrite ``buf`` on every rank with root's ``buf``."""
         if self.size == 1:

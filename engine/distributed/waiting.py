@@ -30,6 +30,12 @@ class _Watchdog:
         self.armed = None  # (deadline, what, timeout, rank, before_abort); one tuple, so reads are consistent
         self.interval = MAX_INTERVAL
         self._thread = None
+        self.exit_probe, self.exit_grace = None, None  # see engine.distributed.exits
+
+    def set_exit_probe(self, probe, grace: float) -> None:
+        """Also abort when ``probe()`` reports a rank that exited ``grace`` seconds ago while a collective waits."""
+        self.exit_probe, self.exit_grace = probe, grace
+        self.interval = min(self.interval, max(MIN_INTERVAL, grace / 4))
 
     def arm(self, what: str, timeout: float, rank: int, before_abort) -> None:
         self.interval = min(self.interval, max(MIN_INTERVAL, timeout / 4))
@@ -42,8 +48,16 @@ class _Watchdog:
         while True:
             time.sleep(self.interval)
             armed = self.armed
-            if armed is not None and time.monotonic() > armed[0]:
-                _, what, timeout, rank, before_abort = armed
+            if armed is None:
+                continue
+            _, what, timeout, rank, before_abort = armed
+            gone = self.exit_probe() if self.exit_probe is not None else None
+            if gone is not None and gone[1] >= self.exit_grace and self.armed is armed:
+                if before_abort is not None:
+                    before_abort()
+                abort_job(f"{what} cannot complete: rank {gone[0]} has exited (sys.exit or the end of its "
+                          "program) while this rank waits for it", rank)
+            elif time.monotonic() > armed[0]:
                 if before_abort is not None:
                     before_abort()
                 abort_job(f"{what} did not complete within {timeout:g} s (another rank probably failed, exited "

@@ -95,7 +95,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        na, nb = ctx.needs_input_grad
+        ctx.save_for_backward(a if nb else None, b if na else None)  # only what backward reads, as torch
         return a * b
 
     @staticmethod
@@ -110,7 +111,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # only what backward reads, as torch
         return a / b
 
     @staticmethod
@@ -360,7 +361,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx, cond, a, b):
         xp = get_array_module(cond)
-        ctx.cond = cond
+        ctx.cond = cond.copy()  # the caller's mask may be written in place before backward
         ctx.shapes = (shape_of(a), shape_of(b))
         return xp.where(cond, a, b)
 

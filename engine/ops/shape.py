@@ -174,7 +174,7 @@ def _normalize_index(index):
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.data.copy()  # kept by GetItem for backward: an in-place write to the index must not reach it
     if isinstance(index, list):
         return np.asarray(index)
     return index

@@ -22,7 +22,7 @@ class SoftmaxCrossEntropy(Function):
         loss, lse = kernels.softmax_cross_entropy_forward(logits, labels, ignore_index)
         ctx.conf = (ignore_index, reduction)
         ctx.lse = lse
-        ctx.labels = labels
+        ctx.labels = labels.copy()  # the caller's label array may be written in place before backward
         ctx.save_for_backward(logits)
         if reduction == "none":
             return loss

@@ -5,6 +5,7 @@ those files and asserts the numbers, so failures read like ordinary pytest failu
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -30,14 +31,43 @@ def collectives(comm, out: dict) -> None:
     b = [np.full((2, 3), comm.rank, np.float32), np.arange(4) * (comm.rank + 1)]
     out["bcast_a"], out["bcast_b"] = comm.broadcast(b, root=1)
     bad = [np.zeros((2, 3) if comm.rank == 0 else (3, 2), np.float32)]
-    try:
-        comm.broadcast(bad, root=0)
-        out["bcast_mismatch"] = np.array("no error")
-    except ValueError as exc:
-        out["bcast_mismatch"] = np.array(str(exc))
+    out["bcast_mismatch"] = _error_of(lambda: comm.broadcast(bad, root=0))
     out["obj"] = np.array(comm.bcast_object({"seed": 1234 + comm.rank}, root=0)["seed"])
     comm.barrier()
     out["size"] = np.array(comm.size)
+
+
+def _error_of(call) -> np.ndarray:
+    from engine.distributed import CollectiveMismatchError
+
+    try:
+        call()
+    except CollectiveMismatchError as exc:
+        return np.array(str(exc))
+    return np.array("no error")
+
+
+def mismatches(comm, out: dict) -> None:
+    """Same sizes in other shapes or order, other sizes, another collective: each raises on both ranks."""
+    r = comm.rank
+    f32 = np.float32
+    out["shape"] = _error_of(lambda: comm.allreduce_mean([np.ones((2, 3) if r == 0 else (3, 2), f32)]))
+    order = [np.ones(3, f32), np.ones(4, f32)]
+    out["order"] = _error_of(lambda: comm.allreduce_sum(order if r == 0 else order[::-1]))
+    out["size"] = _error_of(lambda: comm.allreduce_mean([np.ones(3 + r, f32)]))
+    out["dtype"] = _error_of(lambda: comm.allreduce_mean([np.ones(3, f32 if r == 0 else np.float64)]))
+    out["collective"] = _error_of(
+        lambda: comm.allreduce_mean([np.ones(2, f32)]) if r == 0 else comm.broadcast([np.ones(2, f32)], root=0))
+    out["barrier_vs_bcast_object"] = _error_of(lambda: comm.barrier() if r == 0 else comm.bcast_object(1, root=0))
+    (out["after"],) = comm.allreduce_sum([np.full(2, r + 1.0)])  # the communicator is still usable
+
+
+def leave(comm, out: dict) -> None:
+    """Rank 1 leaves through sys.exit(code) while rank 0 waits in an all-reduce."""
+    if comm.rank == 1:
+        sys.exit(int(os.environ["KILN_TEST_EXIT_CODE"]))
+    comm.allreduce_mean([np.ones(4, np.float32)])
+    out["unreachable"] = np.array(True)
 
 
 def fail(comm, out: dict) -> None:
@@ -88,7 +118,7 @@ def main(argv: list[str]) -> None:
     np.savez(f"{outdir}/rank{comm.rank}.npz", **out)
 
 
-JOBS = {"collectives": collectives, "fail": fail, "train": train}
+JOBS = {"collectives": collectives, "fail": fail, "train": train, "mismatches": mismatches, "leave": leave}
 
 if __name__ == "__main__":
     main(sys.argv[1:])

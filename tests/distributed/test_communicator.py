@@ -1,6 +1,7 @@
 """Communicator collectives under ``mpiexec -n 2``: exact means and sums, broadcast, shape checks, and a
 failing rank ending the job non-zero instead of hanging (with the abort hook, and by the collective timeout)."""
 import numpy as np
+import pytest
 
 from tests.distributed.helpers import load_ranks, run_job
 from tests.distributed.mpi_jobs import rank_inputs
@@ -28,9 +29,11 @@ def test_collectives_are_exact(tmp_path):
             assert got[key].dtype == value.dtype, (r, key, got[key].dtype)
             np.testing.assert_array_equal(got[key], value, err_msg=f"rank {r}: {key}")
         assert int(got["empty"]) == 0
-        assert "shapes or dtypes differ from rank 0" in str(got["bcast_mismatch"]), got["bcast_mismatch"]
+        msg = str(got["bcast_mismatch"])
+        assert "shapes or dtypes differ" in msg, msg
+        assert "rank 0: broadcast from rank 0 of 1 array [(2, 3) float32]" in msg, msg
+        assert "rank 1: broadcast from rank 0 of 1 array [(3, 2) float32]" in msg, msg
         assert int(got["obj"]) == 1234
-    assert "(3, 2)" in str(ranks[1]["bcast_mismatch"])
 
 
 def test_failing_rank_aborts_job(tmp_path):
@@ -44,5 +47,39 @@ def test_failing_rank_aborts_job(tmp_path):
 def test_collective_timeout_aborts_job_without_hook(tmp_path):
     proc, _ = run_job(JOBS, "fail", tmp_path, "timeout=2", "hook=0", timeout=50)
     assert proc.returncode != 0
-    assert "rank 0: allreduce of 16 bytes did not complete within 2 s" in proc.stderr, proc.stderr
+    assert "rank 0: allreduce_mean (agreement header) did not complete within 2 s" in proc.stderr, proc.stderr
     assert not (tmp_path / "rank0.npz").exists()
+
+
+def test_mismatched_collectives_raise_on_every_rank_naming_both_calls(tmp_path):
+    proc, _ = run_job(JOBS, "mismatches", tmp_path, "timeout=30", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    want = {
+        "shape": ("rank 0: allreduce_mean of 1 array [(2, 3) float32], 6 elements",
+                  "rank 1: allreduce_mean of 1 array [(3, 2) float32], 6 elements"),
+        "order": ("rank 0: allreduce_sum of 2 arrays [(3,) float32, (4,) float32]",
+                  "rank 1: allreduce_sum of 2 arrays [(4,) float32, (3,) float32]"),
+        "size": ("rank 0: allreduce_mean of 1 array [(3,) float32], 3 elements",
+                 "rank 1: allreduce_mean of 1 array [(4,) float32], 4 elements"),
+        "dtype": ("[(3,) float32]", "[(3,) float64]"),
+        "collective": ("rank 0: allreduce_mean of 1 array", "rank 1: broadcast from rank 0 of 1 array"),
+        "barrier_vs_bcast_object": ("rank 0: barrier;", "rank 1: bcast_object from rank 0"),
+    }
+    for r, got in enumerate(load_ranks(tmp_path)):
+        for key, parts in want.items():
+            msg = str(got[key])
+            assert "the ranks called different collectives, or their arrays' shapes or dtypes differ" in msg, (r, msg)
+            for part in parts:
+                assert part in msg, (r, key, msg)
+        np.testing.assert_array_equal(got["after"], [3.0, 3.0])
+
+
+@pytest.mark.parametrize("code", [0, 3])
+def test_rank_leaving_with_sys_exit_aborts_the_job_soon(tmp_path, code):
+    proc, seconds = run_job(JOBS, "leave", tmp_path, "timeout=120", timeout=60,
+                            env={"KILN_TEST_EXIT_CODE": str(code), "KILN_DIST_EXIT_GRACE": "1"})
+    assert proc.returncode != 0
+    if code == 0 or proc.stderr:  # a non-zero exit may also make mpiexec end the job first, silently
+        assert "rank 0: allreduce_mean (agreement header) cannot complete: rank 1 has exited" in proc.stderr, proc.stderr
+    assert not (tmp_path / "rank0.npz").exists()
+    assert seconds < 40  # the collective deadline is 120 s: the exit notice ended it

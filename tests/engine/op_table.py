@@ -131,6 +131,10 @@ CORE_CASES = [
                                                         ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,))], torch=S),
     OpCase("softmax", ("Softmax",), lambda a: a.softmax(1), [((3, 4),), ((2, 3, 4),)], torch=S),
     OpCase("log_softmax", ("LogSoftmax",), lambda a: a.log_softmax(dim=-1), [((3, 4),), ((),)], torch=S),
+    OpCase("index_put_basic", ("IndexPut", "GetItem"),
+           lambda a, b: engine.ops.index_put.index_put(a, (slice(1, None),), b), [((3, 4), (2, 4)), ((3, 4), (4,))]),
+    OpCase("index_put_ints", ("IndexPut", "GetItem"),
+           lambda a, b: engine.ops.index_put.index_put(a, np.array([2, 0]), b), [((3, 4), (2, 4))]),
 ]
 
 try:
