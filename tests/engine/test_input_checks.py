@@ -16,7 +16,7 @@ def test_tensor_refuses_non_numeric_data_naming_the_dtype(data, dtype):
 
 def test_implicit_backward_of_a_complex_scalar_raises_as_torch():
     z = tensor(1 + 2j, requires_grad=True)
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs, got complex"):
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs, got (engine\\.)?complex"):
         (z * 2).backward()
     assert z.grad is None
 
