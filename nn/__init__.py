@@ -42,5 +42,6 @@ from .regularization import l1_penalty, l2_penalty
 from .serialization import load, save
 
 from .rnn import GRU, LSTM, RNN
+from .attention import MultiheadAttention
 
 from . import data, models  # noqa: E402  (after the layers they build on)

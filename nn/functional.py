@@ -190,3 +190,5 @@ def adaptive_avg_pool2d(x, output_size):
 def pad(x, pad_width, value=0.0):
     """Constant padding, ``pad_width`` as numpy.pad (engine.pad)."""
     return engine.pad(x, pad_width, value)
+
+from engine.ops.attention import scaled_dot_product_attention  # noqa: E402,F401  (torch's F name)
