@@ -43,5 +43,12 @@ from .serialization import load, save
 
 from .rnn import GRU, LSTM, RNN
 from .attention import MultiheadAttention
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 from . import data, models  # noqa: E402  (after the layers they build on)
