@@ -41,7 +41,9 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .regularization import l1_penalty, l2_penalty
 from .serialization import load, save
 
+from . import utils
 from .rnn import GRU, LSTM, RNN
+from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .attention import MultiheadAttention
 from .transformer import (
     Transformer,
