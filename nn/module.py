@@ -29,6 +29,9 @@ import numpy as np
 from engine import Tensor
 from engine.backend import as_device, device_of, get_array_module, is_array, to_device
 
+from engine.grad_mode import is_grad_enabled
+
+from ._backward_hooks import BackwardHookState
 from .parameter import Parameter
 from .state_loading import check_state_dict
 
@@ -56,6 +59,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ---- calling ------------------------------------------------------------------------------
@@ -63,26 +69,68 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of Module define one")
 
     def __call__(self, *args, **kwargs):
-        if not self._forward_hooks and not self._forward_pre_hooks:
+        d = self.__dict__
+        bw = d.get("_backward_hooks") or d.get("_backward_pre_hooks")
+        if not self._forward_hooks and not self._forward_pre_hooks and not bw:
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
+        with_kwargs = d.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            f"{type(self).__name__}: a forward pre-hook registered with_kwargs=True must return "
+                            f"None or an (args, kwargs) pair, got {type(res).__name__}"
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        state = None
+        if bw and is_grad_enabled():
+            state = BackwardHookState(self, args)
+            args = state.wrap_inputs(args)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            res = hook(self, args, out)
+        for key, hook in list(self._forward_hooks.items()):
+            res = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if res is not None:
                 out = res
+        if state is not None:
+            out = state.wrap_outputs(out)
         return out
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` after every forward; a non-None return replaces the output."""
-        return _Handle(self._forward_hooks, hook)
+    def _add_hook(self, store, hook, prepend, with_kwargs):
+        handle = _Handle(store, hook)
+        if prepend:
+            store.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` before every forward; a non-None return replaces the arguments."""
-        return _Handle(self._forward_pre_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` after every forward (``hook(module, args, kwargs, output)`` with
+        ``with_kwargs=True``); a non-None return replaces the output.  ``prepend`` runs it before the
+        hooks already registered.  ``always_call`` is accepted for torch's signature (hooks here do not
+        run when forward raises)."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before every forward; a non-None return replaces the arguments (a tuple,
+        or one value).  With ``with_kwargs=True``: ``hook(module, args, kwargs)`` returning None or an
+        ``(args, kwargs)`` pair."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of this module's inputs are known;
+        a non-None return (a tuple like ``grad_input``) replaces them.  See ``nn/_backward_hooks.py``."""
+        return self._add_hook(self._backward_hooks, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients of this module's outputs are known; a non-None
+        return replaces ``grad_output`` before it flows into the module."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend, False)
 
     # ---- registration -------------------------------------------------------------------------
     def __setattr__(self, name, value):

@@ -44,5 +44,4 @@ def vector_to_parameters(vec, parameters) -> None:
         n = int(np.prod(p.shape))
         chunk = vec.data[offset:offset + n].reshape(p.shape)
         p.data[...] = to_device(chunk, device_of(p.data)).astype(p.data.dtype, copy=False)
-        p._bump_version()
         offset += n
