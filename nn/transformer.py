@@ -25,6 +25,7 @@ import engine
 
 from . import functional as F
 from . import init
+from .activation_torch import gelu
 from .attention import MultiheadAttention
 from .containers import ModuleList
 from .dropout import Dropout
@@ -41,30 +42,12 @@ __all__ = [
 ]
 
 
-def _gelu(x):
-    """Exact GELU ``x * Phi(x)``: ``F.gelu`` when the functional namespace has it.
-
-    Without it, Phi comes from erf through Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), a composition
-    of engine ops, so it stays differentiable to any order; it is a stand-in until ``F.gelu`` exists.
-    """
-    gelu = getattr(F, "gelu", None)
-    if gelu is not None:
-        return gelu(x)
-    z = x * (1.0 / np.sqrt(2.0))
-    a = z.abs()
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf_abs = 1.0 - poly * (-(a * a)).exp()
-    sign = engine.Tensor._wrap(engine.get_array_module(x.data).sign(x.data).astype(x.dtype))
-    return 0.5 * x * (1.0 + sign * erf_abs)
-
-
 def _activation_fn(activation):
     if isinstance(activation, str):
         if activation == "relu":
             return F.relu
         if activation == "gelu":
-            return _gelu
+            return gelu
         raise ValueError(f"activation should be relu/gelu, not {activation}")
     if not callable(activation):
         raise TypeError(f"activation must be 'relu', 'gelu' or a callable, got {type(activation).__name__}")
