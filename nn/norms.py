@@ -6,7 +6,8 @@ positions) and ``InstanceNorm`` each sample's channel over its positions; both r
 ``F.layer_norm`` over a reshaped view, then apply a per-channel affine (``weight`` ones, ``bias``
 zeros; InstanceNorm's ``affine=False`` by default, as torch).  With ``track_running_stats=True``,
 InstanceNorm keeps ``running_mean``/``running_var`` (the batch average of the instance statistics,
-unbiased variance, updated with ``momentum``) and normalises with them in evaluation, as torch does.
+unbiased variance, updated with ``momentum``; ``momentum=None`` freezes them and
+``num_batches_tracked`` stays 0) and normalises with them in evaluation, exactly as torch does.
 ``LocalResponseNorm`` divides each channel by ``(k + alpha / size * sum of squares over size
 neighbouring channels) ** beta``, the window zero-padded as torch's.
 """
@@ -107,8 +108,7 @@ class _InstanceNorm(Module):
         if m <= 1:
             raise ValueError(f"{type(self).__name__}: need more than one value per channel to track running statistics")
         with no_grad():
-            self.num_batches_tracked.data += 1
-            mom = 1.0 / int(self.num_batches_tracked.data) if self.momentum is None else self.momentum
+            mom = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
             mean = arr.mean(axis=(0, 2))
             var = arr.var(axis=2, ddof=1).mean(axis=0)
             rm, rv = self.running_mean.data, self.running_var.data
