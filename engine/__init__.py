@@ -71,3 +71,14 @@ from .ops.activation import (  # noqa: E402
     swish,
 )
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
+
+# ---- torch's namespace: engine.nn / engine.optim / engine.utils.data are nn / optim / nn.data ----
+from . import _aliases as _aliases, utils  # noqa: E402
+
+_aliases.install()
+
+
+def __getattr__(name):
+    if name in ("nn", "optim"):  # resolved on first use: nn and optim import engine themselves
+        return _aliases.resolve("engine." + name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -166,3 +166,31 @@ def test_nn_utils_clip_and_vectors_match_torch():
     (nn.utils.parameters_to_vector(km.parameters()) * 3.0).sum().backward()  # differentiable
     with pytest.raises(ValueError, match=r"vector_to_parameters: vec of shape \(3,\) does not hold the 8 elements"):
         nn.utils.vector_to_parameters(engine.zeros(3), km.parameters())
+
+
+def test_torch_namespace_aliases_are_the_same_modules():
+    """engine.nn / engine.optim / engine.utils.data (and their submodules) are nn / optim / nn.data
+    themselves, whichever is imported first (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import engine.utils.data as d\n"  # the aliased name first, before nn was ever imported
+        "from engine.utils.data import DataLoader\n"
+        "import engine.nn.functional as F\n"
+        "import engine.nn.utils.rnn as R\n"
+        "import engine, nn, optim, nn.data, nn.functional, nn.utils.rnn, nn.data.dataset\n"
+        "import engine.utils.data.dataset as ds\n"
+        "from engine import nn as n2, optim as o2\n"
+        "assert d is nn.data and DataLoader is nn.data.DataLoader and ds is nn.data.dataset\n"
+        "assert F is nn.functional and R is nn.utils.rnn and engine.nn is nn and n2 is nn\n"
+        "assert engine.optim is optim and o2 is optim and engine.nn.Module is nn.Module\n"
+        "print('aliases ok')\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "aliases ok"
+    with pytest.raises(AttributeError, match="module 'engine' has no attribute 'nonexistent'"):
+        engine.nonexistent  # noqa: B018
