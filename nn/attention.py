@@ -143,14 +143,22 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         self._check_inputs(query, key, value)
+        same = query is key and key is value  # self-attention: one packed projection below
         unbatched = query.ndim == 2
         if unbatched:
-            query, key, value = (t.reshape((1,) + tuple(t.shape)) for t in (query, key, value))
+            query = query.reshape((1,) + tuple(query.shape))
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.reshape(1, -1) if isinstance(key_padding_mask, engine.Tensor) \
                     else np.asarray(key_padding_mask).reshape(1, -1)
         elif not self.batch_first:
-            query, key, value = (t.swapaxes(0, 1) for t in (query, key, value))  # inside: (N, L, E)
+            query = query.swapaxes(0, 1)  # inside: (N, L, E)
+        if same:
+            key = value = query
+        else:
+            if unbatched:
+                key, value = (t.reshape((1,) + tuple(t.shape)) for t in (key, value))
+            elif not self.batch_first:
+                key, value = key.swapaxes(0, 1), value.swapaxes(0, 1)
         N, L, _ = query.shape
         S, H, hd, E = key.shape[1], self.num_heads, self.head_dim, self.embed_dim
         if query.shape[0] != key.shape[0]:
