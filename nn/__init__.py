@@ -1,7 +1,8 @@
-"""Kiln's neural-network package: ``Module``, ``Parameter``, containers, layers, activations,
-losses, initialisers (``nn.init``), the functional forms (``nn.functional``), serialisation
-(``nn.save``/``nn.load``), L1/L2 weight penalties, data loading (``nn.data``) and a model zoo
-(``nn.models``).
+"""Kiln's neural-network package: ``Module``, ``Parameter``, containers, layers (linear, convolution,
+normalisation, recurrent cells and layers, attention and the Transformer family), activations,
+losses, initialisers (``nn.init``), the functional forms (``nn.functional``), ``nn.utils`` (gradient
+clipping, parameter vectors, packed sequences), serialisation (``nn.save``/``nn.load``), L1/L2 weight
+penalties, data loading (``nn.data``) and a model zoo (``nn.models``).
 
 Names, parameter layouts and semantics follow PyTorch's ``torch.nn`` (see DESIGN.md)."""
 from . import functional, init

@@ -58,8 +58,9 @@ class Upsample(Module):
     def forward(self, x):
         interpolate = getattr(F, "interpolate", None)
         if interpolate is not None:
-            return interpolate(x, size=self.size, scale_factor=self.scale_factor, mode=self.mode,
-                               align_corners=self.align_corners, recompute_scale_factor=self.recompute_scale_factor)
+            extra = {k: v for k, v in (("align_corners", self.align_corners),
+                                       ("recompute_scale_factor", self.recompute_scale_factor)) if v is not None}
+            return interpolate(x, size=self.size, scale_factor=self.scale_factor, mode=self.mode, **extra)
         if self.mode != "nearest":
             raise NotImplementedError(f"Upsample: mode {self.mode!r} needs F.interpolate, which this build lacks; "
                                       "mode='nearest' works")
