@@ -140,11 +140,11 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call (call super().__init__() first)"
             )
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
-        if isinstance(value, Parameter):
-            self._drop(name)
+        if isinstance(value, Parameter):  # a name already registered keeps its place, as in torch
+            self._drop(name, keep="_parameters")
             params[name] = value
         elif isinstance(value, Module):
-            self._drop(name)
+            self._drop(name, keep="_modules")
             modules[name] = value
         elif name in params:
             if value is not None:
@@ -182,11 +182,12 @@ class Module:
         if not self._drop(name):
             object.__delattr__(self, name)
 
-    def _drop(self, name) -> bool:
+    def _drop(self, name, keep=None) -> bool:
+        """Remove ``name`` from every store but ``keep`` (and from the plain attributes)."""
         d = self.__dict__
         found = False
         for key in ("_parameters", "_buffers", "_modules"):
-            if name in d[key]:
+            if key != keep and name in d[key]:
                 del d[key][name]
                 found = True
         d["_non_persistent"].discard(name)
@@ -208,7 +209,7 @@ class Module:
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got {type(param).__name__}")
         if name in self.__dict__ and name not in self._parameters:
             raise KeyError(f"register_parameter: attribute {name!r} already exists")
-        self._drop(name)
+        self._drop(name, keep="_parameters")  # a re-registered name keeps its place, as in torch
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
@@ -221,7 +222,7 @@ class Module:
                 raise TypeError(f"register_buffer: {name!r} must be a Tensor, an array or None, got {type(tensor).__name__}")
         if name in self.__dict__ and name not in self._buffers:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
-        self._drop(name)
+        self._drop(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -231,7 +232,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be an nn.Module or None, got {type(module).__name__}")
-        self._drop(name)
+        self._drop(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module

@@ -194,3 +194,16 @@ def test_torch_namespace_aliases_are_the_same_modules():
     assert out.stdout.strip() == "aliases ok"
     with pytest.raises(AttributeError, match="module 'engine' has no attribute 'nonexistent'"):
         engine.nonexistent  # noqa: B018
+
+
+def test_reassigning_a_registered_name_keeps_its_place_like_torch():
+    k, t = nn.ModuleList([nn.Linear(1, 1) for _ in range(3)]), torch.nn.ModuleList([torch.nn.Linear(1, 1) for _ in range(3)])
+    new_k, new_t = nn.Tanh(), torch.nn.Tanh()
+    k[0], t[0] = new_k, new_t
+    assert k[0] is new_k and [type(m).__name__ for m in k] == [type(m).__name__ for m in t] == ["Tanh", "Linear", "Linear"]
+    p = nn.ParameterList([engine.zeros(1), engine.zeros(2)])
+    p[0] = engine.ones(3)
+    assert [tuple(q.shape) for q in p] == [(3,), (2,)]
+    net = _net(nn)
+    net.fc = nn.Linear(3, 4)
+    assert [n for n, _ in net.named_children()] == ["fc", "act", "out"]

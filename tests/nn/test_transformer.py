@@ -262,3 +262,37 @@ def test_transformer_errors():
         t(engine.zeros(5, 3, E), engine.zeros(4, 2, E))
     with pytest.raises(ValueError, match="activation should be relu/gelu, not tanh"):
         nn.TransformerEncoderLayer(E, H, activation="tanh")
+
+
+def test_word_language_model_pattern_subclassing_transformer_matches_torch():
+    """torch's word_language_model subclasses nn.Transformer, keeps its encoder and swaps the decoder for a
+    Linear head; the same class body runs on both libraries and loads torch's state dict."""
+
+    def build(lib):
+        class TransformerModel(lib.Transformer):
+            def __init__(self, ntoken, ninp, nhead, nhid, nlayers):
+                super().__init__(d_model=ninp, nhead=nhead, dim_feedforward=nhid, num_encoder_layers=nlayers,
+                                 dropout=0.0)
+                self.model_type = "Transformer"
+                self.src_mask = None
+                self.input_emb = lib.Embedding(ntoken, ninp)
+                self.decoder = lib.Linear(ninp, ntoken)
+
+            def forward(self, src, mask):
+                x = self.input_emb(src)
+                return self.decoder(self.encoder(x, mask=mask))
+
+        return TransformerModel(11, E, H, FF, 2)
+
+    torch.manual_seed(3)
+    tm = build(torch.nn).double()
+    km = build(nn).double()
+    assert list(km.state_dict()) == list(tm.state_dict())
+    load_from_torch(km, tm)
+    ids = _rng(8).integers(0, 11, (S, N))
+    tmask = torch.nn.Transformer.generate_square_subsequent_mask(S, dtype=torch.float64)
+    to = tm(torch.tensor(ids), tmask)
+    ko = km(engine.tensor(ids), nn.Transformer.generate_square_subsequent_mask(S, dtype="float64"))
+    assert_close(ko, to, what="logits")
+    backward_both(ko, to)
+    assert_grads_match(km, tm)
