@@ -69,10 +69,28 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  enable_gqa=False):
     """``softmax(query @ key^T * scale + mask) @ value``; see the module docstring for the mask rules.
 
-    Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev).  ``enable_gqa``
-    is accepted for torch's signature; grouped heads must then already be repeated by the caller.
+    Shapes: query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev).  With
+    ``enable_gqa=True`` (grouped-query attention, as torch) key and value may carry fewer heads (axis
+    -3) than query, a divisor of its count; each of their heads then serves consecutive query heads.
     """
+    if enable_gqa:
+        query, key, value = operand(query), operand(key), operand(value)
+        key, value = _repeat_heads(query, key), _repeat_heads(query, value)
     return attention(query, key, value, attn_mask, dropout_p, is_causal, scale)[0]
+
+
+def _repeat_heads(q, t):
+    """``t`` with its heads (axis -3) repeated to match ``q``'s (torch's ``repeat_interleave``)."""
+    if q.ndim < 3 or t.ndim < 3 or q.shape[-3] == t.shape[-3]:
+        return t
+    hq, ht = q.shape[-3], t.shape[-3]
+    if hq % ht:
+        raise ValueError(
+            f"scaled_dot_product_attention: with enable_gqa the query heads ({hq}, shape {q.shape}) must be a "
+            f"multiple of the key/value heads ({ht}, shape {t.shape})"
+        )
+    index = (Ellipsis, np.repeat(np.arange(ht), hq // ht), slice(None), slice(None))
+    return t[index]
 
 
 def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):

@@ -296,3 +296,19 @@ def test_word_language_model_pattern_subclassing_transformer_matches_torch():
     assert_close(ko, to, what="logits")
     backward_both(ko, to)
     assert_grads_match(km, tm)
+
+
+def test_sdpa_grouped_query_attention_matches_torch():
+    rng = _rng(9)
+    tq, kq = pair(torch, rng.standard_normal((2, 4, 3, 5)))
+    tk, kk = pair(torch, rng.standard_normal((2, 2, 6, 5)))
+    tv, kv = pair(torch, rng.standard_normal((2, 2, 6, 5)))
+    to = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True, enable_gqa=True)
+    ko = F.scaled_dot_product_attention(kq, kk, kv, is_causal=True, enable_gqa=True)
+    assert_close(ko, to, atol=1e-10)
+    backward_both(ko, to)
+    for a, b in ((kq, tq), (kk, tk), (kv, tv)):
+        assert_close(a.grad, b.grad, atol=1e-10)
+    with pytest.raises(ValueError, match=r"query heads \(4, shape \(2, 4, 3, 5\)\) must be a multiple"):
+        F.scaled_dot_product_attention(kq, engine.zeros(2, 3, 6, 5, dtype="float64"), engine.zeros(2, 3, 6, 5, dtype="float64"),
+                                       enable_gqa=True)
