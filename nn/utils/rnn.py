@@ -1,5 +1,6 @@
 """Variable-length sequences for the recurrent layers, as ``torch.nn.utils.rnn``: ``PackedSequence``,
-``pad_sequence``, ``pack_padded_sequence``, ``pad_packed_sequence`` and ``pack_sequence``.
+``pad_sequence``, ``pack_padded_sequence``, ``pad_packed_sequence``, ``pack_sequence`` and their
+inverses ``unpad_sequence``/``unpack_sequence``.
 
 A ``PackedSequence`` holds the time steps of a batch of sequences, longest first, one after another:
 ``data`` (sum of lengths, *) holds step 0 of every sequence, then step 1 of those still running, and
@@ -19,7 +20,7 @@ import engine
 from engine import Tensor
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence", "pack_sequence",
-           "invert_permutation", "packed_positions", "padded_from_packed"]
+           "unpad_sequence", "unpack_sequence", "invert_permutation", "packed_positions", "padded_from_packed"]
 
 
 class PackedSequence(NamedTuple):
@@ -152,3 +153,19 @@ def pack_sequence(sequences, enforce_sorted=True):
     seqs = list(sequences)
     lengths = [s.shape[0] for s in seqs]
     return pack_padded_sequence(pad_sequence(seqs), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of (L_i, *) tensors that :func:`pad_sequence` padded (the inverse of it)."""
+    lens = _lengths(lengths, "unpad_sequence")
+    x = padded_sequences if batch_first else padded_sequences.swapaxes(0, 1)
+    if lens.size != x.shape[0] or (lens.size and lens.max() > x.shape[1]):
+        raise ValueError(f"unpad_sequence: lengths {lens.tolist()} do not fit padded sequences of shape "
+                         f"{tuple(padded_sequences.shape)} (batch_first={batch_first})")
+    return [x[i, :n] for i, n in enumerate(lens.tolist())]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of (L_i, *) tensors, in the caller's order, that :func:`pack_sequence` packed."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)

@@ -185,3 +185,20 @@ def test_packed_input_matches_torch(kind, kw):
     assert_close(kx.grad, tx.grad, what="input grad through packing")
     assert_close(kh.grad, th.grad, what="h0 grad")
     assert_grads_match(km, tm)
+
+
+def test_unpad_and_unpack_sequence_match_torch():
+    rng = _rng(6)
+    seqs = [rng.standard_normal((n, 2)) for n in (2, 4, 3)]
+    k_seqs = [engine.tensor(s, dtype="float64", requires_grad=True) for s in seqs]
+    t_seqs = [torch.tensor(s) for s in seqs]
+    k_padded = pad_sequence(k_seqs)
+    t_out = torch.nn.utils.rnn.unpad_sequence(torch.nn.utils.rnn.pad_sequence(t_seqs), torch.tensor([2, 4, 3]))
+    k_out = nn.utils.rnn.unpad_sequence(k_padded, [2, 4, 3])
+    for a, b in zip(k_out, t_out):
+        assert_close(a, b, atol=0)
+    k_back = nn.utils.rnn.unpack_sequence(pack_sequence(k_seqs, enforce_sorted=False))
+    for a, s in zip(k_back, seqs):
+        np.testing.assert_array_equal(a.numpy(), s)
+    sum(((t * t).sum() for t in k_back), engine.tensor(0.0, dtype="float64")).backward()  # gradients reach the inputs
+    np.testing.assert_allclose(k_seqs[1].grad.numpy(), 2 * seqs[1])
