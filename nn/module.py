@@ -4,7 +4,9 @@ A ``Module`` registers, in assignment order, its parameters (``Parameter`` attri
 (``register_buffer``: state that is saved but not trained, e.g. BatchNorm's running statistics) and
 its submodules (``Module`` attributes).  Everything else follows PyTorch's ``torch.nn.Module``:
 dotted names (``"0.weight"``), ``state_dict``/``load_state_dict``, ``train``/``eval``, ``to``,
-``zero_grad``, ``requires_grad_``, ``apply`` and a nested ``repr``.
+``zero_grad``, ``requires_grad_``, ``apply``, forward hooks and pre-hooks (``prepend``,
+``with_kwargs``), full backward hooks and pre-hooks (``nn/_backward_hooks.py``) and a nested ``repr``.
+Assigning or registering a name that already exists keeps its place in registration order, as torch.
 
 Decisions written down here:
 

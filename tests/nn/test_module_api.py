@@ -207,3 +207,43 @@ def test_reassigning_a_registered_name_keeps_its_place_like_torch():
     net = _net(nn)
     net.fc = nn.Linear(3, 4)
     assert [n for n, _ in net.named_children()] == ["fc", "act", "out"]
+
+
+def test_backward_hooks_with_several_inputs_and_outputs_match_torch():
+    def build(lib):
+        class Pair(lib.Module):
+            def forward(self, a, b, scale):
+                return a * b * scale, a + b
+
+        return Pair()
+
+    rng = np.random.default_rng(3)
+    logs = {}
+
+    def hooks(tag, m):
+        def full(module, grad_input, grad_output):
+            logs[tag] = [None if g is None else np.array(g.detach().numpy() if hasattr(g, "detach") else g.numpy())
+                         for g in tuple(grad_input) + tuple(grad_output)]
+            return (grad_input[0] * 3.0, grad_input[1], None)
+
+        def pre(module, grad_output):
+            return (grad_output[0] * -1.0, grad_output[1])
+
+        m.register_full_backward_pre_hook(pre)
+        m.register_full_backward_hook(full)
+        return m
+
+    tm, km = hooks("torch", build(torch.nn)), hooks("kiln", build(nn))
+    (ta, ka), (tb, kb) = pair(torch, rng.standard_normal((2, 3))), pair(torch, rng.standard_normal((2, 3)))
+    w1, w2 = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    t1, t2 = tm(ta, tb, 2.0)
+    k1, k2 = km(ka, kb, 2.0)
+    ((t1 * torch.tensor(w1)).sum() + (t2 * torch.tensor(w2)).sum()).backward()
+    ((k1 * engine.tensor(w1, dtype="float64")).sum() + (k2 * engine.tensor(w2, dtype="float64")).sum()).backward()
+    assert len(logs["kiln"]) == len(logs["torch"]) == 5
+    for a, b in zip(logs["kiln"], logs["torch"]):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, atol=1e-12)
+    assert_close(ka.grad, ta.grad, atol=1e-12)
+    assert_close(kb.grad, tb.grad, atol=1e-12)
