@@ -152,7 +152,7 @@ def main(argv=None):
     model = CharTransformerLM(len(vocab), args.context, args.d_model, args.heads, args.layers, 2 * args.d_model,
                               args.dropout)
     opt = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    print(f"{len(text)} characters, vocabulary {len(vocab)}, {model.num_parameters()} parameters")
+    print(f"{len(text)} characters, vocabulary {len(vocab)}, {sum(p.numel() for p in model.parameters())} parameters")
 
     losses = []
     start = time.perf_counter()

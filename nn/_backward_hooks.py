@@ -28,7 +28,7 @@ def _through_flat(tensors, owner, what, on_grad):
     flat = engine.concatenate([t.reshape(-1) for t in tensors], axis=0)
     bounds, out, start = [], [], 0
     for t in tensors:
-        end = start + t.size
+        end = start + t.numel()
         bounds.append((start, end, t.shape))
         out.append(flat[start:end].reshape(t.shape))
         start = end
