@@ -161,7 +161,7 @@ def main(argv=None):
         loss = loss_on(model, x, y)
         opt.zero_grad()
         loss.backward()
-        optim.clip_grad_norm_(model.parameters(), 1.0)
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         losses.append(float(loss.item()))
         if args.log_every and (step % args.log_every == 0 or step == args.steps):
