@@ -165,7 +165,8 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: query batch {query.shape[0]} differs from key batch {key.shape[0]}")
         q, k, v = self._projections(query, key, value)
         if attn_mask is None and is_causal:
-            attn_mask = engine.Tensor._wrap(np.triu(np.ones((L, S), dtype=bool), 1))
+            xp = get_array_module(query.data)
+            attn_mask = engine.Tensor._wrap(xp.triu(xp.ones((L, S), dtype=bool), 1))
         amask = self._float_mask(attn_mask, "attn_mask", q)
         kpm = self._float_mask(key_padding_mask, "key_padding_mask", q)
         if amask is not None:

@@ -256,7 +256,7 @@ class RNNBase(Module):
                 h, c = h_new, c_new
                 outs[t] = h
                 continue
-            alive = steps_alive[t][:, None]
+            alive = engine.get_array_module(h.data).asarray(steps_alive[t][:, None])  # on the state's device
             h = engine.where(alive, h_new, h)
             c = engine.where(alive, c_new, c) if c is not None else None
             outs[t] = engine.where(alive, h_new, 0.0)
