@@ -130,3 +130,14 @@ from .serialization import load, save  # noqa: E402  (torch.save / torch.load wi
 from . import dlpack  # noqa: E402
 from .dlpack import from_dlpack, to_dlpack  # noqa: E402
 from . import onnx  # noqa: E402  (engine.onnx.export; the onnx package itself is imported lazily)
+
+# ---- torch's namespace: engine.nn / engine.optim / engine.utils.data are nn / optim / nn.data ----
+from . import _aliases as _aliases, utils  # noqa: E402
+
+_aliases.install()
+
+
+def __getattr__(name):
+    if name in ("nn", "optim"):  # resolved on first use: nn and optim import engine themselves
+        return _aliases.resolve("engine." + name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

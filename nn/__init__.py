@@ -1,7 +1,8 @@
-"""Kiln's neural-network package: ``Module``, ``Parameter``, containers, layers, activations,
-losses, initialisers (``nn.init``), the functional forms (``nn.functional``), serialisation
-(``nn.save``/``nn.load``), L1/L2 weight penalties, data loading (``nn.data``) and a model zoo
-(``nn.models``).
+"""Kiln's neural-network package: ``Module``, ``Parameter``, containers, layers (linear, convolution,
+normalisation, recurrent cells and layers, attention and the Transformer family), activations,
+losses, initialisers (``nn.init``), the functional forms (``nn.functional``), ``nn.utils`` (gradient
+clipping, parameter vectors, packed sequences), serialisation (``nn.save``/``nn.load``), L1/L2 weight
+penalties, data loading (``nn.data``) and a model zoo (``nn.models``).
 
 Names, parameter layouts and semantics follow PyTorch's ``torch.nn`` (see DESIGN.md)."""
 from . import functional, init
@@ -28,7 +29,7 @@ from .activation import (
     Swish,
     Tanh,
 )
-from .containers import ModuleDict, ModuleList, Sequential
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
 from .embedding import Embedding
@@ -41,6 +42,32 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .regularization import l1_penalty, l2_penalty
 from .serialization import load, save
 
+from . import utils
 from .rnn import GRU, LSTM, RNN
+from .rnn_cells import GRUCell, LSTMCell, RNNCell
+from .attention import MultiheadAttention
+from .activation_torch import CELU, GELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, PairwiseDistance, Softmin
+from .conv1d import Conv1d, ConvTranspose1d
+from .dropout_channels import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
+from .losses_torch import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    PoissonNLLLoss,
+    TripletMarginLoss,
+)
+from .norms import GroupNorm, InstanceNorm1d, InstanceNorm2d, LocalResponseNorm
+from .resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingNearest2d
+from .transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 from . import data, models  # noqa: E402  (after the layers they build on)

@@ -1,13 +1,18 @@
 """Containers: ``Sequential`` (modules called in order), ``ModuleList`` and ``ModuleDict`` (modules
-held in a list or dict so that their parameters are registered).  Child names are the list positions
-("0", "1", ...) or the dict keys, as in PyTorch, so state-dict keys match PyTorch's."""
+held in a list or dict so that their parameters are registered), ``ParameterList`` and
+``ParameterDict`` (the same for parameters).  Names are the list positions ("0", "1", ...) or the dict
+keys, as in PyTorch, so state-dict keys match PyTorch's.  As torch, a plain Tensor or array put into a
+parameter container is wrapped into a ``Parameter``."""
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from .module import Module
+from engine import Tensor
+from engine.backend import is_array
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+from .module import Module, Parameter
+
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _index(i, n, what):
@@ -167,3 +172,107 @@ class ModuleDict(Module):
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward(); index it in the owner's forward")
+
+
+def _as_parameter(value, what):
+    if isinstance(value, Parameter) or value is None:
+        return value
+    if isinstance(value, Tensor) or is_array(value):
+        return Parameter(value)
+    raise TypeError(f"{what}: expected an nn.Parameter, a Tensor or an array, got {type(value).__name__}")
+
+
+class ParameterList(Module):
+    """A list of parameters registered under "0", "1", ...; indexable, iterable, appendable."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __getitem__(self, idx):
+        params = list(self._parameters.values())
+        if isinstance(idx, slice):
+            return ParameterList(params[idx])
+        return params[_index(idx, len(params), "ParameterList")]
+
+    def __setitem__(self, idx, value):
+        self.register_parameter(str(_index(idx, len(self), "ParameterList")), _as_parameter(value, "ParameterList"))
+
+    def append(self, value) -> "ParameterList":
+        self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
+        return self
+
+    def extend(self, values) -> "ParameterList":
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
+                         for i, p in enumerate(self))
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList has no forward(); iterate over it in the owner's forward")
+
+
+class ParameterDict(Module):
+    """A dict of parameters (insertion ordered) registered under their keys."""
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key):
+        return self._parameters[key]
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value, "ParameterDict"))
+
+    def __delitem__(self, key):
+        del self._parameters[key]
+
+    def __len__(self):
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters)
+
+    def __contains__(self, key):
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key):
+        return self._parameters.pop(key)
+
+    def clear(self):
+        self._parameters.clear()
+
+    def update(self, parameters) -> None:
+        items = parameters.items() if hasattr(parameters, "items") else parameters
+        for k, v in items:
+            self[k] = v
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]" for k, p in self.items())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict has no forward(); index it in the owner's forward")

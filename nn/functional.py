@@ -229,3 +229,6 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):  # noqa: 
     if dim is None and axis is None:
         dim = _implicit_softmax_dim("softmin", x.ndim)
     return engine.softmin(x, dim, dtype, axis=axis)
+
+
+from engine.ops.attention import scaled_dot_product_attention  # noqa: E402,F401  (torch's F name)

@@ -4,7 +4,9 @@ A ``Module`` registers, in assignment order, its parameters (``Parameter`` attri
 (``register_buffer``: state that is saved but not trained, e.g. BatchNorm's running statistics) and
 its submodules (``Module`` attributes).  Everything else follows PyTorch's ``torch.nn.Module``:
 dotted names (``"0.weight"``), ``state_dict``/``load_state_dict``, ``train``/``eval``, ``to``,
-``zero_grad``, ``requires_grad_``, ``apply`` and a nested ``repr``.
+``zero_grad``, ``requires_grad_``, ``apply``, forward hooks and pre-hooks (``prepend``,
+``with_kwargs``), full backward hooks and pre-hooks (``nn/_backward_hooks.py``) and a nested ``repr``.
+Assigning or registering a name that already exists keeps its place in registration order, as torch.
 
 Decisions written down here:
 
@@ -29,6 +31,9 @@ import numpy as np
 from engine import Tensor
 from engine.backend import as_device, device_of, get_array_module, is_array, to_device
 
+from engine.grad_mode import is_grad_enabled
+
+from ._backward_hooks import BackwardHookState
 from .parameter import Parameter
 from .state_loading import check_state_dict
 
@@ -56,6 +61,9 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", OrderedDict())
         object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_hooks_with_kwargs", set())
+        object.__setattr__(self, "_backward_hooks", OrderedDict())
+        object.__setattr__(self, "_backward_pre_hooks", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # ---- calling ------------------------------------------------------------------------------
@@ -63,26 +71,68 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward(); subclasses of Module define one")
 
     def __call__(self, *args, **kwargs):
-        if not self._forward_hooks and not self._forward_pre_hooks:
+        d = self.__dict__
+        bw = d.get("_backward_hooks") or d.get("_backward_pre_hooks")
+        if not self._forward_hooks and not self._forward_pre_hooks and not bw:
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
+        with_kwargs = d.get("_hooks_with_kwargs", ())
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError(
+                            f"{type(self).__name__}: a forward pre-hook registered with_kwargs=True must return "
+                            f"None or an (args, kwargs) pair, got {type(res).__name__}"
+                        )
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        state = None
+        if bw and is_grad_enabled():
+            state = BackwardHookState(self, args)
+            args = state.wrap_inputs(args)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            res = hook(self, args, out)
+        for key, hook in list(self._forward_hooks.items()):
+            res = hook(self, args, kwargs, out) if key in with_kwargs else hook(self, args, out)
             if res is not None:
                 out = res
+        if state is not None:
+            out = state.wrap_outputs(out)
         return out
 
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` after every forward; a non-None return replaces the output."""
-        return _Handle(self._forward_hooks, hook)
+    def _add_hook(self, store, hook, prepend, with_kwargs):
+        handle = _Handle(store, hook)
+        if prepend:
+            store.move_to_end(handle.id, last=False)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
 
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` before every forward; a non-None return replaces the arguments."""
-        return _Handle(self._forward_pre_hooks, hook)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` after every forward (``hook(module, args, kwargs, output)`` with
+        ``with_kwargs=True``); a non-None return replaces the output.  ``prepend`` runs it before the
+        hooks already registered.  ``always_call`` is accepted for torch's signature (hooks here do not
+        run when forward raises)."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before every forward; a non-None return replaces the arguments (a tuple,
+        or one value).  With ``with_kwargs=True``: ``hook(module, args, kwargs)`` returning None or an
+        ``(args, kwargs)`` pair."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of this module's inputs are known;
+        a non-None return (a tuple like ``grad_input``) replaces them.  See ``nn/_backward_hooks.py``."""
+        return self._add_hook(self._backward_hooks, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients of this module's outputs are known; a non-None
+        return replaces ``grad_output`` before it flows into the module."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend, False)
 
     # ---- registration -------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -92,11 +142,11 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call (call super().__init__() first)"
             )
         params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
-        if isinstance(value, Parameter):
-            self._drop(name)
+        if isinstance(value, Parameter):  # a name already registered keeps its place, as in torch
+            self._drop(name, keep="_parameters")
             params[name] = value
         elif isinstance(value, Module):
-            self._drop(name)
+            self._drop(name, keep="_modules")
             modules[name] = value
         elif name in params:
             if value is not None:
@@ -134,11 +184,12 @@ class Module:
         if not self._drop(name):
             object.__delattr__(self, name)
 
-    def _drop(self, name) -> bool:
+    def _drop(self, name, keep=None) -> bool:
+        """Remove ``name`` from every store but ``keep`` (and from the plain attributes)."""
         d = self.__dict__
         found = False
         for key in ("_parameters", "_buffers", "_modules"):
-            if name in d[key]:
+            if key != keep and name in d[key]:
                 del d[key][name]
                 found = True
         d["_non_persistent"].discard(name)
@@ -160,7 +211,7 @@ class Module:
             raise TypeError(f"register_parameter: {name!r} must be an nn.Parameter or None, got {type(param).__name__}")
         if name in self.__dict__ and name not in self._parameters:
             raise KeyError(f"register_parameter: attribute {name!r} already exists")
-        self._drop(name)
+        self._drop(name, keep="_parameters")  # a re-registered name keeps its place, as in torch
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
@@ -173,7 +224,7 @@ class Module:
                 raise TypeError(f"register_buffer: {name!r} must be a Tensor, an array or None, got {type(tensor).__name__}")
         if name in self.__dict__ and name not in self._buffers:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
-        self._drop(name)
+        self._drop(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -183,7 +234,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be an nn.Module or None, got {type(module).__name__}")
-        self._drop(name)
+        self._drop(name, keep="_modules")
         self._modules[name] = module
 
     register_module = add_module

@@ -1,6 +1,7 @@
 """RNN, LSTM and GRU against a plain NumPy float64 implementation of their equations: forward values,
 gradients of the inputs, initial states and every parameter (numerical differences of the NumPy
-reference), multi-layer, bidirectional, batch_first, unbatched input, PyTorch names and shapes."""
+reference), multi-layer, bidirectional, batch_first, unbatched input, PyTorch names and shapes.
+The layers default to batch_first=False as torch; the batch-first cases here ask for it."""
 import numpy as np
 import pytest
 
@@ -57,7 +58,7 @@ def ref_forward(mode, p, x, h0, c0, layers, dirs):
 
 def make(kind, I, H, layers, dirs, bias=True, nonlinearity="tanh"):
     np.random.seed(0)
-    kw = dict(num_layers=layers, bidirectional=dirs == 2, bias=bias)
+    kw = dict(num_layers=layers, bidirectional=dirs == 2, bias=bias, batch_first=True)
     if kind == "RNN":
         m = nn.RNN(I, H, nonlinearity=nonlinearity, **kw)
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
@@ -157,7 +158,7 @@ def test_pytorch_names_shapes_and_init(kind):
 
 def test_batch_first_false_unbatched_and_default_state():
     np.random.seed(1)
-    m = nn.GRU(3, 4, num_layers=2)
+    m = nn.GRU(3, 4, num_layers=2, batch_first=True)
     x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
     out, h = m(engine.tensor(x))
     # zero initial state is the default
@@ -181,7 +182,7 @@ def test_batch_first_false_unbatched_and_default_state():
 def test_gradcheck_lstm_through_engine():
     np.random.seed(3)
     m = nn.LSTM(2, 3).double()
-    x = engine.randn(2, 4, 2, dtype="float64", requires_grad=True)
+    x = engine.randn(4, 2, 2, dtype="float64", requires_grad=True)  # (T, N, I): torch's default layout
     h0 = engine.randn(1, 2, 3, dtype="float64", requires_grad=True)
     c0 = engine.randn(1, 2, 3, dtype="float64", requires_grad=True)
     assert engine.gradcheck(lambda a, b, c: m(a, (b, c))[0], [x, h0, c0])
@@ -201,7 +202,7 @@ def test_dropout_between_layers_only_in_training():
 
 
 def test_errors_name_the_layer_and_shapes():
-    m = nn.LSTM(3, 4, num_layers=2)
+    m = nn.LSTM(3, 4, num_layers=2, batch_first=True)
     with pytest.raises(ValueError, match=r"LSTM: input has 5 features \(shape \(2, 6, 5\)\), expected input_size=3"):
         m(engine.zeros(2, 6, 5))
     with pytest.raises(ValueError, match=r"LSTM: initial state has shape \(1, 2, 4\), expected \(2, 2, 4\)"):

@@ -1,0 +1,167 @@
+"""More normalisation layers, as torch's: ``GroupNorm``, ``InstanceNorm1d``/``InstanceNorm2d`` and
+``LocalResponseNorm``.
+
+``GroupNorm(num_groups, num_channels)`` normalises each sample over each group of channels (and all
+positions) and ``InstanceNorm`` each sample's channel over its positions; both run on the fused
+``F.layer_norm`` over a reshaped view, then apply a per-channel affine (``weight`` ones, ``bias``
+zeros; InstanceNorm's ``affine=False`` by default, as torch).  With ``track_running_stats=True``,
+InstanceNorm keeps ``running_mean``/``running_var`` (the batch average of the instance statistics,
+unbiased variance, updated with ``momentum``; ``momentum=None`` freezes them and
+``num_batches_tracked`` stays 0) and normalises with them in evaluation, exactly as torch does.
+``LocalResponseNorm`` divides each channel by ``(k + alpha / size * sum of squares over size
+neighbouring channels) ** beta``, the window zero-padded as torch's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import engine
+from engine import Tensor, no_grad
+
+from . import functional as F
+from .module import Module, Parameter
+
+__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
+
+
+def _per_channel(t, ndim):
+    """A (C,) tensor shaped to broadcast over axis 1 of an ``ndim``-d input."""
+    return t.reshape((t.shape[0],) + (1,) * (ndim - 2))
+
+
+class GroupNorm(Module):
+    """Normalise (N, C, *) over groups of ``C // num_groups`` channels, then a per-channel affine."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by num_groups {num_groups}")
+        self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), affine
+        if affine:
+            self.weight = Parameter(engine.ones(num_channels, dtype=dtype, device=device))
+            self.bias = Parameter(engine.zeros(num_channels, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm: expected input of shape (N, {self.num_channels}, *), got {x.shape}")
+        n = x.shape[0]
+        per_group = int(np.prod(x.shape[1:])) // self.num_groups
+        y = F.layer_norm(x.reshape(n, self.num_groups, per_group), (per_group,), None, None, self.eps)
+        y = y.reshape(x.shape)
+        if self.affine:
+            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+
+class _InstanceNorm(Module):
+    _spatial = 1
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        if affine:
+            self.weight = Parameter(engine.ones(num_features, dtype=dtype, device=device))
+            self.bias = Parameter(engine.zeros(num_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, x):
+        name, s = type(self).__name__, self._spatial
+        if x.ndim not in (s + 1, s + 2):
+            raise ValueError(f"{name}: expected a {s + 1}-d (unbatched) or {s + 2}-d input, got shape {x.shape}")
+        unbatched = x.ndim == s + 1
+        if unbatched:
+            x = x.reshape((1,) + tuple(x.shape))
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_features}")
+        n, c = x.shape[0], x.shape[1]
+        m = int(np.prod(x.shape[2:]))
+        flat = x.reshape(n, c, m)
+        if self.track_running_stats and not self.training:
+            y = (x - _per_channel(self.running_mean, x.ndim)) / (_per_channel(self.running_var, x.ndim) + self.eps).sqrt()
+        else:
+            y = F.layer_norm(flat, (m,), None, None, self.eps).reshape(x.shape)
+            if self.track_running_stats:
+                self._update_running(flat.data, m)
+        if self.affine:
+            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
+        return y.reshape(tuple(y.shape)[1:]) if unbatched else y
+
+    def _update_running(self, arr, m):
+        if m <= 1:
+            raise ValueError(f"{type(self).__name__}: need more than one value per channel to track running statistics")
+        with no_grad():
+            mom = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
+            mean = arr.mean(axis=(0, 2))
+            var = arr.var(axis=2, ddof=1).mean(axis=0)
+            rm, rv = self.running_mean.data, self.running_var.data
+            rm *= 1 - mom
+            rm += mom * mean.astype(rm.dtype, copy=False)
+            rv *= 1 - mom
+            rv += mom * var.astype(rv.dtype, copy=False)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm over (N, C, L) or unbatched (C, L)."""
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm over (N, C, H, W) or unbatched (C, H, W)."""
+
+    _spatial = 2
+
+
+class LocalResponseNorm(Module):
+    """``b_c = a_c / (k + alpha / size * sum_{c' near c} a_{c'}^2) ** beta`` over (N, C, *) inputs."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        if int(size) <= 0:
+            raise ValueError(f"LocalResponseNorm: size must be positive, got {size}")
+        self.size, self.alpha, self.beta, self.k = int(size), float(alpha), float(beta), float(k)
+
+    def forward(self, x):
+        if x.ndim < 3:
+            raise ValueError(f"LocalResponseNorm: expected an input of 3 or more dimensions (N, C, *), got shape {x.shape}")
+        c = x.shape[1]
+        sq = x * x
+        front, back = self.size // 2, (self.size - 1) // 2
+        xp = engine.get_array_module(x.data)
+        parts = []
+        for n in (front, None, back):
+            if n is None:
+                parts.append(sq)
+            elif n:
+                parts.append(Tensor._wrap(xp.zeros((x.shape[0], n) + tuple(x.shape[2:]), dtype=x.dtype)))
+        padded = engine.concatenate(parts, axis=1) if len(parts) > 1 else sq
+        window = padded[:, 0:c]
+        for i in range(1, self.size):
+            window = window + padded[:, i:i + c]
+        div = (window * (self.alpha / self.size) + self.k) ** self.beta
+        return x / div
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
