@@ -48,6 +48,8 @@ def file_md5(path, chunk: int = 1 << 20) -> str:
 
 
 def _reason(e: BaseException) -> str:
+    if isinstance(e, http.client.IncompleteRead):
+        return f"the connection closed with {e.expected} bytes still to come"
     if isinstance(e, urllib.error.HTTPError):
         return f"HTTP {e.code} {e.reason}"
     if isinstance(e, urllib.error.URLError):
@@ -112,6 +114,8 @@ def download_file(url: str, path, md5: str | None = None, timeout: float | None 
                     f.write(block)
                 f.flush()
                 os.fsync(f.fileno())
+            if length is not None and length.isdigit() and written < have + int(length):
+                raise http.client.IncompleteRead(b"", have + int(length) - written)  # the connection closed early
         except (OSError, http.client.HTTPException) as e:
             raise DownloadError(
                 f"{url}: interrupted after {written} bytes ({_reason(e)}); the partial file {part} is kept "
