@@ -1,7 +1,7 @@
 """``nn.data``: datasets, the DataLoader, image datasets (MNIST family, CIFAR), transforms, image utils.
 
 Only ``engine`` is needed here; see each module's docstring for the details."""
-from . import datasets, transforms
+from . import datasets, transforms, utils
 from .distributed import DistributedShard, shard_indices
 from .dataset import Dataset, Subset, TensorDataset, random_split, train_val_test_split
 from .loader import DataLoader, default_collate
@@ -25,6 +25,7 @@ __all__ = [
     "CIFAR100",
     "DownloadError",
     "datasets",
+    "utils",
     "IDXError",
     "load_mnist",
     "read_idx",
