@@ -191,11 +191,13 @@ class MNIST(VisionDataset):
     target_transform=None, download=False)``; ``train=True`` gives the 60,000 training images,
     ``False`` the 10,000 test ones.  Samples are described in :mod:`nn.data.vision`.
 
-    Files are looked for in ``root/<ClassName>/raw/`` (torchvision's layout), then in ``root`` itself,
-    as ``<name>`` or ``<name>.gz``.  ``root=None`` (MNIST only) reads the copy the project ships in
-    ``data/mnist/`` and never downloads.  ``download=True`` fetches the four ``.gz`` files into
-    ``root/<ClassName>/raw/`` from ``mirrors`` (tried in order), checks each against the MD5 in
-    ``resources`` (a file already there with the right MD5 is kept) and reads them from there."""
+    Files are looked for in ``root/<ClassName>/raw/`` (torchvision's layout), then in ``root`` itself
+    (and, for MNIST, in ``root/mnist/``, the project's layout), as ``<name>`` or ``<name>.gz``.
+    ``root=None`` (MNIST only) reads the copy the project ships in ``data/mnist/``.  As in
+    torchvision, ``download=True`` downloads only when this split's files are not found: then it
+    fetches the four ``.gz`` files into ``root/<ClassName>/raw/`` from ``mirrors`` (tried in order),
+    checks each against the MD5 in ``resources`` (a file already there with the right MD5 is kept,
+    one with another is fetched again) and reads them from there."""
 
     mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
     resources = [
@@ -233,24 +235,31 @@ class MNIST(VisionDataset):
                 return folder / name
         return None
 
+    def _folders(self) -> list:
+        folders = [self.raw_folder, self.root]
+        if type(self).__name__ == "MNIST":
+            folders.append(self.root / "mnist")  # the project's own layout: data/mnist/
+        return folders
+
     def _folder(self, download: bool) -> Path:
         name = type(self).__name__
         if self.root is None:
             if name != "MNIST":
                 raise TypeError(f"{name}: root is required (the folder to read the files from, or to download to)")
             return find_mnist_root(None)
-        if download:
-            self.download()
-            return self.raw_folder
-        folders = [self.raw_folder, self.root]
+        folders = self._folders()
         for folder in folders:
             if all(self._locate(folder, stem) is not None for stem in self._stems()):
                 return folder
+        if download:
+            self.download()
+            return self.raw_folder
         missing = [s + "[.gz]" for s in self._stems() if all(self._locate(f, s) is None for f in folders)]
         raise self.missing_files_error(name, missing or [s + "[.gz]" for s in self._stems()], folders)
 
     def download(self) -> None:
-        """Fetch every file of ``resources`` into ``raw_folder`` (kept when already there with the right MD5)."""
+        """Fetch every file of ``resources`` into ``raw_folder``: each one checked against its MD5 (one
+        already there with the right MD5 is kept, one with another is fetched again)."""
         for filename, md5 in self.resources:
             download_resource(self.mirrors, filename, md5, self.raw_folder, type(self).__name__)
 

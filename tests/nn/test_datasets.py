@@ -97,6 +97,16 @@ def test_mnist_family_torchvision_layout(tmp_path, cls):
     assert "Split: Test" in repr(ds) and f"Dataset {cls.__name__}" in repr(ds)
 
 
+def test_mnist_finds_the_project_copy_under_data():
+    from pathlib import Path
+
+    import nn
+
+    data = Path(nn.__file__).resolve().parents[1] / "data"
+    ds = datasets.MNIST(data, train=False, download=True)  # found in data/mnist/: nothing downloaded
+    assert len(ds) == 10000 and ds.targets[:3].tolist() == [7, 2, 1]
+
+
 def test_transform_gets_a_pil_image_and_target_an_int(tmp_path):
     from PIL import Image
 

@@ -11,6 +11,7 @@ import pytest
 
 from nn.data import datasets
 from nn.data.download import DownloadError, download_file, download_resource
+from nn.data.mnist import IDXError
 
 from .test_datasets import cifar10_files, cifar_records, emnist_zip, mnist_files, tar_gz
 
@@ -139,9 +140,16 @@ def test_mnist_family_download(server, tmp_path, monkeypatch, cls):
     ds = cls(tmp_path / "data", train=True, download=True)
     np.testing.assert_array_equal(ds.data, arrays["train"][0])
     assert sorted(p.name for p in (tmp_path / "data" / cls.__name__ / "raw").iterdir()) == sorted(files)
-    (tmp_path / "data" / cls.__name__ / "raw" / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
-    ds = cls(tmp_path / "data", train=False, download=True)  # the damaged file fails its MD5: fetched again
+    damaged = tmp_path / "data" / cls.__name__ / "raw" / "t10k-labels-idx1-ubyte.gz"
+    damaged.write_bytes(b"damaged")
+    with pytest.raises(IDXError, match=r"t10k-labels-idx1-ubyte.gz: bad magic number .*delete the damaged file and "
+                       r"pass download=True"):
+        cls(tmp_path / "data", train=False, download=True)  # files present: used as they are (torchvision's rule)
+    damaged.unlink()
+    n = len(server.requests)
+    ds = cls(tmp_path / "data", train=False, download=True)
     np.testing.assert_array_equal(ds.targets, arrays["test"][1])
+    assert server.requests[n:] == [("/t10k-labels-idx1-ubyte.gz", None)]  # the others kept: their MD5 matches
 
 
 def test_mnist_download_with_a_wrong_md5_keeps_nothing(server, tmp_path, monkeypatch):
