@@ -9,8 +9,13 @@ colour, torchvision's layout) and ``targets`` (int64, (N,)), and names its ``cla
 * without a ``transform``, the image comes out as ``ToTensor`` would make it: a float32 Tensor
   (C, H, W) in [0, 1].  This differs from torchvision (which returns the PIL image) so that the
   datasets batch without per-sample Python: with neither transform, samples are
-  ``(image Tensor, int64 Tensor)`` and the dataset offers ``get_batch(indices)``, which
-  :class:`~nn.data.DataLoader` uses to build a batch with one indexing per array.
+  ``(image Tensor, int64 Tensor)``.
+
+The dataset offers ``get_batch(indices)``, which :class:`~nn.data.DataLoader` uses to build a batch
+with one indexing per array, wherever that gives exactly what the per-sample path gives: without
+transforms, and with ``transform=ToTensor()`` or ``Compose([ToTensor(), Normalize(...)])`` (and
+``CenterCrop``) and no ``target_transform`` — the usual MNIST pipelines.  Any other transform runs
+per sample on PIL images.
 
 ``images`` (float32 (N, C, H, W), computed once on first use) and ``labels`` (``targets``) give the
 whole split as arrays.  Files that are missing raise ``FileNotFoundError`` naming each file and
@@ -36,6 +41,21 @@ def to_chw_float(images: np.ndarray) -> np.ndarray:
     """uint8 images (N, H, W) or (N, H, W, C) as float32 (N, C, H, W) in [0, 1] (``x / 255``)."""
     a = images[:, None] if images.ndim == 3 else images.transpose(0, 3, 1, 2)
     return a.astype(np.float32) / np.float32(255.0)
+
+
+def _batch_steps(transform):
+    """The steps to apply to a whole float batch so that it equals the per-sample results: ``[]``
+    without a transform; the steps after ``ToTensor`` when ``transform`` is ``ToTensor()`` or
+    ``Compose([ToTensor(), ...])`` followed only by deterministic per-pixel-or-slice transforms
+    (``Normalize``, ``CenterCrop``); None otherwise (the DataLoader then goes sample by sample)."""
+    if transform is None:
+        return []
+    from .transforms import CenterCrop, Compose, Normalize, ToTensor
+
+    steps = list(transform.transforms) if type(transform) is Compose else [transform]
+    if steps and type(steps[0]) is ToTensor and all(type(s) in (Normalize, CenterCrop) for s in steps[1:]):
+        return steps[1:]
+    return None
 
 
 class VisionDataset(Dataset):
@@ -109,11 +129,20 @@ class VisionDataset(Dataset):
         return Tensor._wrap(x), Tensor._wrap(self.targets[indices])
 
     def __getattr__(self, name):
-        # ``get_batch`` exists only without transforms, so that the DataLoader applies them per sample
-        if name == "get_batch" and self.__dict__.get("transform") is None \
-                and self.__dict__.get("target_transform") is None and "targets" in self.__dict__:
-            return self._get_batch
+        # ``get_batch`` exists only where it gives what per-sample calls would (see _batch_steps)
+        if name == "get_batch" and "targets" in self.__dict__ and self.__dict__.get("target_transform") is None:
+            steps = _batch_steps(self.__dict__.get("transform"))
+            if steps == []:
+                return self._get_batch
+            if steps is not None:
+                return lambda indices: self._get_batch_through(indices, steps)
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def _get_batch_through(self, indices, steps) -> tuple:
+        x, y = self._get_batch(indices)
+        for step in steps:
+            x = step(x)
+        return x, y
 
     def extra_repr(self) -> str:
         return ""

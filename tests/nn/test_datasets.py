@@ -141,6 +141,16 @@ def test_loader_batches_with_and_without_transforms_agree(tmp_path):
     assert xa.shape == xb.shape == (4, 1, 28, 28) and ya.dtype == yb.dtype == np.int64
     np.testing.assert_array_equal(xa.numpy(), xb.numpy())
     np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    # the usual pipeline batches vectorised, with exactly the per-sample results
+    norm = datasets.MNIST(tmp_path, transform=T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,)),
+                                                         T.CenterCrop(20)]))
+    idx = np.array([7, 0, 3])
+    xs, ys = norm.get_batch(idx)
+    np.testing.assert_array_equal(xs.numpy(), np.stack([norm[int(i)][0].numpy() for i in idx]))
+    assert xs.shape == (3, 1, 20, 20) and ys.numpy().tolist() == [norm[int(i)][1] for i in idx]
+    for ds in (datasets.MNIST(tmp_path, transform=T.Compose([T.RandomCrop(28, padding=2), T.ToTensor()])),
+               datasets.MNIST(tmp_path, transform=T.ToTensor(), target_transform=int)):
+        assert not hasattr(ds, "get_batch")
 
 
 def test_emnist_splits_and_classes(tmp_path):
