@@ -10,8 +10,9 @@ in ``coarse_targets`` as well.  Samples are described in :mod:`nn.data.vision`.
 
 Every file is checked before use: a size that is not a whole number of records, or a label outside
 the classes, raises :class:`CIFARError` naming the file.  ``download=True`` fetches the binary
-archive (``mirrors`` + ``archive``, MD5 as published on the CIFAR page) into ``root`` unless the
-files are already there, and takes out of it only the files named above, by name.
+archive (``mirrors`` + ``archive``, MD5 as published on the CIFAR page) into ``root`` when the
+split's files are not there (torchvision's rule: files present are used as they are), and takes
+out of it only the files named above, by name.
 """
 from __future__ import annotations
 
@@ -51,10 +52,10 @@ class CIFAR10(VisionDataset):
             raise TypeError(f"{type(self).__name__}: root is required (the folder holding {self.base_folder}/)")
         super().__init__(root, transform, target_transform)
         self.train = bool(train)
-        if download:
-            self.download()
         folder = self.root / self.base_folder
         names = self.train_list if self.train else self.test_list
+        if download and not all((folder / n).is_file() for n in names):
+            self.download()
         missing = [n for n in names if not (folder / n).is_file()]
         if missing:
             raise self.missing_files_error(type(self).__name__, missing, [folder])
