@@ -105,7 +105,7 @@ def download_file(url: str, path, md5: str | None = None, timeout: float | None 
         written = have
         try:
             with open(part, "ab" if resumed else "wb") as f:
-                while block := resp.read(_CHUNK):
+                while block := resp.read1(_CHUNK):  # what has arrived, so a stall loses nothing
                     written += len(block)
                     if written > limit:
                         f.close()

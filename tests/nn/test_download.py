@@ -5,6 +5,7 @@ import hashlib
 import http.server
 import socket
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -43,6 +44,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         cut = srv.cut_after.pop(self.path.lstrip("/"), None)
         self.wfile.write(body if cut is None else body[:cut])  # a cut transfer: fewer bytes than announced
+        if cut is not None and srv.stall:
+            self.wfile.flush()
+            time.sleep(srv.stall)  # a server gone silent mid-transfer
         srv.served += len(body) if cut is None else cut
 
 
@@ -52,7 +56,7 @@ def server():
     itself after 60 s whatever happens."""
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.daemon_threads = True
-    srv.files, srv.requests, srv.cut_after, srv.served, srv.honour_range = {}, [], {}, 0, True
+    srv.files, srv.requests, srv.cut_after, srv.served, srv.honour_range, srv.stall = {}, [], {}, 0, True, 0
     srv.url = f"http://127.0.0.1:{srv.server_address[1]}/"
     thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -95,6 +99,16 @@ def test_broken_transfer_is_resumed_with_a_range_request(server, tmp_path):
     download_file(server.url + "big.bin", target, md5(data), timeout=5)
     assert target.read_bytes() == data
     assert server.requests[-1] == ("/big.bin", "bytes=120000-") and server.served == 180_000
+
+
+def test_silent_server_times_out_and_the_part_is_resumed(server, tmp_path):
+    data = np.random.default_rng(3).bytes(100_000)
+    server.files["slow.bin"] = data
+    server.cut_after["slow.bin"], server.stall = 30_000, 1.0
+    with pytest.raises(DownloadError, match=r"slow.bin: interrupted after 30000 bytes \(TimeoutError"):
+        download_file(server.url + "slow.bin", tmp_path / "slow.bin", md5(data), timeout=0.3)
+    download_file(server.url + "slow.bin", tmp_path / "slow.bin", md5(data), timeout=5)
+    assert (tmp_path / "slow.bin").read_bytes() == data and server.requests[-1][1] == "bytes=30000-"
 
 
 def test_server_ignoring_range_restarts_and_whole_part_is_finished(server, tmp_path):

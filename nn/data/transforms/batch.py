@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Tensor
-from engine.backend import device_of, get_array_module, to_device
+from engine.backend import get_array_module, to_device
 
 from ..dataset import as_generator
 from ._image import as_batch, floating, is_pil, on_device_of
