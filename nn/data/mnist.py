@@ -246,7 +246,8 @@ class MNIST(VisionDataset):
         if self.root is None:
             if name != "MNIST":
                 raise TypeError(f"{name}: root is required (the folder to read the files from, or to download to)")
-            return find_mnist_root(None)
+            self.root = find_mnist_root(None)
+            return self.root
         folders = self._folders()
         for folder in folders:
             if all(self._locate(folder, stem) is not None for stem in self._stems()):
