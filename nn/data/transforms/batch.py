@@ -114,8 +114,8 @@ class Normalize:
         axis, what = _channel_axis(src.ndim)
         c = src.shape[axis]
         if self.mean.size not in (1, c) or self.std.size not in (1, c):
-            kind = {1: "row", 2: "table", 3: "image"}.get(src.ndim, "batch")
-            raise ValueError(f"Normalize: {self.mean.size} means / {self.std.size} stds for a {kind} with {c} "
+            kind = {1: "a row", 2: "a table", 3: "an image"}.get(src.ndim, "a batch")
+            raise ValueError(f"Normalize: {self.mean.size} means / {self.std.size} stds for {kind} with {c} "
                              f"{what}, shape {tuple(src.shape)}")
         a = _float(src)
         shape = [1] * a.ndim
