@@ -11,24 +11,29 @@ hostile file (a gzip bomb, a header of 4194304^3 elements) is refused without al
 :class:`IDXError` (a ``ValueError``) naming the file and what was wrong.  Gzip is recognised by its
 own magic bytes, whatever the file name says.
 
-``MNIST(root=None, train=True)`` reads the project's copy in ``data/mnist/`` (found from the repository
-root, or under the current directory, or from ``root=``) and is a ``TensorDataset`` of float32 images
-scaled to [0, 1] with shape (N, 1, 28, 28) and int64 labels, so a DataLoader batches it vectorised.
+The datasets, torchvision's signature ``(root, train=True, transform=None, target_transform=None,
+download=False)``: ``MNIST`` (``root=None`` reads the project's copy in ``data/mnist/``, found from
+the repository root or under the current directory), ``FashionMNIST``, ``KMNIST`` and
+``EMNIST(root, split)``, all on the same IDX reader; samples as :mod:`nn.data.vision` describes
+(without transforms: float32 (1, 28, 28) images in [0, 1] and int64 labels, batched vectorised).
 """
 from __future__ import annotations
 
 import gzip
-import os
+import string
+import zipfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from engine.archive import byte_limit
+from engine.archive import atomic_write, byte_limit
 
-from .dataset import TensorDataset
+from .download import download_resource
+from .vision import VisionDataset
 
-__all__ = ["IDXError", "read_idx", "read_idx_images", "read_idx_labels", "load_mnist", "MNIST", "find_mnist_root"]
+__all__ = ["IDXError", "read_idx", "read_idx_images", "read_idx_labels", "load_idx_pair", "load_mnist", "MNIST",
+           "FashionMNIST", "KMNIST", "EMNIST", "find_mnist_root"]
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049
@@ -157,39 +162,200 @@ def _locate(root: Path, stem: str) -> Path:
     raise IDXError(f"MNIST: neither {stem}.gz nor {stem} found in {root}")
 
 
+def load_idx_pair(img_path: Path, lab_path: Path, dataset: str, num_classes: int, size=(28, 28)) -> tuple:
+    """``(images, labels)`` from an IDX image file and its label file: uint8 (N, *size) and uint8 (N,),
+    counts checked to agree, image size checked, labels checked to lie in ``0..num_classes-1``."""
+    images, labels = read_idx_images(img_path), read_idx_labels(lab_path)
+    if images.shape[0] != labels.shape[0]:
+        raise IDXError(
+            f"{dataset}: count mismatch: {img_path.name} holds {images.shape[0]} images but "
+            f"{lab_path.name} holds {labels.shape[0]} labels"
+        )
+    if images.shape[1:] != tuple(size):
+        raise IDXError(f"{dataset}: {img_path.name} holds images of size {images.shape[1:]}, expected {tuple(size)}")
+    if labels.size and labels.max() >= num_classes:
+        expected = "digits 0..9" if num_classes == 10 and dataset == "MNIST" else f"class indices 0..{num_classes - 1}"
+        raise IDXError(f"{dataset}: {lab_path.name} holds label {int(labels.max())}, expected {expected}")
+    return images, labels
+
+
 def load_mnist(root=None, train: bool = True) -> tuple:
     """``(images, labels)`` as stored: uint8 (N, 28, 28) and uint8 (N,), counts checked to agree."""
     root = find_mnist_root(root)
     img_path, lab_path = (_locate(root, s) for s in _FILES[bool(train)])
-    images, labels = read_idx_images(img_path), read_idx_labels(lab_path)
-    if images.shape[0] != labels.shape[0]:
-        raise IDXError(
-            f"MNIST: count mismatch: {img_path.name} holds {images.shape[0]} images but "
-            f"{lab_path.name} holds {labels.shape[0]} labels"
-        )
-    if images.shape[1:] != (28, 28):
-        raise IDXError(f"MNIST: {img_path.name} holds images of size {images.shape[1:]}, expected (28, 28)")
-    if labels.size and labels.max() > 9:
-        raise IDXError(f"MNIST: {lab_path.name} holds label {int(labels.max())}, expected digits 0..9")
-    return images, labels
+    return load_idx_pair(img_path, lab_path, "MNIST", 10)
 
 
-class MNIST(TensorDataset):
-    """The MNIST digits as ``(image, label)`` samples: float32 images in [0, 1] of shape (1, 28, 28),
-    int64 labels.  ``train=True`` gives the 60,000 training images, ``False`` the 10,000 test ones.
+class MNIST(VisionDataset):
+    """The MNIST digits, torchvision's signature: ``MNIST(root=None, train=True, transform=None,
+    target_transform=None, download=False)``; ``train=True`` gives the 60,000 training images,
+    ``False`` the 10,000 test ones.  Samples are described in :mod:`nn.data.vision`.
 
-    ``images``/``labels`` hold the whole set as NumPy arrays (N, 1, 28, 28) and (N,)."""
+    Files are looked for in ``root/<ClassName>/raw/`` (torchvision's layout), then in ``root`` itself
+    (and, for MNIST, in ``root/mnist/``, the project's layout), as ``<name>`` or ``<name>.gz``.
+    ``root=None`` (MNIST only) reads the copy the project ships in ``data/mnist/``.  As in
+    torchvision, ``download=True`` downloads only when this split's files are not found: then it
+    fetches the four ``.gz`` files into ``root/<ClassName>/raw/`` from ``mirrors`` (tried in order),
+    checks each against the MD5 in ``resources`` (a file already there with the right MD5 is kept,
+    one with another is fetched again) and reads them from there."""
 
-    classes = tuple(str(d) for d in range(10))
+    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+    ]
+    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+               "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 
-    def __init__(self, root=None, train: bool = True):
-        self.root = find_mnist_root(root)
-        images, labels = load_mnist(self.root, train)
+    def __init__(self, root=None, train: bool = True, transform=None, target_transform=None, download: bool = False):
+        super().__init__(root, transform, target_transform)
         self.train = bool(train)
-        self.images = (images.astype(np.float32) / np.float32(255.0)).reshape(-1, 1, 28, 28)
-        self.labels = labels.astype(np.int64)
-        super().__init__(self.images, self.labels)
+        folder = self._folder(bool(download))
+        img_path, lab_path = (self._locate(folder, stem) for stem in self._stems())
+        try:
+            images, labels = load_idx_pair(img_path, lab_path, type(self).__name__, len(self.classes))
+        except IDXError as e:
+            raise IDXError(f"{e} (delete the damaged file and pass download=True to fetch a fresh copy)") from None
+        self.data = images
+        self.targets = labels.astype(np.int64)
 
-    def __repr__(self) -> str:
-        split = "train" if self.train else "test"
-        return f"MNIST({split}, {len(self)} samples, root={os.fspath(self.root)!r})"
+    @property
+    def raw_folder(self) -> Path:
+        return self.root / type(self).__name__ / "raw"
+
+    def _stems(self) -> tuple:
+        return _FILES[self.train]
+
+    @staticmethod
+    def _locate(folder: Path, stem: str):
+        for name in (stem + ".gz", stem):
+            if (folder / name).exists():
+                return folder / name
+        return None
+
+    def _folders(self) -> list:
+        folders = [self.raw_folder, self.root]
+        if type(self).__name__ == "MNIST":
+            folders.append(self.root / "mnist")  # the project's own layout: data/mnist/
+        return folders
+
+    def _folder(self, download: bool) -> Path:
+        name = type(self).__name__
+        if self.root is None:
+            if name != "MNIST":
+                raise TypeError(f"{name}: root is required (the folder to read the files from, or to download to)")
+            self.root = find_mnist_root(None)
+            return self.root
+        folders = self._folders()
+        for folder in folders:
+            if all(self._locate(folder, stem) is not None for stem in self._stems()):
+                return folder
+        if download:
+            self.download()
+            return self.raw_folder
+        missing = [s + "[.gz]" for s in self._stems() if all(self._locate(f, s) is None for f in folders)]
+        raise self.missing_files_error(name, missing or [s + "[.gz]" for s in self._stems()], folders)
+
+    def download(self) -> None:
+        """Fetch every file of ``resources`` into ``raw_folder``: each one checked against its MD5 (one
+        already there with the right MD5 is kept, one with another is fetched again)."""
+        for filename, md5 in self.resources:
+            download_resource(self.mirrors, filename, md5, self.raw_folder, type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return f"Split: {'Train' if self.train else 'Test'}"
+
+
+class FashionMNIST(MNIST):
+    """Zalando's Fashion-MNIST: 28x28 grey images of 10 kinds of clothing, MNIST's files and layout."""
+
+    mirrors = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+        ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+        ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+        ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+    ]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+               "Ankle boot"]
+
+
+class KMNIST(MNIST):
+    """Kuzushiji-MNIST: 28x28 grey images of 10 cursive Japanese characters, MNIST's files and layout."""
+
+    mirrors = ["http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "bdb82020997e1d708af4cf47b453dcf7"),
+        ("train-labels-idx1-ubyte.gz", "e144d726b3acfaa3e44228e80efcd344"),
+        ("t10k-images-idx3-ubyte.gz", "5c965bf0a639b31b8f53240b1b52f4d7"),
+        ("t10k-labels-idx1-ubyte.gz", "7320c461ea6c1c855c0b718fb2a4b134"),
+    ]
+    classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+
+_EMNIST_MERGED = set("cijklmopsuvwxyz")
+_EMNIST_ALL = sorted(string.digits + string.ascii_letters)
+
+
+class EMNIST(MNIST):
+    """Extended MNIST: ``EMNIST(root, split, train=True, ...)`` with ``split`` one of ``byclass``,
+    ``bymerge``, ``balanced``, ``letters``, ``digits``, ``mnist``.  Files
+    ``emnist-<split>-<train|test>-<images-idx3|labels-idx1>-ubyte[.gz]`` in ``root/EMNIST/raw/``
+    (or ``root``).  ``download=True`` fetches NIST's ``gzip.zip`` (MD5-checked) and takes the
+    ``.gz`` members out of it.  As in torchvision, images are kept as stored (NIST stores them
+    transposed) and ``letters`` labels run 1..26 (class 0 is "N/A")."""
+
+    md5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+    mirrors = ["https://biometrics.nist.gov/cs_links/EMNIST/"]
+    archive = "gzip.zip"
+    splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
+    classes_split_dict = {
+        "byclass": _EMNIST_ALL,
+        "bymerge": sorted(set(_EMNIST_ALL) - _EMNIST_MERGED),
+        "balanced": sorted(set(_EMNIST_ALL) - _EMNIST_MERGED),
+        "letters": ["N/A"] + list(string.ascii_lowercase),
+        "digits": list(string.digits),
+        "mnist": list(string.digits),
+    }
+
+    def __init__(self, root, split: str, train: bool = True, transform=None, target_transform=None,
+                 download: bool = False):
+        if split not in self.splits:
+            raise ValueError(f"EMNIST: unknown split {split!r}; choose one of {', '.join(self.splits)}")
+        self.split = split
+        self.classes = self.classes_split_dict[split]
+        super().__init__(root, train, transform, target_transform, download)
+
+    def _stems(self) -> tuple:
+        prefix = f"emnist-{self.split}-{'train' if self.train else 'test'}"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+    def download(self) -> None:
+        """Fetch ``gzip.zip`` into ``raw_folder`` unless this split's files are there, and take out its
+        ``emnist-*.gz`` members (by their known names only; each checked against the size limit)."""
+        raw = self.raw_folder
+        if all(self._locate(raw, s) is not None for s in self._stems()):
+            return
+        zpath = download_resource(self.mirrors, self.archive, self.md5, raw, "EMNIST")
+        limit = byte_limit(None)
+        wanted = {f"emnist-{sp}-{part}-{kind}-ubyte.gz" for sp in self.splits for part in ("train", "test")
+                  for kind in ("images-idx3", "labels-idx1")}
+        with zipfile.ZipFile(zpath) as zf:
+            for info in zf.infolist():
+                name = info.filename.rsplit("/", 1)[-1]
+                if name not in wanted:
+                    continue
+                if info.file_size > limit:
+                    raise IDXError(f"EMNIST: {zpath}: member {info.filename} declares {info.file_size} bytes, "
+                                   f"more than the limit of {limit}")
+                with zf.open(info) as member:
+                    data = member.read(limit + 1)
+                atomic_write(raw / name, lambda f, d=data: f.write(d))
+        missing = [s + ".gz" for s in self._stems() if self._locate(raw, s) is None]
+        if missing:
+            raise IDXError(f"EMNIST: {zpath} holds no {', '.join(missing)}")
+
+    def extra_repr(self) -> str:
+        return f"Split: {self.split} {'train' if self.train else 'test'}"

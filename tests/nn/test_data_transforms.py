@@ -113,5 +113,7 @@ def test_compose_seeding_tensors_and_3d_batches(batch):
     t = T.RandomHorizontalFlip(p=1.0)(Tensor._wrap(batch))
     assert isinstance(t, Tensor)
     np.testing.assert_array_equal(t.numpy(), batch[..., ::-1])
-    with pytest.raises(ValueError, match=r"expected a batch \(N, C, H, W\) or \(N, H, W\), got shape \(6, 7\)"):
+    # a 3-d input is one image (C, H, W) as in torchvision (it was a batch (N, H, W) before issue 17)
+    with pytest.raises(ValueError, match=r"RandomHorizontalFlip: expected an image \(C, H, W\), a batch "
+                       r"\(N, C, H, W\) or a PIL image, got shape \(6, 7\)"):
         T.RandomHorizontalFlip()(batch[0, 0])

@@ -1,13 +1,14 @@
-"""Batch transforms for data augmentation: whole batches at once, vectorised, seedable.
+"""The random transforms that work per sample on batches, and ``Compose``/``Normalize``.
 
-Every transform takes a batch of images ``(N, C, H, W)`` (or ``(N, H, W)``) as a Tensor or a raw
-NumPy/CuPy array and returns the same kind, on the same device; they are not differentiable (they
-act on data, not on the graph).  Random transforms draw one set of parameters per sample (flip or
-not, crop offset, shift, angle) from their own ``numpy.random.Generator``, made from the ``seed=``
-they are given (an int, a Generator, or None for NumPy's global state).  Random numbers are always
-drawn on the CPU and moved to the batch's device, so a seed gives the same augmentation on CPU and
-GPU.  ``Compose(transforms, seed=s)`` reseeds every random member from one seed (independent
-streams spawned from ``numpy.random.SeedSequence(s)``).
+Every transform here takes what :mod:`nn.data.transforms._image` describes (a PIL image, one image
+(C, H, W), or a batch (N, C, H, W), as a Tensor or a NumPy/CuPy array) and returns the same kind,
+on the same device; they are not differentiable (they act on data, not on the graph).  Random
+transforms draw one set of parameters per sample (flip or not, crop offset, shift, angle) from
+their own ``numpy.random.Generator``, made from the ``seed=`` they are given (an int, a Generator,
+or None for NumPy's global state).  Random numbers are always drawn on the CPU and moved to the
+batch's device, so a seed gives the same augmentation on CPU and GPU.  ``Compose(transforms,
+seed=s)`` reseeds every random member from one seed (independent streams spawned from
+``numpy.random.SeedSequence(s)``).
 
 Geometry follows torchvision: ``RandomCrop(size, padding)`` pads with ``fill`` then cuts a random
 window; ``RandomTranslation(max_shift)`` shifts each image by whole pixels in [-max_shift, max_shift]
@@ -21,9 +22,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Tensor
-from engine.backend import device_of, get_array_module, to_device
+from engine.backend import get_array_module, to_device
 
-from .dataset import as_generator
+from ..dataset import as_generator
+from ._image import as_batch, floating, is_pil, on_device_of
 
 __all__ = [
     "Compose",
@@ -37,31 +39,8 @@ __all__ = [
 ]
 
 
-def _unwrap(x):
-    """(array as (N, C, H, W), function that turns a result back into the caller's kind and shape)."""
-    is_tensor = isinstance(x, Tensor)
-    a = x.data if is_tensor else x
-    if a.ndim not in (3, 4):
-        raise ValueError(f"transforms: expected a batch (N, C, H, W) or (N, H, W), got shape {tuple(a.shape)}")
-    squeeze = a.ndim == 3
-    if squeeze:
-        a = a[:, None]
-
-    def wrap(out):
-        if squeeze:
-            out = out[:, 0]
-        return Tensor._wrap(out) if is_tensor else out
-
-    return a, wrap
-
-
-def _float(a):
-    return a if a.dtype.kind == "f" else a.astype(np.float32)
-
-
-def _on(a, arr):
-    """A CPU array moved to the device of ``a``."""
-    return to_device(arr, device_of(a))
+_float = floating
+_on = on_device_of
 
 
 class Compose:
@@ -87,37 +66,67 @@ class Compose:
         return "Compose([" + ", ".join(repr(t) for t in self.transforms) + "])"
 
 
-class Normalize:
-    """``(x - mean) / std`` per channel (axis 1); ``mean``/``std`` are numbers or one per channel."""
+def _channel_axis(ndim: int):
+    """(axis, what) of the channels/features: (d,) and (C, H, W) -> 0; (N, d) and (N, C, ...) -> 1."""
+    if ndim in (1, 3):
+        return 0, ("features" if ndim == 1 else "channels")
+    return 1, ("features" if ndim == 2 else "channels")
 
-    def __init__(self, mean, std):
+
+class Normalize:
+    """``(x - mean) / std`` per channel, torchvision's ``Normalize(mean, std, inplace=False)``.
+
+    ``mean``/``std`` are numbers or one per channel.  The channel axis follows the input's shape:
+    one image (C, H, W) -> axis 0; a batch (N, C, ...) of any rank -> axis 1; tabular data (N, d) ->
+    the d features (axis 1), and one tabular row (d,) -> axis 0.  Integer input is computed in
+    float32.  ``inplace=True`` writes the result into a floating-point input and returns it."""
+
+    def __init__(self, mean, std, inplace: bool = False):
         self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
         self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        if self.mean.ndim != 1 or self.std.ndim != 1:
+            raise ValueError(f"Normalize: mean and std must be numbers or 1-d sequences, got {mean} and {std}")
         if np.any(self.std <= 0):
             raise ValueError(f"Normalize: std must be positive, got {std}")
+        self.inplace = bool(inplace)
 
     @classmethod
     def from_data(cls, x, per_channel: bool = True) -> "Normalize":
         """Standardisation with the mean and std of ``x`` (a batch or a whole data set), per channel
-        (over axes 0, 2, 3) or over everything."""
-        a, _ = _unwrap(x)
-        axes = (0, 2, 3) if per_channel else None
+        (over every axis but the channel axis) or over everything."""
+        a = x.data if isinstance(x, Tensor) else x
+        axis, _ = _channel_axis(a.ndim)
+        axes = tuple(k for k in range(a.ndim) if k != axis) if per_channel else None
         xp = get_array_module(a)
         mean = xp.asarray(a, dtype=np.float64).mean(axis=axes)
         std = xp.asarray(a, dtype=np.float64).std(axis=axes)
         return cls(np.asarray(to_device(mean, "cpu")), np.maximum(np.asarray(to_device(std, "cpu")), 1e-12))
 
     def __call__(self, x):
-        a, wrap = _unwrap(x)
-        a = _float(a)
-        c = a.shape[1]
+        if is_pil(x):
+            raise TypeError("Normalize: expected a Tensor or an array, got a PIL image; apply ToTensor() first")
+        is_tensor = isinstance(x, Tensor)
+        src = x.data if is_tensor else x
+        if not hasattr(src, "ndim"):
+            raise TypeError(f"Normalize: expected a Tensor or an array, got {type(x).__name__}")
+        if src.ndim == 0:
+            raise ValueError("Normalize: expected (C, H, W), (N, C, ...), (N, d) or (d,), got a 0-d input")
+        axis, what = _channel_axis(src.ndim)
+        c = src.shape[axis]
         if self.mean.size not in (1, c) or self.std.size not in (1, c):
-            raise ValueError(
-                f"Normalize: {self.mean.size} means / {self.std.size} stds for a batch with {c} channels"
-            )
-        mean = _on(a, self.mean.astype(a.dtype).reshape(1, -1, 1, 1))
-        inv = _on(a, (1.0 / self.std).astype(a.dtype).reshape(1, -1, 1, 1))
-        return wrap((a - mean) * inv)
+            kind = {1: "a row", 2: "a table", 3: "an image"}.get(src.ndim, "a batch")
+            raise ValueError(f"Normalize: {self.mean.size} means / {self.std.size} stds for {kind} with {c} "
+                             f"{what}, shape {tuple(src.shape)}")
+        a = _float(src)
+        shape = [1] * a.ndim
+        shape[axis] = -1
+        mean = _on(a, self.mean.astype(a.dtype).reshape(shape))
+        inv = _on(a, (1.0 / self.std).astype(a.dtype).reshape(shape))
+        out = (a - mean) * inv
+        if self.inplace and a is src:
+            src[...] = out
+            return x
+        return Tensor._wrap(out) if is_tensor else out
 
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
@@ -146,7 +155,7 @@ class RandomHorizontalFlip(RandomTransform):
         self.p = float(p)
 
     def __call__(self, x):
-        a, wrap = _unwrap(x)
+        a, wrap = as_batch(x, type(self).__name__)
         flip = self.rng.random(a.shape[0]) < self.p
         xp = get_array_module(a)
         mask = _on(a, flip.reshape(-1, 1, 1, 1))
@@ -165,24 +174,55 @@ def _crop_at(a, oy, ox, h: int, w: int):
     return a[xp.arange(n).reshape(n, 1, 1, 1), xp.arange(c).reshape(1, c, 1, 1), rows, cols]
 
 
-def _pad(a, p: int, fill):
+def _pad(a, p, fill, mode: str = "constant"):
+    """Pad the last two axes by ``p`` pixels (an int for every side, or (left, top, right, bottom))."""
+    left, top, right, bottom = (p, p, p, p) if np.isscalar(p) else p
     xp = get_array_module(a)
-    return xp.pad(a, ((0, 0), (0, 0), (p, p), (p, p)), mode="constant", constant_values=fill)
+    widths = ((0, 0), (0, 0), (top, bottom), (left, right))
+    if mode == "constant":
+        return xp.pad(a, widths, mode="constant", constant_values=fill)
+    return xp.pad(a, widths, mode=mode)
+
+
+_PAD_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+def _padding(padding, name: str):
+    """torchvision's padding argument as (left, top, right, bottom): an int, (lr, tb) or 4 values."""
+    if padding is None:
+        return (0, 0, 0, 0)
+    p = (padding,) if np.isscalar(padding) else tuple(padding)
+    if len(p) not in (1, 2, 4) or any(int(v) != v or v < 0 for v in p):
+        raise ValueError(f"{name}: padding must be a non-negative int or a sequence of 2 or 4 of them, got {padding}")
+    p = tuple(int(v) for v in p)
+    return p * 4 if len(p) == 1 else (p * 2 if len(p) == 2 else p)
 
 
 class RandomCrop(RandomTransform):
-    """Pad each image by ``padding`` pixels of ``fill`` on every side, then cut a random
-    ``size`` window (an int for square, or (h, w)) — the usual CIFAR/MNIST augmentation."""
+    """torchvision's ``RandomCrop(size, padding=None, pad_if_needed=False, fill=0,
+    padding_mode="constant")``: pad each image by ``padding`` (an int for every side, (left/right,
+    top/bottom) or (left, top, right, bottom)) with ``fill`` (or the ``padding_mode``: "edge",
+    "reflect", "symmetric"), then cut a random ``size`` window (an int for square, or (h, w)) — the
+    usual CIFAR/MNIST augmentation.  ``pad_if_needed`` pads an image smaller than ``size`` up to it."""
 
-    def __init__(self, size, padding: int = 0, fill=0.0, seed=None):
+    def __init__(self, size, padding=None, pad_if_needed: bool = False, fill=0, padding_mode: str = "constant",
+                 seed=None):
         super().__init__(seed)
         self.size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
-        self.padding, self.fill = int(padding), fill
+        if padding_mode not in _PAD_MODES:
+            raise ValueError(f"RandomCrop: padding_mode must be one of {_PAD_MODES}, got {padding_mode!r}")
+        self.padding = _padding(padding, "RandomCrop")
+        self.pad_if_needed, self.fill, self.padding_mode = bool(pad_if_needed), fill, padding_mode
 
     def __call__(self, x):
-        a, wrap = _unwrap(x)
-        a = _pad(a, self.padding, self.fill) if self.padding else a
+        a, wrap = as_batch(x, type(self).__name__)
+        if any(self.padding):
+            a = _pad(a, self.padding, self.fill, self.padding_mode)
         (h, w), (H, W) = self.size, a.shape[2:]
+        if self.pad_if_needed and (h > H or w > W):
+            dh, dw = max(h - H, 0), max(w - W, 0)
+            a = _pad(a, (dw, dh, dw, dh), self.fill, self.padding_mode)
+            H, W = a.shape[2:]
         if h > H or w > W:
             raise ValueError(f"RandomCrop: crop size {self.size} is larger than the padded image {(H, W)}")
         rng = self.rng
@@ -206,7 +246,7 @@ class RandomTranslation(RandomTransform):
         self.last_shifts = None  # (N, 2) of the last call, for inspection
 
     def __call__(self, x):
-        a, wrap = _unwrap(x)
+        a, wrap = as_batch(x, type(self).__name__)
         m, n = self.max_shift, a.shape[0]
         shifts = self.rng.integers(-m, m + 1, (n, 2))
         self.last_shifts = shifts
@@ -232,7 +272,7 @@ class RandomRotation(RandomTransform):
         self.degrees, self.interpolation, self.fill = (float(lo), float(hi)), interpolation, fill
 
     def __call__(self, x):
-        a, wrap = _unwrap(x)
+        a, wrap = as_batch(x, type(self).__name__)
         n, c, H, W = a.shape
         theta = np.deg2rad(self.rng.uniform(self.degrees[0], self.degrees[1], n))
         cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
