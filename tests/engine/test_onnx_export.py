@@ -102,8 +102,9 @@ def test_lstm_classifier(tmp_path, kw):
     export_and_compare(LSTMClassifier(5, 6, 3, **kw), [(2, 4, 5)], tmp_path / "lstm.onnx")
 
 
-@pytest.mark.parametrize("make", [lambda: nn.GRU(5, 7), lambda: nn.RNN(5, 7, num_layers=2, nonlinearity="relu"),
-                                  lambda: nn.LSTM(5, 7, bidirectional=True)])
+@pytest.mark.parametrize("make", [lambda: nn.GRU(5, 7, batch_first=True),
+                                  lambda: nn.RNN(5, 7, num_layers=2, nonlinearity="relu", batch_first=True),
+                                  lambda: nn.LSTM(5, 7, bidirectional=True, batch_first=True)])
 def test_recurrent_layers_with_all_their_outputs(tmp_path, make):
     export_and_compare(make(), [(2, 4, 5)], tmp_path / "rnn.onnx")
 
