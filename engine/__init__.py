@@ -77,3 +77,7 @@ from .serialization import load, save  # noqa: E402  (torch.save / torch.load wi
 from . import dlpack  # noqa: E402
 from .dlpack import from_dlpack, to_dlpack  # noqa: E402
 from . import onnx  # noqa: E402  (engine.onnx.export; the onnx package itself is imported lazily)
+
+# ---- torch's device namespace: engine.device (the backend's Device), engine.cuda, engine.accelerator ----
+from . import accelerator, cuda  # noqa: E402
+from .backend import Device as device  # noqa: E402  (torch.device's role; one class, two names)
