@@ -3,7 +3,29 @@ backend.  ``import engine`` gives the whole public API of DESIGN.md."""
 from . import backend, ops, viz
 from .autograd import run_backward
 from .backend import CUDAUnavailableError, Device, cuda_available, get_array_module, to_device
-from .creation import arange, as_tensor, tensor, eye, full, full_like, ones, ones_like, rand, randn, zeros, zeros_like
+from .creation import (
+    arange,
+    as_tensor,
+    eye,
+    full,
+    full_like,
+    is_tensor,
+    numel,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (  # noqa: A004  (torch's names: engine.float, engine.int, engine.bool, ...)
+    dtype,
+    get_default_dtype,
+    promote_types,
+    set_default_dtype,
+)
+from .dtypes import _BY_NAME as _DTYPES, _ALIASES as _DTYPE_ALIASES
 from .function import Function, once_differentiable
 from .functional import grad, hvp, jacobian
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -15,13 +37,16 @@ from .ops.elementwise import (
     cos,
     div,
     exp,
+    floor_divide,
     log,
     maximum,
     minimum,
     mul,
     neg,
+    pow,
     power,
     relu,
+    remainder,
     sigmoid,
     sin,
     sqrt,
@@ -29,26 +54,54 @@ from .ops.elementwise import (
     tanh,
     where,
 )
-from .ops.linalg import matmul
-from .ops.reduce import logsumexp, max, mean, min, sum, var
+from .ops.linalg import addmm, bmm, matmul, mm
+from .ops.reduce import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    return_types,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
 from .ops.shape import (
     astype,
     broadcast_to,
+    cat,
+    chunk,
+    concat,
     concatenate,
     expand_dims,
     flatten,
     getitem,
+    narrow,
     pad,
+    permute,
     reshape,
     split,
     squeeze,
     stack,
     swapaxes,
+    swapdims,
+    t,
     transpose,
+    unflatten,
     unsqueeze,
 )
-from .ops.softmax import log_softmax, softmax
-from .tensor import Tensor
+from .ops.softmax import log_softmax, softmax, softmin
+from .tensor import Size, Tensor
+
+globals().update(_DTYPES)  # engine.float32, engine.int64, engine.bfloat16, ...
+globals().update({alias: _DTYPES[name] for alias, name in _DTYPE_ALIASES.items()})  # engine.float, engine.long, ...
 
 # ---- ops built on the custom kernels (conv, pooling, fused activations) are imported below ----
 from .ops.conv import conv2d, conv_transpose2d

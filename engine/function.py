@@ -148,22 +148,24 @@ class Function:
         out = cls.forward(ctx, *raw, **kwargs)
         wrap = Tensor._wrap
         if out.__class__ is not tuple:
-            if not is_array(out):
+            returned = (out,)
+            if not is_array(out):  # NumPy gives scalars (np.float32) for 0-d results: keep arrays
                 out = np.asarray(out)
             if not record:
                 return wrap(out)
             outs = (out,)
         else:
+            returned = out
             outs = tuple(o if is_array(o) else np.asarray(o) for o in out)
             if not record:
                 return tuple(wrap(o) for o in outs)
-        return _record(ctx, args, raw, outs, out.__class__ is not tuple)
+        return _record(ctx, args, raw, outs, out.__class__ is not tuple, returned)
 
 
 _NO_GRADS = [(False,) * n for n in range(8)]
 
 
-def _record(ctx, args, raw, outs, single):
+def _record(ctx, args, raw, outs, single, returned=()):
     """Attach the node ``ctx`` to the graph: edges, generation, metadata, saved items, outputs."""
     edges = []
     gen = 0
@@ -199,14 +201,14 @@ def _record(ctx, args, raw, outs, single):
         results = tuple(wrap(o, ctx, i, True) for i, o in enumerate(outs))
     to_save = getattr(ctx, "_to_save", None)
     if to_save:
-        ctx._saved = [_resolve_saved(item, args, raw, outs) for item in to_save]
+        ctx._saved = [_resolve_saved(item, args, raw, outs, returned) for item in to_save]
         ctx._to_save = ()
     else:
         ctx._saved = ()
     return results[0] if single else results
 
 
-def _resolve_saved(item, args, raw, outs):
+def _resolve_saved(item, args, raw, outs, returned=()):
     if isinstance(item, Tensor):
         return (_SAVED_TENSOR, item, 0)
     if item is None:
@@ -215,8 +217,10 @@ def _resolve_saved(item, args, raw, outs):
         if r is item and isinstance(a, Tensor):
             return (_SAVED_TENSOR, a, 0)
     for i, o in enumerate(outs):
-        if o is item:
+        if o is item or (i < len(returned) and returned[i] is item):  # an output, maybe a NumPy scalar
             return (_SAVED_OUTPUT, o, i)
+    if isinstance(item, np.generic):  # a 0-d result NumPy gave as a scalar: saved as a 0-d array
+        return (_SAVED_CONST, np.asarray(item), 0)
     return (_SAVED_CONST, item, 0)
 
 

@@ -55,7 +55,7 @@ def jacobian(fn, inputs, create_graph=False):
     inputs = _as_seq(inputs)
     out = fn(*inputs)
     rows = [[] for _ in inputs]
-    n = out.size
+    n = out.numel()
     for k in range(n):
         seed = creation.zeros(n, dtype=out.dtype, device=out.device)
         seed.data[k] = 1

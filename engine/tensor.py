@@ -1,18 +1,20 @@
 """``Tensor``: an array (numpy or cupy) plus what autodiff needs — ``grad``, ``requires_grad`` and the
 node that created it.
 
-Operators and methods are thin: each one calls a differentiable op from ``engine.ops``.  Python scalars
-mix with tensors under NumPy's promotion rules (a float32 tensor times 2.5 stays float32); NumPy arrays
-are treated as constant tensors.  Comparisons return bool tensors without a graph.  Following NumPy
-rather than PyTorch where the two disagree: ``size`` is the element count (``shape`` gives the
-dimensions) and ``var`` divides by N (``ddof=0``).  As in PyTorch, ``==`` is elementwise and tensors
-hash by identity.
+Operators and methods are thin: each one calls a differentiable op from ``engine.ops``, with torch's
+names and meanings: ``size()`` is the shape as an :class:`Size` (``size(d)`` one dim, ``numel()`` the
+count), ``dtype`` an ``engine`` dtype object, ``transpose(d0, d1)`` swaps two dims, ``max(dim)``
+returns ``(values, indices)``, ``var`` uses ``correction=1``.  Dtypes promote as torch's (a float32
+tensor times 2.5 stays float32, an int64 tensor times 2.5 is float32, see ``engine.dtypes``); NumPy
+arrays are treated as constant tensors.  Comparisons return bool tensors without a graph.  ``shape``
+stays a plain tuple (``size()`` is the torch.Size-like one).  ``data`` is the raw array.  As in
+PyTorch, ``==`` is elementwise and tensors hash by identity.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import backend
+from . import backend, dtypes
 from .function import AccumulateGrad
 
 __all__ = ["Tensor"]
@@ -133,27 +135,60 @@ class Tensor:
     # ---- array facts --------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The dims as a plain tuple (``size()`` gives them as an ``engine.Size``)."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's meaning)."""
-        return self.data.size
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim=None):
+        """torch's ``size``: the shape as an :class:`engine.Size`, or the length of dim ``dim``."""
+        if dim is None:
+            return Size(self.data.shape)
+        from .ops._util import wrap_dim
+
+        if self.data.ndim == 0:
+            raise IndexError(f"size: dimension specified as {dim} but the tensor has no dimensions")
+        return self.data.shape[wrap_dim(dim, self.data.ndim, "size")]
 
     def numel(self) -> int:
+        """The number of elements."""
         return self.data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.data.dtype.itemsize
 
     @property
     def dtype(self):
-        return self.data.dtype
+        """The element type as an ``engine`` dtype (compares equal to NumPy's and to its name)."""
+        d = self.data.dtype
+        return dtypes._BY_NP.get(d) or dtypes.as_dtype(d)
+
+    def is_floating_point(self) -> bool:
+        return dtypes.is_floating_dtype(self.data.dtype)
+
+    def is_complex(self) -> bool:
+        return self.data.dtype.kind == "c"
 
     @property
     def device(self) -> backend.Device:
         return backend.device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    def contiguous(self) -> "Tensor":
+        return ops.shape.contiguous(self)
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -182,6 +217,12 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError(f"only integer tensors of a single element can be converted to an index "
+                            f"(dtype {self.dtype}, shape {self.shape})")
+        return int(self.item())
+
     def __bool__(self):
         if self.data.size != 1:
             raise ValueError(
@@ -189,12 +230,19 @@ class Tensor:
             )
         return bool(self.item())
 
+    def __format__(self, spec: str) -> str:
+        """``f"{x:.3f}"`` formats a 0-d tensor's value, as torch; other tensors take no format spec."""
+        if self.data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self) -> str:
         body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
         extra = ""
         if self.device.type != "cpu":
             extra += f", device='{self.device}'"
-        if self.dtype != np.float32:
+        d = self.data.dtype
+        if d not in (np.float32, np.int64, np.bool_) or (self.data.size == 0 and d != np.float32):  # as torch
             extra += f", dtype={self.dtype}"
         if self._creator is not None:
             extra += f", grad_fn=<{self._creator.name()}>"
@@ -205,15 +253,23 @@ class Tensor:
     __hash__ = object.__hash__
 
     # ---- moving and casting -------------------------------------------------------------------
-    def to(self, device=None, dtype=None) -> "Tensor":
-        """Copy to another device and/or dtype; differentiable. ``to("cuda")``, ``to(dtype="float64")``."""
-        if isinstance(device, (np.dtype, type)) and dtype is None:
-            device, dtype = None, device
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False) -> "Tensor":
+        """Move and/or cast; differentiable.  ``to("cuda")``, ``to(engine.float64)``, ``to("cpu",
+        engine.float16)``, ``to(other)`` (other's device and dtype), ``to(dtype=..., device=...)``."""
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.data.dtype
+            elif _is_device_spec(a):
+                device = a
+            elif a is not None:
+                dtype = a
         out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
+        if dtype is not None and dtypes.to_numpy_dtype(dtype) != self.data.dtype:
             out = ops.shape.astype(out, dtype)
         if device is not None and backend.as_device(device) != self.device:
             out = ops.shape.to_device(out, device)
+        if copy and out is self:
+            out = ops.shape.AsType.apply(self, self.data.dtype)  # astype copies: a new tensor in the graph
         return out
 
     def cpu(self) -> "Tensor":
@@ -221,6 +277,18 @@ class Tensor:
 
     def cuda(self) -> "Tensor":
         return self.to("cuda")
+
+    def type(self, dtype=None):
+        """Without an argument the type name (``"engine.FloatTensor"``); with a dtype, a cast to it."""
+        if dtype is None:
+            return "engine." + _TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name) + "Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            names = {v: k for k, v in _TYPE_NAMES.items()}
+            dtype = names.get(dtype.rsplit(".", 1)[-1][: -len("Tensor")], dtype)
+        return self.to(dtype=dtype)
+
+    def type_as(self, other) -> "Tensor":
+        return self.to(dtype=other.data.dtype)
 
     def astype(self, dtype) -> "Tensor":
         return self.to(dtype=dtype)
@@ -230,6 +298,55 @@ class Tensor:
 
     def double(self) -> "Tensor":
         return self.to(dtype=np.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(dtype=np.float16)
+
+    def bfloat16(self) -> "Tensor":
+        return self.to(dtype=dtypes.as_dtype("bfloat16"))
+
+    def int(self) -> "Tensor":
+        return self.to(dtype=np.int32)
+
+    def long(self) -> "Tensor":
+        return self.to(dtype=np.int64)
+
+    def short(self) -> "Tensor":
+        return self.to(dtype=np.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(dtype=np.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(dtype=np.uint8)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtype=np.bool_)
+
+    # ---- new tensors like this one (its dtype and device unless told otherwise) ---------------
+    def _new(self, shape, fill, dtype, device, requires_grad):
+        from .creation import full
+
+        return full(shape, fill, dtype=self.data.dtype if dtype is None else dtype,
+                    device=self.device if device is None else device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self._new(size, fill_value, dtype, device, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self._new(_size_arg(size), 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self._new(_size_arg(size), 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        return self._new(_size_arg(size), 0, dtype, device, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
+        from .creation import tensor
+
+        return tensor(data, dtype=self.data.dtype if dtype is None else dtype,
+                      device=self.device if device is None else device, requires_grad=requires_grad)
 
     # ---- operators ----------------------------------------------------------------------------
     def __add__(self, o):
@@ -256,6 +373,18 @@ class Tensor:
     def __rtruediv__(self, o):
         return ops.elementwise.div(o, self)
 
+    def __floordiv__(self, o):
+        return ops.elementwise.floor_divide(self, o)
+
+    def __rfloordiv__(self, o):
+        return ops.elementwise.floor_divide(o, self)
+
+    def __mod__(self, o):
+        return ops.elementwise.remainder(self, o)
+
+    def __rmod__(self, o):
+        return ops.elementwise.remainder(o, self)
+
     def __pow__(self, o):
         return ops.elementwise.power(self, o)
 
@@ -281,7 +410,8 @@ class Tensor:
         return ops.shape.getitem(self, idx)
 
     def _compare(self, o, fn):
-        return Tensor._wrap(fn(self.data, o.data if isinstance(o, Tensor) else o))
+        xp = backend.get_array_module(self.data)
+        return Tensor._wrap(xp.asarray(fn(self.data, o.data if isinstance(o, Tensor) else o)))
 
     def __lt__(self, o):
         return self._compare(o, lambda a, b: a < b)
@@ -301,11 +431,112 @@ class Tensor:
     def __ne__(self, o):
         return self._compare(o, lambda a, b: a != b)
 
+    # ---- shape (torch's meanings; see engine.ops.shape) ---------------------------------------
     @property
     def T(self) -> "Tensor":
-        return ops.shape.transpose(self)
+        """All dims reversed (the transpose of a matrix; 0-d and 1-d come back as they are)."""
+        return ops.shape.reverse_dims(self)
 
-    # ---- methods (each one an op from engine.ops) ---------------------------------------------
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (a batch of matrices transposed)."""
+        return ops.shape.matrix_transpose(self)
+
+    def t(self):
+        return ops.shape.t(self)
+
+    def reshape(self, *shape):
+        return ops.shape.reshape(self, *shape)
+
+    def view(self, *shape):
+        return ops.shape.reshape(self, *shape)
+
+    def view_as(self, other):
+        return ops.shape.reshape(self, other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return ops.shape.unflatten(self, dim, sizes)
+
+    def transpose(self, dim0, dim1):
+        return ops.shape.transpose(self, dim0, dim1)
+
+    swapaxes = swapdims = transpose
+
+    def permute(self, *dims, **kwargs):
+        return ops.shape.permute(self, *dims, **kwargs)
+
+    def expand(self, *sizes):
+        return ops.shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return ops.shape.expand(self, other.shape)
+
+    def broadcast_to(self, shape):
+        return ops.shape.broadcast_to(self, shape)
+
+    def squeeze(self, dim=None, *, axis=None):
+        return ops.shape.squeeze(self, dim, axis=axis)
+
+    def unsqueeze(self, dim=None, *, axis=None):
+        return ops.shape.unsqueeze(self, dim, axis=axis)
+
+    expand_dims = unsqueeze
+
+    def split(self, split_size_or_sections, dim=None, *, axis=None):
+        return ops.shape.split(self, split_size_or_sections, dim, axis=axis)
+
+    def chunk(self, chunks, dim=0):
+        return ops.shape.chunk(self, chunks, dim)
+
+    def narrow(self, dim, start, length):
+        return ops.shape.narrow(self, dim, start, length)
+
+    # ---- reductions (torch's meanings; see engine.ops.reduce) ---------------------------------
+    def sum(self, *args, **kwargs):
+        return ops.reduce.sum(self, *args, **kwargs)
+
+    def mean(self, *args, **kwargs):
+        return ops.reduce.mean(self, *args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        return ops.reduce.max(self, *args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        return ops.reduce.min(self, *args, **kwargs)
+
+    def amax(self, *args, **kwargs):
+        return ops.reduce.amax(self, *args, **kwargs)
+
+    def amin(self, *args, **kwargs):
+        return ops.reduce.amin(self, *args, **kwargs)
+
+    def argmax(self, *args, **kwargs):
+        return ops.reduce.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args, **kwargs):
+        return ops.reduce.argmin(self, *args, **kwargs)
+
+    def var(self, *args, **kwargs):
+        return ops.reduce.var(self, *args, **kwargs)
+
+    def std(self, *args, **kwargs):
+        return ops.reduce.std(self, *args, **kwargs)
+
+    def logsumexp(self, *args, **kwargs):
+        return ops.reduce.logsumexp(self, *args, **kwargs)
+
+    def any(self, *args, **kwargs):
+        return ops.reduce.any(self, *args, **kwargs)
+
+    def all(self, *args, **kwargs):
+        return ops.reduce.all(self, *args, **kwargs)
+
+    # ---- elementwise and linear algebra -------------------------------------------------------
     def exp(self):
         return ops.elementwise.exp(self)
 
@@ -342,73 +573,72 @@ class Tensor:
     def minimum(self, o):
         return ops.elementwise.minimum(self, o)
 
-    def sum(self, axis=None, keepdims=False):
-        return ops.reduce.sum(self, axis, keepdims)
+    def pow(self, exponent):
+        return ops.elementwise.power(self, exponent)
 
-    def mean(self, axis=None, keepdims=False):
-        return ops.reduce.mean(self, axis, keepdims)
+    def remainder(self, o):
+        return ops.elementwise.remainder(self, o)
 
-    def max(self, axis=None, keepdims=False):
-        return ops.reduce.max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return ops.reduce.min(self, axis, keepdims)
-
-    def var(self, axis=None, keepdims=False, ddof=0):
-        return ops.reduce.var(self, axis, keepdims, ddof)
-
-    def logsumexp(self, axis=None, keepdims=False):
-        return ops.reduce.logsumexp(self, axis, keepdims)
-
-    def argmax(self, axis=None):
-        return Tensor._wrap(backend.get_array_module(self.data).argmax(self.data, axis=axis))
-
-    def argmin(self, axis=None):
-        return Tensor._wrap(backend.get_array_module(self.data).argmin(self.data, axis=axis))
-
-    def any(self):
-        return bool(self.data.any())
-
-    def all(self):
-        return bool(self.data.all())
-
-    def reshape(self, *shape):
-        return ops.shape.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
-
-    def flatten(self, start_axis=0):
-        return ops.shape.flatten(self, start_axis)
-
-    def transpose(self, *axes):
-        return ops.shape.transpose(self, *axes)
-
-    def swapaxes(self, a, b):
-        return ops.shape.swapaxes(self, a, b)
-
-    def broadcast_to(self, shape):
-        return ops.shape.broadcast_to(self, shape)
-
-    def squeeze(self, axis=None):
-        return ops.shape.squeeze(self, axis)
-
-    def unsqueeze(self, axis):
-        return ops.shape.expand_dims(self, axis)
-
-    expand_dims = unsqueeze
-
-    def split(self, indices_or_sections, axis=0):
-        return ops.shape.split(self, indices_or_sections, axis)
-
-    def pad(self, pad_width, value=0.0):
-        return ops.shape.pad(self, pad_width, value)
+    def floor_divide(self, o):
+        return ops.elementwise.floor_divide(self, o)
 
     def matmul(self, o):
         return ops.linalg.matmul(self, o)
 
-    def softmax(self, axis=-1):
-        return ops.softmax.softmax(self, axis)
+    def mm(self, o):
+        return ops.linalg.mm(self, o)
 
-    def log_softmax(self, axis=-1):
-        return ops.softmax.log_softmax(self, axis)
+    def bmm(self, o):
+        return ops.linalg.bmm(self, o)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return ops.linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def softmax(self, dim=None, *, axis=None):
+        return ops.softmax.softmax(self, dim, axis=axis)
+
+    def log_softmax(self, dim=None, *, axis=None):
+        return ops.softmax.log_softmax(self, dim, axis=axis)
+
+
+class Size(tuple):
+    """torch.Size: the dims of a tensor, a tuple (``x.size() == (2, 3)`` holds) with ``numel()``."""
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"engine.Size({list(self)})"
+
+    def __getitem__(self, i):
+        out = tuple.__getitem__(self, i)
+        return Size(out) if isinstance(i, slice) else out
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _is_device_spec(a) -> bool:
+    if isinstance(a, backend.Device):
+        return True
+    if isinstance(a, str):
+        return a.split(":", 1)[0].strip().lower() in ("cpu", "cuda", "gpu")
+    return False
+
+
+def _size_arg(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        return tuple(size[0])
+    return tuple(size)
 
     # ---- DLPack (engine/dlpack.py) ------------------------------------------------------------
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):

@@ -28,6 +28,7 @@ import nn  # noqa: E402
 from engine import Tensor  # noqa: E402
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+MNIST_TRAIN_IMAGES = 60000  # images in MNIST's training split (validation is held out of these)
 SKELETON = "__skeleton__"
 
 

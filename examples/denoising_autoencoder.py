@@ -96,7 +96,7 @@ def reconstruction_error(model, loader, noise):
             rec = reconstruct(model, noisy)
             err_noisy += float(((noisy - clean) ** 2).sum().item())
             err_rec += float(((rec - clean) ** 2).sum().item())
-            n += clean.size
+            n += clean.numel()
     model.train()
     return err_noisy / n, err_rec / n
 

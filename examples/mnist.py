@@ -30,6 +30,13 @@ What a run does:
   {"model", "epochs", "test_accuracy", "seconds_per_epoch", "device"}.
 
 ``--limit-train N`` / ``--limit-test N`` / ``--val-size N`` shrink the data for quick checks.
+
+Bad arguments stop the run before anything is read or written, with argparse's ``error:`` line and exit
+status 2: counts must be positive integers (``--epochs``, ``--batch-size``, ``--limit-*``, ``--stop-after``),
+``--val-size`` must leave at least one training image, ``--lr`` must be finite and positive, ``--resume`` must
+name a readable file.  A checkpoint that fails any check (a corrupt file, a settings value argparse would
+refuse, an optimiser/scheduler state with lr=nan, step=-1, ...) is refused the same way and nothing is
+written: ``last.npz`` stays as it was.
 """
 from __future__ import annotations
 
@@ -100,33 +107,120 @@ def lr_factor(total_steps, warmup):
     return f
 
 
-def parse_args(argv):
-    p = argparse.ArgumentParser(description="Train LeNet-5 or an MLP on MNIST with Kiln.",
+def _integer(low, high=None):
+    """An argparse type: an integer in ``[low, high]``."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if v < low or (high is not None and v > high):
+            rng = f">= {low}" if high is None else f"in [{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"must be an integer {rng}, got {v}")
+        return v
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _real(low, low_inclusive):
+    """An argparse type: a finite float ``>= low`` (``> low``)."""
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(v) or v < low or (v == low and not low_inclusive):
+            raise argparse.ArgumentTypeError(f"must be a finite number {'>=' if low_inclusive else '>'} {low:g}, "
+                                             f"got {text}")
+        return v
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _readable_file(text):
+    if not os.path.isfile(text):
+        raise argparse.ArgumentTypeError(f"no such checkpoint file: {text!r}")
+    if not os.access(text, os.R_OK):
+        raise argparse.ArgumentTypeError(f"checkpoint file {text!r} is not readable")
+    return text
+
+
+# the argument rules, shared by the command line and the settings a checkpoint brings back on --resume
+POSITIVE, NON_NEGATIVE = _integer(1), _integer(0)
+CHECKS = {
+    "epochs": POSITIVE, "batch_size": POSITIVE, "limit_train": POSITIVE, "limit_test": POSITIVE,
+    "stop_after": POSITIVE, "warmup": NON_NEGATIVE, "seed": NON_NEGATIVE, "patience": NON_NEGATIVE,
+    "val_size": _integer(1, T.MNIST_TRAIN_IMAGES - 1), "lr": _real(0.0, False), "weight_decay": _real(0.0, True),
+}
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="mnist.py", description="Train LeNet-5 or an MLP on MNIST with Kiln.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", choices=["lenet5", "mlp"], default="lenet5")
-    p.add_argument("--epochs", type=int, default=None, help="planned epochs (default 1; on --resume: as saved)")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--epochs", type=CHECKS["epochs"], default=None,
+                   help="planned epochs (default 1; on --resume: as saved)")
+    p.add_argument("--batch-size", type=CHECKS["batch_size"], default=32)
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    p.add_argument("--lr", type=float, default=None, help="peak learning rate (default: adam 2e-3, sgd 0.05)")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--warmup", type=int, default=100, help="warm-up steps")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lr", type=CHECKS["lr"], default=None, help="peak learning rate (default: adam 2e-3, sgd 0.05)")
+    p.add_argument("--weight-decay", type=CHECKS["weight_decay"], default=0.0)
+    p.add_argument("--warmup", type=CHECKS["warmup"], default=100, help="warm-up steps")
+    p.add_argument("--seed", type=CHECKS["seed"], default=0)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--val-size", type=int, default=5000)
-    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--val-size", type=CHECKS["val_size"], default=5000,
+                   help=f"validation images held out of the {T.MNIST_TRAIN_IMAGES} training images")
+    p.add_argument("--patience", type=CHECKS["patience"], default=3)
     p.add_argument("--device", default="cpu")
     p.add_argument("--out-dir", default=None,
                    help="checkpoints and plot (default runs/mnist; on --resume, the checkpoint's folder)")
-    p.add_argument("--resume", metavar="PATH", default=None)
-    p.add_argument("--stop-after", type=int, default=None, metavar="K", help="stop after K epochs of this run")
+    p.add_argument("--resume", metavar="PATH", type=_readable_file, default=None)
+    p.add_argument("--stop-after", type=CHECKS["stop_after"], default=None, metavar="K",
+                   help="stop after K epochs of this run")
     p.add_argument("--metrics-json", metavar="PATH", default=None)
     p.add_argument("--plot", metavar="PATH", default=None, help="PNG of the curves (default <out-dir>/curves.png)")
-    p.add_argument("--limit-train", type=int, default=None)
-    p.add_argument("--limit-test", type=int, default=None)
+    p.add_argument("--limit-train", type=CHECKS["limit_train"], default=None)
+    p.add_argument("--limit-test", type=CHECKS["limit_test"], default=None)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--distributed", action="store_true",
                    help="data-parallel over MPI (run under mpiexec -n N; --batch-size is per rank)")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv):
+    return build_parser().parse_args(argv)
+
+
+def refuse_checkpoint(path, why):
+    """Stop as argparse does (``error:`` line, exit status 2) for a checkpoint that cannot be resumed."""
+    build_parser().error(f"argument --resume: {path}: {why}; nothing was changed")
+
+
+def checkpoint_config(path, ckpt):
+    """The run settings a checkpoint brings back, each checked with the command line's rules."""
+    cfg = ckpt.get("config") if isinstance(ckpt, dict) else None
+    if not isinstance(cfg, dict) or set(cfg) != set(RUN_KEYS):
+        refuse_checkpoint(path, f"its 'config' must hold exactly {list(RUN_KEYS)}")
+    choices = {"model": ("lenet5", "mlp"), "optimizer": ("adam", "sgd")}
+    for key, allowed in choices.items():
+        if cfg[key] not in allowed:
+            refuse_checkpoint(path, f"saved {key} {cfg[key]!r} is not one of {list(allowed)}")
+    for key, check in CHECKS.items():
+        if key not in cfg or (cfg[key] is None and key in ("limit_train", "limit_test")):
+            continue
+        v = cfg[key]
+        kinds = (int, float, np.integer, np.floating) if key in ("lr", "weight_decay") else (int, np.integer)
+        try:
+            if isinstance(v, bool) or not isinstance(v, kinds):
+                raise argparse.ArgumentTypeError(f"expected {'a number' if float in kinds else 'an integer'}, "
+                                                 f"got {v!r}")
+            check(str(v))
+        except argparse.ArgumentTypeError as e:
+            refuse_checkpoint(path, f"saved {key}: {e}")
+    if not isinstance(cfg["augment"], bool):
+        refuse_checkpoint(path, f"saved augment must be true or false, got {cfg['augment']!r}")
+    return dict(cfg)
 
 
 def train_transform(cfg):
@@ -156,9 +250,14 @@ def _set_rng_states(states, loader, tf):
 
 def run(args):
     """Train, test and report; returns the metrics dict."""
-    ckpt = T.load_checkpoint(args.resume) if args.resume else None
+    ckpt = None
+    if args.resume:
+        try:
+            ckpt = T.load_checkpoint(args.resume)
+        except Exception as e:  # a corrupt or foreign file: whatever the reader says, with the path
+            refuse_checkpoint(args.resume, f"cannot be read as a checkpoint ({type(e).__name__}: {e})")
     if ckpt is not None:
-        cfg = dict(ckpt["config"])
+        cfg = checkpoint_config(args.resume, ckpt)
         if args.epochs is not None:
             cfg["epochs"] = args.epochs
     else:
@@ -195,20 +294,29 @@ def run(args):
     total_steps = cfg["epochs"] * len(loader)
     sched = optim.lr_scheduler.LambdaLR(opt, lr_factor(total_steps, cfg["warmup"]))
     out_dir = args.out_dir or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else "runs/mnist")
-    os.makedirs(out_dir, exist_ok=True)
     stopper = optim.EarlyStopping(patience=cfg["patience"], mode="min", checkpoint=os.path.join(out_dir, "best.npz"))
     loss_fn = nn.CrossEntropyLoss()
     history = {"steps": [], "epochs": []}
     start_epoch = 0
-    if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        stopper.load_state_dict(ckpt["early_stopping"])
-        history = ckpt["history"]
-        start_epoch = int(ckpt["epoch"])
-        _set_rng_states(ckpt["rng"], loader, tf)
+    if ckpt is not None:  # every part is checked by its own load_state_dict; nothing is written before
+        try:
+            model.load_state_dict(ckpt["model"])
+            opt.load_state_dict(ckpt["optimizer"])
+            sched.load_state_dict(ckpt["scheduler"])
+            stopper.load_state_dict(ckpt["early_stopping"])
+            history = ckpt["history"]
+            start_epoch = ckpt["epoch"]
+            if isinstance(start_epoch, bool) or not isinstance(start_epoch, (int, np.integer)) or \
+                    not 0 <= start_epoch <= cfg["epochs"]:
+                raise ValueError(f"epoch must be an integer in [0, {cfg['epochs']}], got {start_epoch!r}")
+            if not isinstance(history, dict) or set(history) != {"steps", "epochs"}:
+                raise ValueError("history must hold 'steps' and 'epochs'")
+            _set_rng_states(ckpt["rng"], loader, tf)
+        except (KeyError, TypeError, ValueError) as e:
+            refuse_checkpoint(args.resume, f"{type(e).__name__}: {e}")
+        start_epoch = int(start_epoch)
         print(f"resumed from {args.resume} after epoch {start_epoch} of {cfg['epochs']}")
+    os.makedirs(out_dir, exist_ok=True)
 
     print(f"{cfg['model']} ({model.num_parameters()} parameters) on {device}; {len(train_ds)} training, "
           f"{len(val_ds)} validation, {len(test_ds)} test images; {cfg['optimizer']} lr {cfg['lr']:g}, "

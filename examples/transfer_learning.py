@@ -123,13 +123,13 @@ def run(a):
         transfer = new_head(nn.models.LeNet5(), len(SOURCE))
         transfer.load_state_dict(state)
         new_head(freeze(transfer), len(TARGET))
-        n_train = sum(p.size for p in trainable(transfer))
+        n_train = sum(p.numel() for p in trainable(transfer))
         fit(transfer, tgt_train, a.epochs, a.lr, 32, a.seed, a.progress, f"fine-tune ({name})")
         rows.append((name, n_train, accuracy(transfer, tgt_test)))
 
     np.random.seed(a.seed + 1)
     scratch = new_head(nn.models.LeNet5(), len(TARGET))
-    n_all = sum(p.size for p in trainable(scratch))
+    n_all = sum(p.numel() for p in trainable(scratch))
     fit(scratch, tgt_train, a.epochs, a.lr, 32, a.seed, a.progress, "from scratch")
     rows.append(("from scratch (random init)", n_all, accuracy(scratch, tgt_test)))
     return {"source_accuracy": src_acc, "rows": rows, "n_target_train": len(tgt_train),

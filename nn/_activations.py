@@ -81,10 +81,10 @@ def prelu(x, weight):
     f = _fused("prelu")
     if f is not None:
         return f(x, weight)
-    if weight.size != 1:
-        if x.ndim < 2 or x.shape[1] != weight.size:
-            raise ValueError(f"prelu: {weight.size} slopes do not match the channel axis of input {x.shape}")
-        weight = weight.reshape((1, weight.size) + (1,) * (x.ndim - 2))
+    if weight.numel() != 1:
+        if x.ndim < 2 or x.shape[1] != weight.numel():
+            raise ValueError(f"prelu: {weight.numel()} slopes do not match the channel axis of input {x.shape}")
+        weight = weight.reshape((1, weight.numel()) + (1,) * (x.ndim - 2))
     return engine.where(x.data > 0, x, x * weight)
 
 

@@ -133,7 +133,7 @@ def _batch_norm_backward_graph(ctx, gy, nx, nw, nb):
     if nx:
         scale = invstd * w if w is not None else invstd
         if ctx.training:
-            n = x.size // x.shape[1]
+            n = (x.data.size if isinstance(x, Tensor) else x.size) // x.shape[1]
             gx = (scale * (1.0 / n)).reshape(bs) * (gy * n - gb.reshape(bs) - xhat * gw.reshape(bs))
         else:
             gx = gy * scale.reshape(bs)

@@ -99,7 +99,7 @@ class BCEWithLogitsFn(engine.Function):
         if r == "none":
             g = gy
         else:
-            g = gy.reshape((1,) * x.ndim) * (1.0 / x.size if r == "mean" else 1.0)
+            g = gy.reshape((1,) * x.ndim) * (1.0 / (x.data.size if isinstance(x, Tensor) else x.size) if r == "mean" else 1.0)
         d = (1 - y) - (s if lw is None else lw * s)
         if w is not None:
             d = d * w

@@ -121,7 +121,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _check_reduction(name, reduction)
     p, y = _t(input, name, "input"), _t(target, name, "target")
     _same_shape(name, p, y)
-    if p.size and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
+    if p.numel() and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
         raise ValueError(f"{name}: all elements of input should be between 0 and 1 (got values outside)")
     loss = _BinaryCrossEntropy.apply(p, Tensor._wrap(y.data.astype(p.dtype, copy=False)))
     if weight is not None:

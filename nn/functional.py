@@ -3,8 +3,9 @@
 Layers (``linear``, ``batch_norm``, ``layer_norm``, ``embedding``, ``dropout``) run on the fused ops of
 ``nn._fused``; convolution and pooling forward to the engine's kernel-backed ops; activations are in
 ``nn._activations`` and losses in ``nn._losses_functional`` and are re-exported here, so ``F.relu``,
-``F.cross_entropy`` and friends all live in one namespace.  Axes are NumPy-style ``axis=`` (softmax
-over ``axis=-1`` by default).
+``F.cross_entropy`` and friends all live in one namespace.  Arguments are torch's: ``F.pad`` takes the flat
+last-dim-first tuple and four modes; ``F.softmax``/``log_softmax``/``softmin`` take ``dim=`` (NumPy's
+``axis=`` accepted) and, without it, torch's legacy implicit dim.
 """
 from __future__ import annotations
 
@@ -33,7 +34,11 @@ __all__ = [
     "avg_pool2d",
     "adaptive_avg_pool2d",
     "pad",
-] + list(_act_all) + list(_loss_all)
+    "softmax",
+    "log_softmax",
+    "softmin",
+]
+__all__ = list(dict.fromkeys(__all__ + list(_act_all) + list(_loss_all)))
 
 
 def _t(x, name):
@@ -98,7 +103,7 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         if t is not None and t.shape != (c,):
             raise ValueError(f"batch_norm: {name} of shape {t.shape} does not match {c} channels of input {x.shape}")
     if training:
-        n = x.size // c
+        n = x.numel() // c
         if n <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}")
         y, bmean, bvar = _fused.BatchNormFn.apply(x, weight, bias, None, None, eps)
@@ -187,6 +192,40 @@ def adaptive_avg_pool2d(x, output_size):
     return _engine_op("adaptive_avg_pool2d")(x, output_size)
 
 
-def pad(x, pad_width, value=0.0):
-    """Constant padding, ``pad_width`` as numpy.pad (engine.pad)."""
-    return engine.pad(x, pad_width, value)
+def pad(input, pad, mode="constant", value=None):  # noqa: A002  (torch's names)
+    """torch's F.pad: ``pad`` is a flat tuple of (before, after) pairs, last dim first; ``mode`` is
+    "constant" (with ``value``, 0 by default), "reflect", "replicate" or "circular" (engine.pad)."""
+    return engine.pad(input, pad, mode=mode, value=value)
+
+
+def _implicit_softmax_dim(name, ndim):
+    """torch's legacy choice when ``dim`` is not given (0 for 0-, 1- and 3-d input, else 1), with its warning."""
+    import warnings
+
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", UserWarning, stacklevel=3)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):  # noqa: A002
+    """Softmax along ``dim`` (NumPy's ``axis=`` accepted); without either, torch's legacy implicit dim."""
+    x = _t(input, "softmax")
+    if dim is None and axis is None:
+        dim = _implicit_softmax_dim("softmax", x.ndim)
+    return engine.softmax(x, dim, dtype, axis=axis)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):  # noqa: A002
+    """Log-softmax along ``dim`` (NumPy's ``axis=`` accepted); without either, torch's legacy implicit dim."""
+    x = _t(input, "log_softmax")
+    if dim is None and axis is None:
+        dim = _implicit_softmax_dim("log_softmax", x.ndim)
+    return engine.log_softmax(x, dim, dtype, axis=axis)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):  # noqa: A002
+    """``softmax(-input)`` along ``dim``; without it, torch's legacy implicit dim."""
+    x = _t(input, "softmin")
+    if dim is None and axis is None:
+        dim = _implicit_softmax_dim("softmin", x.ndim)
+    return engine.softmin(x, dim, dtype, axis=axis)

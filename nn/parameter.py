@@ -31,6 +31,7 @@ class Parameter(Tensor):
             arr = engine.tensor(data).data
         self.data, self.grad, self.requires_grad = arr, None, False
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
+        self._version = 0
         if requires_grad:
             self.requires_grad_(True)
 

@@ -132,7 +132,7 @@ class RNNBase(Module):
                              f"{'' if unbatched else 'N, '}hidden_size)")
         if unbatched:
             hx = hx.reshape(ld, 1, h)
-        parts = hx.split(ld, axis=0) if ld > 1 else (hx,)
+        parts = hx.split(1, 0) if ld > 1 else (hx,)
         return [p.reshape(batch, h) for p in parts]
 
     # ---- the recurrence -----------------------------------------------------------------------
@@ -200,7 +200,7 @@ class RNNBase(Module):
         xw = x.reshape(T * N, I) @ w_ih.T
         if b_ih is not None:
             xw = xw + (b_ih if mode == "GRU" else b_ih + b_hh)
-        steps = xw.reshape(T, N, -1).split(T, axis=0) if T > 1 else (xw.reshape(1, N, -1),)
+        steps = xw.reshape(T, N, -1).split(1, 0) if T > 1 else (xw.reshape(1, N, -1),)
         w_hh_t = w_hh.T
         outs = [None] * T
         order = range(T - 1, -1, -1) if reverse else range(T)
@@ -210,14 +210,14 @@ class RNNBase(Module):
             if mode == "GRU":
                 if b_hh is not None:
                     hw = hw + b_hh
-                xr, xz, xn = xt.split(3, axis=1)
-                hr, hz, hn = hw.split(3, axis=1)
+                xr, xz, xn = xt.chunk(3, 1)
+                hr, hz, hn = hw.chunk(3, 1)
                 r = (xr + hr).sigmoid()
                 z = (xz + hz).sigmoid()
                 n = (xn + r * hn).tanh()
                 h = n + z * (h - n)  # = (1 - z) * n + z * h
             elif mode == "LSTM":
-                i, f, g, o = (xt + hw).split(4, axis=1)
+                i, f, g, o = (xt + hw).chunk(4, 1)
                 c = f.sigmoid() * c + i.sigmoid() * g.tanh()
                 h = o.sigmoid() * c.tanh()
             else:

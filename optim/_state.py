@@ -38,3 +38,21 @@ class HparamCache:
         if hp is None:
             hp = self.packed[(dtype, key)] = self.make(dtype, key)
         return hp
+
+
+def effective_grad(p, g, maximize=False, weight_decay=0.0):
+    """The gradient as an update rule uses it: in ``p``'s dtype, negated for ``maximize``, plus
+    ``weight_decay * p`` (the L2 penalty folded into the gradient); a new array, ``g`` is not changed."""
+    g = g.astype(p.dtype) if g.dtype != p.dtype else g
+    g = -g if maximize else g
+    return g + weight_decay * p.data if weight_decay else g
+
+
+def check_betas(owner, betas):
+    """torch's rule for Adam-family ``betas``: a pair, each in [0, 1)."""
+    from .optimizer import check_hyper
+
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
+    check_hyper("beta parameter at index 0", betas[0], high=1.0, owner=owner)
+    check_hyper("beta parameter at index 1", betas[1], high=1.0, owner=owner)

@@ -9,22 +9,26 @@ With ``d = g + weight_decay * p`` at step ``t`` (1-based)::
 
 State: ``"step"`` (int) and ``"sum"``.
 """
-from kernels.optim_updates import MAXIMIZE, adagrad_hparams, adagrad_update
+from kernels.optim_updates import MAXIMIZE, SUPPORTED_DTYPES, adagrad_hparams, adagrad_update
 
 from ._state import HparamCache, full_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
     """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-    maximize=False)``."""
+    maximize=False, *, foreach=None, capturable=False,
+    differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
+
+    _dtypes = SUPPORTED_DTYPES
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
-                 maximize=False):
+                 maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
+                        **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -43,3 +47,4 @@ class Adagrad(Optimizer):
                 state = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
             state["step"] += 1
             adagrad_update(p.data, g, state["sum"], hps.get(p.dtype, state["step"]), flags)
+            p._bump_version()

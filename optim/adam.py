@@ -11,33 +11,33 @@ At step ``t`` (1-based), with ``d = g`` (AdamW) or ``d = g + weight_decay * p`` 
 State: ``"step"``, ``"exp_avg"``, ``"exp_avg_sq"``, ``"max_exp_avg_sq"`` (amsgrad).  The whole rule is one
 fused kernel per parameter (``kernels.optim_updates.adam_update``), its hyperparameters packed once per group.
 """
-from kernels.optim_updates import AMSGRAD, MAXIMIZE, adam_hparams, adam_update
+from kernels.optim_updates import AMSGRAD, MAXIMIZE, SUPPORTED_DTYPES, adam_hparams, adam_update
 
-from ._state import HparamCache, placeholder, zeros_like
-from .optimizer import Optimizer, check_hyper
+from ._state import HparamCache, check_betas, placeholder, zeros_like
+from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)``."""
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, foreach=None,
+    maximize=False, capturable=False, differentiable=False, fused=None)`` (the implementation switches are
+    described in :func:`optim.optimizer.implementation_flags`)."""
 
     _decoupled = False
+    _dtypes = SUPPORTED_DTYPES
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize)
+                        maximize=maximize,
+                        **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
     def _check_group(self, group):
         super()._check_group(group)
         owner = type(self).__name__
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_hyper("beta parameter at index 0", betas[0], high=1.0, owner=owner)
-        check_hyper("beta parameter at index 1", betas[1], high=1.0, owner=owner)
+        check_betas(owner, group["betas"])
         check_hyper("epsilon value", group["eps"], owner=owner)
         check_hyper("weight_decay value", group["weight_decay"], owner=owner)
 
@@ -57,15 +57,18 @@ class Adam(Optimizer):
             state["step"] += 1
             adam_update(p.data, g, state["exp_avg"], state["exp_avg_sq"],
                         state["max_exp_avg_sq"] if amsgrad else placeholder(p), hps.get(p.dtype, state["step"]), flags)
+            p._bump_version()
 
 
 class AdamW(Adam):
-    """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, maximize=False)``:
-    Adam with decoupled weight decay (``p *= 1 - lr * weight_decay`` before the Adam step)."""
+    """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False,
+    foreach=None, capturable=False, differentiable=False, fused=None)``: Adam with decoupled weight decay
+    (``p *= 1 - lr * weight_decay`` before the Adam step)."""
 
     _decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-                 maximize=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                         fused=fused)

@@ -4,7 +4,7 @@ most ``max_norm``) and ``clip_grad_value_`` (clamp each element), as in ``torch.
 ``clip_grad_norm_`` returns the total norm measured *before* clipping as a 0-d Tensor on the gradients'
 device (no host synchronisation unless ``error_if_nonfinite``); ``float(result)`` gives the number.
 Like PyTorch it multiplies by ``min(1, max_norm / (total + 1e-6))``, so gradients already inside the
-ball are left as they are.
+ball are left as they are.  Each write bumps the gradient tensor's version counter (in-place write).
 """
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from engine.tensor import Tensor
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
-def _grads(parameters):
+def _grad_tensors(parameters):
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad.data for p in parameters if p.grad is not None]
+    return [p.grad for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False) -> Tensor:
@@ -30,7 +30,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         raise ValueError(f"clip_grad_norm_: max_norm must be non-negative, got {max_norm!r}")
     if not (norm_type > 0 or math.isinf(norm_type)):
         raise ValueError(f"clip_grad_norm_: norm_type must be positive or inf, got {norm_type!r}")
-    grads = _grads(parameters)
+    grad_tensors = _grad_tensors(parameters)
+    grads = [t.data for t in grad_tensors]
     if not grads:
         return Tensor._wrap(get_array_module(None).zeros((), dtype="float32"))
     xp = get_array_module(grads[0])
@@ -46,8 +47,9 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             "so they cannot be clipped; pass error_if_nonfinite=False to clip anyway"
         )
     coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
-    for g in grads:
+    for t, g in zip(grad_tensors, grads):
         g *= coef.astype(g.dtype)
+        t._bump_version()
     return Tensor._wrap(xp.asarray(total))
 
 
@@ -56,5 +58,6 @@ def clip_grad_value_(parameters, clip_value) -> None:
     clip_value = float(clip_value)
     if math.isnan(clip_value) or clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value!r}")
-    for g in _grads(parameters):
-        get_array_module(g).clip(g, -clip_value, clip_value, out=g)
+    for t in _grad_tensors(parameters):
+        get_array_module(t.data).clip(t.data, -clip_value, clip_value, out=t.data)
+        t._bump_version()

@@ -84,6 +84,7 @@ class DistributedOptimizer(Optimizer):
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self.optimizer._check_step()  # this rank's gradients and groups, before they are averaged or applied
         self.allreduce_grads()
         self.optimizer.step()
         return loss
@@ -100,3 +101,5 @@ def broadcast_parameters(model, comm, root: int = 0) -> None:
         if not isinstance(t, Tensor):
             raise TypeError(f"broadcast_parameters: item {i} is a {type(t).__name__}, expected a Tensor")
     comm.broadcast([t.data for t in tensors], root=root)
+    for t in tensors:  # written in place
+        t._bump_version()

@@ -101,12 +101,28 @@ class EarlyStopping:
         return {k: getattr(self, k) for k in self._STATE_KEYS}
 
     def load_state_dict(self, state) -> None:
-        """Restore the counters saved by :meth:`state_dict`; raises KeyError naming a missing key first."""
+        """Restore the counters saved by :meth:`state_dict`, checked first: KeyError names a missing key,
+        ValueError/TypeError a bad value (``best`` NaN, a negative count ...); nothing changes on error."""
+        name = "EarlyStopping.load_state_dict"
+        if not isinstance(state, dict):
+            raise TypeError(f"{name}: expected a dict, got {type(state).__name__}")
         missing = [k for k in self._STATE_KEYS if k not in state]
         if missing:
-            raise KeyError(f"EarlyStopping.load_state_dict: missing key(s) {missing}")
-        self.best, self.best_epoch, self.epoch = float(state["best"]), int(state["best_epoch"]), int(state["epoch"])
-        self.num_bad_epochs, self.should_stop = int(state["num_bad_epochs"]), bool(state["should_stop"])
+            raise KeyError(f"{name}: missing key(s) {missing}")
+        best = state["best"]
+        if isinstance(best, (bool, str)) or not isinstance(best, (int, float, np.integer, np.floating)) \
+                or math.isnan(best):
+            raise ValueError(f"{name}: best must be a number (inf before the first epoch), got {best!r}")
+        counts = {}
+        for k, low in (("best_epoch", -1), ("epoch", -1), ("num_bad_epochs", 0)):
+            v = state[k]
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+                raise ValueError(f"{name}: {k} must be an integer >= {low}, got {v!r}")
+            counts[k] = int(v)
+        if not isinstance(state["should_stop"], (bool, np.bool_)):
+            raise TypeError(f"{name}: should_stop must be a bool, got {state['should_stop']!r}")
+        self.best, self.best_epoch, self.epoch = float(best), counts["best_epoch"], counts["epoch"]
+        self.num_bad_epochs, self.should_stop = counts["num_bad_epochs"], bool(state["should_stop"])
 
     def restore_best(self, model) -> None:
         """Load the best weights seen into ``model`` (from memory, else from the checkpoint file)."""

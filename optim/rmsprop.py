@@ -11,22 +11,26 @@ With ``d = g + weight_decay * p``::
 Note ``eps`` is added outside the square root (PyTorch's convention).  State: ``"step"``, ``"square_avg"``,
 ``"momentum_buffer"`` (momentum > 0), ``"grad_avg"`` (centered).
 """
-from kernels.optim_updates import CENTERED, MAXIMIZE, rmsprop_hparams, rmsprop_update
+from kernels.optim_updates import CENTERED, MAXIMIZE, SUPPORTED_DTYPES, rmsprop_hparams, rmsprop_update
 
 from ._state import HparamCache, placeholder, zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
-    maximize=False)``."""
+    maximize=False, *, foreach=None, capturable=False,
+    differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
+
+    _dtypes = SUPPORTED_DTYPES
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                 maximize=False):
+                 maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, maximize=maximize)
+                        centered=centered, maximize=maximize,
+                        **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -51,3 +55,4 @@ class RMSprop(Optimizer):
             state["step"] += 1
             rmsprop_update(p.data, g, state["square_avg"], state["grad_avg"] if centered else placeholder(p),
                            state["momentum_buffer"] if momentum > 0 else placeholder(p), hps.get(p.dtype), flags)
+            p._bump_version()

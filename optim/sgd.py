@@ -12,21 +12,26 @@ This is the heavy-ball update of the course notes with the velocity scaled by ``
 convention, so changing lr mid-run does not rescale the accumulated velocity).  State: ``"momentum_buffer"``
 (only when momentum != 0).
 """
-from kernels.optim_updates import FIRST, MAXIMIZE, NESTEROV, sgd_hparams, sgd_update
+from kernels.optim_updates import FIRST, MAXIMIZE, NESTEROV, SUPPORTED_DTYPES, sgd_hparams, sgd_update
 
 from ._state import HparamCache, placeholder, zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)``."""
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False, *,
+    foreach=None, capturable=False, differentiable=False, fused=None)`` (see
+    :func:`optim.optimizer.implementation_flags`)."""
+
+    _dtypes = SUPPORTED_DTYPES
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
+                 maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize,
+                        **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
     def _check_group(self, group):
@@ -52,7 +57,9 @@ class SGD(Optimizer):
                 if buf is None:
                     buf = state["momentum_buffer"] = zeros_like(p)
                     sgd_update(p.data, g, buf, hps.get(p.dtype), flags | FIRST)
+                    p._bump_version()
                     continue
             else:
                 buf = placeholder(p)
             sgd_update(p.data, g, buf, hps.get(p.dtype), flags)
+            p._bump_version()

@@ -82,6 +82,7 @@ def find_step_size(model, loss_fn, *data, fraction=0.05, min_samples=64, batch_s
             return tried[key]
         for p, s in zip(params, saved):
             p.data[...] = s
+            p._bump_version()
             p.grad = None
         opt = optimizer(params, lr=key, **kwargs)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -109,6 +110,7 @@ def find_step_size(model, loss_fn, *data, fraction=0.05, min_samples=64, batch_s
     finally:
         for p, s in zip(params, saved):
             p.data[...] = s
+            p._bump_version()
             p.grad = None
     best_lr, _ = min(losses, key=lambda t: t[1])
     return StepSizeResult(best_lr, losses)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import is_array
+from ..backend import device_of, get_array_module, is_array
 from ..tensor import Tensor
 
 
@@ -29,25 +29,56 @@ def shape_of(x) -> tuple:
 
 
 def check_same_device(name: str, *xs) -> None:
-    """Two tensors on different devices: a clear error naming the op instead of a deep array-library one."""
-    kinds = {type(x.data) for x in xs if isinstance(x, Tensor)}
+    """Two tensors on different devices: a clear error naming the op instead of a deep array-library one.
+
+    Devices are compared, not array classes: a 0-d NumPy result can be a NumPy scalar (``np.float32``)
+    rather than an ndarray, and that is still the CPU."""
+    kinds = {device_of(x.data) for x in xs if isinstance(x, Tensor)}
     if len(kinds) > 1:
         devs = ", ".join(str(x.device) for x in xs if isinstance(x, Tensor))
         raise ValueError(f"{name}: tensors are on different devices ({devs}); move them with .to(device)")
 
 
-def normalize_axes(axis, ndim: int) -> tuple:
-    """``None | int | tuple`` -> sorted tuple of non-negative axes, checked against ``ndim``."""
+def wrap_dim(d, ndim: int, name: str = "dim") -> int:
+    """One dim index made non-negative, torch's way: a 0-d tensor accepts 0 and -1.
+
+    Out of range raises IndexError naming the op and the valid range, as torch does."""
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {type(d).__name__} {d!r}")
+    d = int(d)
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+    return d % n if ndim else 0
+
+
+def normalize_axes(axis, ndim: int, name: str = "dim") -> tuple:
+    """``None | int | tuple`` -> sorted tuple of non-negative dims, checked against ``ndim``.
+
+    ``None`` means every dim.  A repeated dim raises (as torch)."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for a tensor of dimension {ndim}")
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(set(out)))
+    out = [wrap_dim(a, ndim, name) for a in axes]
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{name}: dim {out} appears multiple times in the list of dims")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(out))
+
+
+def dim_arg(name: str, dim, axis, default=None):
+    """``dim=`` with NumPy's ``axis=`` accepted as an alias (giving both, differently, is an error)."""
+    if axis is None:
+        return default if dim is None else dim
+    if dim is not None and dim != axis:
+        raise TypeError(f"{name}: got both dim={dim!r} and axis={axis!r}; pass one of them")
+    return axis
+
+
+def keepdim_arg(keepdim, keepdims) -> bool:
+    """``keepdim=`` with NumPy's ``keepdims=`` accepted as an alias."""
+    return bool(keepdim if keepdims is None else keepdims)
 
 
 def keepdims_shape(shape: tuple, axes: tuple) -> tuple:
@@ -69,5 +100,10 @@ def sum_to(g, shape: tuple):
 
 
 def constant(array):
-    """A tensor without a graph over ``array`` (masks, signs, counts inside backward passes)."""
+    """A tensor without a graph over ``array`` (masks, signs, counts inside backward passes).
+
+    NumPy turns the result of arithmetic on 0-d arrays into NumPy scalars; they are made 0-d arrays
+    again here, so that a Tensor always holds an array."""
+    if not is_array(array):
+        array = get_array_module(array).asarray(array)
     return Tensor._wrap(array)

@@ -44,12 +44,12 @@ def _apply(x, name, alpha=None, beta=None, bias=None, weight=None, axis=1):
     bias = None if bias is None else operand(bias)
     weight = None if weight is None else operand(weight)
     check_same_device(name, x, *(t for t in (bias, weight) if t is not None))
-    if bias is not None or (weight is not None and weight.size != 1):
+    if bias is not None or (weight is not None and weight.numel() != 1):
         if x.ndim < 2 and not (x.ndim == 1 and bias is not None and axis in (0, -1)):
             raise ValueError(f"{name}: a per-channel parameter needs an input with a channel axis, got shape {x.shape}")
         c = x.shape[axis]
-        if weight is not None and weight.size not in (1, c):
-            raise ValueError(f"{name}: {weight.size} slopes do not match the {c} channels (axis {axis}) of input {x.shape}")
+        if weight is not None and weight.numel() not in (1, c):
+            raise ValueError(f"{name}: {weight.numel()} slopes do not match the {c} channels (axis {axis}) of input {x.shape}")
         if bias is not None and bias.shape != (c,):
             raise ValueError(f"{name}: bias of shape {bias.shape} does not match the {c} channels (axis {axis}) of input {x.shape}")
     for what, t in (("bias", bias), ("weight", weight)):

@@ -5,24 +5,58 @@ twice differentiable) plus one user function.  Binary ops broadcast like NumPy a
 the gradient summed back to its own shape.  ``relu``, ``sigmoid`` and ``tanh`` live here as plain
 NumPy/CuPy expressions; the fused-kernel activations of the course list live in ``ops.activation``.
 At a tie, ``maximum``/``minimum`` split the gradient evenly between the two inputs (as PyTorch does).
+
+Dtypes promote as torch's (``engine.dtypes.result_type``): float32 op float64 -> float64, an integer
+tensor op a Python float -> the default float dtype, int / int -> the default float dtype; a 0-d
+tensor or a Python scalar does not widen a tensor of the same category.  ``//`` (floor_divide, no
+gradient, as torch has none) and ``%`` (remainder) round toward minus infinity, as Python and torch.
+``x ** p`` follows torch at the edges: the gradient for x is 0 where p == 0, and the gradient for p
+is 0 where x == 0 and p >= 0; ``c ** x`` with a negative Python c gives nan gradients, not an error.
+The float functions (exp, log, sqrt, sin, ...) turn integer input into the default float dtype.
 """
 from __future__ import annotations
 
-import math
+import numpy as np
 
+from .. import dtypes as _dt
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
 from ._util import check_same_device, constant, operand, shape_of, sum_to
 
 
-def _binary(cls, name, a, b):
+def _cast(x, target):
+    from .shape import astype
+
+    return x if not isinstance(x, Tensor) or x.data.dtype == target else astype(x, target)
+
+
+def promote(a, b, true_div=False):
+    """Cast tensor operands to torch's result dtype (Python scalars stay: NumPy treats them as weak)."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a.data.dtype == b.data.dtype and (not true_div or a.data.dtype.kind in "fc"):
+            return a, b
+    elif ta or tb:
+        t, s = (a, b) if ta else (b, a)
+        kind = t.data.dtype.kind
+        if (kind in "fc" and not isinstance(s, complex)) or (kind in "iu" and not true_div and
+                                                              isinstance(s, (int, np.integer))):
+            return a, b
+    target = _dt.result_type(a.data if ta else a, b.data if tb else b)
+    if true_div and target.kind not in "fcV":
+        target = _dt.get_default_dtype().dtype
+    return _cast(a, target), _cast(b, target)
+
+
+def _binary(cls, name, a, b, true_div=False):
     if not isinstance(a, Tensor):
         a = operand(a)
     if not isinstance(b, Tensor):
         b = operand(b)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.__class__ is not b.data.__class__:
         check_same_device(name, a, b)
+    a, b = promote(a, b, true_div)
     try:
         return cls.apply(a, b)
     except ValueError as e:
@@ -114,12 +148,43 @@ class Pow(Function):
         x, p, y = ctx.saved_tensors
         sx, sp = ctx.shapes
         nx, np_ = ctx.needs_input_grad
-        gx = sum_to(gy * p * x ** (p - 1), sx) if nx else None
-        gp = None
+        gx = gp = None
+        if nx:
+            if isinstance(p, Tensor):  # torch: 0 where the exponent is 0 (not 0 * x ** -1)
+                gx = sum_to(where(constant(p.data == 0), 0.0, gy * p * x ** (p - 1)), sx)
+            elif p == 0:
+                gx = constant(get_array_module(gy.data).zeros(sx, gy.dtype))
+            else:
+                gx = sum_to(gy * p * x ** (p - 1), sx)
         if np_:
-            logx = log(x) if hasattr(x, "data") else math.log(x)
-            gp = sum_to(gy * y * logx, sp)
+            if isinstance(x, Tensor):
+                at0 = constant(np.logical_and(x.data == 0, p.data >= 0))
+                gp = where(at0, 0.0, gy * y * log(x))
+            else:  # a Python base: log(c) is nan for c < 0 and -inf at 0, as torch
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    logc = float(np.log(np.float64(x)))
+                gp = gy * y * logc
+                if x == 0:
+                    gp = where(constant(p.data >= 0), 0.0, gp)
+            gp = sum_to(gp, sp)
         return gx, gp
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of the divisor (Python's and torch's remainder)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        ctx.quotient = get_array_module(a if hasattr(a, "dtype") else b).floor_divide(a, b)
+        return get_array_module(a if hasattr(a, "dtype") else b).remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, gy):
+        sa, sb = ctx.shapes
+        na, nb = ctx.needs_input_grad
+        q = constant(ctx.quotient)
+        return (sum_to(gy, sa) if na else None, sum_to(-gy * q, sb) if nb else None)
 
 
 class Exp(Function):
@@ -321,27 +386,69 @@ def mul(a, b):
 
 
 def div(a, b):
-    return _binary(Div, "div", a, b)
+    """True division: integer operands give the default float dtype, as torch."""
+    return _binary(Div, "div", a, b, true_div=True)
 
 
 def power(x, p):
     return _binary(Pow, "power", x, p)
 
 
+pow = power  # noqa: A001  (torch's name)
+
+
+def _check_integer_divisor(name, a, b):
+    """Integer division by zero raises (as torch), instead of NumPy's silent 0 and a warning."""
+    ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
+    a_int = getattr(ra, "dtype", np.dtype(type(ra))).kind in "iub"
+    b_int = getattr(rb, "dtype", np.dtype(type(rb))).kind in "iub"
+    if a_int and b_int and bool((rb == 0).any() if hasattr(rb, "any") else rb == 0):
+        raise RuntimeError(f"{name}: ZeroDivisionError (integer division by zero)")
+
+
+def remainder(a, b):
+    """``a % b``, the sign of ``b`` (Python's and torch's); differentiable."""
+    _check_integer_divisor("remainder", a, b)
+    return _binary(Remainder, "remainder", a, b)
+
+
+def floor_divide(a, b):
+    """``a // b`` rounded toward minus infinity (torch's ``//``); no gradient, as torch has none."""
+    a = a if isinstance(a, Tensor) else operand(a)
+    b = b if isinstance(b, Tensor) else operand(b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        check_same_device("floor_divide", a, b)
+    a, b = promote(a, b)
+    ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
+    xp = get_array_module(ra if hasattr(ra, "dtype") else rb)
+    _check_integer_divisor("floor_divide", a, b)
+    return constant(xp.asarray(xp.floor_divide(ra, rb)))
+
+
+def _floating(x):
+    """Integer/bool input to the float functions becomes the default float dtype, as torch."""
+    x = operand(x)
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+        from .shape import astype
+
+        return astype(x, _dt.get_default_dtype().dtype)
+    return x
+
+
 def neg(x):
-    return Neg.apply(x)
+    return Neg.apply(operand(x))
 
 
 def exp(x):
-    return Exp.apply(operand(x))
+    return Exp.apply(_floating(x))
 
 
 def log(x):
-    return Log.apply(operand(x))
+    return Log.apply(_floating(x))
 
 
 def sqrt(x):
-    return Sqrt.apply(operand(x))
+    return Sqrt.apply(_floating(x))
 
 
 def abs(x):  # noqa: A001  (NumPy's name)
@@ -349,19 +456,19 @@ def abs(x):  # noqa: A001  (NumPy's name)
 
 
 def sin(x):
-    return Sin.apply(operand(x))
+    return Sin.apply(_floating(x))
 
 
 def cos(x):
-    return Cos.apply(operand(x))
+    return Cos.apply(_floating(x))
 
 
 def tanh(x):
-    return Tanh.apply(operand(x))
+    return Tanh.apply(_floating(x))
 
 
 def sigmoid(x):
-    return Sigmoid.apply(operand(x))
+    return Sigmoid.apply(_floating(x))
 
 
 def relu(x):
@@ -387,4 +494,5 @@ def where(cond, a, b):
     c = cond.data if isinstance(cond, Tensor) else cond
     a, b = operand(a), operand(b)
     check_same_device("where", a, b)
+    a, b = promote(a, b)
     return Where.apply(get_array_module(c).asarray(c, dtype=bool), a, b)

@@ -1,4 +1,5 @@
-"""Matrix product with NumPy's ``matmul`` semantics: 1-D operands, batched and broadcast stacks.
+"""Matrix products: ``matmul`` with NumPy's (and torch's) semantics (1-D operands, batched and broadcast
+stacks), and torch's stricter ``mm`` (2-d), ``bmm`` (3-d) and ``addmm`` built on it.
 
 The forward runs on BLAS (NumPy) or cuBLAS (CuPy).  The backward is two more matmuls, summed back
 over broadcast batch axes, so it is itself differentiable.
@@ -52,3 +53,29 @@ def matmul(a, b):
         return MatMul.apply(a, b)
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of shapes {sa} and {sb} do not broadcast") from None
+
+
+def mm(a, b):
+    """Matrix product of two 2-d tensors (torch.mm: no broadcasting, no 1-d operands)."""
+    a, b = operand(a), operand(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected two 2-d tensors, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    """Batched matrix product of two 3-d tensors with the same batch size (torch.bmm)."""
+    a, b = operand(a), operand(b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: expected two 3-d tensors with the same batch size, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002  (torch's name)
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape (torch.addmm)."""
+    prod = mm(mat1, mat2)
+    if alpha != 1:
+        prod = prod * alpha
+    if beta == 0:  # torch ignores input then (nan and inf in it do not propagate)
+        return prod
+    return prod + (operand(input) if beta == 1 else operand(input) * beta)

@@ -1,5 +1,12 @@
-"""Shape and indexing ops: reshape, transpose, broadcast, concatenate/stack/split, pad, indexing,
-dtype casts and device moves.
+"""Shape and indexing ops with torch's signatures: reshape/view, transpose/permute, expand, flatten,
+squeeze/unsqueeze, cat/stack/split/chunk/narrow, pad, indexing, dtype casts and device moves.
+
+Names, arguments and meanings are torch's: ``transpose(x, dim0, dim1)`` swaps two dims and
+``permute(x, *dims)`` reorders them; ``split(x, split_size_or_sections, dim)`` takes a chunk size or
+a list of sizes; ``squeeze(x, d)`` on a dim whose size is not 1 is a no-op; ``pad`` takes torch's
+flat, last-dim-first tuple (``(left, right, top, bottom, ...)``) and modes constant, reflect,
+replicate and circular.  NumPy spellings stay as aliases where they cannot be misread (``axis=``,
+``concatenate``, ``expand_dims``, ``swapaxes``, ``broadcast_to``).
 
 Indexing accepts what NumPy's does (ints, slices, None, Ellipsis, bool masks, integer arrays or
 tensors); its gradient is scattered back with accumulation, so repeated indexes add up.  Every
@@ -13,7 +20,8 @@ from ..backend import device_of, get_array_module, scatter_add
 from ..backend import to_device as _to_device
 from ..function import Function
 from ..tensor import Tensor
-from ._util import check_same_device, normalize_axes, operand
+from .. import dtypes as _dt
+from ._util import check_same_device, dim_arg, normalize_axes, operand, wrap_dim
 
 
 class Reshape(Function):
@@ -39,7 +47,7 @@ class Transpose(Function):
     @staticmethod
     def backward(ctx, gy):
         inv = tuple(int(i) for i in np.argsort(ctx.axes))
-        return gy.transpose(*inv), None
+        return Transpose.apply(gy, inv), None
 
 
 class BroadcastTo(Function):
@@ -67,8 +75,7 @@ class Concatenate(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        offsets = np.cumsum(ctx.sizes)[:-1].tolist()
-        parts = split(gy, offsets, ctx.axis)
+        parts = _split_at(gy, ctx.axis, ctx.sizes)
         return tuple(p if n else None for p, n in zip(parts, ctx.needs_input_grad))
 
 
@@ -135,6 +142,18 @@ class AsType(Function):
         return AsType.apply(gy, ctx.in_dtype), None
 
 
+class Contiguous(Function):
+    """A C-contiguous copy of a strided array (the gradient passes through unchanged)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return get_array_module(x).ascontiguousarray(x)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy
+
+
 class ToDevice(Function):
     @staticmethod
     def forward(ctx, x, device):
@@ -162,115 +181,303 @@ def _normalize_index(index):
 
 
 # ---- user functions ---------------------------------------------------------------------------
-def reshape(x, shape):
+def _sizes(name, shape):
+    """``f(2, 3)`` or ``f((2, 3))`` -> (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{name}: sizes must be ints, got {shape!r}") from None
+
+
+def reshape(x, *shape):
+    """``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; one size may be -1."""
     x = operand(x)
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    return Reshape.apply(x, shape)
+    if len(shape) == 1 and isinstance(shape[0], (int, np.integer)):
+        shape = (int(shape[0]),)
+    return Reshape.apply(x, _sizes("reshape", shape))
 
 
-def flatten(x, start_axis=0):
-    """Merge the axes from ``start_axis`` on into one (``start_axis=1`` keeps the batch axis)."""
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one; a 0-d tensor becomes 1-d (as torch)."""
     x = operand(x)
-    return reshape(x, x.shape[:start_axis] + (-1,))
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = wrap_dim(start_dim, x.ndim, "flatten"), wrap_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} (shape {x.shape})")
+    n = 1
+    for k in x.shape[s:e + 1]:
+        n *= k
+    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1:])
 
 
-def transpose(x, *axes):
-    """Reverse the axes (no arguments) or permute them like ``ndarray.transpose``."""
+def unflatten(x, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one may be -1)."""
     x = operand(x)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
-    if not axes:
-        axes = tuple(range(x.ndim))[::-1]
-    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of a {x.ndim}-d tensor of shape {x.shape}")
-    return Transpose.apply(x, axes)
+    d = wrap_dim(dim, x.ndim, "unflatten")
+    return reshape(x, x.shape[:d] + tuple(int(s) for s in sizes) + x.shape[d + 1:])
 
 
-def swapaxes(x, a, b):
+def permute(x, *dims, **kwargs):
+    """Reorder the dims: ``permute(x, 2, 0, 1)``, ``permute(x, (2, 0, 1))`` or ``permute(x, dims=(2, 0, 1))``."""
     x = operand(x)
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"permute: unexpected keyword arguments {sorted(kwargs)}")
+    dims = _sizes("permute", dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute: number of dims {dims} does not match the input's {x.ndim} dims (shape {x.shape})")
+    axes = tuple(wrap_dim(d, x.ndim, "permute") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    return Transpose.apply(x, axes) if x.ndim else reshape(x, ())
+
+
+def transpose(x, dim0, dim1):
+    """Swap dims ``dim0`` and ``dim1`` (torch's meaning; use :func:`permute` to reorder)."""
+    x = operand(x)
+    if x.ndim == 0:
+        wrap_dim(dim0, 0, "transpose"), wrap_dim(dim1, 0, "transpose")
+        return reshape(x, ())
+    a, b = wrap_dim(dim0, x.ndim, "transpose"), wrap_dim(dim1, x.ndim, "transpose")
     axes = list(range(x.ndim))
-    a, b = normalize_axes(a, x.ndim)[0], normalize_axes(b, x.ndim)[0]
     axes[a], axes[b] = axes[b], axes[a]
     return Transpose.apply(x, tuple(axes))
 
 
+swapaxes = swapdims = transpose
+
+
+def t(x):
+    """Transpose a tensor of at most 2 dims (0-d and 1-d come back as they are), as torch.t."""
+    x = operand(x)
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but the input has shape {x.shape}")
+    return transpose(x, 0, -1) if x.ndim == 2 else reshape(x, x.shape)
+
+
+def reverse_dims(x):
+    """All dims reversed (``x.T``; torch deprecates it above 2 dims, NumPy allows it)."""
+    x = operand(x)
+    return Transpose.apply(x, tuple(range(x.ndim))[::-1]) if x.ndim else reshape(x, ())
+
+
+def matrix_transpose(x):
+    """The last two dims swapped (``x.mT``)."""
+    x = operand(x)
+    if x.ndim < 2:
+        raise RuntimeError(f"mT: tensor of shape {x.shape} must have at least 2 dimensions")
+    return transpose(x, -2, -1)
+
+
 def broadcast_to(x, shape):
-    return BroadcastTo.apply(operand(x), tuple(shape))
+    return BroadcastTo.apply(operand(x), tuple(int(s) for s in shape))
 
 
-def squeeze(x, axis=None):
+def expand(x, *sizes):
+    """Broadcast to ``sizes`` (new leading dims allowed; -1 keeps a dim), as torch.Tensor.expand."""
     x = operand(x)
-    if axis is None:
+    sizes = _sizes("expand", sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes {sizes} must be at least the tensor's {x.ndim} dims")
+    shape = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f"expand: -1 is not allowed in a new leading dim (sizes {sizes})")
+            s = x.shape[i - lead]
+        elif i >= lead and x.shape[i - lead] not in (1, s):
+            raise RuntimeError(f"expand: the size {x.shape[i - lead]} of dim {i - lead} (shape {x.shape}) must match "
+                               f"{s} or be 1 (sizes {sizes})")
+        shape.append(s)
+    return broadcast_to(x, shape)
+
+
+def contiguous(x):
+    """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
+    x = operand(x)
+    return x if x.data.flags.c_contiguous else Contiguous.apply(x)
+
+
+def squeeze(x, dim=None, *, axis=None):
+    """Drop dims of size 1: all of them, or those of ``dim`` (an int or a tuple) that have size 1;
+    naming a dim whose size is not 1 is a no-op (as torch)."""
+    x = operand(x)
+    dim = dim_arg("squeeze", dim, axis)
+    if dim is None:
         return reshape(x, [s for s in x.shape if s != 1])
-    axes = normalize_axes(axis, x.ndim)
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
-    return reshape(x, [s for i, s in enumerate(x.shape) if i not in axes])
+    axes = normalize_axes(dim, x.ndim, "squeeze")
+    return reshape(x, [s for i, s in enumerate(x.shape) if not (i in axes and s == 1)])
 
 
-def expand_dims(x, axis):
+def unsqueeze(x, dim=None, *, axis=None):
+    """Insert a dim of size 1 at ``dim`` (``-1`` appends), as torch; NumPy's tuple of axes also works."""
     x = operand(x)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    dim = dim_arg("unsqueeze", dim, axis)
+    if dim is None:
+        raise TypeError("unsqueeze: missing the dim argument")
+    axes = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     nd = x.ndim + len(axes)
-    axes = sorted(a % nd for a in axes)
+    axes = sorted(wrap_dim(a, nd, "unsqueeze") for a in axes)
     shape = list(x.shape)
     for a in axes:
         shape.insert(a, 1)
     return reshape(x, shape)
 
 
-unsqueeze = expand_dims
+expand_dims = unsqueeze
 
 
-def concatenate(xs, axis=0):
-    xs = [operand(x) for x in xs]
+def _promoted(name, xs):
+    check_same_device(name, *xs)
+    target = _dt.result_type(*[x.data for x in xs]) if len({x.data.dtype for x in xs}) > 1 else None
+    return [x if target is None or x.data.dtype == target else astype(x, target) for x in xs]
+
+
+def cat(tensors, dim=None, *, axis=None):
+    """Join tensors along ``dim`` (dtypes promote as torch); 1-d empty tensors are skipped, as torch."""
+    xs = [operand(x) for x in tensors]
     if not xs:
-        raise ValueError("concatenate: needs at least one tensor")
-    check_same_device("concatenate", *xs)
-    nd = xs[0].ndim
-    ax = normalize_axes(axis, nd)[0]
-    for x in xs:
-        if x.ndim != nd or any(s != t for i, (s, t) in enumerate(zip(x.shape, xs[0].shape)) if i != ax):
-            raise ValueError(
-                f"concatenate: shapes {[tuple(t.shape) for t in xs]} do not match outside axis {axis}"
-            )
-    return Concatenate.apply(*xs, axis=ax)
+        raise ValueError("cat: expected a non-empty list of tensors")
+    dim = dim_arg("cat", dim, axis, 0)
+    kept = [x for x in xs if not (x.ndim == 1 and x.shape[0] == 0)] or xs[:1]
+    nd = kept[0].ndim
+    if nd == 0:
+        raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated")
+    ax = wrap_dim(dim, nd, "cat")
+    for x in kept:
+        if x.ndim != nd or any(s != u for i, (s, u) in enumerate(zip(x.shape, kept[0].shape)) if i != ax):
+            raise RuntimeError(f"cat: shapes {[tuple(t.shape) for t in xs]} do not match outside dim {dim}")
+    kept = _promoted("cat", kept)
+    return Concatenate.apply(*kept, axis=ax)
 
 
-def stack(xs, axis=0):
-    xs = [operand(x) for x in xs]
+concatenate = concat = cat
+
+
+def stack(tensors, dim=None, *, axis=None):
+    """Join same-shape tensors along a new dim ``dim``."""
+    xs = [operand(x) for x in tensors]
+    if not xs:
+        raise ValueError("stack: expected a non-empty list of tensors")
     if len({tuple(x.shape) for x in xs}) > 1:
-        raise ValueError(f"stack: all tensors need the same shape, got {[tuple(t.shape) for t in xs]}")
-    return concatenate([expand_dims(x, axis) for x in xs], axis)
+        raise RuntimeError(f"stack: all tensors need the same shape, got {[tuple(t.shape) for t in xs]}")
+    dim = dim_arg("stack", dim, axis, 0)
+    d = wrap_dim(dim, xs[0].ndim + 1, "stack")
+    return cat([unsqueeze(x, d) for x in xs], d)
 
 
-def split(x, indices_or_sections, axis=0):
-    """Like ``numpy.split``: a number of equal sections, or the indexes to cut at; returns a tuple."""
-    x = operand(x)
-    ax = normalize_axes(axis, x.ndim)[0]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        n = int(indices_or_sections)
-        if n <= 0 or x.shape[ax] % n:
-            raise ValueError(f"split: axis {ax} of size {x.shape[ax]} does not split into {n} equal sections")
-        step = x.shape[ax] // n
-        indices = [step * i for i in range(1, n)]
-    else:
-        indices = [int(i) for i in indices_or_sections]
-    out = Split.apply(x, indices, ax)
+def _split_at(x, ax, sizes):
+    offsets = np.cumsum(sizes)[:-1].tolist()
+    out = Split.apply(x, offsets, ax)
     return out if isinstance(out, tuple) else (out,)
 
 
-def pad(x, pad_width, value=0.0):
-    """Constant padding; ``pad_width`` as in ``numpy.pad`` (an int, a pair, or one pair per axis)."""
+def split(x, split_size_or_sections, dim=None, *, axis=None):
+    """torch.split: pieces of ``split_size`` along ``dim`` (the last one may be smaller), or pieces of
+    the sizes in a list; returns a tuple."""
     x = operand(x)
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2)).tolist()
-    if any(p < 0 for pair in pw for p in pair):
-        raise ValueError(f"pad: negative pad width {pad_width}")
-    return Pad.apply(x, tuple(tuple(p) for p in pw), value)
+    ax = wrap_dim(dim_arg("split", dim, axis, 0), x.ndim, "split")
+    n = x.shape[ax]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0 and not (size == 0 and n == 0):
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split: sizes {sizes} must be non-negative and sum to {n}, the size of dim {ax} "
+                               f"(shape {x.shape})")
+    return _split_at(x, ax, sizes)
 
 
+def chunk(x, chunks, dim=0):
+    """torch.chunk: ``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when they run out)."""
+    x = operand(x)
+    chunks = int(chunks)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    ax = wrap_dim(dim, x.ndim, "chunk")
+    n = x.shape[ax]
+    size = -(-n // chunks)
+    return split(x, size, ax) if n else split(x, [0] * chunks, ax)
+
+
+def narrow(x, dim, start, length):
+    """The slice ``start:start+length`` of dim ``dim`` (shares the gradient path of indexing)."""
+    x = operand(x)
+    d = wrap_dim(dim, x.ndim, "narrow")
+    n = x.shape[d]
+    start = int(start) + (n if int(start) < 0 else 0)
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start {start} and length {length} exceed dim {d} of size {n} (shape {x.shape})")
+    return getitem(x, (slice(None),) * d + (slice(start, start + int(length)),))
+
+
+# ---- padding ----------------------------------------------------------------------------------
+def _pad_index(xp, n, before, after, mode):
+    """Integer positions in a dim of size ``n`` for each padded position (reflect/replicate/circular)."""
+    pos = xp.arange(-before, n + after)
+    if mode == "replicate":
+        return xp.clip(pos, 0, n - 1)
+    if mode == "circular":
+        return pos % n
+    period = 2 * (n - 1)  # reflect, edge not repeated
+    pos = xp.abs(pos) % period if period else xp.zeros_like(pos)
+    return xp.where(pos >= n, period - pos, pos)
+
+
+def pad(x, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: ``pad`` is a flat tuple of (before, after) pairs, LAST dim first —
+    ``(left, right)`` pads the last dim, ``(left, right, top, bottom)`` the last two.  ``mode``:
+    "constant" (with ``value``, 0 by default; negative pads crop), "reflect" (edge not repeated),
+    "replicate" or "circular".  Differentiable in every mode."""
+    x = operand(x)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the {x.ndim} dims of "
+                         f"the input (shape {x.shape})")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # pairs[0] is the last dim
+    dims = [x.ndim - 1 - i for i in range(len(pairs))]
+    if mode == "constant":
+        crop = tuple(slice(max(-b, 0), x.shape[d] - max(-a, 0)) for d, (b, a) in zip(dims, pairs))
+        if any(b < 0 or a < 0 for b, a in pairs):
+            index = [slice(None)] * x.ndim
+            for d, sl in zip(dims, crop):
+                index[d] = sl
+            x = getitem(x, tuple(index))
+        widths = [(0, 0)] * x.ndim
+        for d, (b, a) in zip(dims, pairs):
+            widths[d] = (max(b, 0), max(a, 0))
+        if all(w == (0, 0) for w in widths):
+            return x
+        return Pad.apply(x, tuple(widths), 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad: mode {mode!r} is not one of 'constant', 'reflect', 'replicate', 'circular'")
+    if value not in (None, 0):
+        raise ValueError(f"pad: padding mode {mode!r} does not take a value (got {value})")
+    xp = get_array_module(x.data)
+    for d, (b, a) in zip(dims, pairs):
+        n = x.shape[d]
+        if b < 0 or a < 0:
+            raise ValueError(f"pad: negative padding {(b, a)} is only supported in constant mode")
+        if (mode == "reflect" and (b >= n or a >= n)) or (mode == "circular" and (b > n or a > n)) or n == 0:
+            raise ValueError(f"pad: padding {(b, a)} is too large for dim {d} of size {n} in {mode} mode "
+                             f"(input shape {x.shape})")
+        if b or a:
+            x = getitem(x, (slice(None),) * d + (_pad_index(xp, n, b, a, mode),))
+    return x
+
+
+# ---- indexing, casts, devices -----------------------------------------------------------------
 def getitem(x, index):
     x = operand(x)
     index = _normalize_index(index)
@@ -281,7 +488,8 @@ def getitem(x, index):
 
 
 def astype(x, dtype):
-    return AsType.apply(operand(x), np.dtype(dtype))
+    """A differentiable cast to ``dtype`` (any dtype spelling: engine.float64, "float64", np.float64)."""
+    return AsType.apply(operand(x), _dt.to_numpy_dtype(dtype))
 
 
 def to_device(x, device):

@@ -43,7 +43,7 @@ class LSTMClassifier(Module):
         if self.pooling == "mean":
             feats = out.mean(axis=1)
         elif self.pooling == "max":
-            feats = out.max(axis=1)
+            feats = out.amax(dim=1)
         elif self.lstm.bidirectional:
             feats = concatenate([h_n[-2], h_n[-1]], axis=1)
         else:

@@ -38,7 +38,7 @@ class _PadShortcut(Module):
     def forward(self, x):
         x = x[:, :, ::2, ::2]
         half = self.extra // 2
-        return engine.pad(x, ((0, 0), (half, self.extra - half), (0, 0), (0, 0)))
+        return engine.pad(x, (0, 0, 0, 0, half, self.extra - half))  # torch's order: last dim first
 
 
 class BasicBlock(Module):

@@ -1,10 +1,15 @@
-"""The one table of differentiable ops that drives the gradient tests.
+"""The one table of differentiable ops that drives the gradient and torch-parity tests.
 
 Each :class:`OpCase` names the Function classes it exercises, a function of Tensors, the input
-shapes to try (several sets: broadcasting included) and the input domain.  ``test_op_table.py``
-gradchecks every case in float64 (and second-order checks it unless ``second_order=False``) and fails
-when an op registered in ``engine.function.OP_REGISTRY`` has no case here.  Ops built on the custom
-kernels add their cases in ``op_table_kernels.py`` (``KERNEL_CASES``).
+shapes to try (several sets: broadcasting, 0-d and empty inputs included) and the input domain.
+``test_op_table.py`` gradchecks every case in float64 (and second-order checks it unless
+``second_order=False``) and fails when an op registered in ``engine.function.OP_REGISTRY`` has no case
+here.  A case with a ``torch`` reference also gets a torch-parity test: values, dtypes and gradients
+against PyTorch in float32 and float64 (skipped without torch).  ``torch=SAME`` means the case's own
+function runs unchanged on torch tensors (the API is torch's); otherwise ``torch`` is a function of
+torch tensors (use :func:`torch_module` inside it).  Ops built on the custom kernels add their cases
+in ``op_table_kernels.py`` (``KERNEL_CASES``); the torch-semantics rows (dims, dtypes, shapes, pad,
+pow at the edges) live in ``op_table_semantics.py``.
 """
 from __future__ import annotations
 
@@ -15,77 +20,117 @@ import numpy as np
 import engine
 
 
+SAME = "same"  # OpCase.torch: the case's function runs as it is on torch tensors
+
+
+def torch_module():
+    """``torch`` for the reference functions (imported only when a parity test runs)."""
+    import torch
+
+    return torch
+
+
 @dataclass
 class OpCase:
     name: str
     covers: tuple  # Function class names this case exercises
     fn: object
     shapes: list  # list of tuples of input shapes
-    domain: str = "real"  # "real" | "positive" | "away0" (|x| >= 0.2, for kinks at 0)
+    domain: str = "real"  # "real" | "positive" | "away0" (|x| >= 0.2, for kinks at 0) | "int" (small ints)
     second_order: bool = True
     extra: dict = field(default_factory=dict)
+    torch: object = None  # None (no parity test), SAME, or a function of torch tensors
+    gradcheck: bool = True  # False where the value is nan/inf on purpose (compared with torch only)
+    inputs: object = None  # optional fn(rng, shapes) -> list of float64 arrays, instead of the domain
+    int_dtypes: tuple = ()  # extra dtypes ("int64", "int32", "bool") for value-only torch parity
+
+    def torch_fn(self):
+        return self.fn if self.torch == SAME else self.torch
 
 
 def _idx_rep(x):  # repeated integer indexes: gradient must accumulate
     return x[np.array([0, 2, 0, 1, 2])]
 
 
+def _T():
+    return torch_module()
+
+
+S = SAME
+_BCAST = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 5)), ((), (3,)), ((0, 3), (3,))]
+
 CORE_CASES = [
-    OpCase("add", ("Add",), lambda a, b: a + b, [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 5))]),
-    OpCase("add_scalar", ("Add",), lambda a: 2.5 + a, [((3, 4),)]),
-    OpCase("sub", ("Sub",), lambda a, b: a - b, [((3, 4), (3, 4)), ((3, 1), (4,))]),
-    OpCase("rsub", ("Sub",), lambda a: 1.0 - a, [((5,),)]),
-    OpCase("mul", ("Mul",), lambda a, b: a * b, [((3, 4), (3, 4)), ((2, 3, 4), (3, 1))]),
-    OpCase("div", ("Div",), lambda a, b: a / b, [((3, 4), (3, 4)), ((3, 4), (4,))], domain="positive"),
-    OpCase("rdiv", ("Div",), lambda a: 2.0 / a, [((6,),)], domain="positive"),
-    OpCase("neg", ("Neg",), lambda a: -a, [((3, 4),)]),
-    OpCase("pow_scalar", ("Pow",), lambda a: a**3, [((3, 4),)]),
-    OpCase("pow_tensor", ("Pow",), lambda a, b: a**b, [((3, 4), (3, 4)), ((3, 4), (1,))], domain="positive"),
-    OpCase("rpow", ("Pow",), lambda a: 2.0**a, [((4,),)]),
-    OpCase("exp", ("Exp",), lambda a: a.exp(), [((3, 4),)]),
-    OpCase("log", ("Log",), lambda a: a.log(), [((3, 4),)], domain="positive"),
-    OpCase("sqrt", ("Sqrt",), lambda a: a.sqrt(), [((3, 4),)], domain="positive"),
-    OpCase("abs", ("Abs",), lambda a: a.abs(), [((3, 4),)], domain="away0"),
-    OpCase("sin", ("Sin",), lambda a: a.sin(), [((3, 4),)]),
-    OpCase("cos", ("Cos",), lambda a: a.cos(), [((3, 4),)]),
-    OpCase("tanh", ("Tanh",), lambda a: a.tanh(), [((3, 4),)]),
-    OpCase("sigmoid", ("Sigmoid",), lambda a: a.sigmoid(), [((3, 4),)]),
-    OpCase("relu", ("Relu",), lambda a: a.relu(), [((3, 4),)], domain="away0"),
-    OpCase("clip", ("Clip",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)}),
-    OpCase("maximum", ("Maximum",), lambda a, b: engine.maximum(a, b), [((3, 4), (3, 4)), ((3, 4), (4,))]),
-    OpCase("minimum", ("Minimum",), lambda a, b: engine.minimum(a, b), [((3, 4), (3, 4))]),
+    OpCase("add", ("Add",), lambda a, b: a + b, _BCAST, torch=S, int_dtypes=("int64", "int32")),
+    OpCase("add_scalar", ("Add",), lambda a: 2.5 + a, [((3, 4),), ((),)], torch=S),
+    OpCase("sub", ("Sub",), lambda a, b: a - b, [((3, 4), (3, 4)), ((3, 1), (4,)), ((), ())], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("rsub", ("Sub",), lambda a: 1.0 - a, [((5,),)], torch=S),
+    OpCase("mul", ("Mul",), lambda a, b: a * b, [((3, 4), (3, 4)), ((2, 3, 4), (3, 1)), ((), (2,))], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("div", ("Div",), lambda a, b: a / b, [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())], domain="positive",
+           torch=S),
+    OpCase("rdiv", ("Div",), lambda a: 2.0 / a, [((6,),)], domain="positive", torch=S),
+    OpCase("neg", ("Neg",), lambda a: -a, [((3, 4),), ((),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("pow_scalar", ("Pow",), lambda a: a**3, [((3, 4),), ((),)], torch=S),
+    OpCase("pow_tensor", ("Pow",), lambda a, b: a**b, [((3, 4), (3, 4)), ((3, 4), (1,))], domain="positive",
+           torch=S),
+    OpCase("rpow", ("Pow",), lambda a: 2.0**a, [((4,),)], torch=S),
+    OpCase("exp", ("Exp",), lambda a: a.exp(), [((3, 4),), ((),), ((0,),)], torch=S),
+    OpCase("log", ("Log",), lambda a: a.log(), [((3, 4),)], domain="positive", torch=S),
+    OpCase("sqrt", ("Sqrt",), lambda a: a.sqrt(), [((3, 4),)], domain="positive", torch=S),
+    OpCase("abs", ("Abs",), lambda a: a.abs(), [((3, 4),), ((),)], domain="away0", torch=S, int_dtypes=("int64", "int32")),
+    OpCase("sin", ("Sin",), lambda a: a.sin(), [((3, 4),)], torch=S),
+    OpCase("cos", ("Cos",), lambda a: a.cos(), [((3, 4),)], torch=S),
+    OpCase("tanh", ("Tanh",), lambda a: a.tanh(), [((3, 4),)], torch=S),
+    OpCase("sigmoid", ("Sigmoid",), lambda a: a.sigmoid(), [((3, 4),)], torch=S),
+    OpCase("relu", ("Relu",), lambda a: a.relu(), [((3, 4),), ((),)], domain="away0", torch=S),
+    OpCase("clip", ("Clip",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
+           torch=S),
+    OpCase("maximum", ("Maximum",), lambda a, b: a.maximum(b), [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())],
+           torch=S, int_dtypes=("int64", "int32")),
+    OpCase("minimum", ("Minimum",), lambda a, b: a.minimum(b), [((3, 4), (3, 4)), ((), ())], torch=S),
     OpCase("where", ("Where",), lambda a, b: engine.where(a > 0, a, b), [((3, 4), (3, 4)), ((3, 4), (4,))],
-           domain="away0"),
-    OpCase("sum_all", ("Sum",), lambda a: a.sum(), [((3, 4),), ((2, 3, 4),)]),
-    OpCase("sum_axis", ("Sum",), lambda a: a.sum(axis=1), [((3, 4),), ((2, 3, 4),)]),
-    OpCase("sum_tuple_keep", ("Sum",), lambda a: a.sum(axis=(0, 2), keepdims=True), [((2, 3, 4),)]),
-    OpCase("mean", ("Sum", "Mul"), lambda a: a.mean(axis=-1), [((3, 4),)]),
-    OpCase("max", ("Max",), lambda a: a.max(axis=1), [((3, 4),), ((2, 3, 4),)]),
-    OpCase("min_all", ("Max",), lambda a: a.min(), [((3, 4),)]),
-    OpCase("var", ("Sum", "Sub", "Mul"), lambda a: a.var(axis=0), [((5, 3),)]),
-    OpCase("logsumexp", ("LogSumExp",), lambda a: a.logsumexp(axis=1), [((3, 4),), ((2, 3, 4),)]),
-    OpCase("logsumexp_all", ("LogSumExp",), lambda a: a.logsumexp(), [((3, 4),)]),
-    OpCase("reshape", ("Reshape",), lambda a: a.reshape(4, 3) * 1.0, [((3, 4),)]),
-    OpCase("transpose", ("Transpose",), lambda a: a.transpose(2, 0, 1), [((2, 3, 4),)]),
-    OpCase("T", ("Transpose",), lambda a: a.T, [((3, 4),)]),
-    OpCase("swapaxes", ("Transpose",), lambda a: a.swapaxes(0, 2), [((2, 3, 4),)]),
-    OpCase("broadcast_to", ("BroadcastTo",), lambda a: a.broadcast_to((2, 3, 4)), [((3, 1),)]),
-    OpCase("squeeze_unsqueeze", ("Reshape",), lambda a: a.squeeze(1).unsqueeze(0), [((3, 1, 4),)]),
-    OpCase("concatenate", ("Concatenate",), lambda a, b: engine.concatenate([a, b], axis=1), [((3, 2), (3, 4))]),
-    OpCase("stack", ("Concatenate", "Reshape"), lambda a, b: engine.stack([a, b], axis=1), [((3, 4), (3, 4))]),
-    OpCase("split", ("Split",), lambda a: (engine.split(a, [1, 3], axis=1)[2] * 2, engine.split(a, 2, axis=0)[0]),
-           [((4, 5),)]),
-    OpCase("pad", ("Pad",), lambda a: a.pad(((1, 0), (2, 1))), [((3, 4),)]),
-    OpCase("getitem_basic", ("GetItem", "IndexAdd"), lambda a: a[1:, ::2], [((3, 4),)]),
-    OpCase("getitem_int_repeat", ("GetItem", "IndexAdd"), _idx_rep, [((3, 4),)]),
-    OpCase("getitem_mask", ("GetItem", "IndexAdd"), lambda a: a[a.data > 0], [((4, 4),)], domain="away0"),
-    OpCase("getitem_pairs", ("GetItem", "IndexAdd"), lambda a: a[np.arange(3), np.array([1, 0, 1])], [((3, 2),)]),
-    OpCase("astype", ("AsType",), lambda a: engine.ops.shape.AsType.apply(a, np.dtype("float64")) * a, [((3,),)]),
-    OpCase("to_device", ("ToDevice",), lambda a: engine.ops.shape.ToDevice.apply(a, "cpu") * a, [((3,),)]),
+           domain="away0", torch=lambda a, b: _T().where(a > 0, a, b)),
+    OpCase("sum_all", ("Sum",), lambda a: a.sum(), [((3, 4),), ((2, 3, 4),), ((),), ((0, 3),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("sum_dim", ("Sum",), lambda a: a.sum(1), [((3, 4),), ((2, 3, 4),), ((3, 0),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("sum_tuple_keep", ("Sum",), lambda a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)], torch=S),
+    OpCase("sum_axis_alias", ("Sum",), lambda a: a.sum(axis=-1, keepdims=True), [((3, 4),)],
+           torch=lambda a: a.sum(dim=-1, keepdim=True)),
+    OpCase("mean", ("Sum", "Mul"), lambda a: a.mean(dim=-1), [((3, 4),), ((),)], torch=S),
+    OpCase("max_all", ("Max",), lambda a: a.max(), [((3, 4),), ((),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("min_all", ("Max",), lambda a: a.min(), [((3, 4),)], torch=S),
+    OpCase("amax", ("Max",), lambda a: a.amax(dim=(0, 2)), [((2, 3, 4),)], torch=S),
+    OpCase("amin_keep", ("Max",), lambda a: a.amin(1, keepdim=True), [((3, 4),)], torch=S),
+    OpCase("var", ("Sum", "Sub", "Mul"), lambda a: a.var(0), [((5, 3),)], torch=S),
+    OpCase("logsumexp", ("LogSumExp",), lambda a: a.logsumexp(1), [((3, 4),), ((2, 3, 4),)], torch=S),
+    OpCase("logsumexp_all", ("LogSumExp",), lambda a: a.logsumexp(dim=(0, 1)), [((3, 4),)], torch=S),
+    OpCase("reshape", ("Reshape",), lambda a: a.reshape(4, 3) * 1.0, [((3, 4),)], torch=S),
+    OpCase("permute", ("Transpose",), lambda a: a.permute(2, 0, 1), [((2, 3, 4),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("transpose", ("Transpose",), lambda a: a.transpose(0, 2), [((2, 3, 4),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("T", ("Transpose",), lambda a: a.T, [((3, 4),), ((3,),), ((),)], torch=S),
+    OpCase("swapaxes", ("Transpose",), lambda a: a.swapaxes(0, 2), [((2, 3, 4),)], torch=S),
+    OpCase("broadcast_to", ("BroadcastTo",), lambda a: a.broadcast_to((2, 3, 4)), [((3, 1),)], torch=S),
+    OpCase("squeeze_unsqueeze", ("Reshape",), lambda a: a.squeeze(1).unsqueeze(0), [((3, 1, 4),)], torch=S),
+    OpCase("cat", ("Concatenate",), lambda a, b: engine.cat([a, b], dim=1), [((3, 2), (3, 4)), ((3, 0), (3, 2))],
+           torch=lambda a, b: _T().cat([a, b], dim=1)),
+    OpCase("concatenate_alias", ("Concatenate",), lambda a, b: engine.concatenate([a, b], axis=0), [((2, 3), (1, 3))],
+           torch=lambda a, b: _T().cat([a, b], 0)),
+    OpCase("stack", ("Concatenate", "Reshape"), lambda a, b: engine.stack([a, b], dim=1), [((3, 4), (3, 4))],
+           torch=lambda a, b: _T().stack([a, b], dim=1)),
+    OpCase("split", ("Split",), lambda a: (a.split([1, 3, 1], dim=1)[2] * 2, a.split(3)[1]), [((4, 5),)], torch=S),
+    OpCase("pad", ("Pad",), lambda a: engine.pad(a, (2, 1, 1, 0)), [((3, 4),)],
+           torch=lambda a: _T().nn.functional.pad(a, (2, 1, 1, 0))),
+    OpCase("getitem_basic", ("GetItem", "IndexAdd"), lambda a: a[1:, ::2], [((3, 4),)], torch=S, int_dtypes=("int64", "int32")),
+    OpCase("getitem_int_repeat", ("GetItem", "IndexAdd"), _idx_rep, [((3, 4),)],
+           torch=lambda a: a[_T().tensor([0, 2, 0, 1, 2])]),
+    OpCase("getitem_mask", ("GetItem", "IndexAdd"), lambda a: a[a > 0], [((4, 4),)], domain="away0", torch=S),
+    OpCase("getitem_pairs", ("GetItem", "IndexAdd"), lambda a: a[np.arange(3), np.array([1, 0, 1])], [((3, 2),)],
+           torch=lambda a: a[_T().arange(3), _T().tensor([1, 0, 1])]),
+    OpCase("astype", ("AsType",), lambda a: a.double() * a, [((3,),)], torch=S),
+    OpCase("to_device", ("ToDevice",), lambda a: engine.ops.shape.ToDevice.apply(a, "cpu") * a, [((3,),)],
+           torch=lambda a: a.to("cpu") * a),
     OpCase("matmul", ("MatMul",), lambda a, b: a @ b, [((3, 4), (4, 2)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (3, 4, 2)),
-                                                        ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,))]),
-    OpCase("softmax", ("Softmax",), lambda a: a.softmax(axis=1), [((3, 4),), ((2, 3, 4),)]),
-    OpCase("log_softmax", ("LogSoftmax",), lambda a: a.log_softmax(axis=-1), [((3, 4),)]),
+                                                        ((4,), (4, 3)), ((3, 4), (4,)), ((4,), (4,))], torch=S),
+    OpCase("softmax", ("Softmax",), lambda a: a.softmax(1), [((3, 4),), ((2, 3, 4),)], torch=S),
+    OpCase("log_softmax", ("LogSoftmax",), lambda a: a.log_softmax(dim=-1), [((3, 4),), ((),)], torch=S),
 ]
 
 try:
@@ -93,12 +138,16 @@ try:
 except ModuleNotFoundError:
     KERNEL_CASES = []
 
-CASES = CORE_CASES + list(KERNEL_CASES)
+from .op_table_semantics import SEMANTIC_CASES  # noqa: E402
+
+CASES = CORE_CASES + list(KERNEL_CASES) + SEMANTIC_CASES
 
 
-def make_inputs(case: OpCase, shapes, seed: int):
-    """Random float64 leaf tensors for ``shapes`` in the case's domain."""
+def make_arrays(case: OpCase, shapes, seed: int) -> list:
+    """Random float64 arrays for ``shapes`` in the case's domain (or from its ``inputs`` function)."""
     rng = np.random.default_rng(seed)
+    if case.inputs is not None:
+        return [np.asarray(a, dtype=np.float64) for a in case.inputs(rng, shapes)]
     out = []
     for shp in shapes:
         x = rng.standard_normal(shp)
@@ -108,5 +157,12 @@ def make_inputs(case: OpCase, shapes, seed: int):
             x = np.sign(x) * (np.abs(x) + 0.2)
             for edge in case.extra.get("avoid", ()):
                 x = np.where(np.abs(x - edge) < 0.05, x + 0.1, x)
-        out.append(engine.tensor(x, dtype="float64", requires_grad=True))
+        elif case.domain == "int":
+            x = np.round(x * 3)
+        out.append(np.asarray(x))
     return out
+
+
+def make_inputs(case: OpCase, shapes, seed: int):
+    """Random float64 leaf tensors for ``shapes`` in the case's domain."""
+    return [engine.tensor(x, dtype="float64", requires_grad=True) for x in make_arrays(case, shapes, seed)]

@@ -218,7 +218,7 @@ def test_once_differentiable_refuses_second_order():
 def test_dtype_rules():
     assert tensor(1.5).dtype == np.float32
     assert tensor([1.0, 2.0]).dtype == np.float32
-    assert tensor(np.zeros(3)).dtype == np.float32
+    assert tensor(np.zeros(3)).dtype == np.float64  # torch: a float64 NumPy array stays float64
     assert tensor(np.zeros(3), dtype="float64").dtype == np.float64
     assert tensor([1, 2]).dtype == np.int64
     assert tensor([True]).dtype == np.bool_
@@ -259,7 +259,7 @@ def test_viz_to_dot():
 
 def test_tensor_basics():
     x = tensor([[1.0, 2.0], [3.0, 4.0]])
-    assert x.shape == (2, 2) and x.ndim == 2 and x.size == 4 and len(x) == 2
+    assert x.shape == (2, 2) and x.ndim == 2 and x.numel() == 4 and x.size() == (2, 2) and len(x) == 2
     assert x.device == "cpu"
     assert (x > 2).numpy().tolist() == [[False, False], [True, True]]
     assert x.sum().item() == 10.0

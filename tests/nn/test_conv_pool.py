@@ -104,7 +104,7 @@ def test_max_pool_matches_numpy_and_routes_gradient():
     y = nn.MaxPool2d(2)(xt)
     np.testing.assert_allclose(y.numpy(), _windows(x, 2, 2, -np.inf).max(0))
     y.sum().backward()
-    assert xt.grad.numpy().sum() == pytest.approx(y.size)  # one winner per window (no ties in random data)
+    assert xt.grad.numpy().sum() == pytest.approx(y.numel())  # one winner per window (no ties in random data)
     y3 = nn.MaxPool2d(3, stride=2, padding=1)(T(x, False))
     np.testing.assert_allclose(y3.numpy(), _windows(x, 3, 2, -np.inf, 1).max(0))
     assert _module_gradcheck(nn.MaxPool2d(2), T(RNG.standard_normal((1, 2, 4, 4))))

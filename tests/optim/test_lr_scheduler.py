@@ -65,8 +65,7 @@ def test_state_dict_resumes_schedule():
     sd = s.state_dict()
     assert "optimizer" not in sd and sd["last_epoch"] == 5
     opt2 = _opt()
-    for g, h in zip(opt2.param_groups, opt.param_groups):
-        g["initial_lr"] = h["initial_lr"]
+    opt2.load_state_dict(opt.state_dict())  # the current lr lives in the optimizer's state, as in torch
     s2 = S.StepLR(opt2, step_size=100, gamma=0.9)
     s2.load_state_dict(sd)
     s.step(), s2.step()

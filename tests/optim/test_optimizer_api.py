@@ -16,6 +16,11 @@ ALL = [
     (optim.RMSprop, dict(lr=0.01, centered=True, momentum=0.5)),
     (optim.Adam, dict(lr=0.05, amsgrad=True, weight_decay=0.01)),
     (optim.AdamW, dict(lr=0.05)),
+    (optim.Adadelta, dict(lr=0.5, weight_decay=0.01)),
+    (optim.Adamax, dict(lr=0.05)),
+    (optim.NAdam, dict(lr=0.05)),
+    (optim.RAdam, dict(lr=0.05, decoupled_weight_decay=True, weight_decay=0.1)),
+    (optim.ASGD, dict(lr=0.05, t0=3)),
 ]
 
 
