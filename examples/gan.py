@@ -15,7 +15,7 @@ pixels), atomically.  Printed: Loss_D, Loss_G, D(x), D(G(z)) before / after the 
 
     python examples/gan.py [--epochs 5] [--batch-size 64] [--limit-train N] [--out runs/gan] [--device cpu]
 
-Spellings Kiln lacks today, replaced here: ``x.reshape(-1)`` for ``output.view(-1)``, a fresh
+Spellings Kiln lacks today, replaced here: a fresh
 ``engine.full`` for ``label.fill_(...)``, ``nn.init.normal_(m.weight, 0.0, 0.02)`` for
 ``m.weight.data.normal_(0.0, 0.02)``, ``np.random.seed`` for ``torch.manual_seed``,
 ``engine.randn(..., generator=)`` with a NumPy Generator for ``torch.randn(..., generator=)``, and
@@ -93,13 +93,13 @@ def discriminator_step(netD, optimizerD, criterion, real, fake):
     netD.zero_grad()
     b = real.shape[0]
     label = engine.full((b,), REAL_LABEL, dtype=real.dtype, device=real.device)
-    output = netD(real).reshape(-1)
+    output = netD(real).view(-1)
     errD_real = criterion(output, label)
     errD_real.backward()
     D_x = output.mean().item()
 
     label = engine.full((b,), FAKE_LABEL, dtype=real.dtype, device=real.device)
-    output = netD(fake.detach()).reshape(-1)
+    output = netD(fake.detach()).view(-1)
     errD_fake = criterion(output, label)
     errD_fake.backward()
     D_G_z1 = output.mean().item()
@@ -111,7 +111,7 @@ def generator_step(netG, netD, optimizerG, criterion, fake):
     """Maximise log D(G(z)): the discriminator's verdict on ``fake``, labelled real, back into G."""
     netG.zero_grad()
     label = engine.full((fake.shape[0],), REAL_LABEL, dtype=fake.dtype, device=fake.device)
-    output = netD(fake).reshape(-1)
+    output = netD(fake).view(-1)
     errG = criterion(output, label)
     errG.backward()
     optimizerG.step()

@@ -13,8 +13,8 @@ grid of 28-pixel images with 2-pixel borders: 242 x 242 pixels), both written at
 
     python examples/vae.py [--epochs 10] [--batch-size 128] [--limit-train N] [--out runs/vae] [--device cpu]
 
-Differences from the PyTorch program, each a spelling Kiln lacks today: ``x.reshape`` for ``x.view``,
-``mu ** 2`` for ``mu.pow(2)``, ``engine.randn(*shape, generator=, device=, dtype=)`` for
+Differences from the PyTorch program, each a spelling Kiln lacks today:
+``engine.randn(*shape, generator=, device=, dtype=)`` for
 ``torch.randn_like``, ``np.random.seed`` (which seeds Kiln's initialisers) for ``torch.manual_seed``, and
 examples/_images.save_image for torchvision's ``save_image``.
 """
@@ -66,15 +66,15 @@ class VAE(nn.Module):
         return engine.sigmoid(self.fc4(h3))
 
     def forward(self, x):
-        mu, logvar = self.encode(x.reshape(-1, 784))
+        mu, logvar = self.encode(x.view(-1, 784))
         z = self.reparameterize(mu, logvar)
         return self.decode(z), mu, logvar
 
 
 def loss_function(recon_x, x, mu, logvar):
     """Negative ELBO summed over the batch: BCE(recon_x, x) + KL(q(z | x) || N(0, I))."""
-    bce = F.binary_cross_entropy(recon_x, x.reshape(-1, 784), reduction="sum")
-    kld = -0.5 * engine.sum(1 + logvar - mu ** 2 - logvar.exp())
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
+    kld = -0.5 * engine.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kld
 
 
@@ -113,7 +113,7 @@ def test_epoch(model, loader, device, epoch, out):
             if i == 0:
                 n = min(data.shape[0], 8)
                 comparison = engine.concatenate(
-                    [data[:n], recon_batch.reshape(-1, 1, 28, 28)[:n]], axis=0)
+                    [data[:n], recon_batch.view(-1, 1, 28, 28)[:n]], axis=0)
                 _images.save_image(comparison.cpu(), os.path.join(out, f"reconstruction_{epoch}.png"), nrow=n)
     test_loss /= seen
     print(f"====> Test set loss: {test_loss:.4f}")
@@ -126,7 +126,7 @@ def save_samples(model, device, path, n=64, generator=None):
     with engine.no_grad():
         sample = engine.randn(n, LATENT, generator=generator, device=device)
         sample = model.decode(sample).cpu()
-    return _images.save_image(sample.reshape(n, 1, 28, 28), path)
+    return _images.save_image(sample.view(n, 1, 28, 28), path)
 
 
 def main(argv=None):

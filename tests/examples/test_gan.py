@@ -59,7 +59,7 @@ def test_discriminator_step_leaves_the_generator_alone_and_generator_step_backpr
 
     def err_g():
         with engine.no_grad():
-            return crit(netD(netG(noise)).reshape(-1), ones).item()
+            return crit(netD(netG(noise)).view(-1), ones).item()
 
     picks = [(0, 0, 3, 3), (2, 5, 0, 6), (7, 1, 4, 2)]
     numeric = []
