@@ -104,3 +104,45 @@ def test_bad_arguments_are_refused(capsys):
     with pytest.raises(SystemExit):
         gan.main(["--nz", "0"])
     assert "--nz must be positive, got 0" in capsys.readouterr().err
+
+
+def test_one_iteration_matches_pytorch_with_the_same_weights():
+    torch = pytest.importorskip("torch")
+    tnn = torch.nn
+    netG, netD, optG, optD = _nets(dtype_double=False, seed=4)
+    tG = tnn.Sequential(tnn.ConvTranspose2d(8, 8, 7, 1, 0, bias=False), tnn.BatchNorm2d(8), tnn.ReLU(),
+                        tnn.ConvTranspose2d(8, 4, 4, 2, 1, bias=False), tnn.BatchNorm2d(4), tnn.ReLU(),
+                        tnn.ConvTranspose2d(4, 1, 4, 2, 1, bias=False), tnn.Tanh())
+    tD = tnn.Sequential(tnn.Conv2d(1, 4, 4, 2, 1, bias=False), tnn.LeakyReLU(0.2),
+                        tnn.Conv2d(4, 8, 4, 2, 1, bias=False), tnn.BatchNorm2d(8), tnn.LeakyReLU(0.2),
+                        tnn.Conv2d(8, 1, 7, 1, 0, bias=False), tnn.Sigmoid())
+    for ours, theirs in ((netG, tG), (netD, tD)):
+        state = {k[len("main."):]: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()}
+        result = theirs.load_state_dict(state, strict=False)
+        assert not result.unexpected_keys and all(k.endswith("num_batches_tracked") for k in result.missing_keys)
+    rng = np.random.default_rng(2)
+    real = rng.uniform(-1, 1, (6, 1, 28, 28)).astype(np.float32)
+    noise = rng.normal(size=(6, 8, 1, 1)).astype(np.float32)
+    ours = gan.train_step(netG, netD, optG, optD, nn.BCELoss(), engine.tensor(real), engine.tensor(noise))
+
+    topt_d = torch.optim.Adam(tD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    topt_g = torch.optim.Adam(tG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    bce = tnn.BCELoss()
+    fake = tG(torch.from_numpy(noise))
+    tD.zero_grad()
+    err_real = bce(tD(torch.from_numpy(real)).view(-1), torch.ones(6))
+    err_real.backward()
+    err_fake = bce(tD(fake.detach()).view(-1), torch.zeros(6))
+    err_fake.backward()
+    topt_d.step()
+    tG.zero_grad()
+    err_g = bce(tD(fake).view(-1), torch.ones(6))
+    err_g.backward()
+    topt_g.step()
+
+    assert ours["loss_D"] == pytest.approx((err_real + err_fake).item(), rel=1e-5)
+    assert ours["loss_G"] == pytest.approx(err_g.item(), rel=1e-5)
+    np.testing.assert_allclose(netG.main[0].weight.grad.numpy(), tG[0].weight.grad.numpy(), rtol=1e-3, atol=1e-7)
+    for ours_p, theirs_p in zip(list(netG.parameters()) + list(netD.parameters()),
+                                list(tG.parameters()) + list(tD.parameters())):
+        np.testing.assert_allclose(ours_p.numpy(), theirs_p.detach().numpy(), rtol=1e-4, atol=1e-6)

@@ -35,8 +35,10 @@ def test_save_image_maps_the_value_range_to_bytes(tmp_path):
 
 
 def test_bad_inputs_are_refused_before_writing(tmp_path):
-    with pytest.raises(ValueError, match=r"make_grid: expected a non-empty batch \(N, 1 or 3, H, W\), got shape \(2, 2, 4, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"make_grid: expected a non-empty batch \(N, 1 or 3, H, W\), got shape \(2, 2, 4, 4\)"):
         _images.save_image(np.zeros((2, 2, 4, 4)), tmp_path / "x.png")
-    with pytest.raises(ValueError, match=r"save_image: value_range must be \(low, high\) with high > low, got \(1, 1\)"):
+    with pytest.raises(ValueError,
+                       match=r"save_image: value_range must be \(low, high\) with high > low, got \(1, 1\)"):
         _images.save_image(np.zeros((1, 1, 4, 4)), tmp_path / "x.png", value_range=(1, 1))
     assert list(tmp_path.iterdir()) == []
