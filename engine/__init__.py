@@ -141,3 +141,8 @@ def __getattr__(name):
     if name in ("nn", "optim"):  # resolved on first use: nn and optim import engine themselves
         return _aliases.resolve("engine." + name)
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+# ---- torch's device namespace: engine.device (the backend's Device), engine.cuda, engine.accelerator ----
+from . import accelerator, cuda  # noqa: E402
+from .backend import Device as device  # noqa: E402  (torch.device's role; one class, two names)
