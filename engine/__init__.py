@@ -71,3 +71,31 @@ from .ops.activation import (  # noqa: E402
     swish,
 )
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
+
+# ---- torch ops: elementwise maths, scans, sorting, index and layout ops, einsum, random -----------
+from . import random  # noqa: E402
+from .creation import (  # noqa: E402
+    empty, empty_like, from_numpy, is_tensor, linspace, logspace, meshgrid, numel, rand_like, randint,
+    randint_like, randn_like, randperm,
+)
+from .ops import einsum as _einsum_ops, index as _index_ops, layout as _layout_ops  # noqa: E402
+from .ops import math as _math_ops, scan as _scan_ops, sort as _sort_ops  # noqa: E402
+from .ops.einsum import einsum  # noqa: E402
+from .ops.index import (  # noqa: E402
+    argwhere, gather, index_select, masked_fill, masked_select, nonzero, scatter, scatter_add, take_along_dim, where,
+)
+from .ops.layout import (  # noqa: E402
+    diag, diag_embed, diagonal, flip, fliplr, flipud, moveaxis, movedim, repeat_interleave, roll, tile, tril, triu,
+    unflatten,
+)
+from .ops.math import (  # noqa: E402
+    acos, acosh, allclose, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2,
+    atanh, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, ceil, clamp,
+    clip, copysign, cosh, div, divide, eq, equal, erf, erfc, erfinv, exp2, expm1, fix, floor, floor_divide, fmod,
+    ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, lerp, less, less_equal,
+    log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal, pow,
+    reciprocal, remainder, round, rsqrt, sgn, sign, sinh, tan, true_divide, trunc,
+)
+from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402
+from .ops.sort import argsort, kthvalue, msort, sort, topk  # noqa: E402
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,E501
