@@ -80,7 +80,10 @@ from .creation import (  # noqa: E402
 )
 from .ops import einsum as _einsum_ops, index as _index_ops, layout as _layout_ops  # noqa: E402
 from .ops import math as _math_ops, scan as _scan_ops, sort as _sort_ops  # noqa: E402
+from .ops import conv_grouped as _conv_grouped_ops, interp as _interp_ops, pool_indices as _pool_ops  # noqa: E402
+from .ops.conv_grouped import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F811
 from .ops.einsum import einsum  # noqa: E402
+from .ops.pool_indices import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402,F811
 from .ops.index import (  # noqa: E402
     argwhere, gather, index_select, masked_fill, masked_select, nonzero, scatter, scatter_add, take_along_dim, where,
 )

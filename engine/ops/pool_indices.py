@@ -17,7 +17,7 @@ from ..function import Function
 from ..tensor import Tensor
 from ._util import operand
 from .index import Scatter
-from .pool import AvgPool2d, MaxPool2dBackward, _pair
+from .pool import AvgPool2d, MaxPool2d, MaxPool2dBackward, _pair
 from .shape import Reshape
 
 
@@ -51,8 +51,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if any(2 * pi > ki for pi, ki in zip(p, k)):
         raise ValueError(f"max_pool2d: padding {p} should be at most half of kernel size {k}")
     conf = (k, s, p, _pair(dilation), bool(ceil_mode))
-    y, idx = MaxPool2dWithIndices.apply(x, conf)
-    return (y, idx) if return_indices else y
+    if not return_indices:
+        return MaxPool2d.apply(x, conf)
+    return MaxPool2dWithIndices.apply(x, conf)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
