@@ -99,6 +99,9 @@ from .ops.math import (  # noqa: E402
     log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal, pow,
     reciprocal, remainder, round, rsqrt, sgn, sign, sinh, tan, true_divide, trunc,
 )
+from .ops import stats as _stats_ops, views as _views_ops  # noqa: E402
+from .ops.stats import std_mean, var_mean  # noqa: E402
+from .ops.views import cat, column_stack, concat, dstack, hstack, row_stack, vstack  # noqa: E402
 from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402
 from .ops.sort import argsort, kthvalue, msort, sort, topk  # noqa: E402
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,E501

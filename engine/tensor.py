@@ -772,6 +772,20 @@ class Tensor:
     def where(self, condition, other):
         return ops.index.where(condition, self, other)
 
+    def view(self, *shape):
+        return ops.views.view(self, *shape)
+
+    def view_as(self, other):
+        return ops.views.view_as(self, other)
+
+    reshape_as = view_as
+
+    def expand(self, *sizes):
+        return ops.views.expand(self, *sizes)
+
+    def expand_as(self, other):
+        return ops.views.expand_as(self, other)
+
 class _HookHandle:
     def __init__(self, hooks, fn):
         self._hooks, self._fn = hooks, fn

@@ -59,7 +59,8 @@ def result_dtype(*operands) -> np.dtype:
             continue
         dt = dts[0]
         for d in dts[1:]:
-            dt = np.promote_types(dt, d)
+            cd, ct = _category(d), _category(dt)
+            dt = np.promote_types(dt, d) if cd == ct else (d if cd > ct else dt)
         if best is None:
             best = dt
         elif _category(dt) > _category(best):

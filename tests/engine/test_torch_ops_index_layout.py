@@ -109,3 +109,41 @@ def test_einsum_is_twice_differentiable():
     a = engine.tensor(X, dtype="float64", requires_grad=True)
     b = engine.tensor(X.T.copy(), dtype="float64", requires_grad=True)
     assert engine.gradgradcheck(lambda p, q: engine.einsum("ij,jk->ik", p, q), [a, b])
+
+
+VIEW_CASES = [
+    ("view", lambda T, x: x.view(4, 3), X),
+    ("view_neg", lambda T, x: x.view(-1), X3),
+    ("view_tuple", lambda T, x: x.view((2, 12)), X3),
+    ("view_as", lambda T, x, y: x.view_as(y), X, np.zeros((2, 6))),
+    ("reshape_as", lambda T, x, y: x.reshape_as(y), X, np.zeros((12,))),
+    ("expand", lambda T, x: x.expand(2, 3, 4), X[:1]),
+    ("expand_keep", lambda T, x: x.expand(5, -1, -1), X),
+    ("expand_as", lambda T, x, y: x.expand_as(y), X[:, :1], X),
+    ("expand_0d", lambda T, x: x.expand(3, 2), np.array(1.5)),
+    ("cat", lambda T, a, b: T.cat([a, b], dim=1), X, X[:, :2]),
+    ("cat_default", lambda T, a, b: T.cat((a, b)), X, X[:1]),
+    ("cat_neg_dim", lambda T, a, b: T.concat([a, b], -1), X3, X3),
+    ("cat_skip_empty", lambda T, a, b: T.cat([a, b]), X, np.zeros(0)),
+    ("cat_promote", lambda T, a, b: T.cat([a, b]), X, np.array([[1, 2, 3, 4]])),
+    ("hstack", lambda T, a, b: T.hstack([a, b]), X, X),
+    ("hstack_1d", lambda T, a, b: T.hstack([a, b]), X[0], X[1]),
+    ("vstack", lambda T, a, b: T.vstack([a, b]), X[0], X),
+    ("dstack", lambda T, a, b: T.dstack([a, b]), X, X),
+    ("column_stack", lambda T, a, b: T.column_stack([a, b]), X[0], X.T),
+    ("var_mean", lambda T, x: T.var_mean(x, 1), X),
+    ("var_mean_all_biased", lambda T, x: T.var_mean(x, unbiased=False), X),
+    ("std_mean", lambda T, x: T.std_mean(x, dim=0, keepdim=True), X),
+    ("std_mean_correction", lambda T, x: T.std_mean(x, (0, 2), correction=0), X3),
+]
+
+
+@pytest.mark.parametrize("name,fn,xs", [(c[0], c[1], c[2:]) for c in VIEW_CASES], ids=[c[0] for c in VIEW_CASES])
+def test_views_and_joins(name, fn, xs):
+    check(fn, *xs)
+
+
+def test_view_and_expand_errors():
+    check_error(lambda T, x: x.view(5, 3), RuntimeError, r"view: shape \[5, 3\] is invalid for input of size 12", X)
+    check_error(lambda T, x: x.expand(3, 5), RuntimeError, "expand: the expanded size 5 must match", X)
+    check_error(lambda T, x: T.cat([x, x[0]]), RuntimeError, "cat: shapes", X)

@@ -192,3 +192,11 @@ def test_erfinv_inverts_erf_to_double_precision():
     np.testing.assert_allclose(engine.erf(x).numpy(), y, rtol=0, atol=1e-14)
     edge = engine.erfinv(engine.tensor([-1.0, 1.0, 1.5], dtype="float64")).numpy()
     assert edge[0] == -np.inf and edge[1] == np.inf and np.isnan(edge[2])
+
+
+def test_mixed_dtype_tensors_promote_by_category():
+    f32 = engine.tensor([1.5, -2.5])
+    i64 = engine.tensor([2, 3])
+    assert engine.fmod(f32, i64).dtype == np.float32  # float32 tensor with int64 tensor: float32 (torch)
+    assert engine.remainder(i64, engine.tensor([2], dtype="int32")).dtype == np.int64
+    assert engine.logaddexp(f32, engine.tensor([1.0], dtype="float64")).dtype == np.float64
