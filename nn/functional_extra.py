@@ -18,6 +18,8 @@ from engine import Tensor
 from engine.backend import get_array_module
 from engine.ops import conv_grouped as _cg
 from engine.ops import pool_indices as _pi
+from engine.ops import pool_nd as _pnd
+from engine.ops.attention import scaled_dot_product_attention
 from engine.ops._util import normalize_axes
 from engine.ops.interp import interpolate
 from engine.ops.reduce import Max, Sum
@@ -28,12 +30,15 @@ __all__ = [
     "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "gelu", "hardsigmoid", "hardswish", "selu",
     "logsigmoid", "softmin", "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
-    "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu",
+    "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
+    "adaptive_max_pool2d", "scaled_dot_product_attention",
 ]
 
 conv1d, conv2d, conv_transpose1d, conv_transpose2d = _cg.conv1d, _cg.conv2d, _cg.conv_transpose1d, _cg.conv_transpose2d
 max_pool1d, max_pool2d, avg_pool1d, avg_pool2d = _pi.max_pool1d, _pi.max_pool2d, _pi.avg_pool1d, _pi.avg_pool2d
 max_unpool2d = _pi.max_unpool2d
+conv3d = _cg.conv3d
+max_pool3d, avg_pool3d, adaptive_max_pool2d = _pnd.max_pool3d, _pnd.avg_pool3d, _pnd.adaptive_max_pool2d
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002

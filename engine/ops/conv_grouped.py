@@ -1,5 +1,7 @@
-"""Convolutions beyond the plain 2-d kernels: ``groups=``, ``padding="same"|"valid"`` and ``conv1d`` /
-``conv_transpose1d``, as compositions of :func:`engine.ops.conv.conv2d` / ``conv_transpose2d``.
+"""Convolutions beyond the plain 2-d kernels: ``groups=``, ``padding="same"|"valid"``, ``conv1d`` /
+``conv_transpose1d`` and ``conv3d``, as compositions of :func:`engine.ops.conv.conv2d` /
+``conv_transpose2d``.  ``conv3d`` folds the output depth into the batch and sums one conv2d per
+kernel depth tap.
 
 A grouped convolution splits the input channels and the weight's output channels into ``groups``
 slices, convolves each pair and concatenates the results (torch's definition); ``conv1d`` is
@@ -13,7 +15,7 @@ import numpy as np
 
 from ._util import operand
 from .conv import conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
-from .shape import Concatenate, Reshape, getitem, pad as _pad
+from .shape import Concatenate, Reshape, Transpose, getitem, pad as _pad
 
 
 def _tuple(v, n, name, what):
@@ -130,3 +132,34 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          (0,) + one(padding, "padding"), (0,) + one(output_padding, "output_padding"), groups,
                          (1,) + one(dilation, "dilation"))
     return _drop_height(y)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """torch's conv3d: (N, C, D, H, W) with weight (C_out, C / groups, kd, kh, kw)."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 5 or w.ndim != 5:
+        raise ValueError(f"conv3d: expected a 5-d input (N, C, D, H, W) and a 5-d weight, got {tuple(x.shape)} "
+                         f"and {tuple(w.shape)}")
+    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (_tuple(v, 3, "conv3d", n) for v, n in
+                                                ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    groups = _check_groups("conv3d", x, w, groups, 1)
+    if pd:
+        x = _pad(x, [(0, 0), (0, 0), (pd, pd), (0, 0), (0, 0)])
+    n, c, depth, h, wd = x.shape
+    kd = w.shape[2]
+    od = (depth - dd * (kd - 1) - 1) // sd + 1
+    if od <= 0:
+        raise ValueError(f"conv3d: input {tuple(input.shape)} is smaller than the kernel {tuple(w.shape)} in depth")
+    total = None
+    for t in range(kd):
+        start = t * dd
+        sl = getitem(x, (slice(None), slice(None), slice(start, start + sd * (od - 1) + 1, sd)))  # N, C, od, H, W
+        planes = Reshape.apply(Transpose.apply(sl, (0, 2, 1, 3, 4)), (n * od, c, h, wd))
+        wt = getitem(w, (slice(None), slice(None), t))
+        y = conv2d(planes, wt, None, (sh, sw), (ph, pw), (dh, dw), groups)
+        total = y if total is None else total + y
+    o, oh, ow = total.shape[1:]
+    out = Transpose.apply(Reshape.apply(total, (n, od, o, oh, ow)), (0, 2, 1, 3, 4))
+    if bias is not None:
+        out = out + Reshape.apply(operand(bias), (1, -1, 1, 1, 1))
+    return out

@@ -148,3 +148,34 @@ def test_errors():
     check_error(lambda T, x, w: _f(T).conv1d(x, w), ValueError, "conv2d: input has 4 channels", SEQ,
                 np.ones((2, 3, 3)))
     check_error(lambda T, x: _f(T).gelu(x, approximate="exact"), ValueError, "gelu: approximate", V)
+
+
+VOL = R.standard_normal((2, 2, 5, 4, 6))
+Q, K, VV = R.standard_normal((2, 3, 4, 8)), R.standard_normal((2, 3, 5, 8)), R.standard_normal((2, 3, 5, 6))
+MORE = [
+    ("conv3d", lambda F, x, w, b: F.conv3d(x, w, b), VOL, R.standard_normal((3, 2, 2, 3, 2)), R.standard_normal(3)),
+    ("conv3d_stride_pad_dil", lambda F, x, w: F.conv3d(x, w, stride=(2, 1, 2), padding=1, dilation=(2, 1, 1)), VOL,
+     R.standard_normal((4, 2, 2, 2, 3))),
+    ("conv3d_groups", lambda F, x, w: F.conv3d(x, w, groups=2), VOL, R.standard_normal((4, 1, 1, 2, 2))),
+    ("max_pool3d", lambda F, x: F.max_pool3d(x, 2), VOL),
+    ("max_pool3d_pad_dil_idx", lambda F, x: F.max_pool3d(x, 3, stride=2, padding=1, dilation=(1, 1, 2),
+                                                         return_indices=True), VOL),
+    ("max_pool3d_ceil", lambda F, x: F.max_pool3d(x, 2, ceil_mode=True), VOL),
+    ("avg_pool3d", lambda F, x: F.avg_pool3d(x, (2, 2, 3)), VOL),
+    ("avg_pool3d_pad_exclude", lambda F, x: F.avg_pool3d(x, 3, stride=2, padding=1, count_include_pad=False), VOL),
+    ("avg_pool3d_pad_include", lambda F, x: F.avg_pool3d(x, 3, stride=2, padding=1), VOL),
+    ("adaptive_max_pool2d", lambda F, x: F.adaptive_max_pool2d(x, (2, 4), return_indices=True), IMG),
+    ("adaptive_max_pool2d_3d", lambda F, x: F.adaptive_max_pool2d(x[0], 3), IMG),
+    ("sdpa", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v), Q, K, VV),
+    ("sdpa_causal_scale", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3),
+     Q, K, VV),
+    ("sdpa_bool_mask", lambda F, q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), Q, K, VV,
+     np.array([[True, False, True, True, False]] * 4)),
+    ("sdpa_float_mask", lambda F, q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m), Q, K, VV,
+     R.standard_normal((4, 5))),
+]
+
+
+@pytest.mark.parametrize("name,fn,xs", [(c[0], c[1], c[2:]) for c in MORE], ids=[c[0] for c in MORE])
+def test_parity_3d_adaptive_attention(name, fn, xs):
+    check(fn, *xs, functional=True)
