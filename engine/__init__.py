@@ -81,7 +81,7 @@ from .creation import (  # noqa: E402
 from .ops import einsum as _einsum_ops, index as _index_ops, layout as _layout_ops  # noqa: E402
 from .ops import math as _math_ops, scan as _scan_ops, sort as _sort_ops  # noqa: E402
 from .ops import conv_grouped as _conv_grouped_ops, interp as _interp_ops, pool_indices as _pool_ops  # noqa: E402
-from .ops.conv_grouped import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F811
+from .ops.conv_grouped import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, convolve2d  # noqa: E402,F811
 from .ops.einsum import einsum  # noqa: E402
 from .ops.pool_indices import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402,F811
 from .ops.index import (  # noqa: E402
@@ -101,7 +101,7 @@ from .ops.math import (  # noqa: E402
 )
 from .ops import stats as _stats_ops, views as _views_ops  # noqa: E402
 from .ops.stats import std_mean, var_mean  # noqa: E402
-from .ops.views import cat, column_stack, concat, dstack, hstack, row_stack, vstack  # noqa: E402
+from .ops.views import cat, column_stack, concat, dstack, flatten, hstack, row_stack, vstack  # noqa: E402,F811
 from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402
 from .ops.sort import argsort, kthvalue, msort, sort, topk  # noqa: E402
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,E501

@@ -786,6 +786,9 @@ class Tensor:
     def expand_as(self, other):
         return ops.views.expand_as(self, other)
 
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.views.flatten(self, start_dim, end_dim)
+
 class _HookHandle:
     def __init__(self, hooks, fn):
         self._hooks, self._fn = hooks, fn

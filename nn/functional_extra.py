@@ -31,13 +31,13 @@ __all__ = [
     "logsigmoid", "softmin", "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
     "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
     "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
-    "adaptive_max_pool2d", "scaled_dot_product_attention",
+    "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d",
 ]
 
 conv1d, conv2d, conv_transpose1d, conv_transpose2d = _cg.conv1d, _cg.conv2d, _cg.conv_transpose1d, _cg.conv_transpose2d
 max_pool1d, max_pool2d, avg_pool1d, avg_pool2d = _pi.max_pool1d, _pi.max_pool2d, _pi.avg_pool1d, _pi.avg_pool2d
 max_unpool2d = _pi.max_unpool2d
-conv3d = _cg.conv3d
+conv3d, convolve2d = _cg.conv3d, _cg.convolve2d
 max_pool3d, avg_pool3d, adaptive_max_pool2d = _pnd.max_pool3d, _pnd.avg_pool3d, _pnd.adaptive_max_pool2d
 
 

@@ -163,3 +163,18 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         out = out + Reshape.apply(operand(bias), (1, -1, 1, 1, 1))
     return out
+
+
+def convolve2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """True 2-d convolution: the kernel flipped in both spatial dims, then :func:`conv2d`.
+
+    ``conv2d`` (like torch's and every deep-learning library's) is a cross-correlation,
+    ``y[i, j] = sum x[i + a, j + b] w[a, b]``; the convolution of signal processing is
+    ``y[i, j] = sum x[i + a, j + b] w[kh - 1 - a, kw - 1 - b]``, i.e. the same with a flipped kernel
+    (``scipy.signal.convolve2d(x, w, "valid")`` for one channel).  Gradients flow to the unflipped weight.
+    """
+    w = operand(weight)
+    if w.ndim != 4:
+        raise ValueError(f"convolve2d: expected a 4-d weight (C_out, C_in / groups, kh, kw), got {tuple(w.shape)}")
+    flipped = getitem(w, (slice(None), slice(None), slice(None, None, -1), slice(None, None, -1)))
+    return conv2d(input, flipped, bias, stride, padding, dilation, groups)

@@ -1,4 +1,5 @@
-"""torch's view and joining spellings: ``view``/``view_as``/``reshape_as``, ``expand``/``expand_as``
+"""torch's view and joining spellings: ``view``/``view_as``/``reshape_as``, ``flatten(start_dim, end_dim)``,
+``expand``/``expand_as``
 (``-1`` keeps a dim), and ``cat``/``concat`` with ``hstack``/``vstack``/``dstack``/``column_stack``.
 
 Kiln's arrays have no strides to share, so ``view`` is ``reshape`` (same values, a graph node; it never
@@ -37,6 +38,21 @@ def view_as(input, other):  # noqa: A002
 
 
 reshape_as = view_as
+
+
+def flatten(input, start_dim=0, end_dim=-1):  # noqa: A002
+    """Merge dims ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-d, as torch)."""
+    x = operand(input)
+    if x.ndim == 0:
+        return Reshape.apply(x, (1,))
+    s, e = dim_index(start_dim, x.ndim, "flatten"), dim_index(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim} (shape "
+                           f"{tuple(x.shape)})")
+    size = 1
+    for n in x.shape[s:e + 1]:
+        size *= n
+    return Reshape.apply(x, tuple(x.shape[:s]) + (size,) + tuple(x.shape[e + 1:]))
 
 
 def expand(input, *sizes):  # noqa: A002
