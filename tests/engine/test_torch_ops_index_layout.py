@@ -81,6 +81,9 @@ CASES = [
     ("einsum_list", lambda T, a, b: T.einsum("i,i->", [a, b]), X[0], X[1]),
     ("einsum_bilinear", lambda T, a, w, b: T.einsum("bn,anm,bm->ba", a, w, b), X[:2, :3], X3[:, :3, :3] + 0,
      X[1:, :3]),
+    ("gather_transposed", lambda T, x, i: T.gather(x.t() if T is torch else x.T, 0, i), X, IDX[:, :3]),
+    ("roll_strided", lambda T, x: T.roll(x[:, ::2], 1, 0), X),
+    ("einsum_transposed", lambda T, a: T.einsum("ij,jk->ik", a, a.t() if T is torch else a.T), X),
     ("einsum_spaces_upper", lambda T, a, b: T.einsum("iJ, Jk -> ik", a, b), X, X.T),
 ]
 

@@ -87,6 +87,7 @@ BINARY = [
     ("mul_method", lambda T, a, b: a.mul(b), rnd(3), rnd(2, 3)),
     ("0d_atan2", lambda T, a, b: T.atan2(a, b), np.array(0.4), away(3)),
     ("empty_fmod", lambda T, a: T.fmod(a, 2.0), np.zeros((2, 0))),
+    ("atan2_transposed", lambda T, a, b: T.atan2(a.t() if T is torch else a.T, b[::2]), away(3, 4), away(6)),
 ]
 
 

@@ -58,6 +58,11 @@ CASES = [
     ("kthvalue", lambda T, x: T.kthvalue(x, 2, 1), X),
     ("kthvalue_keepdim", lambda T, x: x.kthvalue(3, 0, keepdim=True), X),
     ("msort", lambda T, x: T.msort(x), X),
+    # non-contiguous inputs (a transposed view, a strided slice)
+    ("cumsum_transposed", lambda T, x: T.cumsum(x.t() if T is torch else x.T, 1), X),
+    ("cumprod_strided", lambda T, x: T.cumprod(x[:, ::2], 1), X),
+    ("sort_transposed", lambda T, x: T.sort(x.t() if T is torch else x.T, 1, True), X),
+    ("logcumsumexp_strided", lambda T, x: T.logcumsumexp(x[::2], 0), X),
 ]
 
 
