@@ -2,9 +2,10 @@
 modes ``nearest``, ``nearest-exact``, ``linear``, ``bilinear``, ``trilinear``, with ``size`` or
 ``scale_factor`` and ``align_corners`` as torch.
 
-Resizing is separable: each spatial dim is resampled in turn with integer gathers (``getitem``) and,
-for the linear modes, the two-tap weights ``(1 - l, l)``, so the op is a composition of indexing and
-arithmetic and differentiable as often as those are.  Source coordinates follow torch exactly: with
+Resizing is separable: each spatial dim is resampled in turn by a small (out, in) matrix — one 1 per
+row for the nearest modes, the two taps ``(1 - l, l)`` for the linear ones — applied with one matmul
+(BLAS), so the backward is the transposed matrix (the exact adjoint) and the op is differentiable as
+often as matmul is.  Source coordinates follow torch exactly: with
 ``scale_factor`` given (and ``recompute_scale_factor`` not True) the scale is ``1 / scale_factor``,
 otherwise ``in / out``; ``align_corners=True`` maps corner pixel centres onto each other.
 """
@@ -17,7 +18,8 @@ import numpy as np
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._util import operand
-from .shape import getitem
+from .linalg import matmul
+from .shape import Transpose
 
 _LINEAR = {"linear": 3, "bilinear": 4, "trilinear": 5}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
@@ -46,33 +48,42 @@ def _scale(in_size, out_size, factor, align_corners):
     return 1.0 / factor if factor is not None else in_size / out_size
 
 
-def _take(x, axis, idx):
-    return getitem(x, (slice(None),) * axis + (get_array_module(x.data).asarray(idx),))
+def _resample(x, axis, weights):
+    """``x`` resampled along ``axis`` by the (out, in) matrix ``weights``: one matmul, whose backward
+    (the transposed matrix) is the exact adjoint of the interpolation."""
+    xp = get_array_module(x.data)
+    w = Tensor._wrap(xp.asarray(weights.T.astype(x.dtype)))  # (in, out)
+    last = x.ndim - 1
+    if axis == last:
+        return matmul(x, w)
+    order = tuple(i for i in range(x.ndim) if i != axis) + (axis,)
+    y = matmul(Transpose.apply(x, order), w)
+    back = list(range(x.ndim - 1))
+    back.insert(axis, last)
+    return Transpose.apply(y, tuple(back))
 
 
-def _nearest_axis(x, axis, out, factor, exact):
-    n = x.shape[axis]
+def _nearest_matrix(n, out, factor, exact):
     s = 1.0 / factor if factor is not None else n / out
     dst = np.arange(out, dtype=np.float32)  # torch computes nearest source indexes in float32
     s = np.float32(s)
     src = np.floor((dst + np.float32(0.5)) * s) if exact else np.floor(dst * s)
-    return _take(x, axis, np.minimum(src.astype(np.int64), n - 1))
+    m = np.zeros((out, n))
+    m[np.arange(out), np.minimum(src.astype(np.int64), n - 1)] = 1.0
+    return m
 
 
-def _linear_axis(x, axis, out, factor, align_corners):
-    n = x.shape[axis]
+def _linear_matrix(n, out, factor, align_corners):
     s = _scale(n, out, factor, align_corners)
     dst = np.arange(out, dtype=np.float64)
     src = dst * s if align_corners else np.maximum((dst + 0.5) * s - 0.5, 0.0)
     i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
     i1 = np.minimum(i0 + 1, n - 1)
-    lam = (src - i0).astype(x.dtype)
-    shape = [1] * x.ndim
-    shape[axis] = out
-    xp = get_array_module(x.data)
-    w1 = Tensor._wrap(xp.asarray(lam.reshape(shape)))
-    w0 = Tensor._wrap(xp.asarray((1 - lam).reshape(shape)))
-    return _take(x, axis, i0) * w0 + _take(x, axis, i1) * w1
+    lam = src - i0
+    m = np.zeros((out, n))
+    np.add.at(m, (np.arange(out), i0), 1.0 - lam)
+    np.add.at(m, (np.arange(out), i1), lam)
+    return m
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
@@ -100,9 +111,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         return adaptive_avg_pool2d(x, sizes)
     out = x
     for k, (o, f) in enumerate(zip(sizes, factors)):
-        axis = 2 + k
+        n = x.shape[2 + k]
         if mode in _LINEAR:
-            out = _linear_axis(out, axis, o, f, bool(align_corners))
+            m = _linear_matrix(n, o, f, bool(align_corners))
         else:
-            out = _nearest_axis(out, axis, o, f, mode == "nearest-exact")
+            m = _nearest_matrix(n, o, f, mode == "nearest-exact")
+        out = _resample(out, 2 + k, m)
     return out
