@@ -643,6 +643,12 @@ def clamp(input, min=None, max=None):  # noqa: A001,A002  (torch's names)
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
     x = operand(input)
     lo, hi = operand(min) if min is not None else None, operand(max) if max is not None else None
+    if isinstance(x, Tensor) and not isinstance(lo, Tensor) and not isinstance(hi, Tensor) and (
+            x.dtype.kind in "fc" or all(isinstance(b, (int, type(None))) for b in (lo, hi))) and (
+            lo is None or hi is None or lo <= hi):
+        from .elementwise import Clip
+
+        return Clip.apply(x, lo, hi)  # number bounds: the plain clip (gradient 1 inside, bounds included)
     check_same_device("clamp", *[t for t in (x, lo, hi) if isinstance(t, Tensor)])
     dt = result_dtype(x, lo, hi)
     x, lo, hi = _as(x, dt), _as(lo, dt), _as(hi, dt)

@@ -73,6 +73,11 @@ CASES = [
     ("threshold", lambda F, x: F.threshold(x, 0.1, -2.0), V),
     ("rrelu_eval", lambda F, x: F.rrelu(x), V),
     ("silu", lambda F, x: F.silu(x), V),
+    ("hardtanh", lambda F, x: F.hardtanh(x, -0.5, 0.7), V),
+    ("relu6", lambda F, x: F.relu6(x * 4), V),
+    ("linear", lambda F, x, w, b: F.linear(x, w, b), V, W[:3], R.standard_normal(3)),
+    ("embedding", lambda F, i, w: F.embedding(i, w), np.array([[0, 2], [3, 0]]), V),
+    ("dropout_eval", lambda F, x: F.dropout(x, 0.3, training=False), V),
     # normalisation, distances, bilinear
     ("normalize", lambda F, x: F.normalize(x), V),
     ("normalize_p1_dim0", lambda F, x: F.normalize(x, p=1, dim=0), V),
