@@ -79,7 +79,8 @@ from .creation import (  # noqa: E402
     randint_like, randn_like, randperm,
 )
 from .ops import einsum as _einsum_ops, index as _index_ops, layout as _layout_ops  # noqa: E402
-from .ops import math as _math_ops, scan as _scan_ops, sort as _sort_ops  # noqa: E402
+from .ops import arith as _arith_ops, logic as _logic_ops, math as _math_ops  # noqa: E402
+from .ops import scan as _scan_ops, sort as _sort_ops  # noqa: E402
 from .ops import conv_grouped as _conv_grouped_ops, interp as _interp_ops, pool_indices as _pool_ops  # noqa: E402
 from .ops.conv_grouped import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, convolve2d  # noqa: E402,F811
 from .ops.einsum import einsum  # noqa: E402
@@ -91,13 +92,18 @@ from .ops.layout import (  # noqa: E402
     diag, diag_embed, diagonal, flip, fliplr, flipud, moveaxis, movedim, repeat_interleave, roll, tile, tril, triu,
     unflatten,
 )
+from .ops.arith import (  # noqa: E402
+    arctan2, atan2, clamp, clip, copysign, div, divide, floor_divide, fmod, lerp, logaddexp, pow, remainder,
+    true_divide,
+)
+from .ops.logic import (  # noqa: E402
+    allclose, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
+    ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, less, less_equal,
+    logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal,
+)
 from .ops.math import (  # noqa: E402
-    acos, acosh, allclose, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, asin, asinh, atan, atan2,
-    atanh, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, ceil, clamp,
-    clip, copysign, cosh, div, divide, eq, equal, erf, erfc, erfinv, exp2, expm1, fix, floor, floor_divide, fmod,
-    ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, lerp, less, less_equal,
-    log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal, pow,
-    reciprocal, remainder, round, rsqrt, sgn, sign, sinh, tan, true_divide, trunc,
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, ceil, cosh, erf, erfc,
+    erfinv, exp2, expm1, fix, floor, log10, log1p, log2, reciprocal, round, rsqrt, sgn, sign, sinh, tan, trunc,
 )
 from .ops import stats as _stats_ops, views as _views_ops  # noqa: E402
 from .ops.stats import std_mean, var_mean  # noqa: E402

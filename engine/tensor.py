@@ -411,51 +411,51 @@ class Tensor:
         return ops.softmax.log_softmax(self, axis)
 
 
-    # ---- torch methods from engine/ops/{math,scan,sort,index,layout,einsum} ----------------------
+    # ---- torch methods from engine/ops/{math,arith,logic,scan,sort,index,layout,views} -------------
     def __mod__(self, o):
-        return ops.math.remainder(self, o)
+        return ops.arith.remainder(self, o)
 
     def __rmod__(self, o):
-        return ops.math.remainder(o, self)
+        return ops.arith.remainder(o, self)
 
     def __floordiv__(self, o):
-        return ops.math.floor_divide(self, o)
+        return ops.arith.floor_divide(self, o)
 
     def __rfloordiv__(self, o):
-        return ops.math.floor_divide(o, self)
+        return ops.arith.floor_divide(o, self)
 
     def __lshift__(self, o):
-        return ops.math.bitwise_left_shift(self, o)
+        return ops.logic.bitwise_left_shift(self, o)
 
     def __rlshift__(self, o):
-        return ops.math.bitwise_left_shift(o, self)
+        return ops.logic.bitwise_left_shift(o, self)
 
     def __rshift__(self, o):
-        return ops.math.bitwise_right_shift(self, o)
+        return ops.logic.bitwise_right_shift(self, o)
 
     def __rrshift__(self, o):
-        return ops.math.bitwise_right_shift(o, self)
+        return ops.logic.bitwise_right_shift(o, self)
 
     def __and__(self, o):
-        return ops.math.bitwise_and(self, o)
+        return ops.logic.bitwise_and(self, o)
 
     def __rand__(self, o):
-        return ops.math.bitwise_and(o, self)
+        return ops.logic.bitwise_and(o, self)
 
     def __or__(self, o):
-        return ops.math.bitwise_or(self, o)
+        return ops.logic.bitwise_or(self, o)
 
     def __ror__(self, o):
-        return ops.math.bitwise_or(o, self)
+        return ops.logic.bitwise_or(o, self)
 
     def __xor__(self, o):
-        return ops.math.bitwise_xor(self, o)
+        return ops.logic.bitwise_xor(self, o)
 
     def __rxor__(self, o):
-        return ops.math.bitwise_xor(o, self)
+        return ops.logic.bitwise_xor(o, self)
 
     def __invert__(self):
-        return ops.math.bitwise_not(self)
+        return ops.logic.bitwise_not(self)
 
     def add(self, other, alpha=1):
         return ops.elementwise.add(self, other if alpha == 1 else other * alpha)
@@ -471,21 +471,21 @@ class Tensor:
     multiply = mul
 
     def div(self, other, rounding_mode=None):
-        return ops.math.div(self, other, rounding_mode=rounding_mode)
+        return ops.arith.div(self, other, rounding_mode=rounding_mode)
 
     divide = true_divide = div
 
     def floor_divide(self, other):
-        return ops.math.floor_divide(self, other)
+        return ops.arith.floor_divide(self, other)
 
     def fmod(self, other):
-        return ops.math.fmod(self, other)
+        return ops.arith.fmod(self, other)
 
     def remainder(self, other):
-        return ops.math.remainder(self, other)
+        return ops.arith.remainder(self, other)
 
     def pow(self, exponent):
-        return ops.math.pow(self, exponent)
+        return ops.arith.pow(self, exponent)
 
     def square(self):
         return ops.elementwise.mul(self, self)
@@ -496,13 +496,13 @@ class Tensor:
     negative = neg
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return ops.math.isclose(self, other, rtol, atol, equal_nan)
+        return ops.logic.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return ops.math.allclose(self, other, rtol, atol, equal_nan)
+        return ops.logic.allclose(self, other, rtol, atol, equal_nan)
 
     def equal(self, other):
-        return ops.math.equal(self, other)
+        return ops.logic.equal(self, other)
 
     def round(self, decimals=0):
         return ops.math.round(self, decimals)
@@ -544,7 +544,7 @@ class Tensor:
     arcsin, arccos, arctan = asin, acos, atan
 
     def atan2(self, other):
-        return ops.math.atan2(self, other)
+        return ops.arith.atan2(self, other)
 
     arctan2 = atan2
 
@@ -590,75 +590,75 @@ class Tensor:
         return ops.math.expm1(self)
 
     def copysign(self, other):
-        return ops.math.copysign(self, other)
+        return ops.arith.copysign(self, other)
 
     def logaddexp(self, other):
-        return ops.math.logaddexp(self, other)
+        return ops.arith.logaddexp(self, other)
 
     def lerp(self, end, weight):
-        return ops.math.lerp(self, end, weight)
+        return ops.arith.lerp(self, end, weight)
 
     def clamp(self, min=None, max=None):  # noqa: A002  (torch's argument names)
-        return ops.math.clamp(self, min, max)
+        return ops.arith.clamp(self, min, max)
 
     clip = clamp
 
     def logical_not(self):
-        return ops.math.logical_not(self)
+        return ops.logic.logical_not(self)
 
     def logical_and(self, other):
-        return ops.math.logical_and(self, other)
+        return ops.logic.logical_and(self, other)
 
     def logical_or(self, other):
-        return ops.math.logical_or(self, other)
+        return ops.logic.logical_or(self, other)
 
     def logical_xor(self, other):
-        return ops.math.logical_xor(self, other)
+        return ops.logic.logical_xor(self, other)
 
     def bitwise_not(self):
-        return ops.math.bitwise_not(self)
+        return ops.logic.bitwise_not(self)
 
     def bitwise_and(self, other):
-        return ops.math.bitwise_and(self, other)
+        return ops.logic.bitwise_and(self, other)
 
     def bitwise_or(self, other):
-        return ops.math.bitwise_or(self, other)
+        return ops.logic.bitwise_or(self, other)
 
     def bitwise_xor(self, other):
-        return ops.math.bitwise_xor(self, other)
+        return ops.logic.bitwise_xor(self, other)
 
     def bitwise_left_shift(self, other):
-        return ops.math.bitwise_left_shift(self, other)
+        return ops.logic.bitwise_left_shift(self, other)
 
     def bitwise_right_shift(self, other):
-        return ops.math.bitwise_right_shift(self, other)
+        return ops.logic.bitwise_right_shift(self, other)
 
     def isinf(self):
-        return ops.math.isinf(self)
+        return ops.logic.isinf(self)
 
     def isnan(self):
-        return ops.math.isnan(self)
+        return ops.logic.isnan(self)
 
     def isfinite(self):
-        return ops.math.isfinite(self)
+        return ops.logic.isfinite(self)
 
     def eq(self, other):
-        return ops.math.eq(self, other)
+        return ops.logic.eq(self, other)
 
     def ne(self, other):
-        return ops.math.ne(self, other)
+        return ops.logic.ne(self, other)
 
     def lt(self, other):
-        return ops.math.lt(self, other)
+        return ops.logic.lt(self, other)
 
     def le(self, other):
-        return ops.math.le(self, other)
+        return ops.logic.le(self, other)
 
     def gt(self, other):
-        return ops.math.gt(self, other)
+        return ops.logic.gt(self, other)
 
     def ge(self, other):
-        return ops.math.ge(self, other)
+        return ops.logic.ge(self, other)
 
     greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 

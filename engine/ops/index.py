@@ -280,7 +280,7 @@ def where(condition, input=None, other=None):  # noqa: A002
     if input is None or other is None:
         raise TypeError("where: give both input and other, or neither (where(condition) is nonzero)")
     from .elementwise import where as where3
-    from .math import _as, result_dtype
+    from .promotion import cast, result_dtype
 
     a, b = operand(input), operand(other)
     dt = result_dtype(a, b)
@@ -289,7 +289,7 @@ def where(condition, input=None, other=None):  # noqa: A002
     c = condition.data if isinstance(condition, Tensor) else condition
     if get_array_module(c).asarray(c).dtype != bool:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {get_array_module(c).asarray(c).dtype}")
-    a, b = _as(a, dt), _as(b, dt)
+    a, b = cast(a, dt), cast(b, dt)
     if not isinstance(a, Tensor):
         a = Tensor._wrap(get_array_module(b.data).asarray(a, dtype=dt))
     if not isinstance(b, Tensor):

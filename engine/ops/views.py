@@ -94,10 +94,10 @@ def cat(tensors, dim=0, axis=None):
             raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated")
     d = dim_index(dim, kept[0].ndim, "cat")
     if len({x.dtype for x in kept}) > 1:
-        from .math import _as, result_dtype
+        from .promotion import cast, result_dtype
 
         dt = result_dtype(*kept)
-        kept = [_as(x, dt) for x in kept]
+        kept = [cast(x, dt) for x in kept]
     try:
         return concatenate(kept, d)
     except ValueError as e:

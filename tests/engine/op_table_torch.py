@@ -1,4 +1,4 @@
-"""Op-table cases for the torch ops of engine/ops/{math,scan,sort,index,layout,einsum}.py.
+"""Op-table cases for the torch ops of engine/ops/{math,arith,scan,sort,index,layout,einsum,pool_indices}.py.
 
 Each new Function gets a gradcheck and a second-order check from ``test_op_table.py``.  Inputs come
 from ``make_inputs`` (standard normal, or the ``domain``); ops with a narrower domain reshape their
