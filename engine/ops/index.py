@@ -113,7 +113,7 @@ def _index_array(name, index, x):
     xp = get_array_module(x.data)
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"{name}: index must be an integer tensor, got dtype {idx.dtype}")
+        raise RuntimeError(f"{name}: index must be an integer tensor, got dtype {idx.dtype}")
     return idx.astype(np.int64, copy=False)
 
 
@@ -213,7 +213,7 @@ def masked_fill(input, mask, value):  # noqa: A002
     m = mask.data if isinstance(mask, Tensor) else mask
     m = get_array_module(x.data).asarray(m)
     if m.dtype != bool:
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+        raise RuntimeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     try:
         shape = np.broadcast_shapes(m.shape, x.shape)
     except ValueError:
@@ -238,7 +238,7 @@ def masked_select(input, mask):  # noqa: A002
     x = operand(input)
     m = get_array_module(x.data).asarray(mask.data if isinstance(mask, Tensor) else mask)
     if m.dtype != bool:
-        raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+        raise RuntimeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
     try:
         shape = np.broadcast_shapes(m.shape, x.shape)
     except ValueError:
@@ -288,7 +288,7 @@ def where(condition, input=None, other=None):  # noqa: A002
         a = Tensor._wrap(np.asarray(a, dtype=dt))
     c = condition.data if isinstance(condition, Tensor) else condition
     if get_array_module(c).asarray(c).dtype != bool:
-        raise TypeError(f"where: condition must be a bool tensor, got dtype {get_array_module(c).asarray(c).dtype}")
+        raise RuntimeError(f"where: condition must be a bool tensor, got dtype {get_array_module(c).asarray(c).dtype}")
     a, b = cast(a, dt), cast(b, dt)
     if not isinstance(a, Tensor):
         a = Tensor._wrap(get_array_module(b.data).asarray(a, dtype=dt))

@@ -28,7 +28,7 @@ def _nograd(name, fn, *xs):
         out = fn(xp, *raws)
     except TypeError as e:
         dts = ", ".join(str(getattr(r, "dtype", type(r).__name__)) for r in raws)
-        raise TypeError(f"{name}: not supported for dtypes ({dts})") from e
+        raise RuntimeError(f"{name}: not supported for dtypes ({dts})") from e
     except ValueError as e:
         if "broadcast" in str(e):
             raise ValueError(f"{name}: cannot broadcast shapes {[shape_of(r) for r in raws]}") from None
@@ -40,7 +40,7 @@ def _integral(name, *xs):
     for x in xs:
         dt = x.dtype if isinstance(x, Tensor) else scalar_dtype(x)
         if np.dtype(dt).kind not in "iub":
-            raise TypeError(f"{name}: only integer and bool tensors are supported, got {np.dtype(dt)}")
+            raise RuntimeError(f"{name}: only integer and bool tensors are supported, got {np.dtype(dt)}")
 
 
 def _bitwise(name, ufunc, a, b):
@@ -138,7 +138,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
     """``|a - b| <= atol + rtol * |b|`` elementwise (torch.isclose; infinities equal themselves)."""
     a, b = operand(input), operand(other)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
-        raise TypeError(f"isclose: input dtype {a.dtype} and other dtype {b.dtype} differ")
+        raise RuntimeError(f"isclose: input dtype {a.dtype} and other dtype {b.dtype} differ")
     if rtol < 0 or atol < 0:
         raise ValueError(f"isclose: rtol and atol must be non-negative, got rtol={rtol}, atol={atol}")
     return _nograd("isclose", lambda xp, x, y: xp.isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan), a, b)

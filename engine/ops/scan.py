@@ -187,7 +187,7 @@ def logcumsumexp(input, dim):  # noqa: A002
     """``log(cumsum(exp(x)))`` along ``dim`` without overflow."""
     x = operand(input)
     if x.dtype.kind not in "fc":
-        raise TypeError(f"logcumsumexp: expected a floating tensor, got {x.dtype}")
+        raise RuntimeError(f"logcumsumexp: expected a floating tensor, got {x.dtype}")
     return _scan(LogCumSumExp, "logcumsumexp", x, dim)
 
 

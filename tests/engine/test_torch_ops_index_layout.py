@@ -150,3 +150,14 @@ def test_view_and_expand_errors():
     check_error(lambda T, x: x.view(5, 3), RuntimeError, r"view: shape \[5, 3\] is invalid for input of size 12", X)
     check_error(lambda T, x: x.expand(3, 5), RuntimeError, "expand: the expanded size 5 must match", X)
     check_error(lambda T, x: T.cat([x, x[0]]), RuntimeError, "cat: shapes", X)
+
+
+def test_dtype_errors_are_runtime_errors_as_in_torch():
+    check_error(lambda T, x, i: T.gather(x, 0, i), RuntimeError, "gather: index must be an integer tensor", X,
+                np.zeros((1, 4)))
+    check_error(lambda T, x, m: T.where(m, x, x), RuntimeError, "where: condition must be a bool tensor", X,
+                np.ones((3, 4)))
+    check_error(lambda T, x, m: x.masked_fill(m, 0.0), RuntimeError, "masked_fill: mask must be a bool tensor", X,
+                np.ones((3, 4), dtype=np.int64))
+    check_error(lambda T, x: T.logcumsumexp(x, 0), RuntimeError, "logcumsumexp: expected a floating tensor",
+                np.array([1, 2]))
