@@ -31,6 +31,7 @@ CASES = [
     ("bilinear_down_corners", lambda F, x: F.interpolate(x, size=(3, 2), mode="bilinear", align_corners=True), IMG),
     ("bilinear_to_one", lambda F, x: F.interpolate(x, size=(1, 1), mode="bilinear", align_corners=True), IMG),
     ("linear", lambda F, x: F.interpolate(x, scale_factor=2.5, mode="linear", align_corners=False), SEQ),
+    ("area", lambda F, x: F.interpolate(x, size=(3, 4), mode="area"), IMG),
     ("trilinear", lambda F, x: F.interpolate(x, size=(3, 4, 5), mode="trilinear"), R.standard_normal((1, 2, 2, 3, 3))),
     # convolution
     ("conv1d", lambda F, x, w, b: F.conv1d(x, w, b), SEQ, R.standard_normal((3, 4, 3)), R.standard_normal(3)),
