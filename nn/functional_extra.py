@@ -1,8 +1,8 @@
 """torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, pooling
 options (dilation, return_indices, count_include_pad, max_unpool2d), interpolate, the activations
 celu/gelu/hardsigmoid/hardswish/selu/softmin/logsigmoid, normalize, one_hot, bilinear, distances and
-the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d are
-replaced by the torch-complete ones here).
+the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d/dropout
+are replaced by the torch-complete ones here, with torch's argument order).
 
 Activations are compositions of engine ops, so they are twice differentiable; their gradients at the
 kinks are torch's (``hardsigmoid``: 1/6 strictly inside (-3, 3); ``hardswish``: (2x + 3) / 6 there).
@@ -29,7 +29,7 @@ __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
     "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "gelu", "hardsigmoid", "hardswish", "selu",
     "logsigmoid", "softmin", "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
-    "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
     "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
     "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d",
 ]
@@ -245,6 +245,29 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 def _check_p(name, p):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training only).
+
+    torch's argument order (``inplace`` 4th; it is accepted and ignored: a new tensor is returned).
+    ``generator``: an ``engine.Generator`` (or a NumPy Generator) for reproducible masks; by default
+    NumPy's (or CuPy's) global generator."""
+    _check_p("dropout", p)
+    x = _t(input, "dropout")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    xp = get_array_module(x.data)
+    if generator is None:
+        u = xp.random.random_sample(x.shape).astype(np.float32, copy=False)
+    else:
+        rng = rng_of(generator)
+        u = xp.asarray(rng.random(x.shape, dtype=np.float32) if isinstance(rng, np.random.Generator)
+                       else rng.random_sample(x.shape).astype(np.float32))
+    mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor._wrap(mask)
 
 
 def _keep_mask(x, p, shape, generator):

@@ -186,3 +186,14 @@ MORE = [
 @pytest.mark.parametrize("name,fn,xs", [(c[0], c[1], c[2:]) for c in MORE], ids=[c[0] for c in MORE])
 def test_parity_3d_adaptive_attention(name, fn, xs):
     check(fn, *xs, functional=True)
+
+
+def test_dropout_takes_torchs_argument_order_and_engine_generators():
+    x = engine.ones(1000)
+    y = KF.dropout(x, 0.25, True, False)  # torch: (input, p, training, inplace)
+    kept = y.numpy() != 0
+    assert 0.65 < kept.mean() < 0.85 and np.allclose(y.numpy()[kept], 1 / 0.75)
+    a = KF.dropout(x, 0.5, generator=engine.Generator().manual_seed(3)).numpy()
+    b = KF.dropout(x, 0.5, generator=engine.Generator().manual_seed(3)).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert KF.dropout(x, 0.5, training=False) is x
