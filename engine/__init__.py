@@ -146,3 +146,40 @@ def __getattr__(name):
 # ---- torch's device namespace: engine.device (the backend's Device), engine.cuda, engine.accelerator ----
 from . import accelerator, cuda  # noqa: E402
 from .backend import Device as device  # noqa: E402  (torch.device's role; one class, two names)
+
+# ---- torch ops: elementwise maths, scans, sorting, index and layout ops, einsum, random -----------
+from . import random  # noqa: E402
+from .creation import (  # noqa: E402
+    empty, empty_like, from_numpy, linspace, logspace, meshgrid, rand_like, randint, randint_like, randn_like,
+    randperm,
+)
+from .ops import einsum as _einsum_ops, index as _index_ops, layout as _layout_ops  # noqa: E402
+from .ops import arith as _arith_ops, logic as _logic_ops, math as _math_ops  # noqa: E402
+from .ops import scan as _scan_ops, sort as _sort_ops  # noqa: E402
+from .ops import conv_grouped as _conv_grouped_ops, interp as _interp_ops, pool_indices as _pool_ops  # noqa: E402
+from .ops.conv_grouped import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, convolve2d  # noqa: E402,F811
+from .ops.einsum import einsum  # noqa: E402
+from .ops.pool_indices import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402,F811
+from .ops.index import (  # noqa: E402
+    argwhere, gather, index_select, masked_fill, masked_select, nonzero, scatter, scatter_add, take_along_dim, where,
+)
+from .ops.layout import (  # noqa: E402
+    diag, diag_embed, diagonal, flip, fliplr, flipud, moveaxis, movedim, repeat_interleave, roll, tile, tril, triu,
+)
+from .ops.arith import (  # noqa: E402
+    arctan2, atan2, clamp, clip, copysign, div, divide, floor_divide, fmod, lerp, logaddexp, pow, remainder,
+    true_divide,
+)
+from .ops.logic import (  # noqa: E402
+    allclose, bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or, bitwise_right_shift, bitwise_xor, eq, equal,
+    ge, greater, greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf, le, less, less_equal,
+    logical_and, logical_not, logical_or, logical_xor, lt, ne, not_equal,
+)
+from .ops.math import (  # noqa: E402
+    acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, ceil, cosh, erf, erfc,
+    erfinv, exp2, expm1, fix, floor, log10, log1p, log2, reciprocal, round, rsqrt, sgn, sign, sinh, tan, trunc,
+)
+from .ops.views import column_stack, dstack, hstack, row_stack, vstack  # noqa: E402
+from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402
+from .ops.sort import argsort, kthvalue, msort, sort, topk  # noqa: E402
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,E501

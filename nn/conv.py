@@ -86,7 +86,7 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, x):
         self._check(x)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                  self.dilation)
+                                  dilation=self.dilation)
 
     def extra_repr(self) -> str:
         s = super().extra_repr()

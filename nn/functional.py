@@ -232,3 +232,14 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None, *, axis=None):  # noqa: 
 
 
 from engine.ops.attention import scaled_dot_product_attention  # noqa: E402,F401  (torch's F name)
+
+
+# ---- torch.nn.functional beyond the layers above (nn/functional_extra.py, nn/losses_extra.py) ----------
+# conv2d, conv_transpose2d, max_pool2d and avg_pool2d are replaced by the torch-complete forms there
+# (groups=, padding="same", dilation=, return_indices=, count_include_pad=), with torch's argument order.
+from .functional_extra import *  # noqa: E402,F401,F403
+from .functional_extra import __all__ as _extra_all  # noqa: E402
+from .losses_extra import *  # noqa: E402,F401,F403
+from .losses_extra import __all__ as _loss_extra_all  # noqa: E402
+
+__all__ = __all__ + [n for n in list(_extra_all) + list(_loss_extra_all) if n not in __all__]

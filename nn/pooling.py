@@ -23,7 +23,7 @@ class _Pool2d(Module):
 
 class MaxPool2d(_Pool2d):
     def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
 
 class AvgPool2d(_Pool2d):

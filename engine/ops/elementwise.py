@@ -171,23 +171,6 @@ class Pow(Function):
         return gx, gp
 
 
-class Remainder(Function):
-    """``a % b`` with the sign of the divisor (Python's and torch's remainder)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (shape_of(a), shape_of(b))
-        ctx.quotient = get_array_module(a if hasattr(a, "dtype") else b).floor_divide(a, b)
-        return get_array_module(a if hasattr(a, "dtype") else b).remainder(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        q = constant(ctx.quotient)
-        return (sum_to(gy, sa) if na else None, sum_to(-gy * q, sb) if nb else None)
-
-
 class Exp(Function):
     @staticmethod
     def forward(ctx, x):
@@ -410,7 +393,9 @@ def _check_integer_divisor(name, a, b):
 def remainder(a, b):
     """``a % b``, the sign of ``b`` (Python's and torch's); differentiable."""
     _check_integer_divisor("remainder", a, b)
-    return _binary(Remainder, "remainder", a, b)
+    from .arith import remainder as arith_remainder  # the one Remainder Function (engine/ops/arith.py)
+
+    return arith_remainder(a, b)
 
 
 def floor_divide(a, b):

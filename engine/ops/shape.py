@@ -31,7 +31,8 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} into {tuple(shape)}") from None
+            raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {x.size} (shape "
+                               f"{x.shape})") from None
 
     @staticmethod
     def backward(ctx, gy):
@@ -191,15 +192,23 @@ def _sizes(name, shape):
         raise TypeError(f"{name}: sizes must be ints, got {shape!r}") from None
 
 
-def reshape(x, *shape):
-    """``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; one size may be -1."""
+def reshape(x, *shape, _name="reshape"):
+    """``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; one size may be -1.  A shape that does not fit
+    raises RuntimeError as torch (``view`` and ``unflatten`` report under their own names)."""
     x = operand(x)
     if len(shape) == 1 and isinstance(shape[0], (int, np.integer)):
         shape = (int(shape[0]),)
-    return Reshape.apply(x, _sizes("reshape", shape))
+    shape = _sizes(_name, shape)
+    try:
+        return Reshape.apply(x, shape)
+    except RuntimeError:
+        raise RuntimeError(f"{_name}: shape {list(shape)} is invalid for input of size {x.numel()} (shape "
+                           f"{tuple(x.shape)})") from None
 
 
-view = reshape
+def view(x, *shape):
+    """torch's view: ``reshape`` (Kiln arrays have no strides to share, so it never fails on layout)."""
+    return reshape(x, *shape, _name="view")
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -220,7 +229,14 @@ def unflatten(x, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one may be -1)."""
     x = operand(x)
     d = wrap_dim(dim, x.ndim, "unflatten")
-    return reshape(x, x.shape[:d] + tuple(int(s) for s in sizes) + x.shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    n = 1
+    for s in sizes:
+        n *= s
+    if -1 not in sizes and n != x.shape[d]:
+        raise RuntimeError(f"unflatten: sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({x.shape[d]}) in the input (shape {tuple(x.shape)})")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:], _name="unflatten")
 
 
 def permute(x, *dims, **kwargs):
@@ -294,8 +310,8 @@ def expand(x, *sizes):
                 raise RuntimeError(f"expand: -1 is not allowed in a new leading dim (sizes {sizes})")
             s = x.shape[i - lead]
         elif i >= lead and x.shape[i - lead] not in (1, s):
-            raise RuntimeError(f"expand: the size {x.shape[i - lead]} of dim {i - lead} (shape {x.shape}) must match "
-                               f"{s} or be 1 (sizes {sizes})")
+            raise RuntimeError(f"expand: the expanded size {s} must match the existing size {x.shape[i - lead]} at "
+                               f"non-singleton dimension {i} (shape {x.shape}, sizes {sizes})")
         shape.append(s)
     return broadcast_to(x, shape)
 
@@ -433,6 +449,14 @@ def _pad_index(xp, n, before, after, mode):
     period = 2 * (n - 1)  # reflect, edge not repeated
     pos = xp.abs(pos) % period if period else xp.zeros_like(pos)
     return xp.where(pos >= n, period - pos, pos)
+
+
+def flat_pad(pairs) -> tuple:
+    """torch's flat pad tuple (last dim first) from per-dim ``(before, after)`` pairs in dim order."""
+    flat = []
+    for before, after in reversed(list(pairs)):
+        flat += [before, after]
+    return tuple(flat)
 
 
 def pad(x, pad, mode="constant", value=None):

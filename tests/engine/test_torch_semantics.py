@@ -239,7 +239,7 @@ def test_shape_op_errors_name_the_op():
         engine.zeros(3).mT
     with pytest.raises(RuntimeError, match=r"split: sizes \[1, 1\] must be non-negative and sum to 3"):
         x.split([1, 1], dim=1)
-    with pytest.raises(RuntimeError, match="expand: the size 3 of dim 1"):
+    with pytest.raises(RuntimeError, match="expand: the expanded size 4 must match the existing size 3"):
         x.expand(2, 4)
     with pytest.raises(IndexError, match="narrow: start 2 and length 2 exceed dim 1 of size 3"):
         x.narrow(1, 2, 2)

@@ -1,0 +1,180 @@
+"""Convolutions beyond the plain 2-d kernels: ``groups=``, ``padding="same"|"valid"``, ``conv1d`` /
+``conv_transpose1d`` and ``conv3d``, as compositions of :func:`engine.ops.conv.conv2d` /
+``conv_transpose2d``.  ``conv3d`` folds the output depth into the batch and sums one conv2d per
+kernel depth tap.
+
+A grouped convolution splits the input channels and the weight's output channels into ``groups``
+slices, convolves each pair and concatenates the results (torch's definition); ``conv1d`` is
+``conv2d`` on a unit-height image.  Being compositions of differentiable ops, they are as many times
+differentiable as conv2d is.  ``padding="same"`` pads ``dilation * (k - 1)`` in total per dim,
+the odd one on the right/bottom (as torch), and needs stride 1.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._util import operand
+from .conv import conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
+from .shape import Concatenate, Reshape, Transpose, flat_pad, getitem, pad as _pad
+
+
+def _tuple(v, n, name, what):
+    if isinstance(v, (tuple, list)):
+        if len(v) != n:
+            raise ValueError(f"{name}: {what} must be an int or {n} ints, got {v!r}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * n
+
+
+def _split_channels(t, axis, groups):
+    size = t.shape[axis] // groups
+    return [getitem(t, (slice(None),) * axis + (slice(g * size, (g + 1) * size),)) for g in range(groups)]
+
+
+def _check_groups(name, x, w, groups, in_axis):
+    groups = int(groups)
+    if groups < 1:
+        raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
+    cin = x.shape[1]
+    if cin % groups:
+        raise ValueError(f"{name}: input channels {cin} are not divisible by groups {groups}")
+    if in_axis == 1 and w.shape[0] % groups:
+        raise ValueError(f"{name}: weight {tuple(w.shape)} has {w.shape[0]} output channels, not divisible by "
+                         f"groups {groups}")
+    expected = cin // groups if in_axis == 1 else cin
+    if w.shape[0 if in_axis == 0 else 1] != expected:
+        raise ValueError(f"{name}: input has {cin} channels, so with groups={groups} the weight {tuple(w.shape)} "
+                         f"needs {expected} at dim {0 if in_axis == 0 else 1}")
+    return groups
+
+
+def _same_padding(name, x, w, stride, dilation, nd):
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{name}: padding='same' is not supported for strided convolutions (stride {stride})")
+    total = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
+    left = [t // 2 for t in total]
+    if all(t % 2 == 0 for t in total):
+        return x, tuple(left)
+    width = [(0, 0), (0, 0)] + [(0, t - 2 * l) for t, l in zip(total, left)]
+    return _pad(x, flat_pad(width)), tuple(left)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """torch's conv2d: cross-correlation of (N, C, H, W) with (C_out, C / groups, kh, kw)."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv2d: expected a 4-d input (N, C, H, W) and a 4-d weight, got {tuple(x.shape)} "
+                         f"and {tuple(w.shape)}")
+    stride, dilation = _tuple(stride, 2, "conv2d", "stride"), _tuple(dilation, 2, "conv2d", "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif padding == "same":
+            x, padding = _same_padding("conv2d", x, w, stride, dilation, 2)
+        else:
+            raise ValueError(f"conv2d: padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    groups = _check_groups("conv2d", x, w, groups, 1)
+    if groups == 1:
+        return _conv2d(x, w, bias, stride, padding, dilation)
+    xs, ws = _split_channels(x, 1, groups), _split_channels(w, 0, groups)
+    bs = _split_channels(operand(bias), 0, groups) if bias is not None else [None] * groups
+    outs = [_conv2d(a, b, c, stride, padding, dilation) for a, b, c in zip(xs, ws, bs)]
+    return Concatenate.apply(*outs, axis=1)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """torch's conv_transpose2d: weight (C_in, C_out / groups, kh, kw)."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 4 or w.ndim != 4:
+        raise ValueError(f"conv_transpose2d: expected a 4-d input and a 4-d weight, got {tuple(x.shape)} and "
+                         f"{tuple(w.shape)}")
+    groups = _check_groups("conv_transpose2d", x, w, groups, 0)
+    if groups == 1:
+        return _conv_transpose2d(x, w, bias, stride, padding, output_padding, dilation)
+    xs, ws = _split_channels(x, 1, groups), _split_channels(w, 0, groups)
+    bs = _split_channels(operand(bias), 0, groups) if bias is not None else [None] * groups
+    outs = [_conv_transpose2d(a, b, c, stride, padding, output_padding, dilation) for a, b, c in zip(xs, ws, bs)]
+    return Concatenate.apply(*outs, axis=1)
+
+
+def _unit_height(t):
+    return Reshape.apply(t, tuple(t.shape[:2]) + (1,) + tuple(t.shape[2:]))
+
+
+def _drop_height(t):
+    return Reshape.apply(t, tuple(t.shape[:2]) + tuple(t.shape[3:]))
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """torch's conv1d: (N, C, L) with weight (C_out, C / groups, k), as conv2d on a unit height."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"conv1d: expected a 3-d input (N, C, L) and a 3-d weight, got {tuple(x.shape)} and "
+                         f"{tuple(w.shape)}")
+    s, d = _tuple(stride, 1, "conv1d", "stride")[0], _tuple(dilation, 1, "conv1d", "dilation")[0]
+    p = padding if isinstance(padding, str) else (0, _tuple(padding, 1, "conv1d", "padding")[0])
+    if isinstance(p, str) and p == "same" and s != 1:
+        raise ValueError(f"conv1d: padding='same' is not supported for strided convolutions (stride {s})")
+    y = conv2d(_unit_height(x), _unit_height(w), bias, (1, s), p, (1, d), groups)
+    return _drop_height(y)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
+                     dilation=1):
+    """torch's conv_transpose1d: (N, C_in, L) with weight (C_in, C_out / groups, k)."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"conv_transpose1d: expected a 3-d input and a 3-d weight, got {tuple(x.shape)} and "
+                         f"{tuple(w.shape)}")
+    one = lambda v, what: (int(np.ravel([v])[0]),)  # noqa: E731
+    y = conv_transpose2d(_unit_height(x), _unit_height(w), bias, (1,) + one(stride, "stride"),
+                         (0,) + one(padding, "padding"), (0,) + one(output_padding, "output_padding"), groups,
+                         (1,) + one(dilation, "dilation"))
+    return _drop_height(y)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """torch's conv3d: (N, C, D, H, W) with weight (C_out, C / groups, kd, kh, kw)."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != 5 or w.ndim != 5:
+        raise ValueError(f"conv3d: expected a 5-d input (N, C, D, H, W) and a 5-d weight, got {tuple(x.shape)} "
+                         f"and {tuple(w.shape)}")
+    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (_tuple(v, 3, "conv3d", n) for v, n in
+                                                ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
+    groups = _check_groups("conv3d", x, w, groups, 1)
+    if pd:
+        x = _pad(x, flat_pad([(0, 0), (0, 0), (pd, pd), (0, 0), (0, 0)]))
+    n, c, depth, h, wd = x.shape
+    kd = w.shape[2]
+    od = (depth - dd * (kd - 1) - 1) // sd + 1
+    if od <= 0:
+        raise ValueError(f"conv3d: input {tuple(input.shape)} is smaller than the kernel {tuple(w.shape)} in depth")
+    total = None
+    for t in range(kd):
+        start = t * dd
+        sl = getitem(x, (slice(None), slice(None), slice(start, start + sd * (od - 1) + 1, sd)))  # N, C, od, H, W
+        planes = Reshape.apply(Transpose.apply(sl, (0, 2, 1, 3, 4)), (n * od, c, h, wd))
+        wt = getitem(w, (slice(None), slice(None), t))
+        y = conv2d(planes, wt, None, (sh, sw), (ph, pw), (dh, dw), groups)
+        total = y if total is None else total + y
+    o, oh, ow = total.shape[1:]
+    out = Transpose.apply(Reshape.apply(total, (n, od, o, oh, ow)), (0, 2, 1, 3, 4))
+    if bias is not None:
+        out = out + Reshape.apply(operand(bias), (1, -1, 1, 1, 1))
+    return out
+
+
+def convolve2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    """True 2-d convolution: the kernel flipped in both spatial dims, then :func:`conv2d`.
+
+    ``conv2d`` (like torch's and every deep-learning library's) is a cross-correlation,
+    ``y[i, j] = sum x[i + a, j + b] w[a, b]``; the convolution of signal processing is
+    ``y[i, j] = sum x[i + a, j + b] w[kh - 1 - a, kw - 1 - b]``, i.e. the same with a flipped kernel
+    (``scipy.signal.convolve2d(x, w, "valid")`` for one channel).  Gradients flow to the unflipped weight.
+    """
+    w = operand(weight)
+    if w.ndim != 4:
+        raise ValueError(f"convolve2d: expected a 4-d weight (C_out, C_in / groups, kh, kw), got {tuple(w.shape)}")
+    flipped = getitem(w, (slice(None), slice(None), slice(None, None, -1), slice(None, None, -1)))
+    return conv2d(input, flipped, bias, stride, padding, dilation, groups)

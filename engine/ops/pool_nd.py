@@ -1,0 +1,141 @@
+"""3-d pooling and adaptive max pooling, as compositions: ``max_pool3d``, ``avg_pool3d``,
+``adaptive_max_pool2d`` (with ``return_indices``).
+
+Max pooling finds each window's argmax on the raw array (the first maximum in window order, as
+torch) and then gathers the values from the flattened input, so the gradient goes to that one
+element, exactly as torch's; average pooling sums windows taken with integer indexing and divides by
+the window size (``count_include_pad``) or by the count of real elements.  No custom kernel: these
+are for completeness, not speed (the 2-d pools have kernels).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._util import operand
+from .index import Gather
+from .reduce import Sum
+from .shape import GetItem, Reshape, flat_pad, pad as _pad
+
+
+def _triple(v, name, what):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 3:
+            raise ValueError(f"{name}: {what} must be an int or 3 ints, got {v!r}")
+        return tuple(int(a) for a in v)
+    return (int(v),) * 3
+
+
+def _out_len(n, k, s, p, d, ceil_mode):
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (math.ceil(span / s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _params(name, x, kernel_size, stride, padding, dilation, ceil_mode):
+    if x.ndim != 5:
+        raise ValueError(f"{name}: expected a 5-d input (N, C, D, H, W), got shape {tuple(x.shape)}")
+    k = _triple(kernel_size, name, "kernel_size")
+    s = _triple(stride, name, "stride") if stride is not None and stride != [] else k
+    p = _triple(padding, name, "padding")
+    d = _triple(dilation, name, "dilation")
+    if any(2 * pi > ki for pi, ki in zip(p, k)):
+        raise ValueError(f"{name}: padding {p} should be at most half of kernel size {k}")
+    out = tuple(_out_len(n, *a, ceil_mode) for n, a in zip(x.shape[2:], zip(k, s, p, d)))
+    if any(o <= 0 for o in out):
+        raise ValueError(f"{name}: output size {out} is too small for input {tuple(x.shape)}")
+    return k, s, p, d, out
+
+
+def _window_index(o, k, s, d):
+    return np.arange(o)[:, None] * s + np.arange(k)[None, :] * d  # (out, k) positions in the padded input
+
+
+def _windows(a, k, s, p, d, out, fill):
+    """Raw windows (N, C, od, kd, oh, kh, ow, kw) of ``a`` padded with ``fill``."""
+    xp = get_array_module(a)
+    extra = [max((o - 1) * st + dl * (kk - 1) + 1 - (n + 2 * pp), 0)
+             for n, kk, st, pp, dl, o in zip(a.shape[2:], k, s, p, d, out)]
+    a = xp.pad(a, [(0, 0), (0, 0)] + [(pp, pp + e) for pp, e in zip(p, extra)], constant_values=fill)
+    for axis, (o, kk, st, dl) in enumerate(zip(out, k, s, d)):
+        idx = xp.asarray(_window_index(o, kk, st, dl))
+        a = a[(slice(None),) * (2 + 2 * axis) + (idx,)]
+    return a
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """torch's max_pool3d; ``return_indices`` gives flat positions in each input volume (int64)."""
+    x = operand(input)
+    k, s, p, d, out = _params("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    xp = get_array_module(x.data)
+    n, c, D, H, W = x.shape
+    pos = xp.arange(D * H * W, dtype=np.int64).reshape(1, 1, D, H, W)
+    vals = _windows(x.data, k, s, p, d, out, -np.inf)
+    where = _windows(pos, k, s, p, d, out, -1)
+    vals = vals.transpose(0, 1, 2, 4, 6, 3, 5, 7).reshape(n, c, *out, -1)
+    where = xp.broadcast_to(where.transpose(0, 1, 2, 4, 6, 3, 5, 7).reshape(1, 1, *out, -1), vals.shape)
+    best = xp.argmax(vals, axis=-1)[..., None]
+    idx = xp.take_along_axis(where, best, axis=-1)[..., 0]
+    flat = Reshape.apply(x, (n, c, D * H * W))
+    y = Reshape.apply(Gather.apply(flat, 2, idx.reshape(n, c, -1)), (n, c) + out)
+    return (y, Tensor._wrap(idx)) if return_indices else y
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
+    """torch's avg_pool3d (``ceil_mode=False``)."""
+    x = operand(input)
+    if ceil_mode:
+        raise NotImplementedError("avg_pool3d: ceil_mode=True is not supported")
+    k, s, p, d, out = _params("avg_pool3d", x, kernel_size, stride, padding, 1, False)
+    xp = get_array_module(x.data)
+    xpad = _pad(x, flat_pad([(0, 0), (0, 0)] + [(pp, pp) for pp in p])) if any(p) else x
+    win = xpad
+    for axis, (o, kk, st) in enumerate(zip(out, k, s)):
+        idx = xp.asarray(_window_index(o, kk, st, 1))
+        win = GetItem.apply(win, (slice(None),) * (2 + 2 * axis) + (idx,))
+    total = Sum.apply(win, (3, 5, 7), False)
+    if divisor_override is not None:
+        return total * (1.0 / float(divisor_override))
+    if count_include_pad:
+        return total * (1.0 / (k[0] * k[1] * k[2]))
+    ones = xp.pad(xp.ones(x.shape[2:], dtype=x.dtype), [(pp, pp) for pp in p])[None, None]
+    count = _windows(ones, k, s, (0, 0, 0), (1, 1, 1), out, 0).sum(axis=(3, 5, 7))
+    return total / Tensor._wrap(count)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
+    """Max over torch's adaptive windows ``[floor(i in / out), ceil((i + 1) in / out))``."""
+    x = operand(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"adaptive_max_pool2d: expected a 3-d or 4-d input, got shape {tuple(x.shape)}")
+    squeeze = x.ndim == 3
+    if squeeze:
+        x = Reshape.apply(x, (1,) + tuple(x.shape))
+    osz = (output_size,) * 2 if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    n, c, h, w = x.shape
+    oh = h if osz[0] is None else int(osz[0])
+    ow = w if osz[1] is None else int(osz[1])
+    if oh <= 0 or ow <= 0:
+        raise ValueError(f"adaptive_max_pool2d: output size {(oh, ow)} must be positive")
+    a = x.data
+    xp = get_array_module(a)
+    idx = xp.empty((n, c, oh, ow), dtype=np.int64)
+    for i in range(oh):
+        h0, h1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+        for j in range(ow):
+            w0, w1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+            win = a[:, :, h0:h1, w0:w1].reshape(n, c, -1)
+            best = xp.argmax(win, axis=-1)
+            idx[:, :, i, j] = (h0 + best // (w1 - w0)) * w + w0 + best % (w1 - w0)
+    y = Reshape.apply(Gather.apply(Reshape.apply(x, (n, c, h * w)), 2, idx.reshape(n, c, -1)), (n, c, oh, ow))
+    ind = Tensor._wrap(idx)
+    if squeeze:
+        y, ind = Reshape.apply(y, (c, oh, ow)), Tensor._wrap(idx.reshape(c, oh, ow))
+    return (y, ind) if return_indices else y

@@ -1,0 +1,322 @@
+"""torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, pooling
+options (dilation, return_indices, count_include_pad, max_unpool2d), interpolate, the activations
+celu/gelu/hardsigmoid/hardswish/selu/softmin/logsigmoid, normalize, one_hot, bilinear, distances and
+the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d/dropout
+are replaced by the torch-complete ones here, with torch's argument order).
+
+Activations are compositions of engine ops, so they are twice differentiable; their gradients at the
+kinks are torch's (``hardsigmoid``: 1/6 strictly inside (-3, 3); ``hardswish``: (2x + 3) / 6 there).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import engine
+from engine import Tensor
+from engine.backend import get_array_module
+from engine.ops import conv_grouped as _cg
+from engine.ops import pool_indices as _pi
+from engine.ops import pool_nd as _pnd
+from engine.ops.attention import scaled_dot_product_attention
+from engine.ops._util import normalize_axes
+from engine.ops.interp import interpolate
+from engine.ops.reduce import Max, Sum
+from engine.random import rng_of
+
+__all__ = [
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
+    "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "gelu", "hardsigmoid", "hardswish", "selu",
+    "logsigmoid", "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
+    "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
+    "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d",
+]
+
+conv1d, conv2d, conv_transpose1d, conv_transpose2d = _cg.conv1d, _cg.conv2d, _cg.conv_transpose1d, _cg.conv_transpose2d
+max_pool1d, max_pool2d, avg_pool1d, avg_pool2d = _pi.max_pool1d, _pi.max_pool2d, _pi.avg_pool1d, _pi.avg_pool2d
+max_unpool2d = _pi.max_unpool2d
+conv3d, convolve2d = _cg.conv3d, _cg.convolve2d
+max_pool3d, avg_pool3d, adaptive_max_pool2d = _pnd.max_pool3d, _pnd.avg_pool3d, _pnd.adaptive_max_pool2d
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def _t(x, name):
+    if isinstance(x, Tensor):
+        return x
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return Tensor._wrap(x)
+    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+
+
+def _mask(x, cond):
+    """A constant float mask (no graph) of ``cond`` in ``x``'s dtype."""
+    return Tensor._wrap(cond.astype(x.dtype))
+
+
+# ---- activations ------------------------------------------------------------------------------
+def celu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    x = _t(input, "celu")
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    neg = engine.minimum(x, 0.0)
+    return engine.relu(x) + alpha * engine.expm1(neg / alpha)
+
+
+def selu(input, inplace=False):  # noqa: A002
+    """``scale * (max(0, x) + min(0, alpha * (exp(x) - 1)))`` with torch's constants."""
+    x = _t(input, "selu")
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    return scale * (engine.relu(x) + alpha * engine.expm1(engine.minimum(x, 0.0)))
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """``x * Phi(x)`` (``approximate="none"``, through erf) or torch's tanh approximation."""
+    x = _t(input, "gelu")
+    if approximate == "none":
+        return x * (0.5 * (1.0 + engine.erf(x * (1.0 / math.sqrt(2.0)))))
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
+        return 0.5 * x * (1.0 + engine.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def hardsigmoid(input, inplace=False):  # noqa: A002
+    """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3)."""
+    x = _t(input, "hardsigmoid")
+    inside = _mask(x, (x.data > -3) & (x.data < 3))
+    upper = _mask(x, x.data >= 3)
+    return (x * (1.0 / 6.0) + 0.5) * inside + upper
+
+
+def hardswish(input, inplace=False):  # noqa: A002
+    """``x * relu6(x + 3) / 6``."""
+    x = _t(input, "hardswish")
+    inside = _mask(x, (x.data > -3) & (x.data < 3))
+    upper = _mask(x, x.data >= 3)
+    return x * (x + 3.0) * (1.0 / 6.0) * inside + x * upper
+
+
+def silu(input, inplace=False):  # noqa: A002
+    x = _t(input, "silu")
+    return x * engine.sigmoid(x)
+
+
+def logsigmoid(input):  # noqa: A002
+    """torch's name for ``log_sigmoid``."""
+    from ._activations import log_sigmoid
+
+    return log_sigmoid(_t(input, "logsigmoid"))
+
+
+def glu(input, dim=-1):  # noqa: A002
+    x = _t(input, "glu")
+    n = x.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim} is size {n}")
+    a, b = engine.split(x, 2, dim)
+    return a * engine.sigmoid(b)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    x = _t(input, "softshrink")
+    return (x - lambd) * _mask(x, x.data > lambd) + (x + lambd) * _mask(x, x.data < -lambd)
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    x = _t(input, "hardshrink")
+    return x * _mask(x, (x.data > lambd) | (x.data < -lambd))
+
+
+def tanhshrink(input):  # noqa: A002
+    x = _t(input, "tanhshrink")
+    return x - engine.tanh(x)
+
+
+def threshold(input, threshold, value, inplace=False):  # noqa: A002
+    x = _t(input, "threshold")
+    keep = x.data > threshold
+    return x * _mask(x, keep) + value * _mask(x, ~keep)
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  # noqa: A002
+    """Randomised leaky ReLU: in eval mode the slope is ``(lower + upper) / 2``; in training a uniform
+    draw per element from the default generator."""
+    x = _t(input, "rrelu")
+    xp = get_array_module(x.data)
+    if training:
+        slope = xp.asarray(rng_of(None).uniform(lower, upper, x.shape)).astype(x.dtype)
+    else:
+        slope = (lower + upper) / 2.0
+    neg = x.data < 0
+    return x * _mask(x, ~neg) + x * (_mask(x, neg) * slope)
+
+
+# ---- normalisation, encodings, distances ------------------------------------------------------
+def _sum(x, dim, keepdim):
+    return Sum.apply(x, normalize_axes(dim, x.ndim), bool(keepdim))
+
+
+def _norm(x, p, dim, keepdim):
+    """The p-norm over ``dim`` with gradient 0 (not NaN) at the zero vector."""
+    if p == 2:
+        sq = _sum(x * x, dim, keepdim)
+        pos = sq.data > 0
+        safe = engine.where(pos, sq, 1.0)
+        return engine.where(pos, engine.sqrt(safe), 0.0)
+    if p == 1:
+        return _sum(x.abs(), dim, keepdim)
+    if p == float("inf"):
+        return Max.apply(x.abs(), normalize_axes(dim, x.ndim), bool(keepdim), "max")
+    s = _sum(x.abs() ** p, dim, keepdim)
+    pos = s.data > 0
+    return engine.where(pos, engine.where(pos, s, 1.0) ** (1.0 / p), 0.0)
+
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
+    """``x / max(||x||_p, eps)`` over ``dim``."""
+    x = _t(input, "normalize")
+    n = _norm(x, p, dim, True)
+    return x / engine.clamp(n, min=eps)
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding of an integer tensor, with a new last dim of ``num_classes``."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot: expected an integer (int64) tensor, got dtype {idx.dtype}")
+    if idx.size and int(idx.min()) < 0:
+        raise RuntimeError("one_hot: class values must be non-negative")
+    n = int(idx.max()) + 1 if num_classes == -1 and idx.size else int(num_classes)
+    if num_classes == -1 and not idx.size:
+        raise RuntimeError("one_hot: can not infer the total number of classes from an empty tensor")
+    if idx.size and int(idx.max()) >= n:
+        raise RuntimeError(f"one_hot: class values must be smaller than num_classes ({n}), got {int(idx.max())}")
+    xp = get_array_module(idx)
+    return Tensor._wrap((idx[..., None] == xp.arange(n)).astype(np.int64))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., o] = x1 W[o] x2 + b[o]`` with weight (out, in1, in2)."""
+    x1, x2, w = _t(input1, "bilinear"), _t(input2, "bilinear"), _t(weight, "bilinear")
+    if w.ndim != 3 or x1.shape[-1] != w.shape[1] or x2.shape[-1] != w.shape[2]:
+        raise RuntimeError(f"bilinear: inputs {tuple(x1.shape)}, {tuple(x2.shape)} do not match weight "
+                           f"{tuple(w.shape)} (out, in1, in2)")
+    y = engine.einsum("...n,onm,...m->...o", x1, w, x2)
+    return y + bias if bias is not None else y
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` over the last dim (torch adds eps to the difference)."""
+    a, b = _t(x1, "pairwise_distance"), _t(x2, "pairwise_distance")
+    d = a - b + eps
+    dim = -1 if max(a.ndim, b.ndim) > 0 else None
+    return _norm(d, p, dim, keepdim)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """``<x1, x2> / (max(||x1||, eps) * max(||x2||, eps))`` over ``dim`` (torch's current definition)."""
+    a, b = _t(x1, "cosine_similarity"), _t(x2, "cosine_similarity")
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    a = a if tuple(a.shape) == shape else a.broadcast_to(shape)
+    b = b if tuple(b.shape) == shape else b.broadcast_to(shape)
+    na = engine.clamp(_norm(a, 2, dim, True), min=eps)
+    nb = engine.clamp(_norm(b, 2, dim, True), min=eps)
+    return _sum((a / na) * (b / nb), dim, False)
+
+
+# ---- dropout family ---------------------------------------------------------------------------
+def _check_p(name, p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training only).
+
+    torch's argument order (``inplace`` 4th; it is accepted and ignored: a new tensor is returned).
+    ``generator``: an ``engine.Generator`` (or a NumPy Generator) for reproducible masks; by default
+    NumPy's (or CuPy's) global generator."""
+    _check_p("dropout", p)
+    x = _t(input, "dropout")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    xp = get_array_module(x.data)
+    if generator is None:
+        u = xp.random.random_sample(x.shape).astype(np.float32, copy=False)
+    else:
+        rng = rng_of(generator)
+        u = xp.asarray(rng.random(x.shape, dtype=np.float32) if isinstance(rng, np.random.Generator)
+                       else rng.random_sample(x.shape).astype(np.float32))
+    mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor._wrap(mask)
+
+
+def _keep_mask(x, p, shape, generator):
+    xp = get_array_module(x.data)
+    u = np.asarray(rng_of(generator).random(shape))
+    return xp.asarray(u >= p)
+
+
+def _feature_dropout(name, input, p, training, batched_ndim, generator=None):  # noqa: A002
+    _check_p(name, p)
+    x = _t(input, name)
+    if not training or p == 0.0:
+        return x
+    if x.ndim not in (batched_ndim, batched_ndim - 1):
+        raise RuntimeError(f"{name}: expected a {batched_ndim - 1}-d or {batched_ndim}-d input, got shape "
+                           f"{tuple(x.shape)}")
+    lead = 2 if x.ndim == batched_ndim else 1
+    shape = tuple(x.shape[:lead]) + (1,) * (x.ndim - lead)
+    if p == 1.0:
+        return x * 0.0
+    keep = _keep_mask(x, p, shape, generator).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
+    return x * Tensor._wrap(keep)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    """Zero whole channels of (N, C, L) or (C, L) with probability ``p``; scale the rest by 1/(1-p)."""
+    return _feature_dropout("dropout1d", input, p, training, 3, generator)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    return _feature_dropout("dropout2d", input, p, training, 4, generator)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False, generator=None):  # noqa: A002
+    return _feature_dropout("dropout3d", input, p, training, 5, generator)
+
+
+_SELU_ALPHA_PRIME = -1.7580993408473766  # -scale * alpha of selu
+
+
+def _alpha_dropout(name, input, p, training, feature, generator):  # noqa: A002
+    _check_p(name, p)
+    x = _t(input, name)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    shape = tuple(x.shape[:2]) + (1,) * (x.ndim - 2) if feature else tuple(x.shape)
+    keep = _keep_mask(x, p, shape, generator)
+    a = (1.0 / math.sqrt((_SELU_ALPHA_PRIME ** 2 * p + 1) * (1 - p)))
+    b = -a * _SELU_ALPHA_PRIME * p
+    k = Tensor._wrap(keep.astype(x.dtype))
+    return (x * k + _SELU_ALPHA_PRIME * (1 - k)) * a + b
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
+    """Dropout that keeps SELU's self-normalising mean and variance (torch.nn.functional.alpha_dropout)."""
+    return _alpha_dropout("alpha_dropout", input, p, training, False, generator)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator)

@@ -1,0 +1,76 @@
+"""Op-table cases for the torch ops of engine/ops/{math,arith,scan,sort,index,layout,einsum,pool_indices}.py.
+
+Each new Function gets a gradcheck and a second-order check from ``test_op_table.py``.  Inputs come
+from ``make_inputs`` (standard normal, or the ``domain``); ops with a narrower domain reshape their
+input inside the lambda (``asin(tanh(x) * 0.9)``), and piecewise-constant ops are multiplied by a
+smooth input so that the check is not trivially zero.
+"""
+import numpy as np
+
+import engine
+
+from .op_table import OpCase
+
+_IDX = np.array([[0, 2, 1, 0], [1, 1, 0, 2], [2, 0, 0, 1]])
+_IDX_UNIQUE = np.array([[0, 2], [1, 3], [2, 0]])  # scatter: no repeats within a row (torch leaves those undefined)
+
+
+def _c(name, covers, fn, shapes, domain="real", **kw):
+    return OpCase(name, covers if isinstance(covers, tuple) else (covers,), fn, shapes, domain=domain, **kw)
+
+
+TORCH_CASES = [
+    _c("tan", "Tan", lambda a: (a * 0.4).tan(), [((3, 4),)]),
+    _c("asin", "Asin", lambda a: (a.tanh() * 0.9).asin(), [((3, 4),)]),
+    _c("acos", "Acos", lambda a: engine.acos(a.tanh() * 0.9), [((3, 4),)]),
+    _c("atan", "Atan", lambda a: a.atan(), [((3, 4),)]),
+    _c("sinh_cosh", ("Sinh", "Cosh"), lambda a: a.sinh() * a.cosh(), [((3, 4),)]),
+    _c("asinh", "Asinh", lambda a: a.asinh(), [((3, 4),)]),
+    _c("acosh", "Acosh", lambda a: (a + 1.0).acosh(), [((3, 4),)], domain="positive"),
+    _c("atanh", "Atanh", lambda a: (a.tanh() * 0.9).atanh(), [((3, 4),)]),
+    _c("erf_erfc", ("Erf", "Erfc"), lambda a: a.erf() + a.erfc() * a, [((3, 4),)]),
+    _c("erfinv", "Erfinv", lambda a: (a.tanh() * 0.9).erfinv(), [((3, 4),)]),
+    _c("log2_log10", ("Log2", "Log10"), lambda a: a.log2() + a.log10() * a, [((3, 4),)], domain="positive"),
+    _c("log1p", "Log1p", lambda a: a.log1p(), [((3, 4),)], domain="positive"),
+    _c("exp2_expm1", ("Exp2", "Expm1"), lambda a: a.exp2() + a.expm1() * a, [((3, 4),)]),
+    _c("rsqrt", "Rsqrt", lambda a: a.rsqrt(), [((3, 4),)], domain="positive"),
+    _c("reciprocal", "Reciprocal", lambda a: a.reciprocal(), [((3, 4),)], domain="away0"),
+    _c("rounding", ("Floor", "Ceil", "Trunc", "Round", "Sign"),
+       lambda a: (a.floor() + a.ceil() + a.trunc() + a.round(1) + a.sign()) * a, [((3, 4),)], domain="away0"),
+    _c("atan2", "Atan2", lambda a, b: engine.atan2(a, b), [((3, 4), (3, 4)), ((3, 4), (4,))], domain="away0"),
+    _c("copysign", "Copysign", lambda a, b: engine.copysign(a, b) * b, [((3, 4), (4,))], domain="away0"),
+    _c("logaddexp", "LogAddExp", lambda a, b: engine.logaddexp(a, b), [((3, 4), (3, 4)), ((3, 4), (1,))]),
+    _c("fmod", "Fmod", lambda a, b: engine.fmod(a * 3, b), [((3, 4), (4,))], domain="positive"),
+    _c("remainder_fn", "Remainder", lambda a, b: engine.remainder(a * 3, b), [((3, 4), (4,))], domain="positive"),
+    _c("div_rounded", "RoundedDiv", lambda a, b: engine.div(a, b, rounding_mode="floor") * a, [((3, 4), (4,))],
+       domain="away0"),
+    _c("clamp_tensor", "Clamp", lambda x, lo, hi: engine.clamp(x, lo - 1.0, hi + 1.0), [((3, 4), (4,), (3, 1))],
+       domain="away0"),
+    _c("gather", ("Gather", "ScatterAdd"), lambda a: engine.gather(a, 1, _IDX), [((3, 5),)]),
+    _c("scatter_add", ("ScatterAdd", "Gather"), lambda a, s: engine.scatter_add(a, 0, _IDX, s), [((4, 4), (3, 5))]),
+    _c("scatter", ("Scatter", "Gather"), lambda a, s: engine.scatter(a, 1, _IDX_UNIQUE, s), [((3, 4), (3, 3))]),
+    _c("cumsum", "Cumsum", lambda a: engine.cumsum(a, 1), [((3, 4),), ((2, 3, 4),)]),
+    _c("cumprod", "Cumprod", lambda a: engine.cumprod(a, 0), [((4, 3),)]),
+    _c("cumprod_zero", "Cumprod", lambda a: engine.cumprod(a * engine.tensor([1.0, 0.0, 1.0, 1.0],
+                                                                                   dtype="float64"), 0), [((4,),)]),
+    _c("logcumsumexp", "LogCumSumExp", lambda a: engine.logcumsumexp(a, -1), [((3, 4),)]),
+    _c("prod", "Prod", lambda a: engine.prod(a, 1), [((3, 4),)]),
+    _c("prod_zero", "Prod", lambda a: (a * engine.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]], dtype="float64")).prod(),
+       [((2, 3),)]),
+    _c("sort_topk", ("Gather", "ScatterAdd"), lambda a: (engine.sort(a, 0, descending=True).values,
+                                                         engine.topk(a, 2).values), [((4, 3),)]),
+    _c("cummax", ("Gather", "ScatterAdd"), lambda a: engine.cummax(a, 1).values, [((3, 4),)]),
+    _c("einsum_matmul", "Einsum", lambda a, b: engine.einsum("ij,jk->ik", a, b), [((2, 3), (3, 4))]),
+    _c("einsum_ellipsis", "Einsum", lambda a, b: engine.einsum("...ij,...j->...i", a, b),
+       [((2, 3, 4), (4,)), ((3, 4), (2, 4))]),
+    _c("einsum_trace_outer", "Einsum", lambda a, b: engine.einsum("ii,j->j", a, b), [((3, 3), (2,))]),
+    _c("max_pool2d_indices", ("MaxPool2dWithIndices", "MaxPool2dBackward", "MaxPool2dGather"),
+       lambda a: engine.ops.pool_indices.max_pool2d(a, 2, stride=1, dilation=2, return_indices=True)[0],
+       [((1, 2, 5, 6),)]),
+    _c("max_unpool2d", ("Scatter", "Gather"),
+       lambda a: engine.ops.pool_indices.max_unpool2d(*engine.ops.pool_indices.max_pool2d(a, 2, return_indices=True), 2),
+       [((1, 2, 4, 6),)]),
+    _c("layout", ("GetItem", "IndexAdd", "Transpose", "BroadcastTo", "Reshape", "Where"),
+       lambda a: (a.repeat(2, 1) + 1.0, a.flip(0), a.roll(1, 1), a.tril(), a.diagonal(1), a.unfold(1, 2, 1),
+                  engine.diag(a[0])), [((3, 4),)]),
+]
