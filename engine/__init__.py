@@ -77,3 +77,7 @@ from .serialization import load, save  # noqa: E402  (torch.save / torch.load wi
 from . import dlpack  # noqa: E402
 from .dlpack import from_dlpack, to_dlpack  # noqa: E402
 from . import onnx  # noqa: E402  (engine.onnx.export; the onnx package itself is imported lazily)
+
+# ---- mixed precision (engine/amp/): engine.autocast is torch.autocast, engine.amp.GradScaler ----
+from . import amp  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402

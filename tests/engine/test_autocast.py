@@ -1,0 +1,218 @@
+"""engine.autocast: the dtype of each op class against torch.autocast on the CPU, values against a
+rounded float64 reference, gradients reaching float32 parameters, the region's rules (nesting,
+decorator, threads, cache, float64) and bad arguments."""
+import threading
+import warnings
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import engine
+import nn
+import nn.functional as F
+from engine import function as function_module
+from engine.amp.policy import POLICY
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+BF16 = np.dtype(ml_dtypes.bfloat16)
+LOW = {"bfloat16": (BF16, torch.bfloat16), "float16": (np.dtype(np.float16), torch.float16)}
+rng = np.random.default_rng(0)
+X = rng.standard_normal((4, 8)).astype(np.float32)
+W = rng.standard_normal((3, 8)).astype(np.float32)
+B = rng.standard_normal(3).astype(np.float32)
+IMG = rng.standard_normal((2, 3, 6, 6)).astype(np.float32)
+K = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+LABELS = np.array([0, 1, 2, 0])
+
+
+def _k(a):
+    return engine.tensor(a)
+
+
+def _t(a):
+    return torch.tensor(a)
+
+
+# name -> (kiln op on float32 inputs, torch op on the same inputs); each covers one op class
+CASES = {
+    "matmul": (lambda: _k(X) @ _k(W).T, lambda: _t(X) @ _t(W).T),
+    "linear": (lambda: F.linear(_k(X), _k(W), _k(B)), lambda: TF.linear(_t(X), _t(W), _t(B))),
+    "conv2d": (lambda: F.conv2d(_k(IMG), _k(K), _k(B[:1].repeat(4))),
+               lambda: TF.conv2d(_t(IMG), _t(K), _t(B[:1].repeat(4)))),
+    "conv_transpose2d": (lambda: F.conv_transpose2d(_k(IMG), _k(K.transpose(1, 0, 2, 3).copy())),
+                         lambda: TF.conv_transpose2d(_t(IMG), _t(K.transpose(1, 0, 2, 3).copy()))),
+    "cross_entropy(linear)": (lambda: F.cross_entropy(F.linear(_k(X), _k(W)), LABELS),
+                              lambda: TF.cross_entropy(TF.linear(_t(X), _t(W)), _t(LABELS))),
+    "nll_loss(linear)": (lambda: F.nll_loss(F.linear(_k(X), _k(W)), LABELS),
+                         lambda: TF.nll_loss(TF.linear(_t(X), _t(W)), _t(LABELS))),
+    "bce_with_logits(linear)": (
+        lambda: F.binary_cross_entropy_with_logits(F.linear(_k(X), _k(W)), _k(np.zeros((4, 3), np.float32))),
+        lambda: TF.binary_cross_entropy_with_logits(TF.linear(_t(X), _t(W)), torch.zeros(4, 3))),
+    "relu(linear)": (lambda: F.relu(F.linear(_k(X), _k(W))), lambda: TF.relu(TF.linear(_t(X), _t(W)))),
+    "softmax(linear)": (lambda: F.softmax(F.linear(_k(X), _k(W)), 1), lambda: TF.softmax(TF.linear(_t(X), _t(W)), 1)),
+    "log_softmax(linear)": (lambda: F.log_softmax(F.linear(_k(X), _k(W)), 1),
+                            lambda: TF.log_softmax(TF.linear(_t(X), _t(W)), 1)),
+    "exp(linear)": (lambda: F.linear(_k(X), _k(W)).exp(), lambda: TF.linear(_t(X), _t(W)).exp()),
+    "sum(linear)": (lambda: F.linear(_k(X), _k(W)).sum(), lambda: TF.linear(_t(X), _t(W)).sum()),
+    "linear + float32 bias": (lambda: F.linear(_k(X), _k(W)) + _k(B), lambda: TF.linear(_t(X), _t(W)) + _t(B)),
+    "max_pool2d(conv2d)": (lambda: F.max_pool2d(F.conv2d(_k(IMG), _k(K)), 2),
+                           lambda: TF.max_pool2d(TF.conv2d(_t(IMG), _t(K)), 2)),
+    "float64 matmul": (lambda: _k(X).double() @ _k(W.T.copy()).double(),
+                       lambda: _t(X.astype(np.float64)) @ _t(W.T.astype(np.float64))),
+    "plain float32 add": (lambda: _k(X) + _k(X), lambda: _t(X) + _t(X)),
+}
+
+TORCH_NAMES = {torch.float32: "float32", torch.float64: "float64", torch.bfloat16: "bfloat16",
+               torch.float16: "float16"}
+
+
+@pytest.mark.parametrize("low", ["bfloat16", "float16"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_op_dtype_matches_torch_cpu_autocast(case, low):
+    kiln_op, torch_op = CASES[case]
+    np_low, torch_low = LOW[low]
+    with torch.autocast("cpu", dtype=torch_low):
+        expected = TORCH_NAMES[torch_op().dtype]
+    with engine.autocast("cpu", dtype=low):
+        got = kiln_op()
+    assert got.dtype.name == expected, f"{case} under {low}: {got.dtype} != torch's {expected}"
+
+
+def test_lowered_values_are_the_rounded_float32_product():
+    """linear under bfloat16: inputs rounded to bfloat16, exact accumulation, result rounded; torch agrees."""
+    with engine.autocast("cpu"):
+        y = F.linear(_k(X), _k(W), _k(B))
+    r = lambda a: a.astype(BF16).astype(np.float64)  # noqa: E731
+    ref = (r(X) @ r(W).T + r(B)).astype(BF16)
+    got = y.numpy()
+    assert got.dtype == BF16
+    np.testing.assert_allclose(got.astype(np.float64), ref.astype(np.float64), rtol=2**-7)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ty = TF.linear(_t(X), _t(W), _t(B))
+    np.testing.assert_allclose(got.astype(np.float64), ty.float().numpy(), rtol=2**-7, atol=1e-6)
+
+
+def test_gradients_reach_float32_parameters_like_torch():
+    lin = nn.Linear(8, 3)
+    tl = torch.nn.Linear(8, 3)
+    with torch.no_grad():
+        tl.weight.copy_(torch.tensor(lin.weight.numpy()))
+        tl.bias.copy_(torch.tensor(lin.bias.numpy()))
+    w_before = lin.weight.numpy().copy()
+    with engine.autocast("cpu", dtype="bfloat16"):
+        loss = F.cross_entropy(lin(_k(X)), LABELS)
+    loss.backward()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        tloss = TF.cross_entropy(tl(_t(X)), _t(LABELS))
+    tloss.backward()
+    assert loss.dtype == np.float32 and lin.weight.dtype == np.float32
+    assert lin.weight.grad.dtype == np.float32 and lin.bias.grad.dtype == np.float32
+    np.testing.assert_array_equal(lin.weight.numpy(), w_before)  # the leaf itself is never changed
+    assert abs(loss.item() - tloss.item()) < 2e-2
+    np.testing.assert_allclose(lin.weight.grad.numpy(), tl.weight.grad.numpy(), atol=1e-2)
+    np.testing.assert_allclose(lin.bias.grad.numpy(), tl.bias.grad.numpy(), atol=1e-2)
+
+
+def test_gradcheck_through_the_casts_in_float64_is_untouched():
+    """float64 is not eligible: an autocast region leaves a float64 computation exact."""
+    a = engine.tensor(X, dtype="float64", requires_grad=True)
+    w = engine.tensor(W, dtype="float64", requires_grad=True)
+    assert a.dtype == np.float64
+    with engine.autocast("cpu"):
+        assert engine.gradcheck(lambda a, w: F.linear(a, w).tanh(), (a, w))
+
+
+def test_nesting_decorator_and_hook_removal():
+    assert function_module._autocast_hook is None  # zero cost outside any region
+
+    @engine.autocast("cpu", dtype="bfloat16")
+    def forward():
+        return _k(X) @ _k(W).T
+
+    assert forward().dtype == BF16
+    with engine.autocast("cpu"):
+        with engine.autocast("cpu", enabled=False):
+            assert (_k(X) @ _k(W).T).dtype == np.float32
+            assert not engine.is_autocast_enabled("cpu")
+        assert (_k(X) @ _k(W).T).dtype == BF16
+        with engine.autocast("cpu", dtype="float16"):
+            assert (_k(X) @ _k(W).T).dtype == np.float16
+            assert engine.get_autocast_dtype("cpu") == np.float16
+        assert engine.is_autocast_enabled("cpu")
+    assert not engine.is_autocast_enabled("cpu")
+    assert function_module._autocast_hook is None
+    assert engine.amp.autocast is engine.autocast
+
+
+def test_state_is_per_thread():
+    seen = {}
+
+    def other():
+        seen["dtype"] = (_k(X) @ _k(W).T).dtype
+
+    with engine.autocast("cpu"):
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert (_k(X) @ _k(W).T).dtype == BF16
+    assert seen["dtype"] == np.float32
+
+
+def test_parameter_casts_are_cached_within_a_region():
+    lin = nn.Linear(8, 3)
+    with engine.autocast("cpu"):
+        y1, y2 = lin(_k(X)), lin(_k(X))
+    def weight_cast(y):  # y = astype(LinearFn(x, cast(W), cast(b)), bfloat16)
+        linear_node = y._creator.next_edges[0][0]
+        assert linear_node.name() == "LinearFn"
+        return linear_node.next_edges[1][0]
+
+    assert weight_cast(y1) is weight_cast(y2)  # both uses read one cast of the weight
+    with engine.autocast("cpu", cache_enabled=False):
+        y3, y4 = lin(_k(X)), lin(_k(X))
+    assert weight_cast(y3) is not weight_cast(y4)
+    (y1.sum() + y2.sum()).backward()
+    np.testing.assert_allclose(lin.weight.grad.numpy(), 2 * np.ones((3, 4)) @ X.astype(BF16).astype(np.float32),
+                               rtol=1e-2)
+
+
+def test_cuda_region_leaves_cpu_tensors_alone_and_warns_without_a_gpu():
+    if engine.cuda_available():
+        pytest.skip("a GPU answers here")
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        region = engine.autocast("cuda")
+    with region:
+        assert (_k(X) @ _k(W).T).dtype == np.float32
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="autocast: dtype must be float16 or bfloat16 on 'cpu', got 'float32'"):
+        engine.autocast("cpu", dtype="float32")
+    with pytest.raises(ValueError, match="autocast: device_type must be 'cpu' or 'cuda', got 'tpu'"):
+        engine.autocast("tpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        engine.autocast("cpu", dtype=ml_dtypes.bfloat16)  # dtype objects are accepted too
+        engine.autocast("cpu", dtype=np.float16)
+
+
+def _function_classes():
+    out, todo = {}, [engine.Function]
+    while todo:
+        c = todo.pop()
+        for s in c.__subclasses__():
+            out.setdefault(s.__name__, s)
+            todo.append(s)
+    return out
+
+
+def test_every_policy_row_names_an_existing_op():
+    import nn._fused, nn._fused_losses, nn._losses_functional  # noqa: F401,E401  (where some ops live)
+
+    known = _function_classes()
+    for device_type, table in POLICY.items():
+        missing = sorted(n for n in table if n not in known)
+        assert not missing, f"{device_type} autocast policy names ops that do not exist: {missing}"
