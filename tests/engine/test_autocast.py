@@ -11,6 +11,7 @@ import pytest
 import engine
 import nn
 import nn.functional as F
+import optim
 from engine import function as function_module
 from engine.amp.policy import POLICY
 
@@ -216,3 +217,48 @@ def test_every_policy_row_names_an_existing_op():
     for device_type, table in POLICY.items():
         missing = sorted(n for n in table if n not in known)
         assert not missing, f"{device_type} autocast policy names ops that do not exist: {missing}"
+
+
+def _train_mlp_on_mnist(low, scaler=None):
+    """2000 training images, 2 epochs of Adam, batch 100; accuracy (%) on 2000 test images."""
+    from nn.data.mnist import load_mnist
+
+    xi, yi = load_mnist(train=True)
+    xt, yt = load_mnist(train=False)
+    x_train, y_train = (xi[:2000].reshape(2000, -1) / 255.0).astype(np.float32), yi[:2000].astype(np.int64)
+    x_test, y_test = (xt[:2000].reshape(2000, -1) / 255.0).astype(np.float32), yt[:2000].astype(np.int64)
+    np.random.seed(0)  # nn.init draws from NumPy's global generator
+    model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = optim.Adam(model.parameters(), lr=2e-3)
+    order = np.random.default_rng(0)
+    region = lambda: engine.autocast("cpu", dtype=low or "bfloat16", enabled=low is not None)  # noqa: E731
+    for _ in range(2):
+        perm = order.permutation(2000)
+        for i in range(0, 2000, 100):
+            idx = perm[i:i + 100]
+            opt.zero_grad()
+            with region():
+                loss = F.cross_entropy(model(engine.tensor(x_train[idx])), y_train[idx])
+            assert loss.dtype == np.float32
+            if scaler is None:
+                loss.backward()
+                opt.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    with engine.no_grad(), region():
+        logits = model(engine.tensor(x_test))
+    assert logits.dtype == (np.float32 if low is None else LOW[low][0])
+    return float((logits.numpy().astype(np.float32).argmax(1) == y_test).mean() * 100)
+
+
+def test_mnist_mlp_under_low_precision_matches_float32_accuracy():
+    """bfloat16 autocast, and float16 autocast with a GradScaler, within 0.5 points of float32."""
+    full = _train_mlp_on_mnist(None)
+    bf16 = _train_mlp_on_mnist("bfloat16")
+    fp16 = _train_mlp_on_mnist("float16", engine.amp.GradScaler("cpu"))
+    assert full > 70, full  # it learned (chance is 10)
+    assert abs(bf16 - full) <= 0.5, (full, bf16)
+    assert abs(fp16 - full) <= 0.5, (full, fp16)
