@@ -211,3 +211,40 @@ def plot_curves(history, path, title=""):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+# ---- TensorBoard --------------------------------------------------------------------------------
+class ScalarLog:
+    """Training curves for TensorBoard: ``add(tag, value, step)`` writes one scalar to an event file in
+    ``logdir``, through ``tensorboardX``'s ``SummaryWriter`` when installed, else the ``tensorboard``
+    package's event-file writer (Kiln never imports torch, so ``torch.utils.tensorboard`` is out).
+    Without either, the constructor raises ImportError naming the package to install, before anything
+    is written."""
+
+    def __init__(self, logdir):
+        self._writer = self._tb_event_writer = None
+        try:
+            from tensorboardX import SummaryWriter  # noqa: PLC0415  (optional extra: kiln[tensorboard])
+
+            self._writer = SummaryWriter(logdir)
+        except ImportError:
+            try:
+                from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: PLC0415
+                from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: PLC0415
+            except ImportError:
+                raise ImportError("--tensorboard needs the tensorboardX package (pip install tensorboardX, "
+                                  "or pip install -e '.[tensorboard]'); the tensorboard package works too") from None
+            self._event_pb2, self._summary_pb2 = event_pb2, summary_pb2
+            self._tb_event_writer = EventFileWriter(logdir)
+
+    def add(self, tag, value, step):
+        if self._writer is not None:
+            self._writer.add_scalar(tag, float(value), int(step))
+            return
+        import time  # noqa: PLC0415
+
+        summary = self._summary_pb2.Summary(value=[self._summary_pb2.Summary.Value(tag=tag, simple_value=float(value))])
+        self._tb_event_writer.add_event(self._event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def close(self):
+        (self._writer or self._tb_event_writer).close()

@@ -28,6 +28,10 @@ What a run does:
   printed, the babysitting plot of training/validation loss and accuracy is saved as a PNG
   (``--plot``, default ``<out-dir>/curves.png``), and ``--metrics-json PATH`` writes
   {"model", "epochs", "test_accuracy", "seconds_per_epoch", "device"}.
+* ``--tensorboard DIR`` writes the same curves as TensorBoard scalars into DIR as they come (per logged
+  step: ``train/loss_step``, ``train/accuracy_step``, ``lr``; per epoch: ``train/loss``, ``train/accuracy``,
+  ``val/loss``, ``val/accuracy``; at the end ``test/loss``, ``test/accuracy``), through tensorboardX
+  (optional extra ``kiln[tensorboard]``) or the tensorboard package; ``tensorboard --logdir DIR`` shows them.
 
 ``--limit-train N`` / ``--limit-test N`` / ``--val-size N`` shrink the data for quick checks.
 
@@ -180,6 +184,8 @@ def build_parser():
                    help="stop after K epochs of this run")
     p.add_argument("--metrics-json", metavar="PATH", default=None)
     p.add_argument("--plot", metavar="PATH", default=None, help="PNG of the curves (default <out-dir>/curves.png)")
+    p.add_argument("--tensorboard", metavar="DIR", default=None,
+                   help="also write the curves (loss, accuracy, lr) as TensorBoard scalars into DIR (needs tensorboardX)")
     p.add_argument("--limit-train", type=CHECKS["limit_train"], default=None)
     p.add_argument("--limit-test", type=CHECKS["limit_test"], default=None)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
@@ -272,6 +278,7 @@ def run(args):
         comm = Communicator()
         if comm.rank:  # rank 0 alone prints and writes checkpoints and plots
             args.out_dir, args.progress, args.plot = os.path.join(args.out_dir or "runs/mnist", f"rank{comm.rank}"), False, os.devnull
+            args.tensorboard = None
             sys.stdout = open(os.devnull, "w")
     device = T.pick_device(args.device)
 
@@ -317,6 +324,7 @@ def run(args):
         start_epoch = int(start_epoch)
         print(f"resumed from {args.resume} after epoch {start_epoch} of {cfg['epochs']}")
     os.makedirs(out_dir, exist_ok=True)
+    tb = T.ScalarLog(args.tensorboard) if args.tensorboard else None
 
     print(f"{cfg['model']} ({model.num_parameters()} parameters) on {device}; {len(train_ds)} training, "
           f"{len(val_ds)} validation, {len(test_ds)} test images; {cfg['optimizer']} lr {cfg['lr']:g}, "
@@ -339,6 +347,7 @@ def run(args):
             opt.zero_grad()
             loss.backward()
             opt.step()
+            step_lr = opt.param_groups[0]["lr"]  # the rate this step used (for TensorBoard)
             sched.step()
             n, l_b = len(yb), loss.item() * len(yb)
             c_b = int((logits.data.argmax(axis=1) == yb.data).sum())
@@ -347,6 +356,11 @@ def run(args):
             if (i + 1) % log_every == 0:  # the plot gets the mean over the last log_every steps
                 history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": w_loss / w_seen,
                                          "acc": w_correct / w_seen})
+                if tb is not None:  # x axis: the global step
+                    step = epoch * len(loader) + i + 1
+                    tb.add("train/loss_step", w_loss / w_seen, step)
+                    tb.add("train/accuracy_step", w_correct / w_seen, step)
+                    tb.add("lr", step_lr, step)
                 w_loss, w_correct, w_seen = 0.0, 0, 0
                 if args.progress:
                     bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
@@ -358,6 +372,10 @@ def run(args):
         improved = stopper.best_epoch == epoch
         history["epochs"].append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                                   "val_loss": val_loss, "val_acc": val_acc, "seconds": seconds})
+        if tb is not None:  # x axis: the epoch
+            for tag, key in (("train/loss", "train_loss"), ("train/accuracy", "train_acc"),
+                             ("val/loss", "val_loss"), ("val/accuracy", "val_acc")):
+                tb.add(tag, history["epochs"][-1][key], epoch + 1)
         print(f"epoch {epoch + 1}: train loss {loss_sum / seen:.4f} acc {correct / seen:.4f} | "
               f"val loss {val_loss:.4f} acc {val_acc:.4f} | {seconds:.1f} s" + (" | best" if improved else ""))
         T.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
@@ -380,6 +398,10 @@ def run(args):
           f"{sec:.1f} s per epoch over {len(times)} epoch(s) on {device}")
     plot = args.plot or os.path.join(out_dir, "curves.png")
     T.plot_curves(history, plot, title=f"{cfg['model']} on MNIST")
+    if tb is not None:
+        tb.add("test/loss", test_loss, len(history["epochs"]))
+        tb.add("test/accuracy", test_acc, len(history["epochs"]))
+        tb.close()
     metrics = {"model": cfg["model"], "epochs": len(history["epochs"]), "test_accuracy": test_acc,
                "seconds_per_epoch": sec, "device": str(device)}
     if args.metrics_json:
