@@ -222,20 +222,31 @@ class ScalarLog:
     is written."""
 
     def __init__(self, logdir):
+        kind, parts = self.backend()
         self._writer = self._tb_event_writer = None
+        if kind == "tensorboardX":
+            self._writer = parts(logdir)
+        else:
+            writer_class, self._event_pb2, self._summary_pb2 = parts
+            self._tb_event_writer = writer_class(logdir)
+
+    @staticmethod
+    def backend():
+        """("tensorboardX", SummaryWriter) or ("tensorboard", its writer and protos); ImportError naming
+        the package to install when neither is there (the example calls this before reading any data)."""
         try:
             from tensorboardX import SummaryWriter  # noqa: PLC0415  (optional extra: kiln[tensorboard])
 
-            self._writer = SummaryWriter(logdir)
+            return "tensorboardX", SummaryWriter
         except ImportError:
-            try:
-                from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: PLC0415
-                from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: PLC0415
-            except ImportError:
-                raise ImportError("--tensorboard needs the tensorboardX package (pip install tensorboardX, "
-                                  "or pip install -e '.[tensorboard]'); the tensorboard package works too") from None
-            self._event_pb2, self._summary_pb2 = event_pb2, summary_pb2
-            self._tb_event_writer = EventFileWriter(logdir)
+            pass
+        try:
+            from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: PLC0415
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: PLC0415
+        except ImportError:
+            raise ImportError("--tensorboard needs the tensorboardX package (pip install tensorboardX, "
+                              "or pip install -e '.[tensorboard]'); the tensorboard package works too") from None
+        return "tensorboard", (EventFileWriter, event_pb2, summary_pb2)
 
     def add(self, tag, value, step):
         if self._writer is not None:

@@ -256,6 +256,8 @@ def _set_rng_states(states, loader, tf):
 
 def run(args):
     """Train, test and report; returns the metrics dict."""
+    if args.tensorboard:
+        T.ScalarLog.backend()  # a missing package stops the run before anything is read or written
     ckpt = None
     if args.resume:
         try:
