@@ -9,6 +9,7 @@ module global that is None unless some thread has an autocast region open; then 
   dtype, the op computes, its floating outputs are the low dtype;
 - an ``"fp32"`` op (losses; on CUDA also softmax, exp/log, sums, layer norm): low-dtype inputs are cast
   to float32 and the op computes in float32;
+- a ``"keep"`` op (``astype``, reshapes, indexing) runs untouched: an explicit dtype wins;
 - any other op with a low-dtype input runs in its inputs' dtype (a mix with float32 promotes to
   float32, as torch's type promotion does).
 
@@ -40,7 +41,7 @@ from .. import function as _function
 from .. import grad_mode
 from ..ops.shape import astype
 from ..tensor import Tensor
-from .policy import FP32, LOWER, policy_of
+from .policy import FP32, KEEP, LOWER, policy_of
 
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype"]
 
@@ -186,6 +187,8 @@ def _dispatch(cls, args, kwargs):
     if low is None:
         return None
     policy = policy_of(cls, device_type)
+    if policy == KEEP:
+        return None
     if policy == LOWER:  # float64 is not eligible (as in torch): an all-float64 op runs untouched
         if not any(isinstance(a, Tensor) and _is_float(a.data.dtype) and a.data.dtype != np.float64 for a in args):
             return None

@@ -10,6 +10,8 @@ Kiln has:
 - ``"fp32"``: computed in float32: the losses on both device types; on CUDA also softmax,
   log_softmax, exp/log/pow, sums and log-sum-exp and layer norm (torch's CUDA list; torch's CPU list
   leaves those in the input's dtype, and so does Kiln, so that torch stays the oracle).
+- ``"keep"``: never touched: ``astype`` (an explicit dtype wins, as in torch) and the pure layout ops,
+  which move low-dtype arrays as they are;
 - not listed: runs in the dtype its inputs have (torch's "promote" rule: a mix of a low dtype and
   float32 gives float32).
 
@@ -21,6 +23,9 @@ from __future__ import annotations
 
 LOWER = "lower"
 FP32 = "fp32"
+KEEP = "keep"
+
+_KEEP_OPS = ("AsType", "Reshape", "Transpose", "BroadcastTo", "GetItem", "Split", "ToDevice")
 
 _LOWER_OPS = (
     "MatMul",          # engine.matmul, @
@@ -40,13 +45,14 @@ _CUDA_FP32_EXTRA = (
     "Softmax", "LogSoftmax", "Exp", "Log", "Pow", "Sum", "LogSumExp", "LayerNormFn",
 )
 
-#: device type -> {Function class name: "lower" | "fp32"}
+#: device type -> {Function class name: "lower" | "fp32" | "keep"}
 POLICY: dict[str, dict[str, str]] = {
-    "cpu": {**{n: LOWER for n in _LOWER_OPS}, **{n: FP32 for n in _FP32_LOSSES}},
-    "cuda": {**{n: LOWER for n in _LOWER_OPS}, **{n: FP32 for n in _FP32_LOSSES + _CUDA_FP32_EXTRA}},
+    "cpu": {**{n: KEEP for n in _KEEP_OPS}, **{n: LOWER for n in _LOWER_OPS}, **{n: FP32 for n in _FP32_LOSSES}},
+    "cuda": {**{n: KEEP for n in _KEEP_OPS}, **{n: LOWER for n in _LOWER_OPS},
+             **{n: FP32 for n in _FP32_LOSSES + _CUDA_FP32_EXTRA}},
 }
 
 
 def policy_of(function_class, device_type: str):
-    """``"lower"``, ``"fp32"`` or None (run in the inputs' dtype) for ``function_class`` on ``device_type``."""
+    """``"lower"``, ``"fp32"``, ``"keep"`` or None (run in the inputs' dtype) for ``function_class`` on ``device_type``."""
     return POLICY[device_type].get(function_class.__name__)

@@ -262,3 +262,13 @@ def test_mnist_mlp_under_low_precision_matches_float32_accuracy():
     assert full > 70, full  # it learned (chance is 10)
     assert abs(bf16 - full) <= 0.5, (full, bf16)
     assert abs(fp16 - full) <= 0.5, (full, fp16)
+
+
+def test_explicit_casts_win_and_layout_ops_stay_in_the_low_dtype():
+    with engine.autocast("cpu"):
+        h = F.linear(_k(X), engine.tensor(W, requires_grad=True))
+        assert h.float().dtype == np.float32          # an explicit dtype wins, as in torch
+        r = h.reshape(-1)
+        assert r.dtype == BF16 and r._creator.name() == "Reshape"  # no float32 round trip
+        assert h[1:].dtype == BF16 and h.T.dtype == BF16
+    np.testing.assert_array_equal(r.numpy(), h.numpy().reshape(-1))
