@@ -34,6 +34,8 @@ What a run does:
   (optional extra ``kiln[tensorboard]``) or the tensorboard package; ``tensorboard --logdir DIR`` shows them.
 
 ``--limit-train N`` / ``--limit-test N`` / ``--val-size N`` shrink the data for quick checks.
+``--amp bfloat16|float16`` trains with mixed precision (``engine.autocast`` around the forward pass and the
+loss; float16 adds an ``engine.amp.GradScaler``, whose state the checkpoint keeps); the weights stay float32.
 
 Bad arguments stop the run before anything is read or written, with argparse's ``error:`` line and exit
 status 2: counts must be positive integers (``--epochs``, ``--batch-size``, ``--limit-*``, ``--stop-after``),
@@ -57,6 +59,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _training as T  # noqa: E402  (puts the repository root on sys.path)
 
+import engine  # noqa: E402
 import nn  # noqa: E402
 import optim  # noqa: E402
 from nn.data import DataLoader, transforms  # noqa: E402
@@ -177,6 +180,9 @@ def build_parser():
                    help=f"validation images held out of the {T.MNIST_TRAIN_IMAGES} training images")
     p.add_argument("--patience", type=CHECKS["patience"], default=3)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--amp", choices=["bfloat16", "float16"], default=None,
+                   help="mixed precision: forward and loss under engine.autocast with this dtype "
+                        "(float16 adds a GradScaler)")
     p.add_argument("--out-dir", default=None,
                    help="checkpoints and plot (default runs/mnist; on --resume, the checkpoint's folder)")
     p.add_argument("--resume", metavar="PATH", type=_readable_file, default=None)
@@ -305,6 +311,7 @@ def run(args):
     out_dir = args.out_dir or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else "runs/mnist")
     stopper = optim.EarlyStopping(patience=cfg["patience"], mode="min", checkpoint=os.path.join(out_dir, "best.npz"))
     loss_fn = nn.CrossEntropyLoss()
+    scaler = engine.amp.GradScaler(device.type, enabled=args.amp == "float16")  # disabled: plain backward/step
     history = {"steps": [], "epochs": []}
     start_epoch = 0
     if ckpt is not None:  # every part is checked by its own load_state_dict; nothing is written before
@@ -312,6 +319,8 @@ def run(args):
             model.load_state_dict(ckpt["model"])
             opt.load_state_dict(ckpt["optimizer"])
             sched.load_state_dict(ckpt["scheduler"])
+            if scaler.is_enabled() and "scaler" in ckpt:
+                scaler.load_state_dict(ckpt["scaler"])
             stopper.load_state_dict(ckpt["early_stopping"])
             history = ckpt["history"]
             start_epoch = ckpt["epoch"]
@@ -344,11 +353,13 @@ def run(args):
         loss_sum = w_loss = 0.0
         bar = T.progress(loader, desc=f"epoch {epoch + 1}/{cfg['epochs']}", enabled=args.progress)
         for i, (xb, yb) in enumerate(bar):
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
+            with engine.autocast(device.type, dtype=args.amp or "bfloat16", enabled=args.amp is not None):
+                logits = model(xb)
+                loss = loss_fn(logits, yb)
             opt.zero_grad()
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)  # skipped when float16 gradients overflowed
+            scaler.update()
             step_lr = opt.param_groups[0]["lr"]  # the rate this step used (for TensorBoard)
             sched.step()
             n, l_b = len(yb), loss.item() * len(yb)
@@ -383,7 +394,9 @@ def run(args):
         T.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
                            "scheduler": sched.state_dict(), "early_stopping": stopper.state_dict(),
                            "history": history, "epoch": epoch + 1, "config": cfg,
-                           "rng": _rng_states(loader, tf)}, os.path.join(out_dir, "last.npz"))
+                           "rng": _rng_states(loader, tf),
+                           **({"scaler": scaler.state_dict()} if scaler.is_enabled() else {})},
+                          os.path.join(out_dir, "last.npz"))
         epochs_this_run += 1
         if stopper.should_stop:
             print(f"early stopping: no better validation loss for {stopper.patience} epochs "
