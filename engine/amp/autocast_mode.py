@@ -73,12 +73,14 @@ def _is_float(dtype) -> bool:
 
 def _resolve_dtype(dtype, device_type):
     """float16 / bfloat16 given as a string ("bfloat16", "torch.float16", "half") or a dtype object."""
-    name = str(dtype).replace("torch.", "") if isinstance(dtype, str) else None
-    if name is None:
+    name = None
+    if not isinstance(dtype, str):
         try:
             name = np.dtype(dtype).name
         except TypeError:
-            name = str(dtype)
+            pass
+    if name is None:  # "bfloat16", "torch.float16", or a dtype object of another library
+        name = str(dtype).rsplit(".", 1)[-1]
     if name not in _ALIASES:
         raise ValueError(f"autocast: dtype must be float16 or bfloat16 on '{device_type}', got {dtype!r}")
     if _ALIASES[name] == "bfloat16":

@@ -272,3 +272,30 @@ def test_explicit_casts_win_and_layout_ops_stay_in_the_low_dtype():
         assert r.dtype == BF16 and r._creator.name() == "Reshape"  # no float32 round trip
         assert h[1:].dtype == BF16 and h.T.dtype == BF16
     np.testing.assert_array_equal(r.numpy(), h.numpy().reshape(-1))
+
+
+@pytest.mark.parametrize("name", ["LeNet5", "resnet8", "ConvAutoencoder"])
+def test_model_zoo_steps_under_bfloat16_follow_float32(name):
+    """Conv, pooling, batch norm and fused activations all run on bfloat16 activations; the loss and
+    the float32 gradients stay close to a float32 step."""
+    from nn import models
+
+    np.random.seed(0)
+    model = getattr(models, name)()
+    x = engine.tensor(np.random.rand(2, *((3, 16, 16) if name == "resnet8" else (1, 28, 28))).astype(np.float32))
+    labels = np.array([1, 7])
+
+    def step(low):
+        model.zero_grad()
+        with engine.autocast("cpu", enabled=low):
+            out = model(x)
+            loss = F.cross_entropy(out, labels) if out.ndim == 2 else F.mse_loss(out, x)
+        loss.backward()
+        return out, loss, np.concatenate([p.grad.numpy().ravel() for p in model.parameters()])
+
+    out32, loss32, g32 = step(False)
+    out16, loss16, g16 = step(True)
+    assert out16.dtype == BF16 and out32.dtype == np.float32 and loss16.dtype == np.float32
+    assert g16.dtype == np.float32 and all(p.dtype == np.float32 for p in model.parameters())
+    assert abs(loss16.item() - loss32.item()) <= 3e-2 * abs(loss32.item())
+    assert np.dot(g16, g32) / (np.linalg.norm(g16) * np.linalg.norm(g32)) > 0.99
