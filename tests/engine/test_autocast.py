@@ -299,3 +299,26 @@ def test_model_zoo_steps_under_bfloat16_follow_float32(name):
     assert g16.dtype == np.float32 and all(p.dtype == np.float32 for p in model.parameters())
     assert abs(loss16.item() - loss32.item()) <= 3e-2 * abs(loss32.item())
     assert np.dot(g16, g32) / (np.linalg.norm(g16) * np.linalg.norm(g32)) > 0.99
+
+
+def test_cuda_policy_follows_torchs_cuda_lists(monkeypatch):
+    """The "cuda" table, routed by pretending NumPy arrays live on a GPU (no GPU needed): torch's CUDA
+    lists lower matmul/linear/conv and keep softmax, log_softmax, exp, log, sum and the losses in float32."""
+    from engine import backend
+    from engine.amp import autocast_mode
+
+    monkeypatch.setattr(backend, "cuda_available", lambda: True)
+    fake_gpu = type("FakeCudaDevice", (), {"type": "cuda"})()
+    monkeypatch.setattr(autocast_mode.backend, "device_of", lambda data: fake_gpu)
+    with engine.autocast("cuda"):  # torch's CUDA default dtype: float16
+        h = F.linear(_k(X), _k(W))
+        got = {
+            "linear": h.dtype, "matmul": (_k(X) @ _k(W).T).dtype, "conv2d": F.conv2d(_k(IMG), _k(K)).dtype,
+            "relu": F.relu(h).dtype, "softmax": F.softmax(h, 1).dtype, "log_softmax": F.log_softmax(h, 1).dtype,
+            "exp": h.exp().dtype, "sum": h.sum().dtype, "cross_entropy": F.cross_entropy(h, LABELS).dtype,
+        }
+    f16, f32 = np.dtype(np.float16), np.dtype(np.float32)
+    assert got == {"linear": f16, "matmul": f16, "conv2d": f16, "relu": f16, "softmax": f32, "log_softmax": f32,
+                   "exp": f32, "sum": f32, "cross_entropy": f32}
+    with engine.autocast("cpu"):  # the CPU region does not cover "cuda" tensors
+        assert (_k(X) @ _k(W).T).dtype == f32
