@@ -9,6 +9,7 @@ module global that is None unless some thread has an autocast region open; then 
   dtype, the op computes, its floating outputs are the low dtype;
 - an ``"fp32"`` op (losses; on CUDA also softmax, exp/log, sums, layer norm): low-dtype inputs are cast
   to float32 and the op computes in float32;
+- an ``"input"`` op (batch norm, layer norm) computes in float32 and returns the dtype of its input;
 - a ``"keep"`` op (``astype``, reshapes, indexing) runs untouched: an explicit dtype wins;
 - any other op with a low-dtype input runs in its inputs' dtype (a mix with float32 promotes to
   float32, as torch's type promotion does).
@@ -41,7 +42,7 @@ from .. import function as _function
 from .. import grad_mode
 from ..ops.shape import astype
 from ..tensor import Tensor
-from .policy import FP32, KEEP, LOWER, policy_of
+from .policy import FP32, INPUT, KEEP, LOWER, policy_of
 
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype"]
 
@@ -194,7 +195,7 @@ def _dispatch(cls, args, kwargs):
     if policy == LOWER:  # float64 is not eligible (as in torch): an all-float64 op runs untouched
         if not any(isinstance(a, Tensor) and _is_float(a.data.dtype) and a.data.dtype != np.float64 for a in args):
             return None
-    elif policy is None and not any(isinstance(a, Tensor) and a.data.dtype in _LOW for a in args):
+    elif policy in (None, INPUT) and not any(isinstance(a, Tensor) and a.data.dtype in _LOW for a in args):
         return None
     st.busy = True
     try:
@@ -205,7 +206,10 @@ def _dispatch(cls, args, kwargs):
 
 def _run(cls, args, kwargs, policy, low, st):
     out_dtype = low if policy == LOWER else None
-    if policy is None:  # promote: low only when every floating tensor input is that low dtype
+    if policy == INPUT:  # the norms: the output in the dtype of x (the first tensor argument)
+        x_dtype = next(a.data.dtype for a in args if isinstance(a, Tensor))
+        out_dtype = x_dtype if x_dtype in _LOW else None
+    elif policy is None:  # promote: low only when every floating tensor input is that low dtype
         floats = [a.data.dtype for a in args if isinstance(a, Tensor) and _is_float(a.data.dtype)]
         out_dtype = floats[0] if floats and all(f == floats[0] for f in floats) else None
     compute = []
@@ -221,8 +225,8 @@ def _run(cls, args, kwargs, policy, low, st):
     out = cls.apply(*compute, **kwargs)
     if out_dtype is None:
         return out
-    if isinstance(out, tuple):
-        return tuple(_lowered(o, out_dtype) for o in out)
+    if isinstance(out, tuple):  # "input": extra outputs (batch statistics) stay float32
+        return tuple(_lowered(o, out_dtype) if i == 0 or policy != INPUT else o for i, o in enumerate(out))
     return _lowered(out, out_dtype)
 
 

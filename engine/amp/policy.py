@@ -12,6 +12,8 @@ Kiln has:
   leaves those in the input's dtype, and so does Kiln, so that torch stays the oracle).
 - ``"keep"``: never touched: ``astype`` (an explicit dtype wins, as in torch) and the pure layout ops,
   which move low-dtype arrays as they are;
+- ``"input"``: the norms: computed in float32, the (first) output in the dtype of the input ``x``
+  (torch's mixed-type batch/layer norm: float32 weights, running statistics kept in float32);
 - not listed: runs in the dtype its inputs have (torch's "promote" rule: a mix of a low dtype and
   float32 gives float32).
 
@@ -24,6 +26,9 @@ from __future__ import annotations
 LOWER = "lower"
 FP32 = "fp32"
 KEEP = "keep"
+INPUT = "input"
+
+_INPUT_OPS = ("BatchNormFn", "LayerNormFn")  # float32 affine parameters, output in the input's dtype
 
 _KEEP_OPS = ("AsType", "Reshape", "Transpose", "BroadcastTo", "GetItem", "Split", "ToDevice")
 
@@ -45,14 +50,14 @@ _CUDA_FP32_EXTRA = (
     "Softmax", "LogSoftmax", "Exp", "Log", "Pow", "Sum", "LogSumExp", "LayerNormFn",
 )
 
-#: device type -> {Function class name: "lower" | "fp32" | "keep"}
+#: device type -> {Function class name: "lower" | "fp32" | "input" | "keep"} (later entries win)
 POLICY: dict[str, dict[str, str]] = {
-    "cpu": {**{n: KEEP for n in _KEEP_OPS}, **{n: LOWER for n in _LOWER_OPS}, **{n: FP32 for n in _FP32_LOSSES}},
-    "cuda": {**{n: KEEP for n in _KEEP_OPS}, **{n: LOWER for n in _LOWER_OPS},
+    "cpu": {**{n: KEEP for n in _KEEP_OPS}, **{n: INPUT for n in _INPUT_OPS}, **{n: LOWER for n in _LOWER_OPS}, **{n: FP32 for n in _FP32_LOSSES}},
+    "cuda": {**{n: KEEP for n in _KEEP_OPS}, **{n: INPUT for n in _INPUT_OPS}, **{n: LOWER for n in _LOWER_OPS},
              **{n: FP32 for n in _FP32_LOSSES + _CUDA_FP32_EXTRA}},
 }
 
 
 def policy_of(function_class, device_type: str):
-    """``"lower"``, ``"fp32"``, ``"keep"`` or None (run in the inputs' dtype) for ``function_class`` on ``device_type``."""
+    """``"lower"``, ``"fp32"``, ``"input"``, ``"keep"`` or None (run in the inputs' dtype) for ``function_class`` on ``device_type``."""
     return POLICY[device_type].get(function_class.__name__)

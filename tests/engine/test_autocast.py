@@ -61,6 +61,13 @@ CASES = {
     "linear + float32 bias": (lambda: F.linear(_k(X), _k(W)) + _k(B), lambda: TF.linear(_t(X), _t(W)) + _t(B)),
     "max_pool2d(conv2d)": (lambda: F.max_pool2d(F.conv2d(_k(IMG), _k(K)), 2),
                            lambda: TF.max_pool2d(TF.conv2d(_t(IMG), _t(K)), 2)),
+    "batch_norm(conv2d) train": (
+        lambda: F.batch_norm(F.conv2d(_k(IMG), _k(K)), _k(np.zeros(4, np.float32)), _k(np.ones(4, np.float32)),
+                             _k(np.ones(4, np.float32)), _k(np.zeros(4, np.float32)), training=True),
+        lambda: TF.batch_norm(TF.conv2d(_t(IMG), _t(K)), torch.zeros(4), torch.ones(4), torch.ones(4),
+                              torch.zeros(4), training=True)),
+    "layer_norm(linear)": (lambda: F.layer_norm(F.linear(_k(X), _k(W)), (3,), _k(B), _k(B)),
+                           lambda: TF.layer_norm(TF.linear(_t(X), _t(W)), (3,), _t(B), _t(B))),
     "float64 matmul": (lambda: _k(X).double() @ _k(W.T.copy()).double(),
                        lambda: _t(X.astype(np.float64)) @ _t(W.T.astype(np.float64))),
     "plain float32 add": (lambda: _k(X) + _k(X), lambda: _t(X) + _t(X)),
