@@ -14,7 +14,7 @@ import kernels
 from .. import grad_mode
 from ..backend import get_array_module
 from ..function import Function
-from ._util import check_same_device, operand
+from ._util import autocasting, check_same_device, operand
 
 
 def _pair(v, name):
@@ -129,7 +129,7 @@ def _check(name, x, w, b, in_axis):
         )
     if b is not None and b.shape != (w.shape[1 - in_axis],):
         raise ValueError(f"{name}: bias shape {b.shape} does not match {w.shape[1 - in_axis]} output channels")
-    if x.dtype != w.dtype and not _autocasting(x):
+    if x.dtype != w.dtype and not autocasting(x):
         raise TypeError(f"{name}: input dtype {x.dtype} and weight dtype {w.dtype} differ")
 
 
@@ -151,9 +151,3 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     if any(o >= max(si, di) for o, si, di in zip(op, s, d)):
         raise ValueError(f"conv_transpose2d: output_padding {op} must be smaller than stride {s} or dilation {d}")
     return ConvTranspose2d.apply(x, w, b, s, _pair(padding, "padding"), op, d)
-
-
-def _autocasting(x) -> bool:  # engine.amp lets mixed float32 / low-dtype operands through (it casts them)
-    from ..amp.autocast_mode import autocasting  # noqa: PLC0415  (engine.amp imports the ops)
-
-    return autocasting(x)
