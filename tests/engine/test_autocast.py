@@ -329,3 +329,22 @@ def test_cuda_policy_follows_torchs_cuda_lists(monkeypatch):
                    "exp": f32, "sum": f32, "cross_entropy": f32}
     with engine.autocast("cpu"):  # the CPU region does not cover "cuda" tensors
         assert (_k(X) @ _k(W).T).dtype == f32
+
+
+@pytest.mark.parametrize("low", ["bfloat16", "float16"])
+def test_conv_values_under_autocast_match_torch(low):
+    """Emulated low precision: the same rounding points as torch's CPU kernels, so values agree to
+    about one unit in the last place of the low dtype."""
+    np_low, torch_low = LOW[low]
+    bias = B[:1].repeat(4)
+    with engine.autocast("cpu", dtype=low):
+        y = F.conv2d(_k(IMG), _k(K), _k(bias), padding=1)
+        yt = F.conv_transpose2d(_k(IMG), _k(K.transpose(1, 0, 2, 3).copy()), stride=2)
+    with torch.autocast("cpu", dtype=torch_low):
+        ty = TF.conv2d(_t(IMG), _t(K), _t(bias), padding=1)
+        tyt = TF.conv_transpose2d(_t(IMG), _t(K.transpose(1, 0, 2, 3).copy()), stride=2)
+    ulp = 2.0 ** (-7 if low == "bfloat16" else -10)
+    for got, ref in ((y, ty), (yt, tyt)):
+        assert got.dtype == np_low and ref.dtype == torch_low
+        g, r = got.numpy().astype(np.float64), ref.float().numpy().astype(np.float64)
+        np.testing.assert_allclose(g, r, rtol=2 * ulp, atol=2 * ulp * np.abs(r).max())
