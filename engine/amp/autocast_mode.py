@@ -26,8 +26,10 @@ result), so results and dtypes are those of a native low-precision op; only the 
 As in torch: the state is per thread and per device type (``autocast("cpu")`` leaves CUDA tensors
 alone), regions nest (an inner ``enabled=False`` switches it off), the float32 -> low casts of leaf
 tensors that require grad (the parameters) are cached until the outermost region exits
-(``cache_enabled``), and ``backward`` belongs outside the region (inside it, the backward's own ops are
-autocast too).  ``autocast("cuda")`` without a usable GPU warns and does nothing, as torch's does.
+(``cache_enabled``; unlike torch, a parameter updated in place inside the region is cast again),
+and ``backward`` belongs outside the region (inside it, the backward's own ops are autocast too).
+``autocast("cuda")`` without a usable GPU warns and does nothing, as torch's does.  On a real GPU,
+bfloat16 needs CuPy to hold bfloat16 arrays, which it does not: use float16 (torch's CUDA default).
 """
 from __future__ import annotations
 
@@ -236,16 +238,17 @@ def _lowered(t, dtype):
 
 def _rounded(t, low, st):
     """``t`` rounded to ``low`` and held in float32 for the computation (differentiable).  The copies of
-    float32 leaves that require grad (parameters) are cached for the region, as torch caches casts."""
+    float32 leaves that require grad (parameters) are cached for the region, as torch caches casts; a
+    leaf changed in place since (an optimiser step inside the region: its version moved) is cast anew."""
     if t.data.dtype == low:
         return astype(t, _F32)
     cacheable = st.cache_enabled and t.data.dtype == _F32 and t.requires_grad and t._creator is None
     if cacheable:
         key = (id(t), grad_mode.is_grad_enabled())
         hit = st.cache.get(key)
-        if hit is not None and hit[0] is t:
-            return hit[1]
+        if hit is not None and hit[0] is t and hit[1] == t._version and hit[2] is t.data:
+            return hit[3]
     r = astype(astype(t, low), _F32)
     if cacheable:
-        st.cache[key] = (t, r)
+        st.cache[key] = (t, t._version, t.data, r)
     return r

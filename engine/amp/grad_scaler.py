@@ -113,9 +113,7 @@ class GradScaler:
                 bad = ~xp.isfinite(g.data).all()
                 found = bad if found is None else (found | bad)
                 g.data *= inv_scale.astype(g.data.dtype)
-                bump = getattr(g, "_bump_version", None)
-                if bump is not None:
-                    bump()
+                g._bump_version()
         state["found_inf"] = found if found is not None else False
         state["stage"] = _UNSCALED
 

@@ -348,3 +348,15 @@ def test_conv_values_under_autocast_match_torch(low):
         assert got.dtype == np_low and ref.dtype == torch_low
         g, r = got.numpy().astype(np.float64), ref.float().numpy().astype(np.float64)
         np.testing.assert_allclose(g, r, rtol=2 * ulp, atol=2 * ulp * np.abs(r).max())
+
+
+def test_a_parameter_updated_inside_the_region_is_cast_again():
+    lin = nn.Linear(8, 3)
+    opt = optim.SGD(lin.parameters(), lr=0.5)
+    with engine.autocast("cpu"):
+        lin(_k(X)).float().sum().backward()
+        opt.step()  # in place: the weight's version moves
+        y = lin(_k(X))
+    ref = (X.astype(BF16).astype(np.float64) @ lin.weight.numpy().astype(BF16).astype(np.float64).T
+           + lin.bias.numpy().astype(BF16).astype(np.float64))
+    np.testing.assert_allclose(y.numpy().astype(np.float64), ref, rtol=2**-7, atol=1e-6)
