@@ -126,6 +126,16 @@ def autocasting(x) -> bool:
     return _open > 0 and is_autocast_enabled(backend.device_of(x.data).type)
 
 
+def float32_operand(x):
+    """``x`` cast to float32 when it is a float16/bfloat16 tensor inside a region covering its device.
+    For the few ops made of several Functions that torch's lists keep in float32 (the elementwise
+    losses: ``nn/_losses_functional.py`` passes its operands through this), which the policy table,
+    keyed by single Functions, cannot name."""
+    if _open > 0 and isinstance(x, Tensor) and x.data.dtype in _LOW and autocasting(x):
+        return astype(x, _F32)
+    return x
+
+
 def get_autocast_dtype(device_type: str):
     """The dtype autocast uses for ``device_type`` (its default when no region is open)."""
     dt = _state.dtypes.get(device_type)

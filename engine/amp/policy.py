@@ -17,6 +17,9 @@ Kiln has:
 - not listed: runs in the dtype its inputs have (torch's "promote" rule: a mix of a low dtype and
   float32 gives float32).
 
+The losses made of several elementwise ops (mse, l1, smooth_l1) have no single Function to name: their
+functions cast low-dtype operands to float32 through ``autocast_mode.float32_operand``.
+
 Adding an op to autocast is one row here, next to its class name; ``tests/engine/test_autocast.py``
 checks that every name in these tables is a ``Function`` subclass that exists, so a renamed op cannot
 silently drop out of autocast.

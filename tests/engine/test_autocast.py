@@ -52,6 +52,13 @@ CASES = {
     "bce_with_logits(linear)": (
         lambda: F.binary_cross_entropy_with_logits(F.linear(_k(X), _k(W)), _k(np.zeros((4, 3), np.float32))),
         lambda: TF.binary_cross_entropy_with_logits(TF.linear(_t(X), _t(W)), torch.zeros(4, 3))),
+    "mse_loss(linear, linear)": (lambda: F.mse_loss(F.linear(_k(X), _k(W)), F.linear(_k(X), _k(W) * 2)),
+                                 lambda: TF.mse_loss(TF.linear(_t(X), _t(W)), TF.linear(_t(X), _t(W) * 2))),
+    "l1_loss(linear, linear)": (lambda: F.l1_loss(F.linear(_k(X), _k(W)), F.linear(_k(X), _k(W) * 2)),
+                                lambda: TF.l1_loss(TF.linear(_t(X), _t(W)), TF.linear(_t(X), _t(W) * 2))),
+    "smooth_l1_loss(linear, linear)": (
+        lambda: F.smooth_l1_loss(F.linear(_k(X), _k(W)), F.linear(_k(X), _k(W) * 2)),
+        lambda: TF.smooth_l1_loss(TF.linear(_t(X), _t(W)), TF.linear(_t(X), _t(W) * 2))),
     "relu(linear)": (lambda: F.relu(F.linear(_k(X), _k(W))), lambda: TF.relu(TF.linear(_t(X), _t(W)))),
     "softmax(linear)": (lambda: F.softmax(F.linear(_k(X), _k(W)), 1), lambda: TF.softmax(TF.linear(_t(X), _t(W)), 1)),
     "log_softmax(linear)": (lambda: F.log_softmax(F.linear(_k(X), _k(W)), 1),
