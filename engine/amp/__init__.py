@@ -4,7 +4,9 @@
 Design: autocast has ONE hook point, the first lines of ``engine.function.Function.apply``: a check of
 a module global that stays None (zero cost) unless an autocast region is open in some thread.  Which
 op is lowered and which is kept in float32 is one table, :mod:`engine.amp.policy`, keyed by the op's
-``Function`` class name, so no op's code knows about autocast and an op still lives in one place.
+``Function`` class name, so no op's code knows about autocast and an op still lives in one place
+(the one exception: the elementwise losses, made of several Functions, cast their operands to float32
+through ``autocast_mode.float32_operand``).
 Low precision is emulated (round to the low dtype, compute in float32, round the result): see
 :mod:`engine.amp.autocast_mode`.
 """
