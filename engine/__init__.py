@@ -183,3 +183,7 @@ from .ops.views import column_stack, dstack, hstack, row_stack, vstack  # noqa: 
 from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402
 from .ops.sort import argsort, kthvalue, msort, sort, topk  # noqa: E402
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state  # noqa: E402,E501
+
+# ---- mixed precision (engine/amp/): engine.autocast is torch.autocast, engine.amp.GradScaler ----
+from . import amp  # noqa: E402
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402

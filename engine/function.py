@@ -51,6 +51,7 @@ OP_REGISTRY: dict[str, type] = {}
 _SAVED_TENSOR, _SAVED_OUTPUT, _SAVED_CONST = 0, 1, 2
 
 Tensor = None  # engine.tensor sets this on import (the two modules refer to each other)
+_autocast_hook = None  # engine.amp installs its dispatch here while an autocast region is open
 
 
 class AccumulateGrad:
@@ -152,6 +153,10 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` on raw data; record a node when grad mode is on and an input requires grad."""
+        if _autocast_hook is not None:  # engine.amp.autocast: casts around the op (engine/amp/autocast_mode.py)
+            out = _autocast_hook(cls, args, kwargs)
+            if out is not None:
+                return out
         ctx = object.__new__(cls)
         raw = []
         needs = []

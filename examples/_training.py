@@ -211,3 +211,51 @@ def plot_curves(history, path, title=""):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+# ---- TensorBoard --------------------------------------------------------------------------------
+class ScalarLog:
+    """Training curves for TensorBoard: ``add(tag, value, step)`` writes one scalar to an event file in
+    ``logdir``, through ``tensorboardX``'s ``SummaryWriter`` when installed, else the ``tensorboard``
+    package's event-file writer (Kiln never imports torch, so ``torch.utils.tensorboard`` is out).
+    Without either, the constructor raises ImportError naming the package to install, before anything
+    is written."""
+
+    def __init__(self, logdir):
+        kind, parts = self.backend()
+        self._writer = self._tb_event_writer = None
+        if kind == "tensorboardX":
+            self._writer = parts(logdir)
+        else:
+            writer_class, self._event_pb2, self._summary_pb2 = parts
+            self._tb_event_writer = writer_class(logdir)
+
+    @staticmethod
+    def backend():
+        """("tensorboardX", SummaryWriter) or ("tensorboard", its writer and protos); ImportError naming
+        the package to install when neither is there (the example calls this before reading any data)."""
+        try:
+            from tensorboardX import SummaryWriter  # noqa: PLC0415  (optional extra: kiln[tensorboard])
+
+            return "tensorboardX", SummaryWriter
+        except ImportError:
+            pass
+        try:
+            from tensorboard.compat.proto import event_pb2, summary_pb2  # noqa: PLC0415
+            from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: PLC0415
+        except ImportError:
+            raise ImportError("--tensorboard needs the tensorboardX package (pip install tensorboardX, "
+                              "or pip install -e '.[tensorboard]'); the tensorboard package works too") from None
+        return "tensorboard", (EventFileWriter, event_pb2, summary_pb2)
+
+    def add(self, tag, value, step):
+        if self._writer is not None:
+            self._writer.add_scalar(tag, float(value), int(step))
+            return
+        import time  # noqa: PLC0415
+
+        summary = self._summary_pb2.Summary(value=[self._summary_pb2.Summary.Value(tag=tag, simple_value=float(value))])
+        self._tb_event_writer.add_event(self._event_pb2.Event(wall_time=time.time(), step=int(step), summary=summary))
+
+    def close(self):
+        (self._writer or self._tb_event_writer).close()

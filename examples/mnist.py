@@ -28,8 +28,14 @@ What a run does:
   printed, the babysitting plot of training/validation loss and accuracy is saved as a PNG
   (``--plot``, default ``<out-dir>/curves.png``), and ``--metrics-json PATH`` writes
   {"model", "epochs", "test_accuracy", "seconds_per_epoch", "device"}.
+* ``--tensorboard DIR`` writes the same curves as TensorBoard scalars into DIR as they come (per logged
+  step: ``train/loss_step``, ``train/accuracy_step``, ``lr``; per epoch: ``train/loss``, ``train/accuracy``,
+  ``val/loss``, ``val/accuracy``; at the end ``test/loss``, ``test/accuracy``), through tensorboardX
+  (optional extra ``kiln[tensorboard]``) or the tensorboard package; ``tensorboard --logdir DIR`` shows them.
 
 ``--limit-train N`` / ``--limit-test N`` / ``--val-size N`` shrink the data for quick checks.
+``--amp bfloat16|float16`` trains with mixed precision (``engine.autocast`` around the forward pass and the
+loss; float16 adds an ``engine.amp.GradScaler``, whose state the checkpoint keeps); the weights stay float32.
 
 Bad arguments stop the run before anything is read or written, with argparse's ``error:`` line and exit
 status 2: counts must be positive integers (``--epochs``, ``--batch-size``, ``--limit-*``, ``--stop-after``),
@@ -53,6 +59,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _training as T  # noqa: E402  (puts the repository root on sys.path)
 
+import engine  # noqa: E402
 import nn  # noqa: E402
 import optim  # noqa: E402
 from nn.data import DataLoader, transforms  # noqa: E402
@@ -173,6 +180,9 @@ def build_parser():
                    help=f"validation images held out of the {T.MNIST_TRAIN_IMAGES} training images")
     p.add_argument("--patience", type=CHECKS["patience"], default=3)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--amp", choices=["bfloat16", "float16"], default=None,
+                   help="mixed precision: forward and loss under engine.autocast with this dtype "
+                        "(float16 adds a GradScaler)")
     p.add_argument("--out-dir", default=None,
                    help="checkpoints and plot (default runs/mnist; on --resume, the checkpoint's folder)")
     p.add_argument("--resume", metavar="PATH", type=_readable_file, default=None)
@@ -180,6 +190,8 @@ def build_parser():
                    help="stop after K epochs of this run")
     p.add_argument("--metrics-json", metavar="PATH", default=None)
     p.add_argument("--plot", metavar="PATH", default=None, help="PNG of the curves (default <out-dir>/curves.png)")
+    p.add_argument("--tensorboard", metavar="DIR", default=None,
+                   help="also write the curves (loss, accuracy, lr) as TensorBoard scalars into DIR (needs tensorboardX)")
     p.add_argument("--limit-train", type=CHECKS["limit_train"], default=None)
     p.add_argument("--limit-test", type=CHECKS["limit_test"], default=None)
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True)
@@ -250,6 +262,8 @@ def _set_rng_states(states, loader, tf):
 
 def run(args):
     """Train, test and report; returns the metrics dict."""
+    if args.tensorboard:
+        T.ScalarLog.backend()  # a missing package stops the run before anything is read or written
     ckpt = None
     if args.resume:
         try:
@@ -272,6 +286,7 @@ def run(args):
         comm = Communicator()
         if comm.rank:  # rank 0 alone prints and writes checkpoints and plots
             args.out_dir, args.progress, args.plot = os.path.join(args.out_dir or "runs/mnist", f"rank{comm.rank}"), False, os.devnull
+            args.tensorboard = None
             sys.stdout = open(os.devnull, "w")
     device = T.pick_device(args.device)
 
@@ -296,6 +311,7 @@ def run(args):
     out_dir = args.out_dir or (os.path.dirname(os.path.abspath(args.resume)) if args.resume else "runs/mnist")
     stopper = optim.EarlyStopping(patience=cfg["patience"], mode="min", checkpoint=os.path.join(out_dir, "best.npz"))
     loss_fn = nn.CrossEntropyLoss()
+    scaler = engine.amp.GradScaler(device.type, enabled=args.amp == "float16")  # disabled: plain backward/step
     history = {"steps": [], "epochs": []}
     start_epoch = 0
     if ckpt is not None:  # every part is checked by its own load_state_dict; nothing is written before
@@ -303,6 +319,8 @@ def run(args):
             model.load_state_dict(ckpt["model"])
             opt.load_state_dict(ckpt["optimizer"])
             sched.load_state_dict(ckpt["scheduler"])
+            if scaler.is_enabled() and "scaler" in ckpt:
+                scaler.load_state_dict(ckpt["scaler"])
             stopper.load_state_dict(ckpt["early_stopping"])
             history = ckpt["history"]
             start_epoch = ckpt["epoch"]
@@ -317,6 +335,7 @@ def run(args):
         start_epoch = int(start_epoch)
         print(f"resumed from {args.resume} after epoch {start_epoch} of {cfg['epochs']}")
     os.makedirs(out_dir, exist_ok=True)
+    tb = T.ScalarLog(args.tensorboard) if args.tensorboard else None
 
     print(f"{cfg['model']} ({model.num_parameters()} parameters) on {device}; {len(train_ds)} training, "
           f"{len(val_ds)} validation, {len(test_ds)} test images; {cfg['optimizer']} lr {cfg['lr']:g}, "
@@ -334,11 +353,14 @@ def run(args):
         loss_sum = w_loss = 0.0
         bar = T.progress(loader, desc=f"epoch {epoch + 1}/{cfg['epochs']}", enabled=args.progress)
         for i, (xb, yb) in enumerate(bar):
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
+            with engine.autocast(device.type, dtype=args.amp or "bfloat16", enabled=args.amp is not None):
+                logits = model(xb)
+                loss = loss_fn(logits, yb)
             opt.zero_grad()
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)  # skipped when float16 gradients overflowed
+            scaler.update()
+            step_lr = opt.param_groups[0]["lr"]  # the rate this step used (for TensorBoard)
             sched.step()
             n, l_b = len(yb), loss.item() * len(yb)
             c_b = int((logits.data.argmax(axis=1) == yb.data).sum())
@@ -347,6 +369,11 @@ def run(args):
             if (i + 1) % log_every == 0:  # the plot gets the mean over the last log_every steps
                 history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": w_loss / w_seen,
                                          "acc": w_correct / w_seen})
+                if tb is not None:  # x axis: the global step
+                    step = epoch * len(loader) + i + 1
+                    tb.add("train/loss_step", w_loss / w_seen, step)
+                    tb.add("train/accuracy_step", w_correct / w_seen, step)
+                    tb.add("lr", step_lr, step)
                 w_loss, w_correct, w_seen = 0.0, 0, 0
                 if args.progress:
                     bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
@@ -358,12 +385,18 @@ def run(args):
         improved = stopper.best_epoch == epoch
         history["epochs"].append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
                                   "val_loss": val_loss, "val_acc": val_acc, "seconds": seconds})
+        if tb is not None:  # x axis: the epoch
+            for tag, key in (("train/loss", "train_loss"), ("train/accuracy", "train_acc"),
+                             ("val/loss", "val_loss"), ("val/accuracy", "val_acc")):
+                tb.add(tag, history["epochs"][-1][key], epoch + 1)
         print(f"epoch {epoch + 1}: train loss {loss_sum / seen:.4f} acc {correct / seen:.4f} | "
               f"val loss {val_loss:.4f} acc {val_acc:.4f} | {seconds:.1f} s" + (" | best" if improved else ""))
         T.save_checkpoint({"model": model.state_dict(), "optimizer": opt.state_dict(),
                            "scheduler": sched.state_dict(), "early_stopping": stopper.state_dict(),
                            "history": history, "epoch": epoch + 1, "config": cfg,
-                           "rng": _rng_states(loader, tf)}, os.path.join(out_dir, "last.npz"))
+                           "rng": _rng_states(loader, tf),
+                           **({"scaler": scaler.state_dict()} if scaler.is_enabled() else {})},
+                          os.path.join(out_dir, "last.npz"))
         epochs_this_run += 1
         if stopper.should_stop:
             print(f"early stopping: no better validation loss for {stopper.patience} epochs "
@@ -380,6 +413,10 @@ def run(args):
           f"{sec:.1f} s per epoch over {len(times)} epoch(s) on {device}")
     plot = args.plot or os.path.join(out_dir, "curves.png")
     T.plot_curves(history, plot, title=f"{cfg['model']} on MNIST")
+    if tb is not None:
+        tb.add("test/loss", test_loss, len(history["epochs"]))
+        tb.add("test/accuracy", test_acc, len(history["epochs"]))
+        tb.close()
     metrics = {"model": cfg["model"], "epochs": len(history["epochs"]), "test_accuracy": test_acc,
                "seconds_per_epoch": sec, "device": str(device)}
     if args.metrics_json:

@@ -39,9 +39,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _t(x, name, what):
     if isinstance(x, Tensor):
-        return x
+        return engine.amp.autocast_mode.float32_operand(x)  # losses run in float32 under autocast (as torch)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return Tensor._wrap(x)
+        return engine.amp.autocast_mode.float32_operand(Tensor._wrap(x))
     raise TypeError(f"{name}: {what} must be a Tensor or an array, got {type(x).__name__}")
 
 

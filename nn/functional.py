@@ -59,7 +59,7 @@ def linear(x, weight, bias=None):
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}")
-    if x.dtype != weight.dtype:
+    if x.dtype != weight.dtype and not engine.amp.autocast_mode.autocasting(x):
         raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype {weight.dtype}")
     return _fused.LinearFn.apply(x, weight, bias)
 

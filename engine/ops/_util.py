@@ -107,3 +107,11 @@ def constant(array):
     if not is_array(array):
         array = get_array_module(array).asarray(array)
     return Tensor._wrap(array)
+
+
+def autocasting(x) -> bool:
+    """True when an open ``engine.autocast`` region covers tensor ``x``'s device: the dtype checks at an
+    op's door then let mixed float32 / low-dtype operands through, since autocast casts them."""
+    from ..amp.autocast_mode import autocasting as covered  # noqa: PLC0415  (engine.amp imports the ops)
+
+    return covered(x)

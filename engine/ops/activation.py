@@ -17,7 +17,7 @@ from __future__ import annotations
 import kernels
 
 from ..function import Function, once_differentiable
-from ._util import check_same_device, operand
+from ._util import autocasting, check_same_device, operand
 
 
 class FusedActivation(Function):
@@ -53,9 +53,9 @@ def _apply(x, name, alpha=None, beta=None, bias=None, weight=None, axis=1):
         if bias is not None and bias.shape != (c,):
             raise ValueError(f"{name}: bias of shape {bias.shape} does not match the {c} channels (axis {axis}) of input {x.shape}")
     for what, t in (("bias", bias), ("weight", weight)):
-        if t is not None and t.dtype != x.dtype:
+        if t is not None and t.dtype != x.dtype and not autocasting(x):
             raise TypeError(f"{name}: {what} dtype {t.dtype} differs from input dtype {x.dtype}")
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" and not autocasting(x):
         raise TypeError(f"{name}: expected a floating-point input, got {x.dtype}")
     return FusedActivation.apply(x, bias, weight, name, alpha, beta, axis)
 

@@ -14,7 +14,7 @@ import kernels
 from .. import grad_mode
 from ..backend import get_array_module
 from ..function import Function
-from ._util import check_same_device, operand
+from ._util import autocasting, check_same_device, operand
 
 
 def _pair(v, name):
@@ -129,7 +129,7 @@ def _check(name, x, w, b, in_axis):
         )
     if b is not None and b.shape != (w.shape[1 - in_axis],):
         raise ValueError(f"{name}: bias shape {b.shape} does not match {w.shape[1 - in_axis]} output channels")
-    if x.dtype != w.dtype:
+    if x.dtype != w.dtype and not autocasting(x):
         raise TypeError(f"{name}: input dtype {x.dtype} and weight dtype {w.dtype} differ")
 
 
