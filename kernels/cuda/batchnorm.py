@@ -10,7 +10,7 @@ import math
 
 from numba import config, cuda, float64
 
-from kernels.cuda._launch import stream_of
+from kernels.cuda._launch import launch_kernel
 
 _BT = 16 if config.ENABLE_CUDASIM else 256  # threads per channel (few under the simulator: it runs each)
 
@@ -142,15 +142,15 @@ def _backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb
 # ---- entry points (same names and signatures as kernels.cpu.batchnorm) ------------------------------
 def forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     if x3.shape[1]:
-        _forward_train[x3.shape[1], _BT, stream_of(x3)](x3, w, b, float(eps), y3, mean, var, invstd, coef)
+        launch_kernel(_forward_train, x3.shape[1], _BT, x3, x3, w, b, float(eps), y3, mean, var, invstd, coef)
 
 
 def forward_affine(x3, y3, coef):
     if x3.shape[1]:
-        _forward_affine[x3.shape[1], _BT, stream_of(x3)](x3, y3, coef)
+        launch_kernel(_forward_affine, x3.shape[1], _BT, x3, x3, y3, coef)
 
 
 def backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb, coef):
     if x3.shape[1]:
-        _backward[x3.shape[1], _BT, stream_of(x3)](gy3, x3, w, mean, invstd, bool(training), bool(need_x),
-                                                   bool(need_sums), gx3, gw, gb, coef)
+        launch_kernel(_backward, x3.shape[1], _BT, x3, gy3, x3, w, mean, invstd, bool(training), bool(need_x),
+                      bool(need_sums), gx3, gw, gb, coef)

@@ -11,26 +11,24 @@ from kernels.cuda._launch import launch
 
 @cuda.jit
 def _nchw_to_nhwc_padded(x, out, n0, m_count, ph, pw):
-    t = cuda.grid(1)
     C = x.shape[1]
     H = x.shape[2]
     W = x.shape[3]
     Hp = out.shape[1]
     Wp = out.shape[2]
-    if t >= m_count * Hp * Wp * C:
-        return
-    c = t % C
-    r = t // C
-    wp = r % Wp
-    r //= Wp
-    hp = r % Hp
-    m = r // Hp
-    h = hp - ph
-    w = wp - pw
-    if h >= 0 and h < H and w >= 0 and w < W:
-        out[m, hp, wp, c] = x[n0 + m, c, h, w]
-    else:
-        out[m, hp, wp, c] = 0
+    for t in range(cuda.grid(1), m_count * Hp * Wp * C, cuda.gridsize(1)):
+        c = t % C
+        r = t // C
+        wp = r % Wp
+        r //= Wp
+        hp = r % Hp
+        m = r // Hp
+        h = hp - ph
+        w = wp - pw
+        if h >= 0 and h < H and w >= 0 and w < W:
+            out[m, hp, wp, c] = x[n0 + m, c, h, w]
+        else:
+            out[m, hp, wp, c] = 0
 
 
 def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
@@ -40,19 +38,17 @@ def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
 
 @cuda.jit
 def _nhwc_padded_to_nchw(src, x, n0, m_count, ph, pw):
-    t = cuda.grid(1)
     C = x.shape[1]
     H = x.shape[2]
     W = x.shape[3]
-    if t >= m_count * C * H * W:
-        return
-    w = t % W
-    r = t // W
-    h = r % H
-    r //= H
-    c = r % C
-    m = r // C
-    x[n0 + m, c, h, w] = src[m, h + ph, w + pw, c]
+    for t in range(cuda.grid(1), m_count * C * H * W, cuda.gridsize(1)):
+        w = t % W
+        r = t // W
+        h = r % H
+        r //= H
+        c = r % C
+        m = r // C
+        x[n0 + m, c, h, w] = src[m, h + ph, w + pw, c]
 
 
 def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
@@ -62,21 +58,19 @@ def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
 
 @cuda.jit
 def _im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
-    t = cuda.grid(1)
     C = xh.shape[3]
     K = kh * kw * C
-    if t >= (r1 - r0) * OW * K:
-        return
-    k = t % K
-    row = t // K
-    c = k % C
-    j = (k // C) % kw
-    i = k // (C * kw)
-    ow = row % OW
-    r = r0 + row // OW
-    n = r // OH
-    oh = r - n * OH
-    out[row, k] = xh[n - n_base, oh * sh + i * dh, ow * sw + j * dw, c]
+    for t in range(cuda.grid(1), (r1 - r0) * OW * K, cuda.gridsize(1)):
+        k = t % K
+        row = t // K
+        c = k % C
+        j = (k // C) % kw
+        i = k // (C * kw)
+        ow = row % OW
+        r = r0 + row // OW
+        n = r // OH
+        oh = r - n * OH
+        out[row, k] = xh[n - n_base, oh * sh + i * dh, ow * sw + j * dw, c]
 
 
 def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
@@ -86,42 +80,40 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
 
 @cuda.jit
 def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first, m_lo, m_count):
-    t = cuda.grid(1)
     Hp = gxh.shape[1]
     Wp = gxh.shape[2]
     C = gxh.shape[3]
-    if t >= m_count * Hp * Wp * C:
-        return
-    c = t % C
-    q = t // C
-    wp = q % Wp
-    q //= Wp
-    hp = q % Hp
-    m = m_lo + q // Hp
-    n = n_base + m
-    acc = cols[0, 0] * 0
-    for i in range(kh):
-        num = hp - i * dh
-        if num < 0 or num % sh != 0:
-            continue
-        oh = num // sh
-        if oh >= OH:
-            continue
-        r = n * OH + oh
-        if r < r0 or r >= r1:
-            continue
-        for j in range(kw):
-            num2 = wp - j * dw
-            if num2 < 0 or num2 % sw != 0:
+    for t in range(cuda.grid(1), m_count * Hp * Wp * C, cuda.gridsize(1)):
+        c = t % C
+        q = t // C
+        wp = q % Wp
+        q //= Wp
+        hp = q % Hp
+        m = m_lo + q // Hp
+        n = n_base + m
+        acc = cols[0, 0] * 0
+        for i in range(kh):
+            num = hp - i * dh
+            if num < 0 or num % sh != 0:
                 continue
-            ow = num2 // sw
-            if ow >= OW:
+            oh = num // sh
+            if oh >= OH:
                 continue
-            acc += cols[(r - r0) * OW + ow, (i * kw + j) * C + c]
-    if zero_first:
-        gxh[m, hp, wp, c] = acc
-    else:
-        gxh[m, hp, wp, c] += acc
+            r = n * OH + oh
+            if r < r0 or r >= r1:
+                continue
+            for j in range(kw):
+                num2 = wp - j * dw
+                if num2 < 0 or num2 % sw != 0:
+                    continue
+                ow = num2 // sw
+                if ow >= OW:
+                    continue
+                acc += cols[(r - r0) * OW + ow, (i * kw + j) * C + c]
+        if zero_first:
+            gxh[m, hp, wp, c] = acc
+        else:
+            gxh[m, hp, wp, c] += acc
 
 
 def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first):
@@ -135,20 +127,18 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
 
 @cuda.jit
 def _rows_to_nchw(src, y, bias, has_bias, r0, r1, OH, OW):
-    t = cuda.grid(1)
     Co = y.shape[1]
-    if t >= (r1 - r0) * Co * OW:
-        return
-    ow = t % OW
-    q = t // OW
-    co = q % Co
-    r = r0 + q // Co
-    n = r // OH
-    oh = r - n * OH
-    v = src[(r - r0) * OW + ow, co]
-    if has_bias:
-        v += bias[co]
-    y[n, co, oh, ow] = v
+    for t in range(cuda.grid(1), (r1 - r0) * Co * OW, cuda.gridsize(1)):
+        ow = t % OW
+        q = t // OW
+        co = q % Co
+        r = r0 + q // Co
+        n = r // OH
+        oh = r - n * OH
+        v = src[(r - r0) * OW + ow, co]
+        if has_bias:
+            v += bias[co]
+        y[n, co, oh, ow] = v
 
 
 def rows_to_nchw(src, y, bias, r0, r1, OH, OW):

@@ -8,7 +8,7 @@ import math
 
 from numba import config, cuda, float32, float64
 
-from kernels.cuda._launch import grid, stream_of, threads_for
+from kernels.cuda._launch import launch, launch_kernel
 
 _RT = 32 if config.ENABLE_CUDASIM else 128  # threads per row (fewer under the simulator: it runs each)
 
@@ -78,59 +78,56 @@ def _rows_fwd(x, y, log):
 
 @cuda.jit
 def _cols_fwd(x, y, log):
-    t = cuda.grid(1)
     A, K, B = x.shape
-    if t >= A * B:
-        return
-    a = t // B
-    b = t % B
-    m = -math.inf
-    for k in range(K):
-        v = x[a, k, b]
-        if v > m or v != v:
-            m = v
-    if m == -math.inf:
-        m = 0.0
-    s = 0.0
-    for k in range(K):
-        s += math.exp(x[a, k, b] - m)
-    ls = m + math.log(s)
-    for k in range(K):
-        y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
+    for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
+        a = t // B
+        b = t % B
+        m = -math.inf
+        for k in range(K):
+            v = x[a, k, b]
+            if v > m or v != v:
+                m = v
+        if m == -math.inf:
+            m = 0.0
+        s = 0.0
+        for k in range(K):
+            s += math.exp(x[a, k, b] - m)
+        ls = m + math.log(s)
+        for k in range(K):
+            y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
 
 
 def softmax_fwd(x, y, log):
     A, K, B = x.shape
-    st = stream_of(x)
+    if x.size == 0:
+        return
     if B == 1:
-        _rows_fwd[A, _RT, st](x.reshape(A, K), y.reshape(A, K), log)
+        launch_kernel(_rows_fwd, A, _RT, x, x.reshape(A, K), y.reshape(A, K), log)
     else:
-        t = threads_for(A * B)
-        _cols_fwd[grid(A * B, t), t, st](x, y, log)
+        launch(_cols_fwd, A * B, x, x, y, log)
 
 
 @cuda.jit
 def _bwd(gy, y, gx, log):
-    t = cuda.grid(1)
     A, K, B = y.shape
-    if t >= A * B:
-        return
-    a = t // B
-    b = t % B
-    d = 0.0
-    for k in range(K):
-        d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
-    for k in range(K):
-        if log:
-            gx[a, k, b] = gy[a, k, b] - math.exp(y[a, k, b]) * d
-        else:
-            gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
+    for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
+        a = t // B
+        b = t % B
+        d = 0.0
+        for k in range(K):
+            d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
+        for k in range(K):
+            if log:
+                gx[a, k, b] = gy[a, k, b] - math.exp(y[a, k, b]) * d
+            else:
+                gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
 
 
 def softmax_bwd(gy, y, gx, log):
     A, K, B = y.shape
-    t = threads_for(A * B)
-    _bwd[grid(A * B, t), t, stream_of(y)](gy, y, gx, log)
+    if y.size == 0:
+        return
+    launch(_bwd, A * B, y, gy, y, gx, log)
 
 
 @cuda.jit
@@ -147,30 +144,30 @@ def _xent_fwd(x, labels, loss, lse, ignore_index):
 
 
 def xent_fwd(x, labels, loss, lse, ignore_index):
-    _xent_fwd[x.shape[0], _RT, stream_of(x)](x, labels, loss, lse, ignore_index)
+    if x.shape[0]:
+        launch_kernel(_xent_fwd, x.shape[0], _RT, x, x, labels, loss, lse, ignore_index)
 
 
 @cuda.jit
 def _xent_bwd(g, x, labels, lse, gx, ignore_index):
-    t = cuda.grid(1)
     N, C = x.shape
-    if t >= N * C:
-        return
-    n = t // C
-    c = t % C
-    lab = labels[n]
-    if lab == ignore_index:
-        gx[n, c] = 0
-        return
-    v = g[n] * math.exp(x[n, c] - lse[n])
-    if c == lab:
-        v -= g[n]
-    gx[n, c] = v
+    for t in range(cuda.grid(1), N * C, cuda.gridsize(1)):
+        n = t // C
+        c = t % C
+        lab = labels[n]
+        if lab == ignore_index:
+            gx[n, c] = 0
+            continue
+        v = g[n] * math.exp(x[n, c] - lse[n])
+        if c == lab:
+            v -= g[n]
+        gx[n, c] = v
 
 
 def xent_bwd(g, x, labels, lse, gx, ignore_index):
-    t = threads_for(x.size)
-    _xent_bwd[grid(x.size, t), t, stream_of(x)](g, x, labels, lse, gx, ignore_index)
+    if x.size == 0:
+        return
+    launch(_xent_bwd, x.size, x, g, x, labels, lse, gx, ignore_index)
 
 
 _ = float32  # float32 accumulation is what the float64 shared buffer promotes to; kept for clarity
