@@ -17,7 +17,13 @@ is written ``for t in range(cuda.grid(1), n, cuda.gridsize(1))``), so its grid i
 at most ``MAX_STRIDE_BLOCKS`` blocks on a GPU, and one block of 32 threads under Numba's simulator, which
 starts a Python thread per CUDA thread (about 300 us each here) but runs a loop iteration in tens of us.
 Nothing is launched for ``n == 0``.
+
+Under the simulator, a launch also shortens Python's thread switch interval (5 ms -> 0.2 ms) while it runs:
+the simulator's block manager busy-polls its threads for barriers, and with the default interval each
+``syncthreads`` round waits out whole 5 ms slices (batch norm's reductions ran 4x slower).
 """
+import sys
+
 from numba import config, cuda
 
 import kernels as _k
@@ -25,6 +31,7 @@ import kernels as _k
 THREADS = 256
 MAX_STRIDE_BLOCKS = 8192  # 256-thread blocks: 2M threads, enough to fill any current GPU; each loops beyond
 SIM_STRIDE_THREADS = 32
+SIM_SWITCH_INTERVAL = 2e-4
 MAX_GRID_X = 2**31 - 1
 MAX_GRID_YZ = 65535
 MAX_BLOCK_THREADS = 1024
@@ -84,7 +91,16 @@ def launch_kernel(kernel, blocks, threads, ref, *args):
         shapes = [a.shape for a in args if _k.is_host_array(a)]
         raise TypeError(f"CUDA launch of {_name(kernel)}: host NumPy arrays of shapes {shapes} next to device "
                         "arrays (Numba would copy them to the GPU and back at every launch)")
-    kernel[blocks, threads, stream_of(ref)](*(_k.kernel_argument(a) for a in args))
+    args = [_k.kernel_argument(a) for a in args]
+    if not config.ENABLE_CUDASIM:
+        kernel[blocks, threads, stream_of(ref)](*args)
+        return
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SIM_SWITCH_INTERVAL)
+    try:
+        kernel[blocks, threads, stream_of(ref)](*args)
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def launch(kernel, n, ref, *args):

@@ -12,7 +12,7 @@ from numba import config, cuda, float64
 
 from kernels.cuda._launch import launch_kernel
 
-_BT = 16 if config.ENABLE_CUDASIM else 256  # threads per channel (few under the simulator: it runs each)
+_BT = 4 if config.ENABLE_CUDASIM else 256  # threads per channel (few under the simulator: it starts a thread for each)
 
 
 @cuda.jit(device=True)
