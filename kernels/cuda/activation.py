@@ -102,7 +102,7 @@ def _dact(op, z, y, a, b, one):
     return one
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _fwd(x, bias, weight, y, op, a, b, one, C, B):
     for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         c = (t // B) % C
@@ -110,7 +110,7 @@ def _fwd(x, bias, weight, y, op, a, b, one, C, B):
         y[t] = _act(op, x[t] + bias[c], ac, b, one)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _bwd(gy, x, y, bias, weight, gx, part_b, part_w, op, a, b, one, C, B, sums):
     for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         c = (t // B) % C

@@ -62,7 +62,7 @@ def _channel_affine(x3, y3, coef, c, tid):
         y3[k, c, s] = ((x3[k, c, s] - hi) - lo) * scale + shift
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     c = cuda.blockIdx.x
     tid = cuda.threadIdx.x
@@ -81,7 +81,7 @@ def _forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     _channel_affine(x3, y3, coef, c, tid)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _forward_affine(x3, y3, coef):
     _channel_affine(x3, y3, coef, cuda.blockIdx.x, cuda.threadIdx.x)
 
@@ -104,7 +104,7 @@ def _channel_grad_sums(gy3, x3, hi, c, tid, buf):
     return _block_sums(buf, sg, sd, sgd)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb, coef):
     c = cuda.blockIdx.x
     tid = cuda.threadIdx.x

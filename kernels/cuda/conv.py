@@ -1,15 +1,16 @@
 """CUDA twins of ``kernels.cpu.conv`` (same names, signatures and layouts; see that module).
 
-One thread per output element everywhere.  ``col2im_nhwc`` is a gather: each thread owns one element
-of the padded NHWC gradient and sums, in a fixed (i, j) order, the column entries that point at it, so
-the result is deterministic (no atomics).
+One output element per loop step everywhere (grid-stride loops, see ``kernels.cuda._launch``).
+``col2im_nhwc`` is a gather: each step owns one element of the padded NHWC gradient and sums, in a fixed
+(i, j) order, the column entries that point at it, so the result is deterministic (no atomics); the sum
+starts from a typed ``zero`` argument, so float32 gradients accumulate in float32.
 """
 from numba import cuda
 
 from kernels.cuda._launch import launch
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _nchw_to_nhwc_padded(x, out, n0, m_count, ph, pw):
     C = x.shape[1]
     H = x.shape[2]
@@ -36,7 +37,7 @@ def nchw_to_nhwc_padded(x, out, n0, n1, ph, pw):
     launch(_nchw_to_nhwc_padded, n, x, x, out, n0, n1 - n0, ph, pw)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _nhwc_padded_to_nchw(src, x, n0, m_count, ph, pw):
     C = x.shape[1]
     H = x.shape[2]
@@ -56,7 +57,7 @@ def nhwc_padded_to_nchw(src, x, n0, n1, ph, pw):
     launch(_nhwc_padded_to_nchw, n, x, src, x, n0, n1 - n0, ph, pw)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
     C = xh.shape[3]
     K = kh * kw * C
@@ -78,8 +79,8 @@ def im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW):
     launch(_im2col_nhwc, n, xh, xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW)
 
 
-@cuda.jit
-def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first, m_lo, m_count):
+@cuda.jit(cache=True)
+def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first, m_lo, m_count, zero):
     Hp = gxh.shape[1]
     Wp = gxh.shape[2]
     C = gxh.shape[3]
@@ -91,7 +92,7 @@ def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero
         hp = q % Hp
         m = m_lo + q // Hp
         n = n_base + m
-        acc = cols[0, 0] * 0
+        acc = zero
         for i in range(kh):
             num = hp - i * dh
             if num < 0 or num % sh != 0:
@@ -122,10 +123,10 @@ def col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_
     m_lo = n0 - n_base
     n = (n1 - n0) * gxh.shape[1] * gxh.shape[2] * gxh.shape[3]
     launch(_col2im_nhwc, n, cols, cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, bool(zero_first),
-           m_lo, n1 - n0)
+           m_lo, n1 - n0, gxh.dtype.type(0))
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _rows_to_nchw(src, y, bias, has_bias, r0, r1, OH, OW):
     Co = y.shape[1]
     for t in range(cuda.grid(1), (r1 - r0) * Co * OW, cuda.gridsize(1)):

@@ -2,7 +2,9 @@
 
 Forward kernels: one thread per output.  Backward kernels are gathers, one thread per input element:
 it visits, in a fixed order, every output window that contains it (and, for max pooling, whose stored
-argmax is this element) and sums their gradients; no atomics, deterministic.
+argmax is this element) and sums their gradients; no atomics, deterministic.  Each kernel is a grid-stride
+loop (see ``kernels.cuda._launch``).  Sums accumulate in the array's own dtype (a typed ``zero`` argument
+starts them: a ``0.0`` literal would make float32 kernels sum in float64).
 """
 import math
 
@@ -11,7 +13,7 @@ from numba import cuda
 from kernels.cuda._launch import launch
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _max_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     N, C, H, W = x.shape
     OH = y.shape[2]
@@ -48,8 +50,8 @@ def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     launch(_max_fwd, y.size, x, x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw)
 
 
-@cuda.jit
-def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
+@cuda.jit(cache=True)
+def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, zero):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
@@ -61,7 +63,7 @@ def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
         c = q % C
         n = q // C
         me = h * W + w
-        acc = gy[0, 0, 0, 0] * 0
+        acc = zero
         for i in range(kh):
             num = h + ph - i * dh
             if num < 0 or num % sh != 0:
@@ -80,11 +82,11 @@ def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
 
 
 def max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
-    launch(_max_bwd, gx.size, gy, gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw)
+    launch(_max_bwd, gx.size, gy, gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, gx.dtype.type(0))
 
 
-@cuda.jit
-def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad):
+@cuda.jit(cache=True)
+def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad, zero):
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
@@ -104,7 +106,7 @@ def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad):
         w0 = max(ws, 0)
         h1 = min(he, H)
         w1 = min(we, W)
-        acc = 0.0
+        acc = zero
         for h in range(h0, h1):
             for w in range(w0, w1):
                 acc += x[n, c, h, w]
@@ -113,11 +115,11 @@ def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad):
 
 
 def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
-    launch(_avg_fwd, y.size, x, x, y, kh, kw, sh, sw, ph, pw, count_include_pad)
+    launch(_avg_fwd, y.size, x, x, y, kh, kw, sh, sw, ph, pw, count_include_pad, y.dtype.type(0))
 
 
-@cuda.jit
-def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad):
+@cuda.jit(cache=True)
+def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad, zero):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
@@ -128,7 +130,7 @@ def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad):
         q //= H
         c = q % C
         n = q // C
-        acc = 0.0
+        acc = zero
         # outputs whose window [o*s - p, o*s - p + k) holds h: o in [ceil((h + p - k + 1) / s), floor((h + p) / s)]
         oh_lo = max(0, (h + ph - kh + sh) // sh)
         oh_hi = min(OH - 1, (h + ph) // sh)
@@ -150,7 +152,7 @@ def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad):
 
 
 def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
-    launch(_avg_bwd, gx.size, gy, gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad)
+    launch(_avg_bwd, gx.size, gy, gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad, gx.dtype.type(0))
 
 
 @cuda.jit(device=True, inline=True)
@@ -159,8 +161,8 @@ def _adaptive_window(o, size, out):
     return (o * size) // out, ((o + 1) * size + out - 1) // out
 
 
-@cuda.jit
-def _adaptive_fwd(x, y):
+@cuda.jit(cache=True)
+def _adaptive_fwd(x, y, zero):
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
@@ -173,7 +175,7 @@ def _adaptive_fwd(x, y):
         n = q // C
         h0, h1 = _adaptive_window(oh, H, OH)
         w0, w1 = _adaptive_window(ow, W, OW)
-        acc = 0.0
+        acc = zero
         for h in range(h0, h1):
             for w in range(w0, w1):
                 acc += x[n, c, h, w]
@@ -181,11 +183,11 @@ def _adaptive_fwd(x, y):
 
 
 def adaptive_avg_pool2d_fwd(x, y):
-    launch(_adaptive_fwd, y.size, x, x, y)
+    launch(_adaptive_fwd, y.size, x, x, y, y.dtype.type(0))
 
 
-@cuda.jit
-def _adaptive_bwd(gy, gx):
+@cuda.jit(cache=True)
+def _adaptive_bwd(gy, gx, zero):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
@@ -196,7 +198,7 @@ def _adaptive_bwd(gy, gx):
         q //= H
         c = q % C
         n = q // C
-        acc = 0.0
+        acc = zero
         for oh in range(OH):
             h0, h1 = _adaptive_window(oh, H, OH)
             if h < h0 or h >= h1:
@@ -209,16 +211,16 @@ def _adaptive_bwd(gy, gx):
 
 
 def adaptive_avg_pool2d_bwd(gy, gx):
-    launch(_adaptive_bwd, gx.size, gy, gy, gx)
+    launch(_adaptive_bwd, gx.size, gy, gy, gx, gx.dtype.type(0))
 
 
-@cuda.jit
-def _global_fwd(x, y):
+@cuda.jit(cache=True)
+def _global_fwd(x, y, zero):
     N, C, H, W = x.shape
     for t in range(cuda.grid(1), N * C, cuda.gridsize(1)):
         n = t // C
         c = t % C
-        acc = 0.0
+        acc = zero
         for h in range(H):
             for w in range(W):
                 acc += x[n, c, h, w]
@@ -226,10 +228,10 @@ def _global_fwd(x, y):
 
 
 def global_avg_pool_fwd(x, y):
-    launch(_global_fwd, y.size, x, x, y)
+    launch(_global_fwd, y.size, x, x, y, y.dtype.type(0))
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _global_bwd(gy, gx):
     N, C, H, W = gx.shape
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):

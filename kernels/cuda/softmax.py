@@ -65,7 +65,7 @@ def _row_logsumexp(x, row, tid, K, buf):
     return m + math.log(s)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _rows_fwd(x, y, log):
     row = cuda.blockIdx.x
     tid = cuda.threadIdx.x
@@ -76,7 +76,7 @@ def _rows_fwd(x, y, log):
         y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _cols_fwd(x, y, log):
     A, K, B = x.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
@@ -107,7 +107,7 @@ def softmax_fwd(x, y, log):
         launch(_cols_fwd, A * B, x, x, y, log)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _bwd(gy, y, gx, log):
     A, K, B = y.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
@@ -130,7 +130,7 @@ def softmax_bwd(gy, y, gx, log):
     launch(_bwd, A * B, y, gy, y, gx, log)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _xent_fwd(x, labels, loss, lse, ignore_index):
     row = cuda.blockIdx.x
     tid = cuda.threadIdx.x
@@ -148,7 +148,7 @@ def xent_fwd(x, labels, loss, lse, ignore_index):
         launch_kernel(_xent_fwd, x.shape[0], _RT, x, x, labels, loss, lse, ignore_index)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _xent_bwd(g, x, labels, lse, gx, ignore_index):
     N, C = x.shape
     for t in range(cuda.grid(1), N * C, cuda.gridsize(1)):
