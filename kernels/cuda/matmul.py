@@ -37,9 +37,9 @@ def _tiled(a, b, c, row0):
         c[row, col] = acc
 
 
-def row_bands(m, max_row_blocks=MAX_GRID_YZ):
+def row_bands(m, max_row_blocks=None):
     """``(first_row, row_blocks)`` launches covering ``m`` rows, each grid within the y limit."""
-    band = max_row_blocks * TILE
+    band = (MAX_GRID_YZ if max_row_blocks is None else max_row_blocks) * TILE
     return [(r0, (min(m, r0 + band) - r0 + TILE - 1) // TILE) for r0 in range(0, m, band)]
 
 
