@@ -2,7 +2,10 @@
 
 Last-axis softmax and cross-entropy use one 128-thread block per row: strided partial max / sum per
 thread, then a shared-memory tree reduction — a fixed order, so results are deterministic.  Other axes
-use one thread per (a, b) column looping over K.  Sums are accumulated in float32 or wider.
+use one (a, b) column per grid-stride step, looping over K.  The column kernels and the backward accumulate
+in the input's dtype (typed ``zero`` / ``neg_inf`` arguments).  The row kernels (last-axis softmax and
+cross-entropy) still reduce through a float64 shared buffer, so float32 rows are summed, and their exp
+evaluated, in float64: typing that buffer per dtype needs one kernel per dtype (issue 19, not done yet).
 """
 import math
 
@@ -77,19 +80,19 @@ def _rows_fwd(x, y, log):
 
 
 @cuda.jit(cache=True)
-def _cols_fwd(x, y, log):
+def _cols_fwd(x, y, log, zero, neg_inf):
     A, K, B = x.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
         a = t // B
         b = t % B
-        m = -math.inf
+        m = neg_inf
         for k in range(K):
             v = x[a, k, b]
             if v > m or v != v:
                 m = v
-        if m == -math.inf:
-            m = 0.0
-        s = 0.0
+        if m == neg_inf:
+            m = zero
+        s = zero
         for k in range(K):
             s += math.exp(x[a, k, b] - m)
         ls = m + math.log(s)
@@ -104,16 +107,16 @@ def softmax_fwd(x, y, log):
     if B == 1:
         launch_kernel(_rows_fwd, A, _RT, x, x.reshape(A, K), y.reshape(A, K), log)
     else:
-        launch(_cols_fwd, A * B, x, x, y, log)
+        launch(_cols_fwd, A * B, x, x, y, log, x.dtype.type(0), x.dtype.type(-math.inf))
 
 
 @cuda.jit(cache=True)
-def _bwd(gy, y, gx, log):
+def _bwd(gy, y, gx, log, zero):
     A, K, B = y.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
         a = t // B
         b = t % B
-        d = 0.0
+        d = zero
         for k in range(K):
             d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
         for k in range(K):
@@ -127,7 +130,7 @@ def softmax_bwd(gy, y, gx, log):
     A, K, B = y.shape
     if y.size == 0:
         return
-    launch(_bwd, A * B, y, gy, y, gx, log)
+    launch(_bwd, A * B, y, gy, y, gx, log, y.dtype.type(0))
 
 
 @cuda.jit(cache=True)
