@@ -3,9 +3,9 @@
 Last-axis softmax and cross-entropy use one 128-thread block per row: strided partial max / sum per
 thread, then a shared-memory tree reduction — a fixed order, so results are deterministic.  Other axes
 use one (a, b) column per grid-stride step, looping over K.  The column kernels and the backward accumulate
-in the input's dtype (typed ``zero`` / ``neg_inf`` arguments).  The row kernels (last-axis softmax and
-cross-entropy) still reduce through a float64 shared buffer, so float32 rows are summed, and their exp
-evaluated, in float64: typing that buffer per dtype needs one kernel per dtype (issue 19, not done yet).
+in the input's dtype (typed ``zero`` / ``neg_inf`` arguments); the row kernels (last-axis softmax and
+cross-entropy) reduce through a shared buffer of the input's dtype, one compiled pair per dtype
+(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.
 """
 import math
 
@@ -51,32 +51,61 @@ def _block_sum(buf, v):
 
 
 @cuda.jit(device=True)
-def _row_logsumexp(x, row, tid, K, buf):
-    """log(sum(exp(x[row, :K]))) around the row maximum, reduced by the whole block (every thread gets it)."""
-    m = -math.inf
+def _row_logsumexp(x, row, tid, K, buf, zero, neg_inf):
+    """log(sum(exp(x[row, :K]))) around the row maximum, reduced by the whole block (every thread gets it);
+    computed in the dtype of ``zero`` / ``buf`` (the input's)."""
+    m = neg_inf
     for k in range(tid, K, _RT):
         v = x[row, k]
         if v > m or v != v:
             m = v
     m = _block_max(buf, m)
-    if m == -math.inf:
-        m = 0.0
-    s = 0.0
+    if m == neg_inf:
+        m = zero
+    s = zero
     for k in range(tid, K, _RT):
         s += math.exp(x[row, k] - m)
     s = _block_sum(buf, s)
     return m + math.log(s)
 
 
-@cuda.jit(cache=True)
-def _rows_fwd(x, y, log):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    K = x.shape[1]
-    buf = cuda.shared.array(_RT, float64)
-    ls = _row_logsumexp(x, row, tid, K, buf)
-    for k in range(tid, K, _RT):
-        y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
+_ROW_KERNELS = {}
+
+
+def _row_kernels(dtype):
+    """``(rows_fwd, xent_fwd)`` whose shared reduction buffer has ``dtype`` (float32 or float64): a shared
+    array's dtype is fixed at compile time, so each dtype gets its own pair, built once (and cached on disk:
+    Numba keys a closure's cache entry by its cell contents)."""
+    key = str(dtype)
+    pair = _ROW_KERNELS.get(key)
+    if pair is not None:
+        return pair
+    acc = float32 if key == "float32" else float64
+
+    @cuda.jit(cache=True)
+    def rows_fwd(x, y, log, zero, neg_inf):
+        row = cuda.blockIdx.x
+        tid = cuda.threadIdx.x
+        K = x.shape[1]
+        buf = cuda.shared.array(_RT, acc)
+        ls = _row_logsumexp(x, row, tid, K, buf, zero, neg_inf)
+        for k in range(tid, K, _RT):
+            y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
+
+    @cuda.jit(cache=True)
+    def xent_fwd(x, labels, loss, lse, ignore_index, zero, neg_inf):
+        row = cuda.blockIdx.x
+        tid = cuda.threadIdx.x
+        C = x.shape[1]
+        buf = cuda.shared.array(_RT, acc)
+        ls = _row_logsumexp(x, row, tid, C, buf, zero, neg_inf)
+        if tid == 0:
+            lse[row] = ls
+            t = labels[row]
+            loss[row] = zero if t == ignore_index else ls - x[row, t]
+
+    pair = _ROW_KERNELS[key] = (rows_fwd, xent_fwd)
+    return pair
 
 
 @cuda.jit(cache=True)
@@ -105,7 +134,8 @@ def softmax_fwd(x, y, log):
     if x.size == 0:
         return
     if B == 1:
-        launch_kernel(_rows_fwd, A, _RT, x, x.reshape(A, K), y.reshape(A, K), log)
+        launch_kernel(_row_kernels(x.dtype)[0], A, _RT, x, x.reshape(A, K), y.reshape(A, K), log,
+                      x.dtype.type(0), x.dtype.type(-math.inf))
     else:
         launch(_cols_fwd, A * B, x, x, y, log, x.dtype.type(0), x.dtype.type(-math.inf))
 
@@ -133,22 +163,10 @@ def softmax_bwd(gy, y, gx, log):
     launch(_bwd, A * B, y, gy, y, gx, log, y.dtype.type(0))
 
 
-@cuda.jit(cache=True)
-def _xent_fwd(x, labels, loss, lse, ignore_index):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    C = x.shape[1]
-    buf = cuda.shared.array(_RT, float64)
-    ls = _row_logsumexp(x, row, tid, C, buf)
-    if tid == 0:
-        lse[row] = ls
-        t = labels[row]
-        loss[row] = 0.0 if t == ignore_index else ls - x[row, t]
-
-
 def xent_fwd(x, labels, loss, lse, ignore_index):
     if x.shape[0]:
-        launch_kernel(_xent_fwd, x.shape[0], _RT, x, x, labels, loss, lse, ignore_index)
+        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index,
+                      x.dtype.type(0), x.dtype.type(-math.inf))
 
 
 @cuda.jit(cache=True)
@@ -172,5 +190,3 @@ def xent_bwd(g, x, labels, lse, gx, ignore_index):
         return
     launch(_xent_bwd, x.size, x, g, x, labels, lse, gx, ignore_index)
 
-
-_ = float32  # float32 accumulation is what the float64 shared buffer promotes to; kept for clarity

@@ -65,11 +65,12 @@ def test_no_kernel_source_accumulates_float32_in_float64():
     import inspect
     import re
 
-    from kernels.cuda import conv, pool
+    from kernels.cuda import conv, pool, softmax
 
-    for module in (conv, pool, matmul):
+    for module in (conv, pool, matmul, softmax):
         src = inspect.getsource(module)
-        assert not re.search(r"\bacc = (0\.0|.*\* 0$)", src, re.M), module.__name__
+        assert not re.search(r"^\s+(acc|s|d|m) = (0\.0|-math\.inf|.*\* 0)$", src, re.M), module.__name__
+        assert "cuda.shared.array(_RT, float64)" not in src, module.__name__
 
 
 def test_tiled_matmul_wrapper_returns_early_on_empty_products():
