@@ -37,9 +37,10 @@ def _layer(name):
 
 def _forward_backward(layer, x, device):
     layer = layer.to(device)
-    xt = engine.tensor(x).to(device)
-    if xt.dtype == engine.tensor(np.zeros(1)).dtype or x.dtype.kind == "f":
+    if x.dtype.kind == "f":
         xt = engine.tensor(x, dtype="float64").to(device).requires_grad_()
+    else:  # integer indexes (Embedding)
+        xt = engine.tensor(x).to(device)
     out = layer(xt)
     out = out[0] if isinstance(out, tuple) else out
     w = engine.tensor(np.random.default_rng(3).standard_normal(out.shape), dtype="float64").to(device)
