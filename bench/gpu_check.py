@@ -8,7 +8,9 @@ On a machine where a GPU answers (CuPy imports and counts a device) it runs, in 
 3. ``stream``: conv, activation, pooling and an Adam update inside a non-blocking CuPy stream equal the
    default stream's results;
 4. ``training_step``: a float64 LeNet5 SGD step on the GPU equals the CPU's to 1e-9;
-5. ``launch_overhead``: host microseconds per launch, no-op and real kernels;
+5. ``phase_timings`` and ``launch_overhead``: a LeNet5 Adam step (batch 32) with forward, loss, backward and
+   step timed separately between device synchronisations; host microseconds per launch, no-op and real
+   kernels;
 6. ``pytest_gpu_marked`` and ``pytest_device``: the GPU-marked tests, then the device tests (which use the
    real device when it answers) and the kernel twin tests, with the real block sizes;
 7. ``bench``: ``python -m bench --device cuda --quick`` (its JSON and markdown land in DIR);
@@ -16,7 +18,8 @@ On a machine where a GPU answers (CuPy imports and counts a device) it runs, in 
    (test accuracies within 2 points; each run's seconds per epoch recorded).
 
 On a machine without a GPU it says that no GPU answered and runs the parts that need none on the simulated
-CUDA device (``KILN_SIMULATE_CUDA=1``): checks 2-4.  Either way it writes ``gpu_check.md`` (one table) and
+CUDA device (``KILN_SIMULATE_CUDA=1``): checks 2-4, and the phase timer's code path on a tiny batch (its
+times there are not figures).  Either way it writes ``gpu_check.md`` (one table) and
 ``gpu_check.json`` (device, versions, every figure) into DIR and exits 1 when any check failed.
 """
 from __future__ import annotations
@@ -111,8 +114,10 @@ def run_checks(out_dir: str, real_gpu: bool) -> list:
     checks = [_run("kernel_wrappers", cases.kernel_wrappers, "cuda", xp),
               _run("stream", cases.stream, "cuda", xp),
               _run("training_step", cases.training_step, "cuda", xp)]
-    if not real_gpu:
+    if not real_gpu:  # the phase timer's code path only (a batch of 2, one step): no figure
+        checks.append(_run("phase_timings", cases.phase_timings, "cuda", xp, 2, 0))
         return checks
+    checks.append(_run("phase_timings", cases.phase_timings, "cuda", xp))
     checks.append(_run("launch_overhead", cases.launch_overhead, "cuda", xp))
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist"]
     checks.append(_run("pytest_gpu_marked", _subprocess, pytest + ["-m", "gpu", "tests"], 200))

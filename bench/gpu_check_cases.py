@@ -178,3 +178,37 @@ def launch_overhead(device, xp) -> dict:
         xp.cuda.runtime.deviceSynchronize()
         out[name] = (time.perf_counter() - t0) / 500 * 1e6
     return {k: round(v, 2) for k, v in out.items()}
+
+
+def phase_timings(device, xp, batch=32, steps=20) -> dict:
+    """Median milliseconds of forward, loss, backward and optimiser step of a LeNet5 Adam step on ``device``,
+    each phase timed between device synchronisations (on the simulated device: a smoke run, not a figure)."""
+    import engine
+    import nn.functional as F
+    import optim
+    from nn import models
+
+    sync = xp.cuda.Device().synchronize
+    rng = np.random.default_rng(3)
+    model = models.LeNet5().to(device)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    x = engine.tensor(_rand(rng, batch, 1, 28, 28)).to(device)
+    y = engine.tensor(rng.integers(0, 10, batch)).to(device)
+    phases = {"forward": [], "loss": [], "backward": [], "step": []}
+
+    def timed(name, fn):
+        sync()
+        t0 = time.perf_counter()
+        out = fn()
+        sync()
+        phases[name].append((time.perf_counter() - t0) * 1e3)
+        return out
+
+    for _ in range(steps + 1):  # the first step compiles: not timed
+        opt.zero_grad()
+        logits = timed("forward", lambda: model(x))
+        loss = timed("loss", lambda: F.cross_entropy(logits, y))
+        timed("backward", loss.backward)
+        timed("step", opt.step)
+    return {f"{k}_ms": round(float(np.median(v[1:] if len(v) > 1 else v)), 3) for k, v in phases.items()} | {
+        "batch": batch, "steps": steps}

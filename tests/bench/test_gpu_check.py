@@ -22,7 +22,7 @@ def test_gpu_check_without_a_gpu_runs_the_simulated_parts(tmp_path):
     assert proc.stdout.startswith("no GPU answered (")
     report = json.loads((tmp_path / "gpu_check.json").read_text())
     assert report["gpu"] is False and report["device"] == "simulated cuda" and report["ok"] is True
-    assert [c["name"] for c in report["checks"]] == ["kernel_wrappers", "stream", "training_step"]
+    assert [c["name"] for c in report["checks"]] == ["kernel_wrappers", "stream", "training_step", "phase_timings"]
     assert all(c["status"] == "pass" for c in report["checks"])
     assert report["checks"][0]["detail"]["wrappers"] >= 25
     assert report["checks"][2]["detail"]["max_abs_diff"] <= 1e-9
