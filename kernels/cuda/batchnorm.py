@@ -2,7 +2,8 @@
 
 One block per channel: its threads stride over the channel's ``N * S`` values, each keeping float64
 partial sums (wider than float32 on purpose: the CPU twin sums in float64 too, so the twins agree, and a
-channel's mean and variance over N * S values lose digits in float32; the elementwise pass is float32), then a shared-memory tree reduction (a fixed order, no atomics: deterministic).  Thread
+channel's mean and variance over N * S values lose digits in float32; the elementwise pass is float32),
+then a shared-memory tree reduction (a fixed order, no atomics: deterministic).  Thread
 0 writes the channel's statistics and coefficients to global memory; after a barrier every thread
 reads them back in the compute dtype and runs the elementwise pass.  As on the CPU, the mean is split
 ``hi + lo`` for the forward, and the training backward recovers the exact mean as ``hi + sum(x - hi) / n``.

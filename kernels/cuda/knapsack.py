@@ -10,8 +10,8 @@ to the CPU kernel's table, which is what the simulator tests check.  Item recove
 on the host (``kernels.cpu.knapsack.knapsack_dp_items_cpu``): it is n sequential steps, no work for
 a GPU.
 
-Launches go through ``kernels.cuda._launch.launch_kernel``, on CuPy's current stream when CuPy arrays come in; under the CUDA
-simulator the inputs are NumPy arrays and the default stream is used.  Launching per row costs
+Launches go through ``kernels.cuda._launch.launch_kernel``, on CuPy's current stream when CuPy arrays
+come in; under the CUDA simulator the inputs are NumPy arrays and the default stream is used.  Launching per row costs
 tens of microseconds each on a real GPU, which the benchmark reports next to cells/s; a persistent
 kernel would need a grid-wide barrier between rows.
 """

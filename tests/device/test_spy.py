@@ -20,7 +20,8 @@ FAMILIES = ("conv", "pool", "activation", "softmax", "batchnorm", "optim_updates
 
 def _spy_module(monkeypatch, module, calls, side):
     for name, fn in vars(module).items():
-        if name.startswith("_") or not callable(fn) or inspect.isclass(fn) or getattr(fn, "__module__", None) != module.__name__:
+        own = getattr(fn, "__module__", None) == module.__name__
+        if name.startswith("_") or not callable(fn) or inspect.isclass(fn) or not own:
             continue
 
         def counted(*args, __fn=fn, __name=f"{module.__name__}.{name}", **kwargs):
