@@ -33,7 +33,7 @@ def _case(name):
     if name == "lenet5":
         return models.LeNet5(), rng.standard_normal((2, 1, 28, 28)), rng.integers(0, 10, 2), _classify
     if name == "resnet8":
-        return (models.resnet8(num_classes=4, widths=(4, 8, 8)), rng.standard_normal((2, 3, 8, 8)),
+        return (models.resnet8(num_classes=4, widths=(2, 4, 4)), rng.standard_normal((2, 3, 8, 8)),
                 rng.integers(0, 4, 2), _classify)
     if name == "lstm":
         return models.LSTMClassifier(5, 6, 3), rng.standard_normal((3, 4, 5)), rng.integers(0, 3, 3), _classify
