@@ -304,6 +304,10 @@ class _Runtime:
         return 1
 
     @staticmethod
+    def deviceSynchronize() -> None:
+        pass
+
+    @staticmethod
     def runtimeGetVersion() -> int:
         return 0
 
