@@ -1,6 +1,6 @@
 """Kiln's autodiff core: Tensor, Function, the backward pass, the differentiable ops and the device
 backend.  ``import engine`` gives the whole public API of DESIGN.md."""
-from . import backend, ops, viz
+from . import amp, backend, ops, viz
 from .autograd import run_backward
 from .backend import CUDAUnavailableError, Device, cuda_available, get_array_module, to_device
 from .creation import (

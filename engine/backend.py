@@ -2,12 +2,16 @@
 
 A :class:`Device` names where arrays live ("cpu", "cuda", "cuda:1").  CuPy is optional and imported
 lazily; without it every import works and asking for a CUDA device raises a clear error.
+With ``KILN_SIMULATE_CUDA=1`` in the environment at the first use, ``engine/_cuda_sim.py`` (a NumPy-backed
+stand-in for CuPy's array type, see its docstring) takes CuPy's place: this module is the only one that
+imports it.
 Everything else in the engine calls :func:`get_array_module` / :func:`device_of` / :func:`to_device`
 instead of checking array types itself.
 """
 from __future__ import annotations
 
 import functools
+import os
 
 import numpy as np
 
@@ -32,7 +36,12 @@ class CUDAUnavailableError(RuntimeError):
 
 @functools.lru_cache(maxsize=1)
 def _cupy():
-    """Import CuPy once, or return None when it is missing or broken."""
+    """Import CuPy once (or the simulated CUDA stand-in under ``KILN_SIMULATE_CUDA=1``), or return None when
+    it is missing or broken."""
+    if os.environ.get("KILN_SIMULATE_CUDA", "") not in ("", "0"):
+        from engine import _cuda_sim
+
+        return _cuda_sim
     try:
         import cupy  # noqa: F401
 
@@ -122,32 +131,27 @@ def as_device(device) -> Device:
     return device if isinstance(device, Device) else Device(device)
 
 
-def is_array(x) -> bool:
-    """True for a numpy.ndarray or a cupy.ndarray."""
-    if isinstance(x, np.ndarray):
-        return True
+def _on_device(x) -> bool:
+    """True for a CuPy array (or the simulated stand-in, which is a NumPy subclass: hence the exact type test)."""
+    if type(x) is np.ndarray:
+        return False
     cp = _cupy()
     return cp is not None and isinstance(x, cp.ndarray)
 
 
+def is_array(x) -> bool:
+    """True for a numpy.ndarray or a cupy.ndarray."""
+    return isinstance(x, np.ndarray) or _on_device(x)
+
+
 def get_array_module(x):
     """numpy for NumPy arrays and Python scalars, cupy for CuPy arrays."""
-    if isinstance(x, np.ndarray):
-        return np
-    cp = _cupy()
-    if cp is not None and isinstance(x, cp.ndarray):
-        return cp
-    return np
+    return _cupy() if _on_device(x) else np
 
 
 def device_of(x) -> Device:
     """The device an array lives on."""
-    if isinstance(x, np.ndarray):
-        return CPU
-    cp = _cupy()
-    if cp is not None and isinstance(x, cp.ndarray):
-        return Device(f"cuda:{x.device.id}")
-    return CPU
+    return Device(f"cuda:{x.device.id}") if _on_device(x) else CPU
 
 
 def to_device(x, device):
@@ -157,29 +161,30 @@ def to_device(x, device):
         return to_numpy(x)
     cp = _cupy()
     with cp.cuda.Device(device.index):
-        if isinstance(x, cp.ndarray) and x.device.id == device.index:
+        if _on_device(x) and x.device.id == device.index:
             return x
         return cp.asarray(x)
 
 
 def to_numpy(x) -> np.ndarray:
     """A NumPy array for any array (copies from the GPU when needed)."""
-    if isinstance(x, np.ndarray):
-        return x
-    cp = _cupy()
-    if cp is not None and isinstance(x, cp.ndarray):
-        return cp.asnumpy(x)
+    if _on_device(x):
+        return _cupy().asnumpy(x)
     return np.asarray(x)
 
 
 def scatter_add(target, index, values) -> None:
     """``target[index] += values`` in place, adding repeated indexes up (np.add.at / cupyx.scatter_add)."""
-    if isinstance(target, np.ndarray):
+    if not _on_device(target):
         np.add.at(target, index, values)
-    else:
-        import cupyx
+        return
+    cp = _cupy()
+    if hasattr(cp, "scatter_add"):  # the simulated stand-in carries cupyx's function itself
+        cp.scatter_add(target, index, values)
+        return
+    import cupyx
 
-        cupyx.scatter_add(target, index, values)
+    cupyx.scatter_add(target, index, values)
 
 
 def full(shape, fill_value, dtype, device):

@@ -16,19 +16,47 @@ from kernels._chunks import get_memory_budget, set_memory_budget  # noqa: F401
 
 
 def _on_gpu(a) -> bool:
-    """True for CuPy arrays (checked by type module, so CuPy is never imported here)."""
-    return type(a).__module__.split(".", 1)[0] == "cupy"
+    """True for CuPy arrays (checked by type module, so CuPy is never imported here) and for arrays whose
+    type declares ``__kiln_device_array__`` (the simulated CUDA device's stand-in, whose defining module
+    plays CuPy's part)."""
+    t = type(a)
+    return t.__module__.split(".", 1)[0] == "cupy" or getattr(t, "__kiln_device_array__", False)
 
 
 def array_module(a):
-    """``numpy`` or ``cupy``, whichever owns ``a``."""
-    if _on_gpu(a):
+    """``numpy`` or ``cupy``, whichever owns ``a`` (for the simulated device: its stand-in module)."""
+    t = type(a)
+    if t.__module__.split(".", 1)[0] == "cupy":
         import cupy
 
         return cupy
+    if getattr(t, "__kiln_device_array__", False):
+        return importlib.import_module(t.__module__)
     import numpy
 
     return numpy
+
+
+def kernel_argument(a):
+    """What a Numba-CUDA kernel is handed for argument ``a``.
+
+    CuPy arrays go as they are (Numba reads ``__cuda_array_interface__``).  The simulated device's arrays
+    are NumPy underneath: they go as plain NumPy views of the same memory, which is what Numba's simulator
+    runs on.  A host NumPy array next to device arrays would be copied to the GPU and back by Numba on
+    every launch, a hidden transfer: ``has_host_array`` lets the launch helper refuse it.
+    """
+    if getattr(type(a), "__kiln_device_array__", False):
+        import numpy
+
+        return a.view(numpy.ndarray)
+    return a
+
+
+def is_host_array(a) -> bool:
+    """True for a plain ``numpy.ndarray`` (not a device array, not the simulated stand-in)."""
+    import numpy
+
+    return type(a) is numpy.ndarray
 
 
 def _impl(a, family: str):
@@ -217,6 +245,8 @@ def matmul_tiled(a, b):
         raise TypeError(f"matmul_tiled: float32 only, got {a.dtype} and {b.dtype}")
     if not _on_gpu(a):
         return xp.matmul(a, b)
+    if a.shape[0] == 0 or b.shape[1] == 0 or a.shape[1] == 0:  # nothing to launch (K == 0: zeros, as NumPy)
+        return xp.zeros((a.shape[0], b.shape[1]), dtype=xp.float32)
     out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.float32)
     importlib.import_module("kernels.cuda.matmul").matmul_tiled(xp.ascontiguousarray(a), xp.ascontiguousarray(b), out)
     return out

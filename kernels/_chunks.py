@@ -40,7 +40,7 @@ def plan_chunks(n, oh, row_bytes, target_bytes, min_groups=1):
     """
     rows = max(1, int(target_bytes) // max(1, int(row_bytes)))
     if rows >= oh:
-        per = min(rows // oh, -(-n // max(1, min_groups)))
+        per = max(1, min(rows // oh, -(-n // max(1, min_groups))))  # >= 1: no samples (n == 0) is no chunk
         for n0 in range(0, n, per):
             n1 = min(n, n0 + per)
             yield n0, n1, [(n0 * oh, n1 * oh)]
@@ -52,4 +52,5 @@ def plan_chunks(n, oh, row_bytes, target_bytes, min_groups=1):
 
 def max_chunk_rows(n, oh, row_bytes, target_bytes):
     """The largest number of output rows any chunk of ``plan_chunks`` holds (to size buffers)."""
-    return max(r1 - r0 for _, _, chunks in plan_chunks(n, oh, row_bytes, target_bytes) for r0, r1 in chunks)
+    return max((r1 - r0 for _, _, chunks in plan_chunks(n, oh, row_bytes, target_bytes) for r0, r1 in chunks),
+               default=0)

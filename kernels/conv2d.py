@@ -91,8 +91,8 @@ class _Plan:
         row_bytes = self.ow * self.k * itemsize
         fmas = n * self.oh * self.ow * self.k * co  # small jobs stay on one thread (see impl.workers)
         self.chunks = list(plan_chunks(n, self.oh, row_bytes, target, impl.workers(fmas)))
-        self.max_rows = max(r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch)
-        self.max_samples = max(n1 - n0 for n0, n1, _ in self.chunks)
+        self.max_rows = max((r1 - r0 for _, _, ch in self.chunks for r0, r1 in ch), default=0)  # n == 0: none
+        self.max_samples = max((n1 - n0 for n0, n1, _ in self.chunks), default=0)
 
     def w2(self, w):
         """Weights as (C_out, kh * kw * C) in the (i, j, c) tap order of the column buffer."""
@@ -287,7 +287,7 @@ def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, 
 
         parts = impl.map_chunks(group, pl.chunks)
         if need_weight:
-            gw2 = parts[0]
+            gw2 = parts[0] if parts else xp.zeros((pl.co, pl.k), dtype=x.dtype)  # no samples: a zero gradient
             for part in parts[1:]:  # in chunk order: deterministic
                 gw2 += part
             gw = xp.ascontiguousarray(gw2.reshape(pl.co, kh, kw, pl.c).transpose(0, 3, 1, 2))

@@ -1,5 +1,5 @@
 """Dispatch for the fused optimiser updates: NumPy arrays go to ``kernels.cpu.optim_updates`` (Numba
-``@njit``), CuPy arrays to ``kernels.cuda.optim_updates`` (Numba ``@cuda.jit``).
+``@njit``), CuPy arrays (and the simulated device's) to ``kernels.cuda.optim_updates`` (Numba ``@cuda.jit``).
 
 Two steps, so that per-parameter work stays small (networks have dozens of small parameters and each
 call's Python overhead counts):
@@ -20,6 +20,7 @@ import importlib
 
 import numpy as np
 
+import kernels
 from kernels.cpu.optim_updates import AMSGRAD, CENTERED, FIRST, MAXIMIZE, NESTEROV
 
 __all__ = [
@@ -36,7 +37,7 @@ def _twin(a):
     t = type(a)
     mod = _twins.get(t)
     if mod is None:
-        on_gpu = t.__module__.split(".", 1)[0] == "cupy"
+        on_gpu = kernels._on_gpu(a)
         mod = _twins[t] = importlib.import_module(f"kernels.{'cuda' if on_gpu else 'cpu'}.optim_updates")
     return mod
 

@@ -102,29 +102,25 @@ def _dact(op, z, y, a, b, one):
     return one
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _fwd(x, bias, weight, y, op, a, b, one, C, B):
-    t = cuda.grid(1)
-    if t >= x.size:
-        return
-    c = (t // B) % C
-    ac = weight[c] if op == PRELU else a
-    y[t] = _act(op, x[t] + bias[c], ac, b, one)
+    for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        c = (t // B) % C
+        ac = weight[c] if op == PRELU else a
+        y[t] = _act(op, x[t] + bias[c], ac, b, one)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _bwd(gy, x, y, bias, weight, gx, part_b, part_w, op, a, b, one, C, B, sums):
-    t = cuda.grid(1)
-    if t >= x.size:
-        return
-    c = (t // B) % C
-    ac = weight[c] if op == PRELU else a
-    z = x[t] + bias[c]
-    g = gy[t] * _dact(op, z, y[t], ac, b, one)
-    gx[t] = g
-    if sums:
-        part_b[t] = g
-        part_w[t] = gy[t] * z if z <= 0 else g * 0
+    for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
+        c = (t // B) % C
+        ac = weight[c] if op == PRELU else a
+        z = x[t] + bias[c]
+        g = gy[t] * _dact(op, z, y[t], ac, b, one)
+        gx[t] = g
+        if sums:
+            part_b[t] = g
+            part_w[t] = gy[t] * z if z <= 0 else g * 0
 
 
 def _cb(shape):

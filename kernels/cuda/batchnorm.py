@@ -1,7 +1,9 @@
 """CUDA twins of ``kernels.cpu.batchnorm`` (same names, signatures, (N, C, S) layout and numerics).
 
 One block per channel: its threads stride over the channel's ``N * S`` values, each keeping float64
-partial sums, then a shared-memory tree reduction (a fixed order, no atomics: deterministic).  Thread
+partial sums (wider than float32 on purpose: the CPU twin sums in float64 too, so the twins agree, and a
+channel's mean and variance over N * S values lose digits in float32; the elementwise pass is float32),
+then a shared-memory tree reduction (a fixed order, no atomics: deterministic).  Thread
 0 writes the channel's statistics and coefficients to global memory; after a barrier every thread
 reads them back in the compute dtype and runs the elementwise pass.  As on the CPU, the mean is split
 ``hi + lo`` for the forward, and the training backward recovers the exact mean as ``hi + sum(x - hi) / n``.
@@ -10,9 +12,9 @@ import math
 
 from numba import config, cuda, float64
 
-from kernels.cuda._launch import stream_of
+from kernels.cuda._launch import launch_kernel
 
-_BT = 16 if config.ENABLE_CUDASIM else 256  # threads per channel (few under the simulator: it runs each)
+_BT = 4 if config.ENABLE_CUDASIM else 256  # threads per channel (few under the simulator: it starts a thread for each)
 
 
 @cuda.jit(device=True)
@@ -62,7 +64,7 @@ def _channel_affine(x3, y3, coef, c, tid):
         y3[k, c, s] = ((x3[k, c, s] - hi) - lo) * scale + shift
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     c = cuda.blockIdx.x
     tid = cuda.threadIdx.x
@@ -81,7 +83,7 @@ def _forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     _channel_affine(x3, y3, coef, c, tid)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _forward_affine(x3, y3, coef):
     _channel_affine(x3, y3, coef, cuda.blockIdx.x, cuda.threadIdx.x)
 
@@ -104,7 +106,7 @@ def _channel_grad_sums(gy3, x3, hi, c, tid, buf):
     return _block_sums(buf, sg, sd, sgd)
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb, coef):
     c = cuda.blockIdx.x
     tid = cuda.threadIdx.x
@@ -142,15 +144,15 @@ def _backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb
 # ---- entry points (same names and signatures as kernels.cpu.batchnorm) ------------------------------
 def forward_train(x3, w, b, eps, y3, mean, var, invstd, coef):
     if x3.shape[1]:
-        _forward_train[x3.shape[1], _BT, stream_of(x3)](x3, w, b, float(eps), y3, mean, var, invstd, coef)
+        launch_kernel(_forward_train, x3.shape[1], _BT, x3, x3, w, b, float(eps), y3, mean, var, invstd, coef)
 
 
 def forward_affine(x3, y3, coef):
     if x3.shape[1]:
-        _forward_affine[x3.shape[1], _BT, stream_of(x3)](x3, y3, coef)
+        launch_kernel(_forward_affine, x3.shape[1], _BT, x3, x3, y3, coef)
 
 
 def backward(gy3, x3, w, mean, invstd, training, need_x, need_sums, gx3, gw, gb, coef):
     if x3.shape[1]:
-        _backward[x3.shape[1], _BT, stream_of(x3)](gy3, x3, w, mean, invstd, bool(training), bool(need_x),
-                                                   bool(need_sums), gx3, gw, gb, coef)
+        launch_kernel(_backward, x3.shape[1], _BT, x3, gy3, x3, w, mean, invstd, bool(training), bool(need_x),
+                      bool(need_sums), gx3, gw, gb, coef)

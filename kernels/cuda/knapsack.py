@@ -10,13 +10,16 @@ to the CPU kernel's table, which is what the simulator tests check.  Item recove
 on the host (``kernels.cpu.knapsack.knapsack_dp_items_cpu``): it is n sequential steps, no work for
 a GPU.
 
-Launches go on CuPy's current stream when CuPy arrays come in (``_stream_for``); under the CUDA
-simulator the inputs are NumPy arrays and the default stream is used.  Launching per row costs
+Launches go through ``kernels.cuda._launch.launch_kernel``, on CuPy's current stream when CuPy arrays
+come in; under the CUDA simulator the inputs are NumPy arrays and the default stream is used.  Launching per row costs
 tens of microseconds each on a real GPU, which the benchmark reports next to cells/s; a persistent
 kernel would need a grid-wide barrier between rows.
 """
 import numpy as np
 from numba import cuda
+
+import kernels
+from kernels.cuda._launch import launch_kernel
 
 _THREADS = 256
 
@@ -37,34 +40,15 @@ def _dp_row(prev, cur, take, i, w, v, old_reach, reach):
     cur[c] = old
 
 
-def _array_module(x):
-    """CuPy for CuPy arrays, NumPy otherwise (the simulator runs the kernels on NumPy arrays)."""
-    if hasattr(x, "__cuda_array_interface__"):
-        import cupy
-
-        return cupy
-    return np
-
-
-def _stream_for(x):
-    """CuPy's current stream for CuPy arrays, wrapped for Numba; 0 (the default) otherwise."""
-    if hasattr(x, "__cuda_array_interface__"):
-        import cupy
-
-        return cuda.external_stream(cupy.cuda.get_current_stream().ptr)
-    return 0
-
-
 def knapsack_dp_cuda(values, weights, capacity):
     """Return ``(best, take)`` like ``knapsack_dp_cpu``, as arrays of the input's array module.
 
     ``weights`` is read on the host to size each row (it is tiny next to the table); ``values`` may
     live on the device.  The returned ``take`` table is bit-for-bit the CPU kernel's.
     """
-    xp = _array_module(values)
-    stream = _stream_for(values)
-    w_host = np.asarray(weights.get() if hasattr(weights, "get") else weights, dtype=np.int64)
-    v_host = values.get() if hasattr(values, "get") else np.asarray(values)
+    xp = kernels.array_module(values)
+    w_host = np.asarray(weights.get() if kernels._on_gpu(weights) else weights, dtype=np.int64)
+    v_host = values.get() if kernels._on_gpu(values) else np.asarray(values)
     n = int(v_host.shape[0])
     capacity = int(capacity)
     nwords = (capacity >> 6) + 1
@@ -79,7 +63,7 @@ def knapsack_dp_cuda(values, weights, capacity):
         old_reach = reach
         reach = min(capacity, reach + w)
         blocks = (reach + 1 + _THREADS - 1) // _THREADS
-        _dp_row[blocks, _THREADS, stream](prev, cur, take, i, w, v_host[i], old_reach, reach)
+        launch_kernel(_dp_row, blocks, _THREADS, prev, prev, cur, take, i, w, v_host[i], old_reach, reach)
         prev, cur = cur, prev
     if reach < capacity:
         prev[reach + 1:] = prev[reach]

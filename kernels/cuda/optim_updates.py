@@ -17,116 +17,96 @@ import math
 
 from numba import cuda
 
+from kernels.cuda._launch import launch
+
 __all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update"]
 
 MAXIMIZE, NESTEROV, FIRST, CENTERED, AMSGRAD = 1, 2, 4, 2, 2  # as in kernels.cpu.optim_updates
 
-_THREADS = 256
-_streams = {}
-
 
 def _launch(kernel, p, *args):
-    """Launch ``kernel`` over ``p.size`` threads on the right stream."""
-    n = p.size
-    if n == 0:
-        return
-    stream = 0
-    if hasattr(p, "__cuda_array_interface__"):
-        import cupy
-
-        ptr = cupy.cuda.get_current_stream().ptr
-        stream = _streams.get(ptr)
-        if stream is None:
-            stream = _streams[ptr] = cuda.external_stream(ptr) if ptr else cuda.default_stream()
-    kernel[(n + _THREADS - 1) // _THREADS, _THREADS, stream](p, *args)
+    """Run the grid-stride ``kernel`` over ``p``'s elements on ``p``'s stream (nothing for an empty parameter)."""
+    launch(kernel, p.size, p, p, *args)
 
 
 @cuda.jit(cache=True)
 def _sgd(p, g, buf, lr, wd, momentum, damp_c, flags):
-    i = cuda.grid(1)
-    if i >= p.size:
-        return
-    gi = g[i]
-    if flags & MAXIMIZE:
-        gi = -gi
-    if wd != 0:
-        gi = gi + wd * p[i]
-    if momentum != 0:
-        if flags & FIRST:
-            b = gi
-        else:
-            b = momentum * buf[i] + damp_c * gi
-        buf[i] = b
-        if flags & NESTEROV:
-            gi = gi + momentum * b
-        else:
-            gi = b
-    p[i] = p[i] - lr * gi
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        gi = g[i]
+        if flags & MAXIMIZE:
+            gi = -gi
+        if wd != 0:
+            gi = gi + wd * p[i]
+        if momentum != 0:
+            if flags & FIRST:
+                b = gi
+            else:
+                b = momentum * buf[i] + damp_c * gi
+            buf[i] = b
+            if flags & NESTEROV:
+                gi = gi + momentum * b
+            else:
+                gi = b
+        p[i] = p[i] - lr * gi
 
 
 @cuda.jit(cache=True)
 def _adagrad(p, g, s, clr, wd, eps, flags):
-    i = cuda.grid(1)
-    if i >= p.size:
-        return
-    gi = g[i]
-    if flags & MAXIMIZE:
-        gi = -gi
-    if wd != 0:
-        gi = gi + wd * p[i]
-    si = s[i] + gi * gi
-    s[i] = si
-    p[i] = p[i] - clr * (gi / (math.sqrt(si) + eps))
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        gi = g[i]
+        if flags & MAXIMIZE:
+            gi = -gi
+        if wd != 0:
+            gi = gi + wd * p[i]
+        si = s[i] + gi * gi
+        s[i] = si
+        p[i] = p[i] - clr * (gi / (math.sqrt(si) + eps))
 
 
 @cuda.jit(cache=True)
 def _rmsprop(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, flags):
-    i = cuda.grid(1)
-    if i >= p.size:
-        return
-    gi = g[i]
-    if flags & MAXIMIZE:
-        gi = -gi
-    if wd != 0:
-        gi = gi + wd * p[i]
-    sqi = alpha * sq[i] + oma * gi * gi
-    sq[i] = sqi
-    if flags & CENTERED:
-        ga = alpha * gavg[i] + oma * gi
-        gavg[i] = ga
-        avg = math.sqrt(sqi - ga * ga) + eps
-    else:
-        avg = math.sqrt(sqi) + eps
-    if momentum > 0:
-        b = momentum * buf[i] + gi / avg
-        buf[i] = b
-        p[i] = p[i] - lr * b
-    else:
-        p[i] = p[i] - lr * (gi / avg)
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        gi = g[i]
+        if flags & MAXIMIZE:
+            gi = -gi
+        if wd != 0:
+            gi = gi + wd * p[i]
+        sqi = alpha * sq[i] + oma * gi * gi
+        sq[i] = sqi
+        if flags & CENTERED:
+            ga = alpha * gavg[i] + oma * gi
+            gavg[i] = ga
+            avg = math.sqrt(sqi - ga * ga) + eps
+        else:
+            avg = math.sqrt(sqi) + eps
+        if momentum > 0:
+            b = momentum * buf[i] + gi / avg
+            buf[i] = b
+            p[i] = p[i] - lr * b
+        else:
+            p[i] = p[i] - lr * (gi / avg)
 
 
 @cuda.jit(cache=True)
 def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, decay_scale, flags):
-    i = cuda.grid(1)
-    if i >= p.size:
-        return
-    pi = p[i]
-    if decay_scale != 1:
-        pi = pi * decay_scale
-    gi = g[i]
-    if flags & MAXIMIZE:
-        gi = -gi
-    if wd != 0:
-        gi = gi + wd * pi
-    mi = b1 * m[i] + omb1 * gi
-    m[i] = mi
-    vi = b2 * v[i] + omb2 * gi * gi
-    v[i] = vi
-    if flags & AMSGRAD:
-        vm = max(vmax[i], vi)
-        vmax[i] = vm
-        vi = vm
-    p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
+    for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
+        pi = p[i]
+        if decay_scale != 1:
+            pi = pi * decay_scale
+        gi = g[i]
+        if flags & MAXIMIZE:
+            gi = -gi
+        if wd != 0:
+            gi = gi + wd * pi
+        mi = b1 * m[i] + omb1 * gi
+        m[i] = mi
+        vi = b2 * v[i] + omb2 * gi * gi
+        v[i] = vi
+        if flags & AMSGRAD:
+            vm = max(vmax[i], vi)
+            vmax[i] = vm
+            vi = vm
+        p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
 
 
 def sgd_update(p, g, buf, hp, flags):

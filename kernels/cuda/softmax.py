@@ -2,13 +2,16 @@
 
 Last-axis softmax and cross-entropy use one 128-thread block per row: strided partial max / sum per
 thread, then a shared-memory tree reduction — a fixed order, so results are deterministic.  Other axes
-use one thread per (a, b) column looping over K.  Sums are accumulated in float32 or wider.
+use one (a, b) column per grid-stride step, looping over K.  The column kernels and the backward accumulate
+in the input's dtype (typed ``zero`` / ``neg_inf`` arguments); the row kernels (last-axis softmax and
+cross-entropy) reduce through a shared buffer of the input's dtype, one compiled pair per dtype
+(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.
 """
 import math
 
 from numba import config, cuda, float32, float64
 
-from kernels.cuda._launch import grid, stream_of, threads_for
+from kernels.cuda._launch import launch, launch_kernel
 
 _RT = 32 if config.ENABLE_CUDASIM else 128  # threads per row (fewer under the simulator: it runs each)
 
@@ -48,129 +51,142 @@ def _block_sum(buf, v):
 
 
 @cuda.jit(device=True)
-def _row_logsumexp(x, row, tid, K, buf):
-    """log(sum(exp(x[row, :K]))) around the row maximum, reduced by the whole block (every thread gets it)."""
-    m = -math.inf
+def _row_logsumexp(x, row, tid, K, buf, zero, neg_inf):
+    """log(sum(exp(x[row, :K]))) around the row maximum, reduced by the whole block (every thread gets it);
+    computed in the dtype of ``zero`` / ``buf`` (the input's)."""
+    m = neg_inf
     for k in range(tid, K, _RT):
         v = x[row, k]
         if v > m or v != v:
             m = v
     m = _block_max(buf, m)
-    if m == -math.inf:
-        m = 0.0
-    s = 0.0
+    if m == neg_inf:
+        m = zero
+    s = zero
     for k in range(tid, K, _RT):
         s += math.exp(x[row, k] - m)
     s = _block_sum(buf, s)
     return m + math.log(s)
 
 
-@cuda.jit
-def _rows_fwd(x, y, log):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    K = x.shape[1]
-    buf = cuda.shared.array(_RT, float64)
-    ls = _row_logsumexp(x, row, tid, K, buf)
-    for k in range(tid, K, _RT):
-        y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
+_ROW_KERNELS = {}
 
 
-@cuda.jit
-def _cols_fwd(x, y, log):
-    t = cuda.grid(1)
+def _row_kernels(dtype):
+    """``(rows_fwd, xent_fwd)`` whose shared reduction buffer has ``dtype`` (float32 or float64): a shared
+    array's dtype is fixed at compile time, so each dtype gets its own pair, built once (and cached on disk:
+    Numba keys a closure's cache entry by its cell contents)."""
+    key = str(dtype)
+    pair = _ROW_KERNELS.get(key)
+    if pair is not None:
+        return pair
+    acc = float32 if key == "float32" else float64
+
+    @cuda.jit(cache=True)
+    def rows_fwd(x, y, log, zero, neg_inf):
+        row = cuda.blockIdx.x
+        tid = cuda.threadIdx.x
+        K = x.shape[1]
+        buf = cuda.shared.array(_RT, acc)
+        ls = _row_logsumexp(x, row, tid, K, buf, zero, neg_inf)
+        for k in range(tid, K, _RT):
+            y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
+
+    @cuda.jit(cache=True)
+    def xent_fwd(x, labels, loss, lse, ignore_index, zero, neg_inf):
+        row = cuda.blockIdx.x
+        tid = cuda.threadIdx.x
+        C = x.shape[1]
+        buf = cuda.shared.array(_RT, acc)
+        ls = _row_logsumexp(x, row, tid, C, buf, zero, neg_inf)
+        if tid == 0:
+            lse[row] = ls
+            t = labels[row]
+            loss[row] = zero if t == ignore_index else ls - x[row, t]
+
+    pair = _ROW_KERNELS[key] = (rows_fwd, xent_fwd)
+    return pair
+
+
+@cuda.jit(cache=True)
+def _cols_fwd(x, y, log, zero, neg_inf):
     A, K, B = x.shape
-    if t >= A * B:
-        return
-    a = t // B
-    b = t % B
-    m = -math.inf
-    for k in range(K):
-        v = x[a, k, b]
-        if v > m or v != v:
-            m = v
-    if m == -math.inf:
-        m = 0.0
-    s = 0.0
-    for k in range(K):
-        s += math.exp(x[a, k, b] - m)
-    ls = m + math.log(s)
-    for k in range(K):
-        y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
+    for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
+        a = t // B
+        b = t % B
+        m = neg_inf
+        for k in range(K):
+            v = x[a, k, b]
+            if v > m or v != v:
+                m = v
+        if m == neg_inf:
+            m = zero
+        s = zero
+        for k in range(K):
+            s += math.exp(x[a, k, b] - m)
+        ls = m + math.log(s)
+        for k in range(K):
+            y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
 
 
 def softmax_fwd(x, y, log):
     A, K, B = x.shape
-    st = stream_of(x)
-    if B == 1:
-        _rows_fwd[A, _RT, st](x.reshape(A, K), y.reshape(A, K), log)
-    else:
-        t = threads_for(A * B)
-        _cols_fwd[grid(A * B, t), t, st](x, y, log)
-
-
-@cuda.jit
-def _bwd(gy, y, gx, log):
-    t = cuda.grid(1)
-    A, K, B = y.shape
-    if t >= A * B:
+    if x.size == 0:
         return
-    a = t // B
-    b = t % B
-    d = 0.0
-    for k in range(K):
-        d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
-    for k in range(K):
-        if log:
-            gx[a, k, b] = gy[a, k, b] - math.exp(y[a, k, b]) * d
-        else:
-            gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
+    if B == 1:
+        launch_kernel(_row_kernels(x.dtype)[0], A, _RT, x, x.reshape(A, K), y.reshape(A, K), log,
+                      x.dtype.type(0), x.dtype.type(-math.inf))
+    else:
+        launch(_cols_fwd, A * B, x, x, y, log, x.dtype.type(0), x.dtype.type(-math.inf))
+
+
+@cuda.jit(cache=True)
+def _bwd(gy, y, gx, log, zero):
+    A, K, B = y.shape
+    for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
+        a = t // B
+        b = t % B
+        d = zero
+        for k in range(K):
+            d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
+        for k in range(K):
+            if log:
+                gx[a, k, b] = gy[a, k, b] - math.exp(y[a, k, b]) * d
+            else:
+                gx[a, k, b] = y[a, k, b] * (gy[a, k, b] - d)
 
 
 def softmax_bwd(gy, y, gx, log):
     A, K, B = y.shape
-    t = threads_for(A * B)
-    _bwd[grid(A * B, t), t, stream_of(y)](gy, y, gx, log)
-
-
-@cuda.jit
-def _xent_fwd(x, labels, loss, lse, ignore_index):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    C = x.shape[1]
-    buf = cuda.shared.array(_RT, float64)
-    ls = _row_logsumexp(x, row, tid, C, buf)
-    if tid == 0:
-        lse[row] = ls
-        t = labels[row]
-        loss[row] = 0.0 if t == ignore_index else ls - x[row, t]
+    if y.size == 0:
+        return
+    launch(_bwd, A * B, y, gy, y, gx, log, y.dtype.type(0))
 
 
 def xent_fwd(x, labels, loss, lse, ignore_index):
-    _xent_fwd[x.shape[0], _RT, stream_of(x)](x, labels, loss, lse, ignore_index)
+    if x.shape[0]:
+        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index,
+                      x.dtype.type(0), x.dtype.type(-math.inf))
 
 
-@cuda.jit
+@cuda.jit(cache=True)
 def _xent_bwd(g, x, labels, lse, gx, ignore_index):
-    t = cuda.grid(1)
     N, C = x.shape
-    if t >= N * C:
-        return
-    n = t // C
-    c = t % C
-    lab = labels[n]
-    if lab == ignore_index:
-        gx[n, c] = 0
-        return
-    v = g[n] * math.exp(x[n, c] - lse[n])
-    if c == lab:
-        v -= g[n]
-    gx[n, c] = v
+    for t in range(cuda.grid(1), N * C, cuda.gridsize(1)):
+        n = t // C
+        c = t % C
+        lab = labels[n]
+        if lab == ignore_index:
+            gx[n, c] = 0
+            continue
+        v = g[n] * math.exp(x[n, c] - lse[n])
+        if c == lab:
+            v -= g[n]
+        gx[n, c] = v
 
 
 def xent_bwd(g, x, labels, lse, gx, ignore_index):
-    t = threads_for(x.size)
-    _xent_bwd[grid(x.size, t), t, stream_of(x)](g, x, labels, lse, gx, ignore_index)
+    if x.size == 0:
+        return
+    launch(_xent_bwd, x.size, x, g, x, labels, lse, gx, ignore_index)
 
-
-_ = float32  # float32 accumulation is what the float64 shared buffer promotes to; kept for clarity
