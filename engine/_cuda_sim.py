@@ -96,6 +96,15 @@ class _DeviceHandle:
     def __repr__(self):
         return "<CUDA Device 0 (simulated)>"
 
+    def __eq__(self, other):  # CuPy's Device objects compare by id
+        return isinstance(other, _DeviceHandle) and other.id == self.id
+
+    def __hash__(self):
+        return hash(("cuda", self.id))
+
+
+_DEVICE0 = _DeviceHandle()
+
 
 class ndarray(np.ndarray):
     """An array in simulated device memory: NumPy underneath, CuPy's rules on top (see the module docstring)."""
@@ -104,7 +113,7 @@ class ndarray(np.ndarray):
 
     @property
     def device(self):
-        return _DeviceHandle()
+        return _DEVICE0
 
     def get(self, stream=None):
         _counts["d2h"] += 1

@@ -183,7 +183,7 @@ def _extremum(name, x, dim, keepdim, axis, keepdims):
         from .shape import reshape
 
         values = reshape(x, ())  # a new node, as torch returns a new tensor
-        return getattr(return_types, name)(values, Tensor._wrap(np.zeros((), np.int64)))
+        return getattr(return_types, name)(values, Tensor._wrap(get_array_module(x.data).zeros((), np.int64)))
     if x.shape[d] == 0:
         raise IndexError(f"{name}(): cannot reduce over dim {d} of size 0 (input of shape {x.shape})")
     xp = get_array_module(x.data)
