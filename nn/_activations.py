@@ -63,9 +63,7 @@ def relu6(x):
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """Clip to [min_val, max_val]; gradient 1 strictly inside, 0 at and beyond the bounds (PyTorch)."""
-    d = x.data
-    xp = engine.get_array_module(d)
-    return engine.where((d > min_val) & (d < max_val), x, xp.clip(d, min_val, max_val))
+    return engine.ops.elementwise.hardtanh(x, min_val, max_val)
 
 
 def leaky_relu(x, negative_slope: float = 0.01):

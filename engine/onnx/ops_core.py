@@ -9,7 +9,10 @@ from ._graph import INT64_MAX, INT64_MIN, converts
 
 _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "Maximum": "Max", "Minimum": "Min"}
 _UNARY = {"Neg": "Neg", "Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin": "Sin", "Cos": "Cos",
-          "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Relu": "Relu", "ToDevice": "Identity"}
+          "Tanh": "Tanh", "Sigmoid": "Sigmoid", "Relu": "Relu", "ToDevice": "Identity", "Erf": "Erf",
+          "Tan": "Tan", "Asin": "Asin", "Acos": "Acos", "Atan": "Atan", "Sinh": "Sinh", "Cosh": "Cosh",
+          "Asinh": "Asinh", "Acosh": "Acosh", "Atanh": "Atanh", "Reciprocal": "Reciprocal", "Floor": "Floor",
+          "Ceil": "Ceil", "Sign": "Sign"}
 
 
 @converts(*_BINARY)
@@ -23,7 +26,7 @@ def unary(g, c):
     g.node(_UNARY[c.op], [c.x(0)], c.out())
 
 
-@converts("Clip")
+@converts("Clip", "Hardtanh")
 def clip(g, c):
     y, dt = c.x(0), c.out_dtype()
     lo, hi = c.attr(1), c.attr(2)

@@ -307,6 +307,25 @@ class Clip(Function):
         return gy * constant(ctx.mask.astype(gy.dtype)), None, None
 
 
+class Hardtanh(Clip):
+    """torch's hardtanh: clip to [lo, hi] whose gradient is 0 AT the bounds too (Clip's passes there).
+
+    One Function rather than ``where`` over a mask read from the data, so the graph (and the ONNX
+    exporter, which maps it to Clip) sees the whole op."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.mask = (x > lo) & (x < hi)
+        return get_array_module(x).clip(x, lo, hi)
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """torch's ``F.hardtanh`` (``relu6`` is ``hardtanh(x, 0, 6)``); bounds must satisfy min_val <= max_val."""
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
+    return Hardtanh.apply(operand(x), float(min_val), float(max_val))
+
+
 class _Extremum(Function):
     """Elementwise maximum/minimum; ``pick(a, b)`` is the bool array of where ``a`` wins."""
 
