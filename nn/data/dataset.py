@@ -23,16 +23,19 @@ __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "train_val_test
 
 
 def as_generator(generator) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a Generator (returned as is), an int seed, or None.
+    """A ``numpy.random.Generator`` from a NumPy Generator (returned as is), an ``engine.Generator`` (its
+    NumPy generator, so drawing here advances it), an int seed, or None.
 
     None draws a seed from NumPy's global generator, so ``np.random.seed(...)`` makes it reproducible."""
     if isinstance(generator, np.random.Generator):
         return generator
+    if hasattr(generator, "numpy_generator"):  # an engine.Generator (torch.Generator's role)
+        return generator.numpy_generator
     if generator is None:
         return np.random.default_rng(np.random.randint(0, 2**31 - 1))
     if isinstance(generator, (int, np.integer)):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"expected a numpy.random.Generator, an int seed or None, got {type(generator).__name__}")
+    raise TypeError(f"expected an engine.Generator, a numpy.random.Generator, an int seed or None, got {type(generator).__name__}")
 
 
 class Dataset:

@@ -82,7 +82,23 @@ class DataLoader:
         generator=None,
         device=None,
         transform=None,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn=None,
+        prefetch_factor=None,
+        persistent_workers: bool = False,
+        sampler=None,
+        batch_sampler=None,
     ):
+        # torch's multi-process loading knobs are accepted so that torch programs run unchanged; Kiln loads in
+        # the calling process (batches are one fancy-indexing call on array datasets), so they change nothing.
+        if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be a non-negative int, got {num_workers!r}")
+        if sampler is not None or batch_sampler is not None:
+            raise NotImplementedError("DataLoader: sampler= and batch_sampler= are not supported; use shuffle= and "
+                                      "generator=, or index the dataset yourself")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         self.dataset = dataset

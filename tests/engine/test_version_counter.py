@@ -296,3 +296,17 @@ def test_in_place_on_an_op_output_that_is_a_reshaped_fresh_array_is_allowed():
     y.mul_(3)
     (y * y).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * 36 * x.numpy())
+
+
+def test_optimiser_step_between_forward_and_backward_raises_as_torch():
+    """The issue's reproducer: an optimiser step writes the weight that LinearFn saved for backward."""
+    import optim
+
+    m = nn.Linear(3, 2)
+    x = engine.randn(4, 3, requires_grad=True)
+    opt = optim.SGD(m.parameters(), lr=0.1)
+    m(x).sum().backward()  # gradients to step with
+    loss = m(x).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
