@@ -30,26 +30,17 @@ Groups are not supported.  float16 is computed in float32 and cast back (both de
 import kernels as _k
 from kernels._chunks import get_memory_budget, plan_chunks
 from kernels._workspace import scratch
+from kernels._tuples import ntuple
 
 _CPU_CHUNK_BYTES = 4 * 2**20  # column buffer that stays in L2/L3 between im2col and the GEMM
 
 
-def _pair(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"{op}: {name} must be an int or a pair, got {v!r}")
-        a, b = int(v[0]), int(v[1])
-    else:
-        a = b = int(v)
-    return a, b
-
-
 def conv_params(kernel_hw, stride, padding, dilation, op="conv2d"):
     """Normalise and check (kh, kw), stride, padding, dilation pairs."""
-    kh, kw = _pair(kernel_hw, "kernel_size", op)
-    sh, sw = _pair(stride, "stride", op)
-    ph, pw = _pair(padding, "padding", op)
-    dh, dw = _pair(dilation, "dilation", op)
+    kh, kw = ntuple(kernel_hw, 2, "kernel_size", op)
+    sh, sw = ntuple(stride, 2, "stride", op)
+    ph, pw = ntuple(padding, 2, "padding", op)
+    dh, dw = ntuple(dilation, 2, "dilation", op)
     if kh < 1 or kw < 1 or sh < 1 or sw < 1 or dh < 1 or dw < 1 or ph < 0 or pw < 0:
         raise ValueError(
             f"{op}: kernel_size {kh, kw}, stride {sh, sw} and dilation {dh, dw} must be >= 1 "

@@ -7,14 +7,7 @@ pooling uses PyTorch's ``count_include_pad=True`` by default.  Output sizes foll
 float32 and cast back.
 """
 import kernels as _k
-
-
-def _pair(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"{op}: {name} must be an int or a pair, got {v!r}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+from kernels._tuples import ntuple
 
 
 def pool_output_size(size, k, s, p, d, ceil_mode):
@@ -33,10 +26,10 @@ def pool_params(x_shape, kernel_size, stride, padding, dilation, ceil_mode, op):
     """Checked (kh, kw, sh, sw, ph, pw, dh, dw, OH, OW) for an NCHW input."""
     if len(x_shape) != 4:
         raise ValueError(f"{op}: expected an (N, C, H, W) input, got shape {tuple(x_shape)}")
-    kh, kw = _pair(kernel_size, "kernel_size", op)
-    sh, sw = _pair(kernel_size if stride is None else stride, "stride", op)
-    ph, pw = _pair(padding, "padding", op)
-    dh, dw = _pair(dilation, "dilation", op)
+    kh, kw = ntuple(kernel_size, 2, "kernel_size", op)
+    sh, sw = ntuple(kernel_size if stride is None else stride, 2, "stride", op)
+    ph, pw = ntuple(padding, 2, "padding", op)
+    dh, dw = ntuple(dilation, 2, "dilation", op)
     if min(kh, kw, sh, sw, dh, dw) < 1 or min(ph, pw) < 0:
         raise ValueError(f"{op}: kernel_size {kh, kw}, stride {sh, sw}, dilation {dh, dw} must be >= 1, padding {ph, pw} >= 0")
     if 2 * ph > (kh - 1) * dh + 1 or 2 * pw > (kw - 1) * dw + 1:
@@ -112,7 +105,7 @@ def avg_pool2d_backward(gy, x_shape, kernel_size, stride=None, padding=0, ceil_m
 
 
 def _out_pair(output_size, x_shape):
-    oh, ow = _pair(output_size, "output_size", "adaptive_avg_pool2d")
+    oh, ow = ntuple(output_size, 2, "output_size", "adaptive_avg_pool2d")
     if oh < 1 or ow < 1:
         raise ValueError(f"adaptive_avg_pool2d: output_size must be >= 1, got {output_size!r}")
     return oh, ow

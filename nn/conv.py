@@ -6,20 +6,13 @@ from __future__ import annotations
 
 
 import engine
+from engine.ops._util import ntuple
 
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
-
-
-def _pair(v, name):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"{name} must be an int or a pair, got {v!r}")
-        return tuple(int(i) for i in v)
-    return (int(v), int(v))
 
 
 class _ConvNd(Module):
@@ -29,10 +22,10 @@ class _ConvNd(Module):
         if in_channels <= 0 or out_channels <= 0:
             raise ValueError(f"{type(self).__name__}: channel counts must be positive, got ({in_channels}, {out_channels})")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
-        self.dilation = _pair(dilation, "dilation")
+        self.kernel_size = ntuple(kernel_size, 2, "kernel_size", type(self).__name__)
+        self.stride = ntuple(stride, 2, "stride", type(self).__name__)
+        self.padding = ntuple(padding, 2, "padding", type(self).__name__)
+        self.dilation = ntuple(dilation, 2, "dilation", type(self).__name__)
         for name, pair, least in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
                                   ("dilation", self.dilation, 1), ("padding", self.padding, 0)):
             if min(pair) < least:
@@ -81,7 +74,7 @@ class ConvTranspose2d(_ConvNd):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True,
                  dilation=1, device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, True, device, dtype)
-        self.output_padding = _pair(output_padding, "output_padding")
+        self.output_padding = ntuple(output_padding, 2, "output_padding", type(self).__name__)
 
     def forward(self, x):
         self._check(x)

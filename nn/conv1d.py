@@ -18,18 +18,11 @@ import engine
 from . import init
 from ._axes import chunk
 from .module import Module, Parameter
+from engine.ops._util import ntuple
 
 __all__ = ["Conv1d", "ConvTranspose1d", "pad_last_axis"]
 
 _MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _single(v, name, owner):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise ValueError(f"{owner}: {name} must be an int or a 1-tuple, got {v!r}")
-        v = v[0]
-    return int(v)
 
 
 def pad_last_axis(x, left, right, mode):
@@ -75,10 +68,10 @@ class _ConvNd1(Module):
         if padding_mode not in _MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_MODES}, got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = (_single(kernel_size, "kernel_size", name),)
-        self.stride = (_single(stride, "stride", name),)
-        self.dilation = (_single(dilation, "dilation", name),)
-        self.output_padding = (_single(output_padding, "output_padding", name),)
+        self.kernel_size = ntuple(kernel_size, 1, "kernel_size", name)
+        self.stride = ntuple(stride, 1, "stride", name)
+        self.dilation = ntuple(dilation, 1, "dilation", name)
+        self.output_padding = ntuple(output_padding, 1, "output_padding", name)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"{name}: padding must be an int, 'valid' or 'same', got {padding!r}")
@@ -86,7 +79,7 @@ class _ConvNd1(Module):
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
             self.padding = padding
         else:
-            self.padding = (_single(padding, "padding", name),)
+            self.padding = ntuple(padding, 1, "padding", name)
         self.padding_mode = padding_mode
         k = self.kernel_size[0]
         if self.transposed:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..backend import device_of, get_array_module, is_array
 from ..tensor import Tensor
+from kernels._tuples import ntuple  # noqa: F401  (the one int-or-tuple normaliser, re-exported)
 
 
 def operand(x):

@@ -14,15 +14,7 @@ import kernels
 from .. import grad_mode
 from ..backend import get_array_module
 from ..function import Function
-from ._util import autocasting, check_same_device, operand
-
-
-def _pair(v, name):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"conv2d: {name} must be an int or a pair, got {v!r}")
-        return int(v[0]), int(v[1])
-    return int(v), int(v)
+from ._util import autocasting, check_same_device, ntuple, operand
 
 
 def _bias_grad(gy):
@@ -138,7 +130,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     x, w = operand(x), operand(w)
     b = operand(b) if b is not None else None
     _check("conv2d", x, w, b, 1)
-    conf = (_pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation"))
+    conf = (ntuple(stride, 2, "stride", "conv2d"), ntuple(padding, 2, "padding", "conv2d"),
+            ntuple(dilation, 2, "dilation", "conv2d"))
     return Conv2d.apply(x, w, b, *conf)
 
 
@@ -147,7 +140,8 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     x, w = operand(x), operand(w)
     b = operand(b) if b is not None else None
     _check("conv_transpose2d", x, w, b, 0)
-    s, op, d = _pair(stride, "stride"), _pair(output_padding, "output_padding"), _pair(dilation, "dilation")
+    s, d = ntuple(stride, 2, "stride", "conv_transpose2d"), ntuple(dilation, 2, "dilation", "conv_transpose2d")
+    op = ntuple(output_padding, 2, "output_padding", "conv_transpose2d")
     if any(o >= max(si, di) for o, si, di in zip(op, s, d)):
         raise ValueError(f"conv_transpose2d: output_padding {op} must be smaller than stride {s} or dilation {d}")
-    return ConvTranspose2d.apply(x, w, b, s, _pair(padding, "padding"), op, d)
+    return ConvTranspose2d.apply(x, w, b, s, ntuple(padding, 2, "padding", "conv_transpose2d"), op, d)

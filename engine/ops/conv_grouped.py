@@ -13,17 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._util import operand
+from ._util import ntuple, operand
 from .conv import conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
 from .shape import Concatenate, Reshape, Transpose, flat_pad, getitem, pad as _pad
-
-
-def _tuple(v, n, name, what):
-    if isinstance(v, (tuple, list)):
-        if len(v) != n:
-            raise ValueError(f"{name}: {what} must be an int or {n} ints, got {v!r}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
 
 
 def _split_channels(t, axis, groups):
@@ -65,7 +57,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(f"conv2d: expected a 4-d input (N, C, H, W) and a 4-d weight, got {tuple(x.shape)} "
                          f"and {tuple(w.shape)}")
-    stride, dilation = _tuple(stride, 2, "conv2d", "stride"), _tuple(dilation, 2, "conv2d", "dilation")
+    stride, dilation = ntuple(stride, 2, "stride", "conv2d"), ntuple(dilation, 2, "dilation", "conv2d")
     if isinstance(padding, str):
         if padding == "valid":
             padding = 0
@@ -112,8 +104,8 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"conv1d: expected a 3-d input (N, C, L) and a 3-d weight, got {tuple(x.shape)} and "
                          f"{tuple(w.shape)}")
-    s, d = _tuple(stride, 1, "conv1d", "stride")[0], _tuple(dilation, 1, "conv1d", "dilation")[0]
-    p = padding if isinstance(padding, str) else (0, _tuple(padding, 1, "conv1d", "padding")[0])
+    s, d = ntuple(stride, 1, "stride", "conv1d")[0], ntuple(dilation, 1, "dilation", "conv1d")[0]
+    p = padding if isinstance(padding, str) else (0, ntuple(padding, 1, "padding", "conv1d")[0])
     if isinstance(p, str) and p == "same" and s != 1:
         raise ValueError(f"conv1d: padding='same' is not supported for strided convolutions (stride {s})")
     y = conv2d(_unit_height(x), _unit_height(w), bias, (1, s), p, (1, d), groups)
@@ -140,7 +132,7 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if x.ndim != 5 or w.ndim != 5:
         raise ValueError(f"conv3d: expected a 5-d input (N, C, D, H, W) and a 5-d weight, got {tuple(x.shape)} "
                          f"and {tuple(w.shape)}")
-    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (_tuple(v, 3, "conv3d", n) for v, n in
+    (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (ntuple(v, 3, n, "conv3d") for v, n in
                                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     groups = _check_groups("conv3d", x, w, groups, 1)
     if pd:

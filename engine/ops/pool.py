@@ -13,11 +13,7 @@ import kernels
 
 from ..backend import get_array_module
 from ..function import Function
-from ._util import operand
-
-
-def _pair(v):
-    return (int(v[0]), int(v[1])) if isinstance(v, (tuple, list)) else (int(v), int(v))
+from ._util import ntuple, operand
 
 
 class MaxPool2d(Function):
@@ -115,8 +111,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     """Max pooling; ``stride`` defaults to ``kernel_size`` (PyTorch)."""
     x = operand(x)
     _check4d("max_pool2d", x)
-    k = _pair(kernel_size)
-    conf = (k, _pair(stride) if stride is not None else k, _pair(padding), (1, 1), bool(ceil_mode))
+    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
+    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None else k
+    conf = (k, s, ntuple(padding, 2, "padding", "pool2d"), (1, 1), bool(ceil_mode))
     return MaxPool2d.apply(x, conf)
 
 
@@ -124,8 +121,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
     """Average pooling counting zero padding in the divisor (PyTorch's count_include_pad=True)."""
     x = operand(x)
     _check4d("avg_pool2d", x)
-    k = _pair(kernel_size)
-    conf = (k, _pair(stride) if stride is not None else k, _pair(padding), bool(ceil_mode), True)
+    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
+    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None else k
+    conf = (k, s, ntuple(padding, 2, "padding", "pool2d"), bool(ceil_mode), True)
     return AvgPool2d.apply(x, conf)
 
 
@@ -133,4 +131,4 @@ def adaptive_avg_pool2d(x, output_size):
     """Adaptive average pooling to ``output_size`` (an int or a pair); 1 is global average pooling."""
     x = operand(x)
     _check4d("adaptive_avg_pool2d", x)
-    return AdaptiveAvgPool2d.apply(x, _pair(output_size))
+    return AdaptiveAvgPool2d.apply(x, ntuple(output_size, 2, "output_size", "pool2d"))

@@ -15,9 +15,9 @@ import kernels
 
 from ..function import Function
 from ..tensor import Tensor
-from ._util import operand
+from ._util import ntuple, operand
 from .index import Scatter
-from .pool import AvgPool2d, MaxPool2d, MaxPool2dBackward, _pair
+from .pool import AvgPool2d, MaxPool2d, MaxPool2dBackward
 from .shape import Reshape
 
 
@@ -45,12 +45,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """torch's max_pool2d; with ``return_indices`` also the flat argmax indexes per input plane."""
     x = operand(input)
     _check4d("max_pool2d", x)
-    k = _pair(kernel_size)
-    s = _pair(stride) if stride is not None and stride != [] else k
-    p = _pair(padding)
+    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
+    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None and stride != [] else k
+    p = ntuple(padding, 2, "padding", "pool2d")
     if any(2 * pi > ki for pi, ki in zip(p, k)):
         raise ValueError(f"max_pool2d: padding {p} should be at most half of kernel size {k}")
-    conf = (k, s, p, _pair(dilation), bool(ceil_mode))
+    conf = (k, s, p, ntuple(dilation, 2, "dilation", "pool2d"), bool(ceil_mode))
     if not return_indices:
         return MaxPool2d.apply(x, conf)
     return MaxPool2dWithIndices.apply(x, conf)
@@ -64,9 +64,9 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     if tuple(idx.shape) != tuple(x.shape):
         raise ValueError(f"max_unpool2d: indices {tuple(idx.shape)} must have the shape of the input "
                          f"{tuple(x.shape)}")
-    k = _pair(kernel_size)
-    s = _pair(stride) if stride is not None else k
-    p = _pair(padding)
+    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
+    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None else k
+    p = ntuple(padding, 2, "padding", "pool2d")
     if output_size is None:
         hw = tuple((i - 1) * st - 2 * pd + kk for i, st, pd, kk in zip(x.shape[2:], s, p, k))
     else:
@@ -87,9 +87,9 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """torch's avg_pool2d, ``count_include_pad`` and ``divisor_override`` included."""
     x = operand(input)
     _check4d("avg_pool2d", x)
-    k = _pair(kernel_size)
-    s = _pair(stride) if stride is not None and stride != [] else k
-    p = _pair(padding)
+    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
+    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None and stride != [] else k
+    p = ntuple(padding, 2, "padding", "pool2d")
     if any(2 * pi > ki for pi, ki in zip(p, k)):
         raise ValueError(f"avg_pool2d: padding {p} should be at most half of kernel size {k}")
     if divisor_override is not None:

@@ -15,18 +15,10 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import operand
+from ._util import ntuple, operand
 from .index import Gather
 from .reduce import Sum
 from .shape import GetItem, Reshape, flat_pad, pad as _pad
-
-
-def _triple(v, name, what):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 3:
-            raise ValueError(f"{name}: {what} must be an int or 3 ints, got {v!r}")
-        return tuple(int(a) for a in v)
-    return (int(v),) * 3
 
 
 def _out_len(n, k, s, p, d, ceil_mode):
@@ -40,10 +32,10 @@ def _out_len(n, k, s, p, d, ceil_mode):
 def _params(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     if x.ndim != 5:
         raise ValueError(f"{name}: expected a 5-d input (N, C, D, H, W), got shape {tuple(x.shape)}")
-    k = _triple(kernel_size, name, "kernel_size")
-    s = _triple(stride, name, "stride") if stride is not None and stride != [] else k
-    p = _triple(padding, name, "padding")
-    d = _triple(dilation, name, "dilation")
+    k = ntuple(kernel_size, 3, "kernel_size", name)
+    s = ntuple(stride, 3, "stride", name) if stride is not None and stride != [] else k
+    p = ntuple(padding, 3, "padding", name)
+    d = ntuple(dilation, 3, "dilation", name)
     if any(2 * pi > ki for pi, ki in zip(p, k)):
         raise ValueError(f"{name}: padding {p} should be at most half of kernel size {k}")
     out = tuple(_out_len(n, *a, ceil_mode) for n, a in zip(x.shape[2:], zip(k, s, p, d)))
