@@ -123,17 +123,20 @@ class Hardtanh(Module):
 
 
 class Softmax(Module):
-    def __init__(self, axis: int = -1):
+    """torch's ``nn.Softmax(dim=None)``: without ``dim``, torch's legacy implicit dim (with its warning);
+    NumPy's ``axis=`` is accepted as an alias."""
+
+    def __init__(self, dim=None, *, axis=None):
         super().__init__()
-        self.axis = axis
+        self.dim = dim if axis is None else axis
 
     def forward(self, x):
-        return F.softmax(x, self.axis)
+        return F.softmax(x, self.dim)
 
     def extra_repr(self):
-        return f"axis={self.axis}"
+        return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
     def forward(self, x):
-        return F.log_softmax(x, self.axis)
+        return F.log_softmax(x, self.dim)

@@ -1,41 +1,39 @@
-"""Shape layers: ``Flatten`` (merge axes, keeping the batch axis by default) and ``Unflatten``
-(split one axis into a given shape).  NumPy-style names: ``start_axis``/``end_axis``/``axis``."""
+"""Shape layers with torch's names: ``Flatten(start_dim=1, end_dim=-1)`` merges dims (keeping the batch dim
+by default) and ``Unflatten(dim, unflattened_size)`` splits one dim; NumPy's ``start_axis``/``end_axis``/``axis``
+are accepted as keyword aliases.  Both run ``engine.flatten`` / ``engine.unflatten`` (torch's errors)."""
 from __future__ import annotations
 
-from . import functional as F
+import engine
+
 from .module import Module
 
 __all__ = ["Flatten", "Unflatten"]
 
 
 class Flatten(Module):
-    def __init__(self, start_axis: int = 1, end_axis: int = -1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1, *, start_axis=None, end_axis=None):
         super().__init__()
-        self.start_axis, self.end_axis = start_axis, end_axis
+        self.start_dim = start_dim if start_axis is None else start_axis
+        self.end_dim = end_dim if end_axis is None else end_axis
 
     def forward(self, x):
-        return F.flatten(x, self.start_axis, self.end_axis)
+        return engine.flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
-        return f"start_axis={self.start_axis}, end_axis={self.end_axis}"
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Unflatten(Module):
-    def __init__(self, axis: int, unflattened_size):
+    def __init__(self, dim: int = None, unflattened_size=None, *, axis=None):
         super().__init__()
-        self.axis, self.unflattened_size = axis, tuple(unflattened_size)
+        if dim is None:
+            dim = axis
+        if dim is None or unflattened_size is None:
+            raise TypeError("Unflatten: give dim and unflattened_size, e.g. Unflatten(1, (2, 5))")
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, x):
-        a = self.axis % x.ndim
-        n = 1
-        for s in self.unflattened_size:
-            n *= s if s != -1 else 1
-        if -1 not in self.unflattened_size and n != x.shape[a]:
-            raise ValueError(
-                f"Unflatten: axis {self.axis} of input {x.shape} has size {x.shape[a]}, "
-                f"which is not the product of {self.unflattened_size}"
-            )
-        return x.reshape(x.shape[:a] + self.unflattened_size + x.shape[a + 1 :])
+        return engine.unflatten(x, self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
-        return f"axis={self.axis}, unflattened_size={self.unflattened_size}"
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -27,7 +27,6 @@ __all__ = [
     "batch_norm",
     "layer_norm",
     "embedding",
-    "flatten",
     "conv2d",
     "conv_transpose2d",
     "max_pool2d",
@@ -148,17 +147,6 @@ def embedding(idx, weight, padding_idx=None):
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
     return _fused.EmbeddingFn.apply(weight, arr, padding_idx)
-
-
-def flatten(x, start_axis: int = 1, end_axis: int = -1):
-    """Merge axes ``start_axis..end_axis`` into one (default: keep the batch axis)."""
-    x = _t(x, "flatten")
-    nd = x.ndim
-    s, e = start_axis % nd if nd else 0, end_axis % nd if nd else 0
-    if s > e:
-        raise ValueError(f"flatten: start_axis {start_axis} comes after end_axis {end_axis} for shape {x.shape}")
-    shape = x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :]
-    return x if shape == x.shape else x.reshape(shape)
 
 
 def _engine_op(name):

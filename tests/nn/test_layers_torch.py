@@ -267,3 +267,16 @@ def test_modules_pass_torch_arguments_to_the_functional_form(fname, build, args,
     build(torch.nn)(*t_inputs)
     build(nn)(*k_inputs)
     assert calls["kiln"] == calls["torch"]
+
+
+def test_softmax_and_flatten_modules_take_torchs_argument_names():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    k, t = engine.tensor(x), torch.tensor(x)
+    np.testing.assert_allclose(nn.Softmax(dim=1)(k).numpy(), torch.nn.Softmax(dim=1)(t).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax(dim=-1)(k).numpy(), torch.nn.LogSoftmax(dim=-1)(t).numpy(), rtol=1e-12)
+    assert nn.Flatten()(k).shape == tuple(torch.nn.Flatten()(t).shape) == (2, 60)
+    assert nn.Flatten(start_dim=0, end_dim=2)(k).shape == tuple(torch.nn.Flatten(0, 2)(t).shape) == (24, 5)
+    assert nn.Unflatten(1, (1, 3))(k).shape == tuple(torch.nn.Unflatten(1, (1, 3))(t).shape)
+    with pytest.raises(RuntimeError, match="unflatten: sizes \\[2, 2\\] don't multiply up to the size of dim 1"):
+        nn.Unflatten(1, (2, 2))(k)
