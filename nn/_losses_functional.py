@@ -148,6 +148,25 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     return BCEWithLogitsFn.apply(x, yd, w, pw, reduction)
 
 
+def _integer_labels(name, x, t, ignore_index):
+    """Integer class labels ``t`` (an array on the logits' device) checked against ``x`` (N, C, ...): dtype,
+    shape, and every label not ``ignore_index`` in [0, C)."""
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class labels or float probabilities, got dtype {t.dtype}")
+    expected = (x.shape[0],) + tuple(x.shape[2:])
+    if tuple(t.shape) != expected:
+        raise ValueError(
+            f"{name}: target of shape {tuple(t.shape)} does not match input of shape {tuple(x.shape)} "
+            f"(expected target shape {expected})"
+        )
+    c = x.shape[1]
+    tv = t[t != ignore_index]
+    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
+        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
+        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
+    return t
+
+
 def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
     """Build the constant target matrix ``q`` (the logits' shape) and the mean-reduction divisor."""
     xp = get_array_module(x.data)
@@ -172,18 +191,8 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
         if w is not None:
             q = q * w.reshape((1, c) + (1,) * (x.ndim - 2))
         return q, float(np.prod(expected))
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class labels or float probabilities, got dtype {t.dtype}")
-    if tuple(t.shape) != expected:
-        raise ValueError(
-            f"{name}: target of shape {tuple(t.shape)} does not match input of shape {tuple(x.shape)} "
-            f"(expected target shape {expected})"
-        )
+    t = _integer_labels(name, x, t, ignore_index)
     valid = t != ignore_index
-    tv = t[valid]
-    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
-        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
-        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
     safe = xp.where(valid, t, 0)
     # q in class-last layout, then moved to axis 1
     ql = xp.zeros(expected + (c,), dtype=x.dtype)
@@ -214,8 +223,15 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         target = tt.reshape((1,) + tuple(tt.shape))
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
-    q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
-    out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
+    labels = target.data if isinstance(target, Tensor) else target
+    labels = get_array_module(x.data).asarray(labels)
+    if weight is None and not label_smoothing and x.ndim == 2 and labels.dtype.kind in "iu":
+        # the common case runs the fused kernel (engine/ops/softmax_ce.py): no dense one-hot target
+        out = engine.softmax_cross_entropy(x, _integer_labels(name, x, labels, ignore_index), ignore_index,
+                                           reduction)
+    else:
+        q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
+        out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
     return out.reshape(()) if unbatched and reduction == "none" else out
 
 

@@ -3,16 +3,19 @@
 ``softmax_cross_entropy(logits (N, C), labels (N,), ignore_index=-100, reduction="mean")``: the forward
 keeps each row's log-sum-exp, so the backward is one pass ``g * (softmax - onehot)``.  ``reduction`` as
 PyTorch: "mean" averages over the rows whose label is not ``ignore_index``; "sum"; "none" (per row).
-Once differentiable (its gradient is built on raw arrays).
+Twice differentiable in Chainer's ``ReLUGrad2`` way: the backward is one fused kernel pass wrapped as its own
+Function (``SoftmaxCrossEntropyGrad``), whose backward is written with differentiable ops, so
+``create_graph=True`` works without branching on grad mode.  ``F.cross_entropy`` with integer labels (no class
+weights, no label smoothing, (N, C) or (C,) input) runs this op.
 """
 from __future__ import annotations
 
 import kernels
 
 from ..backend import get_array_module
-from ..function import Function, once_differentiable
+from ..function import Function
 from ..tensor import Tensor
-from ._util import operand
+from ._util import constant, operand
 
 
 class SoftmaxCrossEntropy(Function):
@@ -33,14 +36,44 @@ class SoftmaxCrossEntropy(Function):
         return (total / max(ctx.count, 1) if ctx.count else xp.asarray(xp.nan, dtype=lse.dtype)).astype(logits.dtype)
 
     @staticmethod
-    @once_differentiable("softmax_cross_entropy")
     def backward(ctx, g):
-        (logits,) = ctx.saved_arrays
+        (logits,) = ctx.saved_tensors
         ignore_index, reduction = ctx.conf
-        if reduction == "mean":
-            g = g / max(ctx.count, 1)
-        gx = kernels.softmax_cross_entropy_backward(g, logits, ctx.labels, ctx.lse, ignore_index)
-        return gx, None, None, None
+        count = ctx.count if reduction == "mean" else None
+        return SoftmaxCrossEntropyGrad.apply(g, logits, ctx.labels, ctx.lse, ignore_index, count), None, None, None
+
+
+class SoftmaxCrossEntropyGrad(Function):
+    """d loss / d logits = ``g_row * (softmax(x) - onehot)`` on the rows not ignored, as one kernel pass
+    (``g_row`` is ``g`` per row, ``g / count`` under mean reduction).  Its backward, for the second
+    derivative, is built from differentiable ops."""
+
+    @staticmethod
+    def forward(ctx, g, logits, labels, lse, ignore_index, count):
+        ctx.save_for_backward(g, logits)
+        ctx.labels, ctx.ignore_index, ctx.count = labels, ignore_index, count
+        if count is not None:
+            g = g / max(count, 1)
+        return kernels.softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index)
+
+    @staticmethod
+    def backward(ctx, h):
+        from .softmax import softmax
+
+        g, x = ctx.saved_tensors
+        xp = get_array_module(x.data)
+        labels, valid = ctx.labels, ctx.labels != ctx.ignore_index
+        onehot = xp.zeros(x.shape, dtype=x.dtype)
+        rows = xp.arange(x.shape[0])
+        onehot[rows[valid], labels[valid]] = 1
+        hm = h * constant(valid[:, None].astype(x.dtype))
+        s = softmax(x, 1)
+        scale = 1.0 / max(ctx.count, 1) if ctx.count is not None else 1.0
+        g_row = (g.reshape(-1, 1) if g.ndim else g) * scale
+        dx = g_row * s * (hm - (hm * s).sum(1, keepdim=True))
+        per_row = (hm * (s - constant(onehot))).sum(1) * scale
+        dg = per_row if g.ndim else per_row.sum()
+        return dg, dx, None, None, None, None
 
 
 def softmax_cross_entropy(logits, labels, ignore_index=-100, reduction="mean"):

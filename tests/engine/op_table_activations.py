@@ -38,11 +38,12 @@ ACTIVATION_CASES = [
     _case("bias_act_sigmoid", lambda x, b: act.bias_act(x, b, "sigmoid"), ((2, 3, 4), (3,))),
     _case("bias_prelu", lambda x, b, w: act.bias_act(x, b, "prelu", weight=w), ((2, 3, 5), (3,), (3,)),
           domain="away0"),
-    OpCase("softmax_cross_entropy", ("SoftmaxCrossEntropy",),
-           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS), [((5, 6),)], second_order=False),
-    OpCase("softmax_cross_entropy_none", ("SoftmaxCrossEntropy",),
-           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="none") * 1.5, [((5, 6),)],
-           second_order=False),
+    OpCase("softmax_cross_entropy", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
+           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS), [((5, 6),)]),
+    OpCase("softmax_cross_entropy_none", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
+           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="none") * 1.5, [((5, 6),)]),
+    OpCase("softmax_cross_entropy_sum", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
+           lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="sum"), [((5, 6),)]),
 ]
 
 _ = engine  # the cases call the ops through their modules; engine re-exports them
