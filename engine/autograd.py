@@ -33,7 +33,7 @@ _counter = itertools.count()
 def _add(a, b, create_graph):
     if create_graph:
         return a + b
-    out = a.data + b.data
+    out = a.array + b.array
     return Tensor._wrap(out if is_array(out) else np.asarray(out))  # 0-d NumPy sums give scalars
 
 
@@ -103,7 +103,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False, capt
                     continue
                 if not isinstance(g, Tensor):
                     g = Tensor._wrap(g)
-                if g.data.shape != meta[0]:
+                if g.array.shape != meta[0]:
                     raise RuntimeError(
                         f"{node.name()}.backward returned a gradient of shape {g.shape} "
                         f"for an input of shape {meta[0]}"
@@ -134,7 +134,7 @@ def _accumulate(node, g, create_graph, capture, targets, results):
     if leaf is None:
         return
     if leaf.grad is None:
-        leaf.grad = g if create_graph else Tensor._wrap(g.data.copy())
+        leaf.grad = g if create_graph else Tensor._wrap(g.array.copy())
     else:
         leaf.grad = _add(leaf.grad, g, create_graph)
 
@@ -155,7 +155,7 @@ def _node_hooks(node, grads, create_graph, targets, results):
             t = ref()
             if t is not None and grads[slot] is not None:
                 g = grads[slot]
-                t.grad = g if create_graph else Tensor._wrap(g.data.copy())
+                t.grad = g if create_graph else Tensor._wrap(g.array.copy())
     if targets:
         for slot in range(node.n_outputs):
             for i in targets.get((id(node), slot), ()):
@@ -178,5 +178,5 @@ def _checked_hook_result(hook, new, g):
 def _xp_of(grads):
     for g in grads:
         if g is not None:
-            return get_array_module(g.data)
+            return get_array_module(g.array)
     return np

@@ -129,7 +129,7 @@ def test_batch_statistics_have_no_onnx_form(tmp_path):
 
 @pytest.mark.parametrize("act", ["Hardtanh", "ReLU6"])
 def test_constants_read_from_the_data_are_refused(tmp_path, act):
-    """hardtanh reads x.data to build its mask: the file would freeze it, so export refuses."""
+    """hardtanh reads x.array to build its mask: the file would freeze it, so export refuses."""
     with pytest.raises(engine.onnx.OnnxExportError, match="Where .*computed from the input's values"):
         engine.onnx.export(getattr(nn, act)(), engine.randn(3, 4), tmp_path / "x.onnx")
 
