@@ -13,6 +13,9 @@ ones are added out of place), so in-place changes to one ``.grad`` (clipping) ca
 Hooks: ``Tensor.register_hook(fn)`` runs ``fn(grad)`` when the tensor's full gradient is known and
 may return a replacement, which must be a Tensor of the gradient's shape (checked, as in PyTorch: a
 replacement of another shape would otherwise become a leaf's ``.grad``); ``retain_grad()`` keeps a non-leaf tensor's gradient in ``.grad``.
+
+This module is also torch's ``torch.autograd`` namespace under its renamed name: ``engine.autograd.Function``
+is :class:`engine.Function` and ``engine.autograd.grad`` is :func:`engine.grad` (the same objects).
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ import numpy as np
 
 from . import grad_mode
 from .backend import get_array_module, is_array
+from .function import Function
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "Function", "grad"]
 
 Tensor = None  # engine.tensor sets this on import (the two modules refer to each other)
 _counter = itertools.count()
@@ -180,3 +184,12 @@ def _xp_of(grads):
         if g is not None:
             return get_array_module(g.array)
     return np
+
+
+def __getattr__(name):
+    """``engine.autograd.grad`` is :func:`engine.functional.grad`, imported on first use (that module
+    imports this one)."""
+    if name == "grad":
+        from .functional import grad
+        return grad
+    raise AttributeError(f"module 'engine.autograd' has no attribute {name!r}")

@@ -15,8 +15,9 @@ Every in-place write goes through :func:`write`, which
 4. bumps the version counter, so a backward that saved the old values raises instead of returning a
    wrong gradient, and, when a graph was recorded, makes the tensor the output of the new node.
 
-Not seen, as in PyTorch: writes into the raw array (``t.array[...] = v``, ``t.numpy()[0] = v``) do not
-bump the counter (``.array`` is a plain NumPy/CuPy array in Kiln).  Where Kiln is stricter than PyTorch:
+Not seen, as in PyTorch: writes through ``t.data`` (torch's meaning: a Tensor sharing the storage with a
+version counter of its own) and through ``t.numpy()`` do not bump ``t``'s counter, nor do writes into
+``t.array``, Kiln's raw NumPy/CuPy array.  Where Kiln is stricter than PyTorch:
 a view taken from a tensor *before* an in-place op recorded in a graph still holds the graph without
 that op (torch regenerates the view's ``grad_fn``), so using it in a new graph raises RuntimeError
 ("take the view again after the in-place write") instead of giving a gradient that misses the write.

@@ -7,7 +7,8 @@ count), ``dtype`` an ``engine`` dtype object, ``transpose(d0, d1)`` swaps two di
 returns ``(values, indices)``, ``var`` uses ``correction=1``.  Dtypes promote as torch's (a float32
 tensor times 2.5 stays float32, an int64 tensor times 2.5 is float32, see ``engine.dtypes``); NumPy
 arrays are treated as constant tensors.  Comparisons return bool tensors without a graph.  ``shape``
-stays a plain tuple (``size()`` is the torch.Size-like one).  ``data`` is the raw array.  As in
+stays a plain tuple (``size()`` is the torch.Size-like one).  ``data`` is torch's (a detached
+Tensor sharing storage, writes through it untracked); the raw numpy/cupy array is ``array``.  As in
 PyTorch, ``==`` is elementwise and tensors hash by identity.
 """
 from __future__ import annotations
@@ -23,7 +24,15 @@ __all__ = ["Tensor"]
 class Tensor:
     """An n-dimensional array that records the operations applied to it (see the module docstring)."""
 
-    __slots__ = ("array", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "_vc", "__weakref__")
+    __slots__ = {
+        "array": "The raw ``numpy.ndarray`` (CPU) or ``cupy.ndarray`` (GPU) holding this tensor's values.  "
+                 "Kiln's ops read and write it; user code should prefer ``.numpy()`` (a NumPy array on the CPU), "
+                 "``.detach()`` or torch's ``.data`` (both Tensors).  A write to it in place is not seen by the "
+                 "version counter unless followed by ``_bump_version()``.",
+        "grad": "The gradient accumulated by ``backward()`` (a Tensor), or None.",
+        "requires_grad": "Whether operations on this tensor are recorded for backward.",
+        "_creator": None, "_output_nr": None, "_acc": None, "_hooks": None, "_vc": None, "__weakref__": None,
+    }
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -49,13 +58,30 @@ class Tensor:
         return t
 
     @property
-    def data(self):
-        """Transitional alias of :attr:`array` (replaced by torch's ``data`` below)."""
-        return self.array
+    def data(self) -> "Tensor":
+        """torch's ``x.data``: a new Tensor sharing this tensor's storage, with ``requires_grad=False``
+        and no ``grad_fn`` (``p.data.add_(g, alpha=-lr)`` changes ``p``).
+
+        As in PyTorch, writes through it are NOT tracked: it gets a version counter of its own, so a
+        write through ``x.data`` after ``x`` was saved for backward goes unnoticed and backward uses the
+        new values.  :meth:`detach` is the tracked alternative (it shares the version counter, so such
+        a write raises at backward).  The raw array is :attr:`array`.
+        """
+        return Tensor._wrap(self.array)
 
     @data.setter
-    def data(self, value):
-        self.array = value
+    def data(self, value) -> None:
+        """``x.data = y``: ``x`` now uses ``y``'s storage (any shape, dtype or device), as in PyTorch.
+
+        ``y`` must be a Tensor (TypeError otherwise, as torch), and floating point (or complex) when
+        ``x`` requires grad (RuntimeError).  ``x``'s version counter, grad and graph are left alone.
+        """
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: can only be set to a Tensor, got {type(value).__name__}")
+        if self.requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError(f"Tensor.data: a tensor that requires grad can only be set to floating-point or "
+                               f"complex data, got {value.array.dtype}")
+        self.array = value.array
 
     @property
     def _version(self) -> int:
