@@ -212,7 +212,7 @@ class Call:
         if not uniform:
             self.fail(f"argument {j} is a constant computed from the input's values outside the graph (it differs "
                       f"between two traces with different inputs: {_short(a)} vs {_short(b)}); the file would "
-                      "freeze it.  This happens where code reads `.array`/`.numpy()` of an activation (as "
+                      "freeze it.  This happens where code reads `.array`/`.data`/`.numpy()` of an activation (as "
                       "nn.functional.hardtanh does) or where a Python number depends on the batch size")
         shape = self.g.shape_value(a_np.shape, b_np.shape, f"{self.op} (node #{self.k})")
         value = self.g.onnx.numpy_helper.from_array(np.asarray([a_np.flat[0]], dtype=dtype))

@@ -9,8 +9,8 @@ Nothing else changes: the same ops run, and the model is not touched.
 The exporter traces twice, the second time with different input values (rolled along axis 0, floats
 scaled by 0.9) and one more element along every dynamic axis.  Comparing the two traces tells which
 dimension of every value follows the dynamic axes, and which "constants" are really computed from the
-input's values outside the graph (code that reads ``.array``): those would be frozen into the file, so
-the exporter refuses them instead of writing a wrong model.
+input's values outside the graph (code that reads ``.array``, ``.data`` or ``.numpy()``): those would be
+frozen into the file, so the exporter refuses them instead of writing a wrong model.
 """
 from __future__ import annotations
 
