@@ -135,3 +135,14 @@ def test_engine_autograd_names_torch_autograd():
     np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])
     with pytest.raises(AttributeError, match="module 'engine.autograd' has no attribute 'nope'"):
         engine.autograd.nope  # noqa: B018
+
+
+def test_common_torch_idioms_through_data():
+    k, t = _pair()
+    for p in (k, t):
+        (p * p).sum().backward()
+        p.data -= 0.1 * p.grad.data  # __isub__ on the temporary, then the setter: the same storage
+        p.data[0, 0] = 9.0  # item assignment through .data
+    np.testing.assert_allclose(k.numpy(), t.detach().numpy(), rtol=1e-6)
+    assert k.data.numpy()[0, 0] == 9.0 and k.data.sum().item() == pytest.approx(t.data.sum().item())
+    assert k._version == t._version == 0
