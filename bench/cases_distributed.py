@@ -68,7 +68,7 @@ def _job_allreduce(comm, quick: bool) -> dict:
     import bench.nets as nets
     import nn
 
-    grads = [np.random.default_rng(i).standard_normal(p.data.shape).astype(np.float32)
+    grads = [np.random.default_rng(i).standard_normal(p.array.shape).astype(np.float32)
              for i, p in enumerate(nets.resnet20(nn).parameters())]
     flat = np.concatenate([g.ravel() for g in grads])
     from mpi4py import MPI

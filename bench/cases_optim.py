@@ -159,7 +159,7 @@ def _optimiser_case(name: str, device: str) -> dict:
             p.grad = engine.tensor(g, device=device)
         opt = getattr(optim, cls_name)(params, **kw)
         refs = {}
-        xp = params[0].data.__class__.__module__.split(".")[0]
+        xp = params[0].array.__class__.__module__.split(".")[0]
         xp_mod = np if xp == "numpy" else __import__("cupy")
         xp_params = [xp_mod.asarray(a).copy() for a in ps0]
         xp_grads = [xp_mod.asarray(g) for g in gs0]

@@ -118,7 +118,7 @@ def _stream_pipeline(device):
     y = F.max_pool2d(F.relu(F.conv2d(x, w, padding=1)), 2)
     (y * y).mean().backward()
     opt.step()
-    return backend.to_numpy(y.data), backend.to_numpy(w.data)
+    return backend.to_numpy(y.array), backend.to_numpy(w.array)
 
 
 def stream(device, xp) -> dict:
@@ -152,7 +152,7 @@ def training_step(device, xp) -> dict:
         loss = F.cross_entropy(m(engine.tensor(x, dtype="float64").to(dev)), engine.tensor(y).to(dev))
         loss.backward()
         opt.step()
-        results.append([loss.item()] + [backend.to_numpy(p.data) for p in m.parameters()])
+        results.append([loss.item()] + [backend.to_numpy(p.array) for p in m.parameters()])
     worst = max(float(np.max(np.abs(np.asarray(a) - np.asarray(b)))) for a, b in zip(*results))
     if worst > 1e-9:
         raise AssertionError(f"LeNet5 step on {device} differs from the CPU by {worst:.3g}")

@@ -13,6 +13,9 @@ ones are added out of place), so in-place changes to one ``.grad`` (clipping) ca
 Hooks: ``Tensor.register_hook(fn)`` runs ``fn(grad)`` when the tensor's full gradient is known and
 may return a replacement, which must be a Tensor of the gradient's shape (checked, as in PyTorch: a
 replacement of another shape would otherwise become a leaf's ``.grad``); ``retain_grad()`` keeps a non-leaf tensor's gradient in ``.grad``.
+
+This module is also torch's ``torch.autograd`` namespace under its renamed name: ``engine.autograd.Function``
+is :class:`engine.Function` and ``engine.autograd.grad`` is :func:`engine.grad` (the same objects).
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ import numpy as np
 
 from . import grad_mode
 from .backend import get_array_module, is_array
+from .function import Function
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "Function", "grad"]
 
 Tensor = None  # engine.tensor sets this on import (the two modules refer to each other)
 _counter = itertools.count()
@@ -33,7 +37,7 @@ _counter = itertools.count()
 def _add(a, b, create_graph):
     if create_graph:
         return a + b
-    out = a.data + b.data
+    out = a.array + b.array
     return Tensor._wrap(out if is_array(out) else np.asarray(out))  # 0-d NumPy sums give scalars
 
 
@@ -103,7 +107,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False, capt
                     continue
                 if not isinstance(g, Tensor):
                     g = Tensor._wrap(g)
-                if g.data.shape != meta[0]:
+                if g.array.shape != meta[0]:
                     raise RuntimeError(
                         f"{node.name()}.backward returned a gradient of shape {g.shape} "
                         f"for an input of shape {meta[0]}"
@@ -134,7 +138,7 @@ def _accumulate(node, g, create_graph, capture, targets, results):
     if leaf is None:
         return
     if leaf.grad is None:
-        leaf.grad = g if create_graph else Tensor._wrap(g.data.copy())
+        leaf.grad = g if create_graph else Tensor._wrap(g.array.copy())
     else:
         leaf.grad = _add(leaf.grad, g, create_graph)
 
@@ -155,7 +159,7 @@ def _node_hooks(node, grads, create_graph, targets, results):
             t = ref()
             if t is not None and grads[slot] is not None:
                 g = grads[slot]
-                t.grad = g if create_graph else Tensor._wrap(g.data.copy())
+                t.grad = g if create_graph else Tensor._wrap(g.array.copy())
     if targets:
         for slot in range(node.n_outputs):
             for i in targets.get((id(node), slot), ()):
@@ -178,5 +182,14 @@ def _checked_hook_result(hook, new, g):
 def _xp_of(grads):
     for g in grads:
         if g is not None:
-            return get_array_module(g.data)
+            return get_array_module(g.array)
     return np
+
+
+def __getattr__(name):
+    """``engine.autograd.grad`` is :func:`engine.functional.grad`, imported on first use (that module
+    imports this one)."""
+    if name == "grad":
+        from .functional import grad
+        return grad
+    raise AttributeError(f"module 'engine.autograd' has no attribute {name!r}")

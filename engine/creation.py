@@ -93,7 +93,7 @@ def rand(*shape, dtype=None, device=None, requires_grad=False, generator=None):
 
 
 def _like(x, fill, dtype, device, requires_grad):
-    dtype = dtype if dtype is not None else x.data.dtype
+    dtype = dtype if dtype is not None else x.array.dtype
     t = full(x.shape, fill, dtype=dtype, device=device if device is not None else x.device)
     return t.requires_grad_(True) if requires_grad else t
 
@@ -243,7 +243,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     stays float64); Python floats take the default dtype (float32), Python ints int64, bools bool.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if backend.is_array(data):
         arr = data.copy()
         target = arr.dtype

@@ -139,7 +139,7 @@ def from_dlpack(obj) -> Tensor:
     """A Tensor sharing ``obj``'s memory (see the module docstring).  ``obj``: an object with
     ``__dlpack__`` (NumPy, torch, CuPy, JAX arrays...) or a DLPack capsule."""
     if isinstance(obj, Tensor):
-        return Tensor._wrap(obj.data)
+        return Tensor._wrap(obj.array)
     if not (hasattr(obj, "__dlpack__") or _is_capsule(obj)):
         raise TypeError(f"from_dlpack: expected an object with __dlpack__ (a NumPy array, a torch or CuPy tensor) "
                         f"or a DLPack capsule, got {type(obj).__name__}")
@@ -176,7 +176,7 @@ def to_dlpack(tensor: Tensor, *, stream=None, max_version=None, dl_device=None, 
     """A DLPack capsule over ``tensor``'s memory (``Tensor.__dlpack__``; arguments as the array API)."""
     if tensor.requires_grad:
         raise RuntimeError("to_dlpack: cannot export a tensor that requires grad; use tensor.detach() first")
-    data = tensor.data
+    data = tensor.array
     kwargs = {k: v for k, v in (("stream", stream), ("max_version", max_version), ("dl_device", dl_device),
                                 ("copy", copy)) if v is not None}
     bf16 = data.dtype.name == "bfloat16"

@@ -112,7 +112,7 @@ class Function:
     @property
     def saved_arrays(self) -> tuple:
         """The saved items as raw arrays (for backward passes written on arrays, see once_differentiable)."""
-        return tuple(obj.data if kind == _SAVED_TENSOR else obj for kind, obj, _, _, _ in self._check_saved())
+        return tuple(obj.array if kind == _SAVED_TENSOR else obj for kind, obj, _, _, _ in self._check_saved())
 
     def _check_saved(self):
         saved = getattr(self, "_saved", ())
@@ -128,7 +128,7 @@ class Function:
         return saved
 
     def _raise_modified(self, kind, obj, nr, now, then):
-        arr = obj.data if kind == _SAVED_TENSOR else obj
+        arr = obj.array if kind == _SAVED_TENSOR else obj
         what = f"output {nr} of {self.name()}" if kind == _SAVED_OUTPUT else f"an input saved by {self.name()}"
         raise RuntimeError(
             f"{self.name()}: one of the variables needed for gradient computation has been modified by an "
@@ -163,7 +163,7 @@ class Function:
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                raw.append(a.data)
+                raw.append(a.array)
                 r = a.requires_grad
                 needs.append(r)
                 record = record or r
@@ -216,7 +216,7 @@ def trace_records(fn):
 def _share_counter(t, args, raw, ctx=None):
     """Give ``t`` the version counter of the input whose array its array aliases (a view), if any; a
     recorded node ``ctx`` remembers how many in-graph writes that storage had seen (see _raise_stale_view)."""
-    out = t.data
+    out = t.array
     base = out.base
     if base is None:  # a new array (the common case), unless forward handed back its first input itself
         if raw and raw[0] is out and isinstance(args[0], Tensor):
@@ -252,7 +252,7 @@ def _record(ctx, args, raw, outs, single, returned=()):
     meta = []
     for a in args:
         if isinstance(a, Tensor):
-            meta.append((a.data.shape, a.data.dtype))
+            meta.append((a.array.shape, a.array.dtype))
             if a.requires_grad:
                 creator = a._creator
                 if creator is None:
@@ -351,7 +351,7 @@ def once_differentiable(op_name: str):
 
     def decorate(backward):
         def wrapper(ctx, *grads):
-            raw = [None if g is None else g.data for g in grads]
+            raw = [None if g is None else g.array for g in grads]
             with grad_mode.no_grad():
                 out = backward(ctx, *raw)
             single = not isinstance(out, tuple)

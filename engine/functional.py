@@ -58,7 +58,7 @@ def jacobian(fn, inputs, create_graph=False):
     n = out.numel()
     for k in range(n):
         seed = creation.zeros(n, dtype=out.dtype, device=out.device)
-        seed.data[k] = 1
+        seed.array[k] = 1
         gs = grad(out, inputs, grad_outputs=reshape(seed, out.shape), retain_graph=True,
                   create_graph=create_graph, allow_unused=True)
         for j, g in enumerate(gs):

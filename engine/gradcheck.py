@@ -26,7 +26,7 @@ def _prepare(inputs):
     out = []
     for x in inputs:
         if isinstance(x, Tensor):
-            t = Tensor._wrap(x.data.astype(np.float64) if x.dtype.kind == "f" else x.data)
+            t = Tensor._wrap(x.array.astype(np.float64) if x.dtype.kind == "f" else x.array)
             if x.requires_grad:
                 t.requires_grad = True
             out.append(t)
@@ -41,7 +41,7 @@ def _outputs(fn, inputs):
 
 
 def _weighted(outs, vs) -> float:
-    return float(sum(float((to_numpy(o.data).astype(np.float64) * v).sum()) for o, v in zip(outs, vs)))
+    return float(sum(float((to_numpy(o.array).astype(np.float64) * v).sum()) for o, v in zip(outs, vs)))
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise", n_directions=4, seed=0):
@@ -62,8 +62,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise", n_
         analytic = [np.zeros(inputs[i].shape) for i in wrt]
     else:
         gs = grad([o for o, _ in diff_outs], [inputs[i] for i in wrt],
-                  grad_outputs=[Tensor._wrap(_like(o.data, v)) for o, v in diff_outs], allow_unused=True)
-        analytic = [np.zeros(inputs[i].shape) if g is None else to_numpy(g.data).astype(np.float64)
+                  grad_outputs=[Tensor._wrap(_like(o.array, v)) for o, v in diff_outs], allow_unused=True)
+        analytic = [np.zeros(inputs[i].shape) if g is None else to_numpy(g.array).astype(np.float64)
                     for i, g in zip(wrt, gs)]
 
     def f_at() -> float:
@@ -73,7 +73,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise", n_
         x = inputs[i]
         if mode == "elementwise":
             numeric = np.zeros(x.shape)
-            flat = x.data.reshape(-1)
+            flat = x.array.reshape(-1)
             nflat = numeric.reshape(-1)
             for j in range(flat.size):
                 orig = flat[j].item()
@@ -93,14 +93,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise", n_
                     f"(atol={atol}, rtol={rtol})"
                 )
         else:
-            base = x.data.copy()
+            base = x.array.copy()
             for d in range(n_directions):
                 u = rng.standard_normal(x.shape)
-                x.data[...] = base + eps * _like(base, u)
+                x.array[...] = base + eps * _like(base, u)
                 fp = f_at()
-                x.data[...] = base - eps * _like(base, u)
+                x.array[...] = base - eps * _like(base, u)
                 fm = f_at()
-                x.data[...] = base
+                x.array[...] = base
                 numeric = (fp - fm) / (2 * eps)
                 ana = float((analytic[k] * u).sum())
                 if abs(ana - numeric) > atol + rtol * abs(numeric):
@@ -126,7 +126,7 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, mode="elementwise"
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     rng = np.random.default_rng(seed + 1)
     outs = _outputs(fn, inputs)
-    vs = [_like(o.data, rng.standard_normal(o.shape)) for o in outs]
+    vs = [_like(o.array, rng.standard_normal(o.shape)) for o in outs]
 
     def grad_fn(*xs):
         os_ = _outputs(fn, xs)

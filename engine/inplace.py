@@ -15,8 +15,9 @@ Every in-place write goes through :func:`write`, which
 4. bumps the version counter, so a backward that saved the old values raises instead of returning a
    wrong gradient, and, when a graph was recorded, makes the tensor the output of the new node.
 
-Not seen, as in PyTorch: writes into the raw array (``t.data[...] = v``, ``t.numpy()[0] = v``) do not
-bump the counter (``.data`` is a plain NumPy/CuPy array in Kiln).  Where Kiln is stricter than PyTorch:
+Not seen, as in PyTorch: writes through ``t.data`` (torch's meaning: a Tensor sharing the storage with a
+version counter of its own) and through ``t.numpy()`` do not bump ``t``'s counter, nor do writes into
+``t.array``, Kiln's raw NumPy/CuPy array.  Where Kiln is stricter than PyTorch:
 a view taken from a tensor *before* an in-place op recorded in a graph still holds the graph without
 that op (torch regenerates the view's ``grad_fn``), so using it in a new graph raises RuntimeError
 ("take the view again after the in-place write") instead of giving a gradient that misses the write.
@@ -37,7 +38,7 @@ def _requires_grad(x) -> bool:
 
 
 def _check_writeable(t: Tensor, name: str) -> None:
-    flags = getattr(t.data, "flags", None)
+    flags = getattr(t.array, "flags", None)
     if flags is not None and not flags.writeable:
         raise RuntimeError(
             f"{name}: the tensor's array (shape {tuple(t.shape)}) is read-only (a broadcast view or a read-only "
@@ -59,7 +60,7 @@ def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind"
                 "(x[idx] = v) or clone() the view first"
             )
     if recording:
-        source = Tensor._wrap(t.data.copy(), t._creator, t._output_nr, t.requires_grad)
+        source = Tensor._wrap(t.array.copy(), t._creator, t._output_nr, t.requires_grad)
         out = compute(source)
     else:
         with grad_mode.no_grad():
@@ -70,7 +71,7 @@ def write(t: Tensor, name: str, compute, operands=(), casting: str = "same_kind"
         raise RuntimeError(f"{name}: result type {out.dtype} can't be cast to the desired output type {t.dtype}")
     if recording and out.dtype != t.dtype:
         out = out.to(dtype=t.dtype)  # the node t becomes the output of casts, so gradients keep each dtype
-    t.data[...] = out.data
+    t.array[...] = out.array
     t._bump_version()
     if recording:
         t._vc[1] += 1  # views of this storage taken before now hold a graph without this write
@@ -111,10 +112,10 @@ def overwrite(t: Tensor, name: str, value) -> Tensor:
         raise RuntimeError(f"{name}: the source of shape {tuple(shape)} cannot be broadcast to the tensor's shape {tuple(t.shape)}")
     if not (grad_mode._State.enabled and (t.requires_grad or _requires_grad(value))):
         _check_writeable(t, name)
-        t.data[...] = value.data if isinstance(value, Tensor) else value
+        t.array[...] = value.array if isinstance(value, Tensor) else value
         t._bump_version()
         return t
-    keep = backend.get_array_module(t.data).ones(t.shape, dtype=bool)
+    keep = backend.get_array_module(t.array).ones(t.shape, dtype=bool)
     return write(t, name, lambda s: where(keep, value, s), (value,), casting="unsafe")
 
 
@@ -128,7 +129,7 @@ def setitem(t: Tensor, index, value) -> Tensor:
         _check_writeable(t, "setitem")
         index = _normalize_index(index)
         try:  # NumPy checks the index and the broadcast before it writes anything
-            t.data[index] = value.data if isinstance(value, Tensor) else value
+            t.array[index] = value.array if isinstance(value, Tensor) else value
         except (IndexError, ValueError) as e:
             raise type(e)(
                 f"setitem: cannot write values of shape {getattr(value, 'shape', ())} at index {index!r} of a "

@@ -215,7 +215,7 @@ class _Decoder:
             raise self.fail(f"{node['class']!r} is not a Tensor class")
         if callable(self.map_location) and not isinstance(self.map_location, (str, backend.Device)):
             res = self.map_location(Tensor._wrap(arr), location)
-            data = res.data if isinstance(res, Tensor) else self.to(arr, location)
+            data = res.array if isinstance(res, Tensor) else self.to(arr, location)
         else:
             data = self.to(arr, _map_device(location, self.map_location))
         requires_grad = bool(node.get("requires_grad", False)) and data.dtype.kind in "fc"

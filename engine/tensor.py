@@ -7,7 +7,8 @@ count), ``dtype`` an ``engine`` dtype object, ``transpose(d0, d1)`` swaps two di
 returns ``(values, indices)``, ``var`` uses ``correction=1``.  Dtypes promote as torch's (a float32
 tensor times 2.5 stays float32, an int64 tensor times 2.5 is float32, see ``engine.dtypes``); NumPy
 arrays are treated as constant tensors.  Comparisons return bool tensors without a graph.  ``shape``
-stays a plain tuple (``size()`` is the torch.Size-like one).  ``data`` is the raw array.  As in
+stays a plain tuple (``size()`` is the torch.Size-like one).  ``data`` is torch's (a detached
+Tensor sharing storage, writes through it untracked); the raw numpy/cupy array is ``array``.  As in
 PyTorch, ``==`` is elementwise and tensors hash by identity.
 """
 from __future__ import annotations
@@ -23,14 +24,22 @@ __all__ = ["Tensor"]
 class Tensor:
     """An n-dimensional array that records the operations applied to it (see the module docstring)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_creator", "_output_nr", "_acc", "_hooks", "_vc", "__weakref__")
+    __slots__ = {
+        "array": "The raw ``numpy.ndarray`` (CPU) or ``cupy.ndarray`` (GPU) holding this tensor's values.  "
+                 "Kiln's ops read and write it; user code should prefer ``.numpy()`` (a NumPy array on the CPU), "
+                 "``.detach()`` or torch's ``.data`` (both Tensors).  A write to it in place is not seen by the "
+                 "version counter unless followed by ``_bump_version()``.",
+        "grad": "The gradient accumulated by ``backward()`` (a Tensor), or None.",
+        "requires_grad": "Whether operations on this tensor are recorded for backward.",
+        "_creator": None, "_output_nr": None, "_acc": None, "_hooks": None, "_vc": None, "__weakref__": None,
+    }
     __array_priority__ = 1000  # so that ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
         from .creation import tensor
 
         t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-        self.data, self.grad, self.requires_grad = t.data, None, t.requires_grad
+        self.array, self.grad, self.requires_grad = t.array, None, t.requires_grad
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
         self._vc = [0, 0]
 
@@ -38,7 +47,7 @@ class Tensor:
     def _wrap(cls, data, creator=None, output_nr=0, requires_grad=False):
         """Fast internal constructor around an existing array (no copy, no dtype rules)."""
         t = object.__new__(cls)
-        t.data = data
+        t.array = data
         t.grad = None
         t.requires_grad = requires_grad
         t._creator = creator
@@ -47,6 +56,32 @@ class Tensor:
         t._hooks = None
         t._vc = [0, 0]  # version counter, shared with views of the same storage: [writes, writes recorded in a graph]
         return t
+
+    @property
+    def data(self) -> "Tensor":
+        """torch's ``x.data``: a new Tensor sharing this tensor's storage, with ``requires_grad=False``
+        and no ``grad_fn`` (``p.data.add_(g, alpha=-lr)`` changes ``p``).
+
+        As in PyTorch, writes through it are NOT tracked: it gets a version counter of its own, so a
+        write through ``x.data`` after ``x`` was saved for backward goes unnoticed and backward uses the
+        new values.  :meth:`detach` is the tracked alternative (it shares the version counter, so such
+        a write raises at backward).  The raw array is :attr:`array`.
+        """
+        return Tensor._wrap(self.array)
+
+    @data.setter
+    def data(self, value) -> None:
+        """``x.data = y``: ``x`` now uses ``y``'s storage (any shape, dtype or device), as in PyTorch.
+
+        ``y`` must be a Tensor (TypeError otherwise, as torch), and floating point (or complex) when
+        ``x`` requires grad (RuntimeError).  ``x``'s version counter, grad and graph are left alone.
+        """
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: can only be set to a Tensor, got {type(value).__name__}")
+        if self.requires_grad and value.array.dtype.kind not in "fc":
+            raise RuntimeError(f"Tensor.data: a tensor that requires grad can only be set to floating-point or "
+                               f"complex data, got {value.array.dtype}")
+        self.array = value.array
 
     @property
     def _version(self) -> int:
@@ -182,15 +217,15 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory and the version counter)."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self.array)
         t._vc = self._vc
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if self._creator is not None and not requires_grad:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use detach()")
-        if requires_grad and not _is_float(self.data.dtype):
-            raise RuntimeError(f"requires_grad_: only floating-point tensors can require grad, got {self.data.dtype}")
+        if requires_grad and not _is_float(self.array.dtype):
+            raise RuntimeError(f"requires_grad_: only floating-point tensors can require grad, got {self.array.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -198,79 +233,79 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The dims as a plain tuple (``size()`` gives them as an ``engine.Size``)."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     def size(self, dim=None):
         """torch's ``size``: the shape as an :class:`engine.Size`, or the length of dim ``dim``."""
         if dim is None:
-            return Size(self.data.shape)
+            return Size(self.array.shape)
         from .ops._util import wrap_dim
 
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise IndexError(f"size: dimension specified as {dim} but the tensor has no dimensions")
-        return self.data.shape[wrap_dim(dim, self.data.ndim, "size")]
+        return self.array.shape[wrap_dim(dim, self.array.ndim, "size")]
 
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     nelement = numel
 
     def element_size(self) -> int:
-        return self.data.dtype.itemsize
+        return self.array.dtype.itemsize
 
     @property
     def dtype(self):
         """The element type as an ``engine`` dtype (compares equal to NumPy's and to its name)."""
-        d = self.data.dtype
+        d = self.array.dtype
         return dtypes._BY_NP.get(d) or dtypes.as_dtype(d)
 
     def is_floating_point(self) -> bool:
-        return dtypes.is_floating_dtype(self.data.dtype)
+        return dtypes.is_floating_dtype(self.array.dtype)
 
     def is_complex(self) -> bool:
-        return self.data.dtype.kind == "c"
+        return self.array.dtype.kind == "c"
 
     @property
     def device(self) -> backend.Device:
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_cuda(self) -> bool:
         return self.device.type == "cuda"
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self.array.flags.c_contiguous)
 
     def contiguous(self) -> "Tensor":
         return ops.shape.contiguous(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (a copy from the GPU; shares memory on the CPU)."""
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors convert to a Python scalar, got shape {self.shape}")
-        return self.data.reshape(-1)[0].item()
+        return self.array.reshape(-1)[0].item()
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self.array).tolist()
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self.array)
         return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self):
@@ -280,31 +315,31 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an index "
                             f"(dtype {self.dtype}, shape {self.shape})")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; use .any() or .all()"
             )
         return bool(self.item())
 
     def __format__(self, spec: str) -> str:
         """``f"{x:.3f}"`` formats a 0-d tensor's value, as torch; other tensors take no format spec."""
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        body = np.array2string(backend.to_numpy(self.array), separator=", ", prefix="tensor(")
         extra = ""
         if self.device.type != "cpu":
             extra += f", device='{self.device}'"
-        d = self.data.dtype
-        if d not in (np.float32, np.int64, np.bool_) or (self.data.size == 0 and d != np.float32):  # as torch
+        d = self.array.dtype
+        if d not in (np.float32, np.int64, np.bool_) or (self.array.size == 0 and d != np.float32):  # as torch
             extra += f", dtype={self.dtype}"
         if self._creator is not None:
             extra += f", grad_fn=<{self._creator.name()}>"
@@ -320,18 +355,18 @@ class Tensor:
         engine.float16)``, ``to(other)`` (other's device and dtype), ``to(dtype=..., device=...)``."""
         for a in args:
             if isinstance(a, Tensor):
-                device, dtype = a.device, a.data.dtype
+                device, dtype = a.device, a.array.dtype
             elif _is_device_spec(a):
                 device = a
             elif a is not None:
                 dtype = a
         out = self
-        if dtype is not None and dtypes.to_numpy_dtype(dtype) != self.data.dtype:
+        if dtype is not None and dtypes.to_numpy_dtype(dtype) != self.array.dtype:
             out = ops.shape.astype(out, dtype)
         if device is not None and backend.as_device(device) != self.device:
             out = ops.shape.to_device(out, device)
         if copy and out is self:
-            out = ops.shape.AsType.apply(self, self.data.dtype)  # astype copies: a new tensor in the graph
+            out = ops.shape.AsType.apply(self, self.array.dtype)  # astype copies: a new tensor in the graph
         return out
 
     def cpu(self) -> "Tensor":
@@ -343,14 +378,14 @@ class Tensor:
     def type(self, dtype=None):
         """Without an argument the type name (``"engine.FloatTensor"``); with a dtype, a cast to it."""
         if dtype is None:
-            return "engine." + _TYPE_NAMES.get(self.data.dtype.name, self.data.dtype.name) + "Tensor"
+            return "engine." + _TYPE_NAMES.get(self.array.dtype.name, self.array.dtype.name) + "Tensor"
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
             names = {v: k for k, v in _TYPE_NAMES.items()}
             dtype = names.get(dtype.rsplit(".", 1)[-1][: -len("Tensor")], dtype)
         return self.to(dtype=dtype)
 
     def type_as(self, other) -> "Tensor":
-        return self.to(dtype=other.data.dtype)
+        return self.to(dtype=other.array.dtype)
 
     def astype(self, dtype) -> "Tensor":
         return self.to(dtype=dtype)
@@ -389,7 +424,7 @@ class Tensor:
     def _new(self, shape, fill, dtype, device, requires_grad):
         from .creation import full
 
-        return full(shape, fill, dtype=self.data.dtype if dtype is None else dtype,
+        return full(shape, fill, dtype=self.array.dtype if dtype is None else dtype,
                     device=self.device if device is None else device, requires_grad=requires_grad)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
@@ -407,7 +442,7 @@ class Tensor:
     def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False) -> "Tensor":
         from .creation import tensor
 
-        return tensor(data, dtype=self.data.dtype if dtype is None else dtype,
+        return tensor(data, dtype=self.array.dtype if dtype is None else dtype,
                       device=self.device if device is None else device, requires_grad=requires_grad)
 
     # ---- operators ----------------------------------------------------------------------------
@@ -472,8 +507,8 @@ class Tensor:
         return ops.shape.getitem(self, idx)
 
     def _compare(self, o, fn):
-        xp = backend.get_array_module(self.data)
-        return Tensor._wrap(xp.asarray(fn(self.data, o.data if isinstance(o, Tensor) else o)))
+        xp = backend.get_array_module(self.array)
+        return Tensor._wrap(xp.asarray(fn(self.array, o.array if isinstance(o, Tensor) else o)))
 
     def __lt__(self, o):
         return self._compare(o, lambda a, b: a < b)
@@ -671,7 +706,7 @@ class Tensor:
 
     def __dlpack_device__(self) -> tuple:
         """(DLPack device type, device id): (1, 0) on the CPU, (2, n) on ``cuda:n``."""
-        return self.data.__dlpack_device__()
+        return self.array.__dlpack_device__()
 
     # ---- torch methods from engine/ops/{math,arith,logic,scan,sort,index,layout,views} -------------
     def __lshift__(self, o):
@@ -1067,14 +1102,14 @@ def _is_float(dtype) -> bool:
 
 def _initial_grad(t: Tensor, gradient, where: str) -> Tensor:
     if gradient is None:
-        if t.data.dtype.kind == "c":
+        if t.array.dtype.kind == "c":
             raise RuntimeError(f"{where}: grad can be implicitly created only for real scalar outputs, got {t.dtype}")
-        if t.data.size != 1:
+        if t.array.size != 1:
             raise RuntimeError(
                 f"{where}: grad can be implicitly created only for scalar outputs; this output has shape "
                 f"{t.shape}, so pass gradient= (a tensor of that shape)"
             )
-        return Tensor._wrap(backend.get_array_module(t.data).ones_like(t.data))
+        return Tensor._wrap(backend.get_array_module(t.array).ones_like(t.array))
     if not isinstance(gradient, Tensor):
         from .creation import as_tensor
 

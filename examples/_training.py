@@ -159,7 +159,7 @@ def evaluate(model, loader, loss_fn=None):
             logits = model(xb)
             if loss_fn is not None:
                 loss_sum += float(loss_fn(logits, yb).item()) * len(yb)
-            correct += int((logits.data.argmax(axis=1) == yb.data).sum())
+            correct += int((logits.array.argmax(axis=1) == yb.array).sum())
             total += len(yb)
     model.train(was_training)
     return (loss_sum / max(total, 1) if loss_fn is not None else float("nan")), correct / max(total, 1)

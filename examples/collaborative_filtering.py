@@ -63,7 +63,7 @@ def fit(r, train_mask, rank, steps, lr, lam, momentum=0.9, seed=0, log_every=50,
         gU, gV = engine.grad(loss, [U, V])
         for k, (p, g) in enumerate(((U, gU), (V, gV))):
             vel[k] = momentum * vel[k] - lr * g.numpy()
-            p.data += vel[k]
+            p.array += vel[k]
         if step == 1 or step % log_every == 0 or step == steps:
             pred = U.numpy() @ V.numpy().T + mu
             row = (step, loss.item(), rmse(pred, r, train_mask))

@@ -16,8 +16,7 @@ pixels), atomically.  Printed: Loss_D, Loss_G, D(x), D(G(z)) before / after the 
     python examples/gan.py [--epochs 5] [--batch-size 64] [--limit-train N] [--out runs/gan] [--device cpu]
 
 Spellings Kiln lacks today, replaced here: a fresh
-``engine.full`` for ``label.fill_(...)``, ``nn.init.normal_(m.weight, 0.0, 0.02)`` for
-``m.weight.data.normal_(0.0, 0.02)``, ``np.random.seed`` for ``torch.manual_seed``,
+``engine.full`` for ``label.fill_(...)``, ``np.random.seed`` for ``torch.manual_seed``,
 ``engine.randn(..., generator=)`` with a NumPy Generator for ``torch.randn(..., generator=)``, and
 examples/_images.save_image for torchvision's ``save_image(..., normalize=True)``.
 """

@@ -363,7 +363,7 @@ def run(args):
             step_lr = opt.param_groups[0]["lr"]  # the rate this step used (for TensorBoard)
             sched.step()
             n, l_b = len(yb), loss.item() * len(yb)
-            c_b = int((logits.data.argmax(axis=1) == yb.data).sum())
+            c_b = int((logits.array.argmax(axis=1) == yb.array).sum())
             loss_sum, correct, seen = loss_sum + l_b, correct + c_b, seen + n
             w_loss, w_correct, w_seen = w_loss + l_b, w_correct + c_b, w_seen + n
             if (i + 1) % log_every == 0:  # the plot gets the mean over the last log_every steps

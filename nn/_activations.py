@@ -71,7 +71,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
     f = _fused("leaky_relu")
     if f is not None:
         return f(x, negative_slope)
-    return engine.where(x.data > 0, x, x * negative_slope)
+    return engine.where(x.array > 0, x, x * negative_slope)
 
 
 def prelu(x, weight):
@@ -83,7 +83,7 @@ def prelu(x, weight):
         if x.ndim < 2 or x.shape[1] != weight.numel():
             raise ValueError(f"prelu: {weight.numel()} slopes do not match the channel axis of input {x.shape}")
         weight = weight.reshape((1, weight.numel()) + (1,) * (x.ndim - 2))
-    return engine.where(x.data > 0, x, x * weight)
+    return engine.where(x.array > 0, x, x * weight)
 
 
 def elu(x, alpha: float = 1.0):
@@ -91,7 +91,7 @@ def elu(x, alpha: float = 1.0):
     f = _fused("elu")
     if f is not None:
         return f(x, alpha)
-    pos = x.data > 0
+    pos = x.array > 0
     neg = engine.where(pos, 0.0, x)  # exp never sees large positive values
     return engine.where(pos, x, (neg.exp() - 1.0) * alpha)
 
@@ -115,12 +115,12 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
     sp = _softplus_core(z)
     if beta != 1:
         sp = sp * (1.0 / beta)
-    return engine.where(z.data > threshold, x, sp)
+    return engine.where(z.array > threshold, x, sp)
 
 
 def _softplus_core(z):
     """log(1 + exp(z)) as ``max(z, 0) + log(1 + exp(-|z|))``, with the exact gradient at 0."""
-    pos = z.data > 0
+    pos = z.array > 0
     return engine.where(pos, z, 0.0) + (engine.where(pos, -z, z).exp() + 1.0).log()
 
 
@@ -161,7 +161,7 @@ def sinc(x):
     f = _fused("sinc")
     if f is not None:
         return f(x)
-    zero = x.data == 0
+    zero = x.array == 0
     safe = engine.where(zero, 1.0, x)
     return engine.where(zero, 1.0, engine.sin(safe) / safe)
 
@@ -171,7 +171,7 @@ def hard_threshold(x, threshold: float = 0.0):
     f = _fused("hard_threshold")
     if f is not None:
         return f(x, threshold)
-    mask = Tensor._wrap((x.data >= threshold).astype(x.dtype))
+    mask = Tensor._wrap((x.array >= threshold).astype(x.dtype))
     return x * 0.0 + mask if x.requires_grad else mask
 
 

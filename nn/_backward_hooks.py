@@ -34,7 +34,7 @@ def _through_flat(tensors, owner, what, on_grad):
         start = end
 
     def hook(g):
-        parts = tuple(Tensor._wrap(g.data[a:b].reshape(shape)) for a, b, shape in bounds)
+        parts = tuple(Tensor._wrap(g.array[a:b].reshape(shape)) for a, b, shape in bounds)
         new = on_grad(parts)
         if new is None:
             return None

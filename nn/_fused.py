@@ -45,7 +45,7 @@ class LinearFn(engine.Function):
             x, w = ctx.saved_tensors
         else:
             x, w = ctx.saved_arrays
-            gy = gy.data
+            gy = gy.array
         gx = gy @ w if nx else None
         gw = gb = None
         if nw or nb:
@@ -103,7 +103,7 @@ class BatchNormFn(engine.Function):
         if _graph_wanted():
             return _batch_norm_backward_graph(ctx, gy, nx, nw, nb)
         x, w, m, invstd, _, _ = ctx.saved_arrays
-        gx, gw, gb = kernels.batch_norm_backward(_as_dtype(gy.data, x.dtype), x, _as_dtype(w, x.dtype), m, invstd,
+        gx, gw, gb = kernels.batch_norm_backward(_as_dtype(gy.array, x.dtype), x, _as_dtype(w, x.dtype), m, invstd,
                                                  ctx.training, nx, nw and w is not None, nb)
         gw = None if gw is None else _as_dtype(gw, w.dtype)
         gb = None if gb is None or ctx.bias_dtype is None else _as_dtype(gb, ctx.bias_dtype)
@@ -133,7 +133,7 @@ def _batch_norm_backward_graph(ctx, gy, nx, nw, nb):
     if nx:
         scale = invstd * w if w is not None else invstd
         if ctx.training:
-            n = (x.data.size if isinstance(x, Tensor) else x.size) // x.shape[1]
+            n = (x.array.size if isinstance(x, Tensor) else x.size) // x.shape[1]
             gx = (scale * (1.0 / n)).reshape(bs) * (gy * n - gb.reshape(bs) - xhat * gw.reshape(bs))
         else:
             gx = gy * scale.reshape(bs)
@@ -171,7 +171,7 @@ class LayerNormFn(engine.Function):
             xhat = xc * invstd
         else:
             x, w, xhat, invstd = ctx.saved_arrays
-            gy = gy.data
+            gy = gy.array
             axes = tuple(range(x.ndim - ctx.k, x.ndim))
         lead = tuple(range(x.ndim - ctx.k))
         gw = (gy * xhat).sum(axis=lead) if nw else None
@@ -202,12 +202,12 @@ class EmbeddingFn(engine.Function):
         if _graph_wanted():
             g = engine.ops.shape.IndexAdd.apply(gy, (ctx.num,) + tuple(gy.shape[idx.ndim:]), idx)
             if pad is not None:
-                xp = get_array_module(g.data)
+                xp = get_array_module(g.array)
                 mask = xp.ones((ctx.num,) + (1,) * (g.ndim - 1), dtype=g.dtype)
                 mask[pad] = 0
                 g = g * Tensor._wrap(mask)
             return g, None, None
-        gy = gy.data
+        gy = gy.array
         xp = get_array_module(gy)
         d = gy.shape[idx.ndim:]
         flat_idx = idx.reshape(-1)

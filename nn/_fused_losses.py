@@ -53,7 +53,7 @@ class SoftTargetCEFn(engine.Function):
             p = None if is_log_prob else engine.softmax(x, axis=1)
         else:
             x, q, logp = ctx.saved_arrays
-            gy = gy.data
+            gy = gy.array
             p = None if is_log_prob else get_array_module(x).exp(logp)
         keep = (x.shape[0], 1) + tuple(x.shape[2:])
         g = _grad_per_position(gy, reduction, denom, keep, None)
@@ -92,14 +92,14 @@ class BCEWithLogitsFn(engine.Function):
             s = engine.sigmoid(-x)
         else:
             x, y, w, lw = ctx.saved_arrays
-            gy = gy.data
+            gy = gy.array
             xp = get_array_module(x)
             s = ((xp.tanh(x * -0.5) + 1) * 0.5).astype(x.dtype, copy=False)  # sigmoid(-x)
         r = ctx.reduction
         if r == "none":
             g = gy
         else:
-            g = gy.reshape((1,) * x.ndim) * (1.0 / (x.data.size if isinstance(x, Tensor) else x.size) if r == "mean" else 1.0)
+            g = gy.reshape((1,) * x.ndim) * (1.0 / (x.array.size if isinstance(x, Tensor) else x.size) if r == "mean" else 1.0)
         d = (1 - y) - (s if lw is None else lw * s)
         if w is not None:
             d = d * w

@@ -92,7 +92,7 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     a = d.abs()
     if beta == 0:
         return _reduce(a, reduction)
-    return _reduce(engine.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+    return _reduce(engine.where(a.array < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
 class _BinaryCrossEntropy(engine.Function):
@@ -121,9 +121,9 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _check_reduction(name, reduction)
     p, y = _t(input, name, "input"), _t(target, name, "target")
     _same_shape(name, p, y)
-    if p.numel() and (float(p.data.min()) < 0 or float(p.data.max()) > 1):
+    if p.numel() and (float(p.array.min()) < 0 or float(p.array.max()) > 1):
         raise ValueError(f"{name}: all elements of input should be between 0 and 1 (got values outside)")
-    loss = _BinaryCrossEntropy.apply(p, Tensor._wrap(y.data.astype(p.dtype, copy=False)))
+    loss = _BinaryCrossEntropy.apply(p, Tensor._wrap(y.array.astype(p.dtype, copy=False)))
     if weight is not None:
         loss = loss * _t(weight, name, "weight")
     return _reduce(loss, reduction)
@@ -136,10 +136,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     _check_reduction(name, reduction)
     x, y = _t(input, name, "input"), _t(target, name, "target")
     _same_shape(name, x, y)
-    xp = get_array_module(x.data)
-    yd = y.data.astype(x.dtype, copy=False)
-    w = None if weight is None else xp.broadcast_to(_t(weight, name, "weight").data.astype(x.dtype), x.shape)
-    pw = None if pos_weight is None else _t(pos_weight, name, "pos_weight").data.astype(x.dtype)
+    xp = get_array_module(x.array)
+    yd = y.array.astype(x.dtype, copy=False)
+    w = None if weight is None else xp.broadcast_to(_t(weight, name, "weight").array.astype(x.dtype), x.shape)
+    pw = None if pos_weight is None else _t(pos_weight, name, "pos_weight").array.astype(x.dtype)
     if pw is not None:
         try:
             np.broadcast_shapes(pw.shape, x.shape)
@@ -169,14 +169,14 @@ def _integer_labels(name, x, t, ignore_index):
 
 def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
     """Build the constant target matrix ``q`` (the logits' shape) and the mean-reduction divisor."""
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     c = x.shape[1]
-    t = target.data if isinstance(target, Tensor) else target
+    t = target.array if isinstance(target, Tensor) else target
     t = xp.asarray(t)  # labels follow the logits to their device
     expected = (x.shape[0],) + tuple(x.shape[2:])
     w = None
     if weight is not None:
-        w = _t(weight, name, "weight").data
+        w = _t(weight, name, "weight").array
         if w.shape != (c,):
             raise ValueError(f"{name}: weight of shape {w.shape} does not match {c} classes of input {x.shape}")
         w = w.astype(x.dtype, copy=False)
@@ -219,7 +219,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     unbatched = x.ndim == 1
     if unbatched:
         x = x.reshape(1, -1)
-        tt = target.data if isinstance(target, Tensor) else np.asarray(target)
+        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
         target = tt.reshape((1,) + tuple(tt.shape))
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
@@ -243,11 +243,11 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     unbatched = x.ndim == 1
     if unbatched:
         x = x.reshape(1, -1)
-        tt = target.data if isinstance(target, Tensor) else np.asarray(target)
+        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
         target = tt.reshape((1,) + tuple(tt.shape))
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
-    t = target.data if isinstance(target, Tensor) else target
+    t = target.array if isinstance(target, Tensor) else target
     if getattr(t, "dtype", np.dtype("f")).kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels")
     q, denom = _class_targets(name, x, target, weight, ignore_index, 0.0)

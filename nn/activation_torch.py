@@ -46,7 +46,7 @@ def gelu(x, approximate="none"):
     t = 1.0 / (1.0 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     erf_abs = 1.0 - poly * (-(a * a)).exp()
-    sign = engine.Tensor._wrap(engine.get_array_module(x.data).sign(x.data).astype(x.dtype))
+    sign = engine.Tensor._wrap(engine.get_array_module(x.array).sign(x.array).astype(x.dtype))
     return 0.5 * x * (1.0 + sign * erf_abs)
 
 

@@ -132,7 +132,7 @@ class MultiheadAttention(Module):
         """A float additive mask from a bool one (True -> -inf) or a float one (as is)."""
         if mask is None:
             return None
-        arr = mask.data if isinstance(mask, engine.Tensor) else get_array_module(like.data).asarray(mask)
+        arr = mask.array if isinstance(mask, engine.Tensor) else get_array_module(like.array).asarray(mask)
         if arr.dtype == bool:
             return engine.Tensor._wrap(get_array_module(arr).where(arr, -math.inf, 0.0).astype(like.dtype))
         if arr.dtype.kind != "f":
@@ -165,7 +165,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: query batch {query.shape[0]} differs from key batch {key.shape[0]}")
         q, k, v = self._projections(query, key, value)
         if attn_mask is None and is_causal:
-            xp = get_array_module(query.data)
+            xp = get_array_module(query.array)
             attn_mask = engine.Tensor._wrap(xp.triu(xp.ones((L, S), dtype=bool), 1))
         amask = self._float_mask(attn_mask, "attn_mask", q)
         kpm = self._float_mask(key_padding_mask, "key_padding_mask", q)
@@ -218,5 +218,5 @@ def _extend_key_axis(t, axis=-1):
         return None
     shape = list(t.shape)
     shape[axis] = 1
-    zeros = engine.Tensor._wrap(get_array_module(t.data).zeros(shape, dtype=t.dtype))
+    zeros = engine.Tensor._wrap(get_array_module(t.array).zeros(shape, dtype=t.dtype))
     return engine.concatenate([t, zeros], axis=axis)

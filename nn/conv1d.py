@@ -32,7 +32,7 @@ def pad_last_axis(x, left, right, mode):
     L = x.shape[-1]
     if mode == "zeros":
         parts = []
-        xp = engine.get_array_module(x.data)
+        xp = engine.get_array_module(x.array)
         for n in (left, None, right):
             if n is None:
                 parts.append(x)

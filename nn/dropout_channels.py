@@ -28,7 +28,7 @@ def _check_p(p, name):
 
 
 def _keep_mask(x, shape, p):
-    xp = engine.get_array_module(x.data)
+    xp = engine.get_array_module(x.array)
     return (xp.random.random_sample(shape) >= p).astype(x.dtype)
 
 

@@ -75,7 +75,7 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None):
         return x
     if p == 1.0:
         return x * 0.0
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     if generator is not None:
         u = generator.random(x.shape, dtype=np.float32)
         if xp is not np:
@@ -108,15 +108,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         y, bmean, bvar = _fused.BatchNormFn.apply(x, weight, bias, None, None, eps)
         if running_mean is not None and running_var is not None:
             m = momentum
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running_mean.array, running_var.array
             rm *= 1 - m
-            rm += m * bmean.data.astype(rm.dtype, copy=False)
+            rm += m * bmean.array.astype(rm.dtype, copy=False)
             rv *= 1 - m
-            rv += (m * n / (n - 1)) * bvar.data.astype(rv.dtype, copy=False)
+            rv += (m * n / (n - 1)) * bvar.array.astype(rv.dtype, copy=False)
         return y
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
-    return _fused.BatchNormFn.apply(x, weight, bias, running_mean.data, running_var.data, eps)
+    return _fused.BatchNormFn.apply(x, weight, bias, running_mean.array, running_var.array, eps)
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -134,8 +134,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def embedding(idx, weight, padding_idx=None):
     """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor/array ``idx`` (any shape)."""
-    arr = idx.data if isinstance(idx, Tensor) else idx
-    arr = get_array_module(weight.data).asarray(arr)  # indices follow the table to its device
+    arr = idx.array if isinstance(idx, Tensor) else idx
+    arr = get_array_module(weight.array).asarray(arr)  # indices follow the table to its device
     if arr.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {arr.dtype}")
     num = weight.shape[0]

@@ -89,16 +89,16 @@ def gelu(input, approximate="none"):  # noqa: A002
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3)."""
     x = _t(input, "hardsigmoid")
-    inside = _mask(x, (x.data > -3) & (x.data < 3))
-    upper = _mask(x, x.data >= 3)
+    inside = _mask(x, (x.array > -3) & (x.array < 3))
+    upper = _mask(x, x.array >= 3)
     return (x * (1.0 / 6.0) + 0.5) * inside + upper
 
 
 def hardswish(input, inplace=False):  # noqa: A002
     """``x * relu6(x + 3) / 6``."""
     x = _t(input, "hardswish")
-    inside = _mask(x, (x.data > -3) & (x.data < 3))
-    upper = _mask(x, x.data >= 3)
+    inside = _mask(x, (x.array > -3) & (x.array < 3))
+    upper = _mask(x, x.array >= 3)
     return x * (x + 3.0) * (1.0 / 6.0) * inside + x * upper
 
 
@@ -125,12 +125,12 @@ def glu(input, dim=-1):  # noqa: A002
 
 def softshrink(input, lambd=0.5):  # noqa: A002
     x = _t(input, "softshrink")
-    return (x - lambd) * _mask(x, x.data > lambd) + (x + lambd) * _mask(x, x.data < -lambd)
+    return (x - lambd) * _mask(x, x.array > lambd) + (x + lambd) * _mask(x, x.array < -lambd)
 
 
 def hardshrink(input, lambd=0.5):  # noqa: A002
     x = _t(input, "hardshrink")
-    return x * _mask(x, (x.data > lambd) | (x.data < -lambd))
+    return x * _mask(x, (x.array > lambd) | (x.array < -lambd))
 
 
 def tanhshrink(input):  # noqa: A002
@@ -140,7 +140,7 @@ def tanhshrink(input):  # noqa: A002
 
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     x = _t(input, "threshold")
-    keep = x.data > threshold
+    keep = x.array > threshold
     return x * _mask(x, keep) + value * _mask(x, ~keep)
 
 
@@ -148,12 +148,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     """Randomised leaky ReLU: in eval mode the slope is ``(lower + upper) / 2``; in training a uniform
     draw per element from the default generator."""
     x = _t(input, "rrelu")
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     if training:
         slope = xp.asarray(rng_of(None).uniform(lower, upper, x.shape)).astype(x.dtype)
     else:
         slope = (lower + upper) / 2.0
-    neg = x.data < 0
+    neg = x.array < 0
     return x * _mask(x, ~neg) + x * (_mask(x, neg) * slope)
 
 
@@ -166,7 +166,7 @@ def _norm(x, p, dim, keepdim):
     """The p-norm over ``dim`` with gradient 0 (not NaN) at the zero vector."""
     if p == 2:
         sq = _sum(x * x, dim, keepdim)
-        pos = sq.data > 0
+        pos = sq.array > 0
         safe = engine.where(pos, sq, 1.0)
         return engine.where(pos, engine.sqrt(safe), 0.0)
     if p == 1:
@@ -174,7 +174,7 @@ def _norm(x, p, dim, keepdim):
     if p == float("inf"):
         return Max.apply(x.abs(), normalize_axes(dim, x.ndim), bool(keepdim), "max")
     s = _sum(x.abs() ** p, dim, keepdim)
-    pos = s.data > 0
+    pos = s.array > 0
     return engine.where(pos, engine.where(pos, s, 1.0) ** (1.0 / p), 0.0)
 
 
@@ -188,7 +188,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding of an integer tensor, with a new last dim of ``num_classes``."""
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor.array if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot: expected an integer (int64) tensor, got dtype {idx.dtype}")
     if idx.size and int(idx.min()) < 0:
@@ -249,7 +249,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
         return x
     if p == 1.0:
         return x * 0.0
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     if generator is None:
         u = xp.random.random_sample(x.shape).astype(np.float32, copy=False)
     else:
@@ -261,7 +261,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):  # noqa
 
 
 def _keep_mask(x, p, shape, generator):
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     u = np.asarray(rng_of(generator).random(shape))
     return xp.asarray(u >= p)
 

@@ -1,6 +1,6 @@
 """``nn.init``: in-place initialisers for parameters, with PyTorch's names, formulas and fans.
 
-Each function fills ``tensor.data`` in place (on its device, in its dtype), bumps the tensor's version
+Each function fills ``tensor.array`` in place (on its device, in its dtype), bumps the tensor's version
 counter (so a backward that saved the old values raises instead of using the new ones) and returns
 the tensor.  As in PyTorch, the fan-based initialisers leave a tensor with no elements (``Linear(0,
 3)``) untouched, with a warning, instead of dividing by a zero fan.
@@ -47,8 +47,8 @@ def _rng(generator):
 
 
 def _fill(tensor, values):
-    """Write ``values`` (NumPy array or scalar) into ``tensor.data`` in place; returns the tensor."""
-    arr = tensor.data
+    """Write ``values`` (NumPy array or scalar) into ``tensor.array`` in place; returns the tensor."""
+    arr = tensor.array
     if isinstance(values, np.ndarray):
         values = to_device(values.astype(arr.dtype, copy=False), device_of(arr))
     arr[...] = values

@@ -42,7 +42,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     x, y = _t(input, "huber_loss", "input"), _t(target, "huber_loss", "target")
     _same_shape("huber_loss", x, y)
     d = x - y
-    small = _mask(d, np.abs(d.data) < delta)
+    small = _mask(d, np.abs(d.array) < delta)
     return _reduce(0.5 * d * d * small + delta * (d.abs() - 0.5 * delta) * (1 - small), reduction)
 
 
@@ -55,7 +55,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = engine.exp(y) * (y - x)
     else:
-        pos = y.data > 0
+        pos = y.array > 0
         safe = engine.where(pos, y, 1.0)
         loss = engine.where(pos, y * engine.log(safe), 0.0) - y * x
     if reduction == "batchmean":
@@ -75,7 +75,7 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):  # noqa: 
     """``x`` where target is 1, ``max(0, margin - x)`` where it is -1 (torch sums both terms)."""
     _check_reduction("hinge_embedding_loss", reduction)
     x, y = _t(input, "hinge_embedding_loss", "input"), _t(target, "hinge_embedding_loss", "target")
-    yd = np.broadcast_to(y.data, np.broadcast_shapes(x.shape, y.shape))
+    yd = np.broadcast_to(y.array, np.broadcast_shapes(x.shape, y.shape))
     margin_part = engine.relu(margin - x) * _mask(x, yd != 1)
     self_part = x * _mask(x, yd != -1)
     return _reduce(margin_part + self_part, reduction)
@@ -92,8 +92,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     dim = a.ndim - 1
     eps = 1e-12
     cos = _sum(a * b, dim) / engine.sqrt((_sum(a * a, dim) + eps) * (_sum(b * b, dim) + eps))
-    pos = _mask(cos, y.data == 1)
-    neg = _mask(cos, y.data == -1)
+    pos = _mask(cos, y.array == 1)
+    neg = _mask(cos, y.array == -1)
     return _reduce((1 - cos) * pos + engine.relu(cos - margin) * neg, reduction)
 
 
@@ -121,7 +121,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     x, y = _t(input, "poisson_nll_loss", "input"), _t(target, "poisson_nll_loss", "target")
     loss = engine.exp(x) - y * x if log_input else x - y * engine.log(x + eps)
     if full:
-        big = y.data > 1
+        big = y.array > 1
         ys = engine.where(big, y, 1.0)
         stirling = ys * engine.log(ys) - ys + 0.5 * engine.log(2 * math.pi * ys)
         loss = loss + stirling * _mask(y, big)
@@ -140,9 +140,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         elif not (x.shape[:-1] == v.shape[:-1] and v.shape[-1] == 1):
             raise ValueError(f"gaussian_nll_loss: var of shape {tuple(v.shape)} does not match input "
                              f"{tuple(x.shape)}")
-    if (v.data < 0).any():
+    if (v.array < 0).any():
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    lift = Tensor._wrap(np.maximum(v.data, eps) - v.data)  # constant: the clamp without a gradient of its own
+    lift = Tensor._wrap(np.maximum(v.array, eps) - v.array)  # constant: the clamp without a gradient of its own
     vc = v + lift
     loss = 0.5 * (engine.log(vc) + (x - y) ** 2 / vc)
     if full:

@@ -16,7 +16,7 @@ Decisions written down here:
   writes anything: on failure it raises one ``RuntimeError`` listing all problems and the module is
   unchanged.  Values are copied into the existing arrays (identity of every Parameter is kept, so an
   optimizer built before the load keeps working), cast to the parameter's dtype and device.
-- ``to(device=None, dtype=None)`` converts in place (``param.data`` is replaced, the Parameter object
+- ``to(device=None, dtype=None)`` converts in place (``param.array`` is replaced, the Parameter object
   stays); ``dtype`` only applies to floating-point parameters and buffers (integer buffers such as
   ``num_batches_tracked`` keep their dtype).  Gradients are moved/cast along.
 - ``zero_grad(set_to_none=True)``: gradients become ``None`` by default, or are zero-filled.
@@ -345,7 +345,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = Tensor._wrap(get_array_module(p.grad.data).zeros_like(p.grad.data))
+                p.grad = Tensor._wrap(get_array_module(p.grad.array).zeros_like(p.grad.array))
 
     # ---- devices and dtypes -------------------------------------------------------------------
     def _convert(self, fn) -> "Module":
@@ -354,12 +354,12 @@ class Module:
             for p in m._parameters.values():
                 if p is None:
                     continue
-                p.data = fn(p.data)
+                p.array = fn(p.array)
                 if p.grad is not None:
-                    p.grad = Tensor._wrap(fn(p.grad.data))
+                    p.grad = Tensor._wrap(fn(p.grad.array))
             for name, b in m._buffers.items():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b.array = fn(b.array)
         return self
 
     def to(self, device=None, dtype=None) -> "Module":
@@ -423,7 +423,7 @@ class Module:
         """Every parameter and persistent buffer by dotted name, as detached Tensors sharing memory."""
         out = OrderedDict() if destination is None else destination
         for key, t in self._state_items(prefix):
-            out[key] = t if keep_vars else Tensor._wrap(t.data)
+            out[key] = t if keep_vars else Tensor._wrap(t.array)
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):
@@ -438,13 +438,13 @@ class Module:
         plan, missing, unexpected = check_state_dict(
             OrderedDict(self._state_items()), state_dict, strict, type(self).__name__
         )
-        converted = [(t, to_device(a, device_of(t.data)).astype(t.data.dtype, copy=False)) for t, a in plan]
+        converted = [(t, to_device(a, device_of(t.array)).astype(t.array.dtype, copy=False)) for t, a in plan]
         for target, arr in converted:
-            flags = getattr(target.data, "flags", None)
+            flags = getattr(target.array, "flags", None)
             if flags is None or getattr(flags, "writeable", True):
-                target.data[...] = arr
+                target.array[...] = arr
             else:  # a read-only array (e.g. a broadcast view): give the tensor its own copy
-                target.data = arr.copy()
+                target.array = arr.copy()
             target._bump_version()  # an in-place write: a graph that saved the old values must not use these
         return _IncompatibleKeys(missing, unexpected)
 

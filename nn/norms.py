@@ -99,7 +99,7 @@ class _InstanceNorm(Module):
         else:
             y = F.layer_norm(flat, (m,), None, None, self.eps).reshape(x.shape)
             if self.track_running_stats:
-                self._update_running(flat.data, m)
+                self._update_running(flat.array, m)
         if self.affine:
             y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
         return y.reshape(tuple(y.shape)[1:]) if unbatched else y
@@ -111,7 +111,7 @@ class _InstanceNorm(Module):
             mom = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
             mean = arr.mean(axis=(0, 2))
             var = arr.var(axis=2, ddof=1).mean(axis=0)
-            rm, rv = self.running_mean.data, self.running_var.data
+            rm, rv = self.running_mean.array, self.running_var.array
             rm *= 1 - mom
             rm += mom * mean.astype(rm.dtype, copy=False)
             rv *= 1 - mom
@@ -149,7 +149,7 @@ class LocalResponseNorm(Module):
         c = x.shape[1]
         sq = x * x
         front, back = self.size // 2, (self.size - 1) // 2
-        xp = engine.get_array_module(x.data)
+        xp = engine.get_array_module(x.array)
         parts = []
         for n in (front, None, back):
             if n is None:

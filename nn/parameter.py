@@ -25,12 +25,12 @@ class Parameter(Tensor):
         if data is None:
             arr = np.zeros((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr, counter = data.data, data._vc  # shares the array, so also its version counter
+            arr, counter = data.array, data._vc  # shares the array, so also its version counter
         elif is_array(data):
             arr = data
         else:
-            arr = engine.tensor(data).data
-        self.data, self.grad, self.requires_grad = arr, None, False
+            arr = engine.tensor(data).array
+        self.array, self.grad, self.requires_grad = arr, None, False
         self._creator, self._output_nr, self._acc, self._hooks = None, 0, None, None
         self._vc = counter
         if requires_grad:
@@ -40,10 +40,10 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, proto):  # deepcopy/copy: a fresh leaf Parameter over a copy of the data
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self.array, self.requires_grad))
 
     def __deepcopy__(self, memo):
-        p = Parameter(self.data.copy(), requires_grad=self.requires_grad)
+        p = Parameter(self.array.copy(), requires_grad=self.requires_grad)
         memo[id(self)] = p
         return p
 

@@ -136,7 +136,7 @@ class RNNBase(Module):
         name = self._name(self.mode)
         ld = self.num_layers * self.num_directions
         if hx is None:
-            z = Tensor._wrap(engine.get_array_module(like.data).zeros((batch, size), dtype=like.dtype))
+            z = Tensor._wrap(engine.get_array_module(like.array).zeros((batch, size), dtype=like.dtype))
             return [z] * ld
         hx = engine.as_tensor(hx)
         want = (ld, size) if unbatched else (ld, batch, size)
@@ -256,7 +256,7 @@ class RNNBase(Module):
                 h, c = h_new, c_new
                 outs[t] = h
                 continue
-            alive = engine.get_array_module(h.data).asarray(steps_alive[t][:, None])  # on the state's device
+            alive = engine.get_array_module(h.array).asarray(steps_alive[t][:, None])  # on the state's device
             h = engine.where(alive, h_new, h)
             c = engine.where(alive, c_new, c) if c is not None else None
             outs[t] = engine.where(alive, h_new, 0.0)

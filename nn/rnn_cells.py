@@ -56,7 +56,7 @@ def uniform_init_(module, hidden_size, generator=None) -> None:
     rng = generator if generator is not None else np.random
     for p in module.parameters():
         values = rng.uniform(-k, k, p.shape).astype(p.dtype)
-        p.data[...] = engine.backend.to_device(values, p.device)
+        p.array[...] = engine.backend.to_device(values, p.device)
 
 
 class RNNCellBase(Module):
@@ -106,7 +106,7 @@ class RNNCellBase(Module):
         n = x.shape[0]
         count = 2 if self.mode == "LSTM" else 1
         if hx is None:
-            z = Tensor._wrap(engine.get_array_module(x.data).zeros((n, self.hidden_size), dtype=x.dtype))
+            z = Tensor._wrap(engine.get_array_module(x.array).zeros((n, self.hidden_size), dtype=x.dtype))
             return x, [z] * count, unbatched
         states = list(hx) if count == 2 else [hx]
         if count == 2 and (not isinstance(hx, (tuple, list)) or len(hx) != 2):

@@ -24,7 +24,7 @@ def check_state_dict(targets, state_dict, strict: bool, owner: str):
         if key not in state_dict:
             continue
         value = state_dict[key]
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value.array if isinstance(value, Tensor) else value
         if not is_array(arr):
             try:
                 arr = np.asarray(arr)

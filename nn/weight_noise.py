@@ -27,13 +27,13 @@ def weight_noise(model, std: float, include=None, generator=None):
     if std < 0:
         raise ValueError(f"weight_noise: std must be non-negative, got {std}")
     params = [p for _, p in weights(model, include)]
-    saved = [p.data.copy() for p in params]
+    saved = [p.array.copy() for p in params]
     rng = rng_of(generator)
     try:
         for p in params:
             noise = np.asarray(rng.standard_normal(p.shape)) * std
-            p.data += get_array_module(p.data).asarray(noise, dtype=p.dtype)
+            p.array += get_array_module(p.array).asarray(noise, dtype=p.dtype)
         yield params
     finally:
         for p, orig in zip(params, saved):
-            p.data[...] = orig
+            p.array[...] = orig

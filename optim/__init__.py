@@ -2,7 +2,7 @@
 learning-rate schedules, gradient clipping, the step-size search of Bottou and early stopping — PyTorch's
 ``torch.optim`` semantics throughout.
 
-Every optimiser updates ``p.data`` in place, outside the autodiff graph: SGD, Adagrad, RMSprop and the Adam
+Every optimiser updates ``p.array`` in place, outside the autodiff graph: SGD, Adagrad, RMSprop and the Adam
 pair with one fused kernel per parameter (``kernels.optim_updates``: Numba on the CPU, Numba CUDA on the GPU),
 the others with NumPy/CuPy array operations.  L1/L2 penalties for
 the loss live in ``nn.regularization`` (weights only, not biases); an optimiser's ``weight_decay`` is the

@@ -6,17 +6,17 @@ _placeholders = {}
 
 def zeros_like(p):
     """A zero array with ``p``'s shape, dtype and device (contiguous)."""
-    return get_array_module(p.data).zeros(p.shape, dtype=p.dtype)
+    return get_array_module(p.array).zeros(p.shape, dtype=p.dtype)
 
 
 def full_like(p, value):
     """An array of ``value`` with ``p``'s shape, dtype and device."""
-    return get_array_module(p.data).full(p.shape, value, dtype=p.dtype)
+    return get_array_module(p.array).full(p.shape, value, dtype=p.dtype)
 
 
 def placeholder(p):
     """A shared 0-element array standing for state a configuration never uses (kernels never touch it)."""
-    a = p.data
+    a = p.array
     key = (type(a), a.dtype, getattr(a, "device", None))
     e = _placeholders.get(key)
     if e is None:
@@ -45,7 +45,7 @@ def effective_grad(p, g, maximize=False, weight_decay=0.0):
     ``weight_decay * p`` (the L2 penalty folded into the gradient); a new array, ``g`` is not changed."""
     g = g.astype(p.dtype) if g.dtype != p.dtype else g
     g = -g if maximize else g
-    return g + weight_decay * p.data if weight_decay else g
+    return g + weight_decay * p.array if weight_decay else g
 
 
 def check_betas(owner, betas):

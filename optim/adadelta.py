@@ -8,7 +8,7 @@ With ``d = g + weight_decay * p`` (``-g`` when maximizing)::
     acc_delta  = rho * acc_delta + (1 - rho) * delta * delta
     p         -= lr * delta
 
-State: ``"step"``, ``"square_avg"``, ``"acc_delta"``.  NumPy/CuPy array operations on ``p.data`` (no fused
+State: ``"step"``, ``"square_avg"``, ``"acc_delta"``.  NumPy/CuPy array operations on ``p.array`` (no fused
 kernel for this family); every floating parameter dtype is accepted.
 """
 from ._state import effective_grad, zeros_like
@@ -46,6 +46,6 @@ class Adadelta(Optimizer):
             delta = ((acc + eps) ** 0.5) / ((sq + eps) ** 0.5) * d
             acc *= rho
             acc += (1 - rho) * delta * delta
-            p.data -= lr * delta
+            p.array -= lr * delta
             state["step"] += 1
             p._bump_version()

@@ -46,5 +46,5 @@ class Adagrad(Optimizer):
             if state is None:
                 state = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
             state["step"] += 1
-            adagrad_update(p.data, g, state["sum"], hps.get(p.dtype, state["step"]), flags)
+            adagrad_update(p.array, g, state["sum"], hps.get(p.dtype, state["step"]), flags)
             p._bump_version()

@@ -55,7 +55,7 @@ class Adam(Optimizer):
             if amsgrad and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = zeros_like(p)
             state["step"] += 1
-            adam_update(p.data, g, state["exp_avg"], state["exp_avg_sq"],
+            adam_update(p.array, g, state["exp_avg"], state["exp_avg_sq"],
                         state["max_exp_avg_sq"] if amsgrad else placeholder(p), hps.get(p.dtype, state["step"]), flags)
             p._bump_version()
 

@@ -16,7 +16,7 @@ At step ``t`` (1-based), with ``d = g`` (``-g`` when maximizing), the L2 penalty
              else:       p -= lr * m / (1 - beta1**t)
 
 State: ``"step"``, ``"exp_avg"`` and ``"exp_inf"`` (Adamax) / ``"exp_avg_sq"`` (NAdam, RAdam), and NAdam's
-float ``"mu_product"``.  NumPy/CuPy array operations on ``p.data``; every floating dtype is accepted.
+float ``"mu_product"``.  NumPy/CuPy array operations on ``p.array``; every floating dtype is accepted.
 """
 from engine.backend import get_array_module
 
@@ -38,7 +38,7 @@ class _AdamFamily(Optimizer):
         """The gradient after the weight-decay rule (decoupled decay shrinks ``p`` in place instead)."""
         wd = group["weight_decay"]
         if wd and group.get("decoupled_weight_decay", False):
-            p.data *= 1 - group["lr"] * wd
+            p.array *= 1 - group["lr"] * wd
             wd = 0.0
         return effective_grad(p, g, group["maximize"], wd)
 
@@ -65,7 +65,7 @@ class Adamax(_AdamFamily):
             m += (1 - beta1) * (d - m)
             u *= beta2
             get_array_module(u).maximum(u, abs(d) + group["eps"], out=u)
-            p.data -= (group["lr"] / (1 - beta1 ** state["step"])) * m / u
+            p.array -= (group["lr"] / (1 - beta1 ** state["step"])) * m / u
             p._bump_version()
 
 
@@ -106,8 +106,8 @@ class NAdam(_AdamFamily):
             v *= beta2
             v += (1 - beta2) * d * d
             denom = (v / (1 - beta2 ** t)) ** 0.5 + group["eps"]
-            p.data += (-lr * (1.0 - mu) / (1.0 - state["mu_product"])) * d / denom
-            p.data += (-lr * mu_next / (1.0 - state["mu_product"] * mu_next)) * m / denom
+            p.array += (-lr * (1.0 - mu) / (1.0 - state["mu_product"])) * d / denom
+            p.array += (-lr * mu_next / (1.0 - state["mu_product"] * mu_next)) * m / denom
             p._bump_version()
 
 
@@ -143,7 +143,7 @@ class RAdam(_AdamFamily):
             rho_t = rho_inf - 2 * t * beta2 ** t / bc2
             if rho_t > 5.0:
                 rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-                p.data -= m_hat * lr * (bc2 ** 0.5 / (v ** 0.5 + group["eps"])) * rect
+                p.array -= m_hat * lr * (bc2 ** 0.5 / (v ** 0.5 + group["eps"])) * rect
             else:
-                p.data -= m_hat * lr
+                p.array -= m_hat * lr
             p._bump_version()

@@ -44,12 +44,12 @@ class ASGD(Optimizer):
             state["step"] += 1
             d = effective_grad(p, g, group["maximize"], group["weight_decay"])
             eta = state["eta"]
-            p.data *= 1 - lambd * eta
-            p.data -= eta * d
+            p.array *= 1 - lambd * eta
+            p.array -= eta * d
             if state["mu"] != 1:
-                state["ax"] += (p.data - state["ax"]) * state["mu"]
+                state["ax"] += (p.array - state["ax"]) * state["mu"]
             else:
-                state["ax"][...] = p.data
+                state["ax"][...] = p.array
             t = state["step"]
             state["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
             state["mu"] = 1 / max(1, t - t0)

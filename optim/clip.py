@@ -31,7 +31,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not (norm_type > 0 or math.isinf(norm_type)):
         raise ValueError(f"clip_grad_norm_: norm_type must be positive or inf, got {norm_type!r}")
     grad_tensors = _grad_tensors(parameters)
-    grads = [t.data for t in grad_tensors]
+    grads = [t.array for t in grad_tensors]
     if not grads:
         return Tensor._wrap(get_array_module(None).zeros((), dtype="float32"))
     xp = get_array_module(grads[0])
@@ -59,5 +59,5 @@ def clip_grad_value_(parameters, clip_value) -> None:
     if math.isnan(clip_value) or clip_value < 0:
         raise ValueError(f"clip_grad_value_: clip_value must be non-negative, got {clip_value!r}")
     for t in _grad_tensors(parameters):
-        get_array_module(t.data).clip(t.data, -clip_value, clip_value, out=t.data)
+        get_array_module(t.array).clip(t.array, -clip_value, clip_value, out=t.array)
         t._bump_version()

@@ -69,9 +69,9 @@ class DistributedOptimizer(Optimizer):
         params = [p for g in self.param_groups for p in g["params"]]
         if not params or self.comm.size == 1:
             return
-        xp = get_array_module(params[0].data)
-        dtype = np.result_type(*[p.data.dtype for p in params])
-        grads = [p.grad.data if p.grad is not None else xp.zeros(p.data.shape, p.data.dtype) for p in params]
+        xp = get_array_module(params[0].array)
+        dtype = np.result_type(*[p.array.dtype for p in params])
+        grads = [p.grad.array if p.grad is not None else xp.zeros(p.array.shape, p.array.dtype) for p in params]
         flags = xp.asarray([p.grad is not None for p in params], dtype=dtype)
         *means, seen = self.comm.allreduce_mean(grads + [flags])
         seen = seen.tolist()
@@ -100,6 +100,6 @@ def broadcast_parameters(model, comm, root: int = 0) -> None:
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"broadcast_parameters: item {i} is a {type(t).__name__}, expected a Tensor")
-    comm.broadcast([t.data for t in tensors], root=root)
+    comm.broadcast([t.array for t in tensors], root=root)
     for t in tensors:  # written in place
         t._bump_version()

@@ -24,7 +24,7 @@ __all__ = ["EarlyStopping"]
 
 
 def _raw(v):
-    return v.data if isinstance(v, Tensor) else v
+    return v.array if isinstance(v, Tensor) else v
 
 
 def _save(state, path):

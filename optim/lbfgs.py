@@ -79,12 +79,12 @@ class LBFGS(Optimizer):
     # ---- flat views of the parameters ----------------------------------------------------------
     def _flat_grad(self):
         """All gradients as one flat array (zeros where a parameter has none), checked first."""
-        xp = get_array_module(self._params[0].data)
+        xp = get_array_module(self._params[0].array)
         parts = []
         for i, p in enumerate(self._params):
             g = p.grad
             if g is None:
-                parts.append(xp.zeros(p.data.size, dtype=p.dtype))
+                parts.append(xp.zeros(p.array.size, dtype=p.dtype))
                 continue
             where = f"LBFGS.step: parameter {i}"
             if tuple(g.shape) != tuple(p.shape):
@@ -93,21 +93,21 @@ class LBFGS(Optimizer):
                 raise ValueError(f"{where} is on {p.device} but its gradient on {g.device}")
             if not np.issubdtype(np.dtype(g.dtype), np.floating):
                 raise TypeError(f"{where}: the gradient has dtype {g.dtype}, expected a floating dtype")
-            parts.append(g.data.reshape(-1).astype(p.dtype, copy=False))
+            parts.append(g.array.reshape(-1).astype(p.dtype, copy=False))
         flat = xp.concatenate(parts) if len(parts) > 1 else parts[0].copy()
         return -flat if self.param_groups[0]["maximize"] else flat
 
     def _add_grad(self, step_size, update):
         offset = 0
         for p in self._params:
-            n = p.data.size
-            p.data += step_size * update[offset:offset + n].reshape(p.shape)
+            n = p.array.size
+            p.array += step_size * update[offset:offset + n].reshape(p.shape)
             p._bump_version()
             offset += n
 
     def _set_params(self, values):
         for p, v in zip(self._params, values):
-            p.data[...] = v
+            p.array[...] = v
             p._bump_version()
 
     def _evaluate(self, closure):
@@ -139,7 +139,7 @@ class LBFGS(Optimizer):
         lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
         tol_grad, tol_change = group["tolerance_grad"], group["tolerance_change"]
         history_size = group["history_size"]
-        xp = get_array_module(self._params[0].data)
+        xp = get_array_module(self._params[0].array)
 
         state = self.state.setdefault(self._params[0], {})
         state.setdefault("func_evals", 0)
@@ -194,7 +194,7 @@ class LBFGS(Optimizer):
             evals = 0
             opt_cond = False
             if group["line_search_fn"] == "strong_wolfe":
-                x0 = [p.data.copy() for p in self._params]
+                x0 = [p.array.copy() for p in self._params]
                 loss, flat_grad, t, evals = strong_wolfe(
                     lambda step: self._directional_evaluate(closure, x0, step, d), t, d, loss, flat_grad, gtd,
                     max_ls=max_eval - current_evals)
@@ -221,7 +221,7 @@ class LBFGS(Optimizer):
     # ---- checkpoints -----------------------------------------------------------------------------
     def _load_state_entry(self, key, v, p, where):
         """L-BFGS's state: counts, floats, flat vectors of all parameters' length and lists of them."""
-        numel = sum(q.data.size for q in self._params)
+        numel = sum(q.array.size for q in self._params)
 
         def vector(a, name):
             if not hasattr(a, "shape") or not np.issubdtype(np.dtype(a.dtype), np.floating) or \

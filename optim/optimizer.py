@@ -13,7 +13,7 @@ Semantics follow ``torch.optim.Optimizer``:
   (a saved checkpoint does not change when training goes on).  ``load_state_dict`` checks everything
   (group count, group sizes, state shapes) before it changes anything, casts floating state to each
   parameter's dtype and device, and keeps the optimiser's own parameters.
-- ``step`` updates ``p.data`` in place (through the fused kernels of ``kernels.optim_updates`` where the
+- ``step`` updates ``p.array`` in place (through the fused kernels of ``kernels.optim_updates`` where the
   family has one, NumPy array operations otherwise): no graph node is ever built, and a closure, when
   given, is called under ``enable_grad`` and its loss returned.
 - ``step`` is all or nothing: every group's hyperparameters (which a scheduler or the user may have
@@ -69,7 +69,7 @@ def implementation_flags(owner: str, foreach=None, fused=None, capturable=False,
     """
     if differentiable:
         raise NotImplementedError(
-            f"{owner}: differentiable=True is not supported (Kiln's optimiser steps update p.data outside the "
+            f"{owner}: differentiable=True is not supported (Kiln's optimiser steps update p.array outside the "
             "autodiff graph)")
     return dict(foreach=foreach, fused=fused, capturable=bool(capturable), differentiable=False)
 
@@ -163,7 +163,7 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                pa, ga = p.data, g.data
+                pa, ga = p.array, g.array
                 if ga.shape != pa.shape or not _is_floating(ga.dtype) or type(ga) is not type(pa) \
                         or (allowed is not None and pa.dtype not in allowed) or not _is_floating(pa.dtype) \
                         or getattr(ga, "device", None) != getattr(pa, "device", None):
@@ -173,7 +173,7 @@ class Optimizer:
         where = f"{name}.step: parameter {pi} of group {gi}"
         if tuple(g.shape) != tuple(p.shape):
             raise ValueError(f"{where} has shape {tuple(p.shape)} but its gradient {tuple(g.shape)}")
-        if g.device != p.device or type(g.data) is not type(p.data):
+        if g.device != p.device or type(g.array) is not type(p.array):
             raise ValueError(f"{where} is on {p.device} but its gradient on {g.device}")
         if not _is_floating(g.dtype):
             raise TypeError(f"{where}: the gradient has dtype {g.dtype}, expected a floating dtype")
@@ -192,8 +192,8 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor._wrap(p.grad.data) if p.grad.creator is not None else p.grad
-                    p.grad.data[...] = 0
+                    p.grad = Tensor._wrap(p.grad.array) if p.grad.creator is not None else p.grad
+                    p.grad.array[...] = 0
                     p.grad._bump_version()
 
     def step(self, closure=None):
@@ -215,7 +215,7 @@ class Optimizer:
         """(param, grad array) pairs of the group's parameters that have a gradient."""
         for p in group["params"]:
             if p.grad is not None:
-                yield p, p.grad.data
+                yield p, p.grad.array
 
     # ---- checkpoints ---------------------------------------------------------------------------
     def _index(self):
@@ -326,7 +326,7 @@ class Optimizer:
     @staticmethod
     def _cast_state(v, p):
         """A contiguous copy of state array ``v`` on ``p``'s device, floating arrays in ``p``'s dtype."""
-        xp = get_array_module(p.data)
+        xp = get_array_module(p.array)
         arr = to_device(v, p.device)
         dtype = p.dtype if np.issubdtype(arr.dtype, np.floating) else arr.dtype
         return xp.ascontiguousarray(arr.astype(dtype, copy=True))

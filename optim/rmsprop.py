@@ -53,6 +53,6 @@ class RMSprop(Optimizer):
             if centered and "grad_avg" not in state:
                 state["grad_avg"] = zeros_like(p)
             state["step"] += 1
-            rmsprop_update(p.data, g, state["square_avg"], state["grad_avg"] if centered else placeholder(p),
+            rmsprop_update(p.array, g, state["square_avg"], state["grad_avg"] if centered else placeholder(p),
                            state["momentum_buffer"] if momentum > 0 else placeholder(p), hps.get(p.dtype), flags)
             p._bump_version()

@@ -56,10 +56,10 @@ class SGD(Optimizer):
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = zeros_like(p)
-                    sgd_update(p.data, g, buf, hps.get(p.dtype), flags | FIRST)
+                    sgd_update(p.array, g, buf, hps.get(p.dtype), flags | FIRST)
                     p._bump_version()
                     continue
             else:
                 buf = placeholder(p)
-            sgd_update(p.data, g, buf, hps.get(p.dtype), flags)
+            sgd_update(p.array, g, buf, hps.get(p.dtype), flags)
             p._bump_version()

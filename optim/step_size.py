@@ -68,7 +68,7 @@ def find_step_size(model, loss_fn, *data, fraction=0.05, min_samples=64, batch_s
     m = min(n, max(int(round(fraction * n)), min_samples))
     sample = rng.choice(n, size=m, replace=False)
     order = [rng.permutation(sample) for _ in range(epochs)]
-    saved = [p.data.copy() for p in params]
+    saved = [p.array.copy() for p in params]
     kwargs = dict(optimizer_kwargs or {})
     tried: dict = {}
     losses: list = []
@@ -81,7 +81,7 @@ def find_step_size(model, loss_fn, *data, fraction=0.05, min_samples=64, batch_s
         if key in tried:
             return tried[key]
         for p, s in zip(params, saved):
-            p.data[...] = s
+            p.array[...] = s
             p._bump_version()
             p.grad = None
         opt = optimizer(params, lr=key, **kwargs)
@@ -109,7 +109,7 @@ def find_step_size(model, loss_fn, *data, fraction=0.05, min_samples=64, batch_s
             lo, best, hi = cands[k - 1], cands[k], cands[k + 1]
     finally:
         for p, s in zip(params, saved):
-            p.data[...] = s
+            p.array[...] = s
             p._bump_version()
             p.grad = None
     best_lr, _ = min(losses, key=lambda t: t[1])

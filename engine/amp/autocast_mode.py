@@ -123,7 +123,7 @@ def is_autocast_enabled(device_type: str = "cuda") -> bool:
 def autocasting(x) -> bool:
     """True when an enabled autocast region covers tensor ``x``'s device: the ops' dtype checks at the
     door let mixed float32 / low-dtype operands through then, since autocast casts them."""
-    return _open > 0 and is_autocast_enabled(backend.device_of(x.data).type)
+    return _open > 0 and is_autocast_enabled(backend.device_of(x.array).type)
 
 
 def float32_operand(x):
@@ -131,7 +131,7 @@ def float32_operand(x):
     For the few ops made of several Functions that torch's lists keep in float32 (the elementwise
     losses: ``nn/_losses_functional.py`` passes its operands through this), which the policy table,
     keyed by single Functions, cannot name."""
-    if _open > 0 and isinstance(x, Tensor) and x.data.dtype in _LOW and autocasting(x):
+    if _open > 0 and isinstance(x, Tensor) and x.array.dtype in _LOW and autocasting(x):
         return astype(x, _F32)
     return x
 
@@ -196,7 +196,7 @@ def _dispatch(cls, args, kwargs):
     device_type = None
     for a in args:
         if isinstance(a, Tensor):
-            device_type = backend.device_of(a.data).type
+            device_type = backend.device_of(a.array).type
             break
     low = st.dtypes.get(device_type) if device_type is not None else None
     if low is None:
@@ -205,9 +205,9 @@ def _dispatch(cls, args, kwargs):
     if policy == KEEP:
         return None
     if policy == LOWER:  # float64 is not eligible (as in torch): an all-float64 op runs untouched
-        if not any(isinstance(a, Tensor) and _is_float(a.data.dtype) and a.data.dtype != np.float64 for a in args):
+        if not any(isinstance(a, Tensor) and _is_float(a.array.dtype) and a.array.dtype != np.float64 for a in args):
             return None
-    elif policy in (None, INPUT) and not any(isinstance(a, Tensor) and a.data.dtype in _LOW for a in args):
+    elif policy in (None, INPUT) and not any(isinstance(a, Tensor) and a.array.dtype in _LOW for a in args):
         return None
     st.busy = True
     try:
@@ -219,17 +219,17 @@ def _dispatch(cls, args, kwargs):
 def _run(cls, args, kwargs, policy, low, st):
     out_dtype = low if policy == LOWER else None
     if policy == INPUT:  # the norms: the output in the dtype of x (the first tensor argument)
-        x_dtype = next(a.data.dtype for a in args if isinstance(a, Tensor))
+        x_dtype = next(a.array.dtype for a in args if isinstance(a, Tensor))
         out_dtype = x_dtype if x_dtype in _LOW else None
     elif policy is None:  # promote: low only when every floating tensor input is that low dtype
-        floats = [a.data.dtype for a in args if isinstance(a, Tensor) and _is_float(a.data.dtype)]
+        floats = [a.array.dtype for a in args if isinstance(a, Tensor) and _is_float(a.array.dtype)]
         out_dtype = floats[0] if floats and all(f == floats[0] for f in floats) else None
     compute = []
     for a in args:
-        if isinstance(a, Tensor) and _is_float(a.data.dtype):
-            if policy == LOWER and a.data.dtype != np.float64:
+        if isinstance(a, Tensor) and _is_float(a.array.dtype):
+            if policy == LOWER and a.array.dtype != np.float64:
                 a = _rounded(a, low, st)
-            elif a.data.dtype in _LOW:
+            elif a.array.dtype in _LOW:
                 a = astype(a, _F32)
         elif policy == FP32 and backend.is_array(a) and a.dtype in _LOW:
             a = a.astype(_F32)  # a raw array argument (e.g. a target distribution) goes to float32 too
@@ -243,22 +243,22 @@ def _run(cls, args, kwargs, policy, low, st):
 
 
 def _lowered(t, dtype):
-    return astype(t, dtype) if isinstance(t, Tensor) and t.data.dtype == _F32 else t
+    return astype(t, dtype) if isinstance(t, Tensor) and t.array.dtype == _F32 else t
 
 
 def _rounded(t, low, st):
     """``t`` rounded to ``low`` and held in float32 for the computation (differentiable).  The copies of
     float32 leaves that require grad (parameters) are cached for the region, as torch caches casts; a
     leaf changed in place since (an optimiser step inside the region: its version moved) is cast anew."""
-    if t.data.dtype == low:
+    if t.array.dtype == low:
         return astype(t, _F32)
-    cacheable = st.cache_enabled and t.data.dtype == _F32 and t.requires_grad and t._creator is None
+    cacheable = st.cache_enabled and t.array.dtype == _F32 and t.requires_grad and t._creator is None
     if cacheable:
         key = (id(t), grad_mode.is_grad_enabled())
         hit = st.cache.get(key)
-        if hit is not None and hit[0] is t and hit[1] == t._version and hit[2] is t.data:
+        if hit is not None and hit[0] is t and hit[1] == t._version and hit[2] is t.array:
             return hit[3]
     r = astype(astype(t, low), _F32)
     if cacheable:
-        st.cache[key] = (t, t._version, t.data, r)
+        st.cache[key] = (t, t._version, t.array, r)
     return r

@@ -81,7 +81,7 @@ class GradScaler:
 
         def apply(o):
             if isinstance(o, Tensor):
-                s = Tensor._wrap(get_array_module(o.data).asarray(self._scale, dtype=_F32))
+                s = Tensor._wrap(get_array_module(o.array).asarray(self._scale, dtype=_F32))
                 return o * s
             if isinstance(o, (list, tuple)):
                 return type(o)(apply(v) for v in o)
@@ -102,17 +102,17 @@ class GradScaler:
             raise RuntimeError("unscale_() is being called after step().")
         grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
         for g in grads:
-            if g.data.dtype == np.float16:
+            if g.array.dtype == np.float16:
                 raise ValueError("GradScaler.unscale_: attempting to unscale float16 gradients "
                                  "(keep the parameters float32 and let autocast cast them)")
         inv_scale = _F32(1.0 / np.float64(self._scale))
         found = None
         with no_grad():
             for g in grads:
-                xp = get_array_module(g.data)
-                bad = ~xp.isfinite(g.data).all()
+                xp = get_array_module(g.array)
+                bad = ~xp.isfinite(g.array).all()
                 found = bad if found is None else (found | bad)
-                g.data *= inv_scale.astype(g.data.dtype)
+                g.array *= inv_scale.astype(g.array.dtype)
                 g._bump_version()
         state["found_inf"] = found if found is not None else False
         state["stage"] = _UNSCALED
@@ -142,7 +142,7 @@ class GradScaler:
         self._check_scaled("update")
         if new_scale is not None:
             if isinstance(new_scale, Tensor):
-                if new_scale.data.size != 1 or new_scale.requires_grad:
+                if new_scale.array.size != 1 or new_scale.requires_grad:
                     raise ValueError("GradScaler.update: new_scale must be a float or a 1-element tensor "
                                      "with requires_grad=False")
                 new_scale = new_scale.item()

@@ -189,7 +189,7 @@ class Call:
                 if sa[0] != "param":
                     self.fail(f"argument {j} ({sa}) has no ONNX value yet")
                 obj = self.args_a[j]
-                name = self.g.values[sa] = self.g.initializer(obj.data if isinstance(obj, Tensor) else obj, sa[1])
+                name = self.g.values[sa] = self.g.initializer(obj.array if isinstance(obj, Tensor) else obj, sa[1])
             src_dtype = self.in_dtype(j)
             return name if dtype is None or np.dtype(dtype) == src_dtype else self.g.cast(name, dtype)
         a, b = sa[1], sb[1]
@@ -212,7 +212,7 @@ class Call:
         if not uniform:
             self.fail(f"argument {j} is a constant computed from the input's values outside the graph (it differs "
                       f"between two traces with different inputs: {_short(a)} vs {_short(b)}); the file would "
-                      "freeze it.  This happens where code reads `.data`/`.numpy()` of an activation (as "
+                      "freeze it.  This happens where code reads `.array`/`.data`/`.numpy()` of an activation (as "
                       "nn.functional.hardtanh does) or where a Python number depends on the batch size")
         shape = self.g.shape_value(a_np.shape, b_np.shape, f"{self.op} (node #{self.k})")
         value = self.g.onnx.numpy_helper.from_array(np.asarray([a_np.flat[0]], dtype=dtype))

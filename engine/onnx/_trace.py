@@ -9,8 +9,8 @@ Nothing else changes: the same ops run, and the model is not touched.
 The exporter traces twice, the second time with different input values (rolled along axis 0, floats
 scaled by 0.9) and one more element along every dynamic axis.  Comparing the two traces tells which
 dimension of every value follows the dynamic axes, and which "constants" are really computed from the
-input's values outside the graph (code that reads ``.data``): those would be frozen into the file, so
-the exporter refuses them instead of writing a wrong model.
+input's values outside the graph (code that reads ``.array``, ``.data`` or ``.numpy()``): those would be
+frozen into the file, so the exporter refuses them instead of writing a wrong model.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Trace:
         self._input_index = {}
         for i, t in enumerate(inputs):
             self._input_index[id(t)] = i
-            self._input_index[id(t.data)] = i
+            self._input_index[id(t.array)] = i
         self._named = named  # id(Tensor) or id(array) -> parameter/buffer name
 
     def source(self, obj):
@@ -46,12 +46,12 @@ class Trace:
             creator = obj._creator
             if creator is not None and id(creator) in self._node_index:
                 return ("node", self._node_index[id(creator)], obj._output_nr)
-            for key in (id(obj), id(obj.data)):
+            for key in (id(obj), id(obj.array)):
                 if key in self._input_index:
                     return ("input", self._input_index[key])
                 if key in self._named:
                     return ("param", self._named[key])
-            return ("literal", obj.data)
+            return ("literal", obj.array)
         if id(obj) in self._input_index:
             return ("input", self._input_index[id(obj)])
         if id(obj) in self._named:

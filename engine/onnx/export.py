@@ -64,7 +64,7 @@ def export(model, args, path, input_names=None, output_names=None, dynamic_axes=
     slots = [i for i, a in enumerate(args) if isinstance(a, Tensor) or is_array(a)]
     if not slots:
         raise ValueError("engine.onnx.export: args holds no Tensor; pass the example input(s) of one forward pass")
-    data_a = [a.data if isinstance(a, Tensor) else a for a in (args[i] for i in slots)]
+    data_a = [a.array if isinstance(a, Tensor) else a for a in (args[i] for i in slots)]
     in_names = _names(input_names, len(slots), "input", "input_names")
     dyn = dict(dynamic_axes or {})
     dyn_in = [_axes(dyn.pop(name, None), name, d.ndim) for name, d in zip(in_names, data_a)]
@@ -160,7 +160,7 @@ def _named_tensors(model):
         for name, t in getattr(model, getter, lambda: ())():
             if t is not None:
                 named.setdefault(id(t), name)
-                named.setdefault(id(t.data), name)
+                named.setdefault(id(t.array), name)
     return named
 
 
@@ -213,10 +213,10 @@ def _output(g, trace_a, trace_b, i, name, axes):
     t_a, t_b = trace_a.outputs[i], trace_b.outputs[i]
     key = trace_a.source(t_a)
     if key[0] == "literal":
-        if not np.array_equal(to_numpy(t_a.data), to_numpy(t_b.data)):
+        if not np.array_equal(to_numpy(t_a.array), to_numpy(t_b.array)):
             raise OnnxExportError(f"engine.onnx.export: output {name!r} does not depend on the graph inputs "
                                   "through recorded ops, yet changes with them (computed outside the graph)")
-        value = g.const(t_a.data)
+        value = g.const(t_a.array)
     else:
         value = g.values[key] if key in g.values else None
         if value is None:

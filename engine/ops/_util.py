@@ -34,7 +34,7 @@ def check_same_device(name: str, *xs) -> None:
 
     Devices are compared, not array classes: a 0-d NumPy result can be a NumPy scalar (``np.float32``)
     rather than an ndarray, and that is still the CPU."""
-    kinds = {device_of(x.data) for x in xs if isinstance(x, Tensor)}
+    kinds = {device_of(x.array) for x in xs if isinstance(x, Tensor)}
     if len(kinds) > 1:
         devs = ", ".join(str(x.device) for x in xs if isinstance(x, Tensor))
         raise ValueError(f"{name}: tensors are on different devices ({devs}); move them with .to(device)")

@@ -197,8 +197,8 @@ def _binary_promoted(cls, name, a, b, *args):
 
 
 def _check_int_divisor(name, a, b):
-    bd = b.data if isinstance(b, Tensor) else b
-    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.array if isinstance(b, Tensor) else b
+    ad = a.array if isinstance(a, Tensor) else a
     dt = result_dtype(operand(a), operand(b))
     if dt.kind in "iu" and bool(get_array_module(bd).any(get_array_module(bd).asarray(bd) == 0)):
         raise ZeroDivisionError(f"{name}: integer division by zero (shapes {shape_of(ad)} and {shape_of(bd)})")

@@ -56,7 +56,7 @@ def _check(q, k, v):
 
 
 def _mask_array(mask, xp, L, S):
-    arr = mask.data if isinstance(mask, Tensor) else xp.asarray(mask)
+    arr = mask.array if isinstance(mask, Tensor) else xp.asarray(mask)
     tail = arr.shape[-2:]
     if arr.ndim == 0 or (arr.ndim >= 1 and tail[-1] not in (1, S)) or (arr.ndim >= 2 and tail[0] not in (1, L)):
         raise ValueError(
@@ -103,7 +103,7 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
     L, S = q.shape[-2], k.shape[-2]
-    xp = get_array_module(q.data)
+    xp = get_array_module(q.array)
     s = 1.0 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
     scores = mul(matmul(q, swapaxes(k, -1, -2)), s)
     if is_causal:
@@ -114,7 +114,7 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
             scores = where(m, scores, -math.inf)
         else:
             scores = add(scores, attn_mask if isinstance(attn_mask, Tensor) else Tensor._wrap(m.astype(scores.dtype)))
-    blocked = xp.isneginf(scores.data).all(axis=-1, keepdims=True)
+    blocked = xp.isneginf(scores.array).all(axis=-1, keepdims=True)
     if bool(blocked.any()):  # rows with no key left: zeros, as torch's safe softmax
         weights = mul(softmax(where(blocked, 0.0, scores), -1), Tensor._wrap((~blocked).astype(scores.dtype)))
     else:

@@ -44,7 +44,7 @@ class Conv2d(Function):
         nx, nw, nb = ctx.needs_input_grad[:3]
         nb = nb and ctx.has_bias
         if not grad_mode.is_grad_enabled():  # first order: one fused kernel pass
-            gx, gw, gb = kernels.conv2d_backward(gy.data, x.data, w.data, s, p, d, nx, nw, nb)
+            gx, gw, gb = kernels.conv2d_backward(gy.array, x.array, w.array, s, p, d, nx, nw, nb)
             wrap = type(gy)._wrap
             return (wrap(gx) if nx else None, wrap(gw) if nw else None, wrap(gb) if nb else None,
                     None, None, None)

@@ -28,22 +28,22 @@ from ._util import check_same_device, constant, operand, shape_of, sum_to
 def _cast(x, target):
     from .shape import astype
 
-    return x if not isinstance(x, Tensor) or x.data.dtype == target else astype(x, target)
+    return x if not isinstance(x, Tensor) or x.array.dtype == target else astype(x, target)
 
 
 def promote(a, b, true_div=False):
     """Cast tensor operands to torch's result dtype (Python scalars stay: NumPy treats them as weak)."""
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
-        if a.data.dtype == b.data.dtype and (not true_div or a.data.dtype.kind in "fc"):
+        if a.array.dtype == b.array.dtype and (not true_div or a.array.dtype.kind in "fc"):
             return a, b
     elif ta or tb:
         t, s = (a, b) if ta else (b, a)
-        kind = t.data.dtype.kind
+        kind = t.array.dtype.kind
         if (kind in "fc" and not isinstance(s, complex)) or (kind in "iu" and not true_div and
                                                               isinstance(s, (int, np.integer))):
             return a, b
-    target = _dt.result_type(a.data if ta else a, b.data if tb else b)
+    target = _dt.result_type(a.array if ta else a, b.array if tb else b)
     if true_div and target.kind not in "fcV":
         target = _dt.get_default_dtype().dtype
     return _cast(a, target), _cast(b, target)
@@ -54,7 +54,7 @@ def _binary(cls, name, a, b, true_div=False):
         a = operand(a)
     if not isinstance(b, Tensor):
         b = operand(b)
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.__class__ is not b.data.__class__:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.__class__ is not b.array.__class__:
         check_same_device(name, a, b)
     a, b = promote(a, b, true_div)
     try:
@@ -152,21 +152,21 @@ class Pow(Function):
         gx = gp = None
         if nx:
             if isinstance(p, Tensor):  # torch: 0 where the exponent is 0 (not 0 * x ** -1)
-                gx = sum_to(where(constant(p.data == 0), 0.0, gy * p * x ** (p - 1)), sx)
+                gx = sum_to(where(constant(p.array == 0), 0.0, gy * p * x ** (p - 1)), sx)
             elif p == 0:
-                gx = constant(get_array_module(gy.data).zeros(sx, gy.dtype))
+                gx = constant(get_array_module(gy.array).zeros(sx, gy.dtype))
             else:
                 gx = sum_to(gy * p * x ** (p - 1), sx)
         if np_:
             if isinstance(x, Tensor):
-                at0 = constant(np.logical_and(x.data == 0, p.data >= 0))
+                at0 = constant(np.logical_and(x.array == 0, p.array >= 0))
                 gp = where(at0, 0.0, gy * y * log(x))
             else:  # a Python base: log(c) is nan for c < 0 and -inf at 0, as torch
                 with np.errstate(divide="ignore", invalid="ignore"):
                     logc = float(np.log(np.float64(x)))
                 gp = gy * y * logc
                 if x == 0:
-                    gp = where(constant(p.data >= 0), 0.0, gp)
+                    gp = where(constant(p.array >= 0), 0.0, gp)
             gp = sum_to(gp, sp)
         return gx, gp
 
@@ -402,7 +402,7 @@ pow = power  # noqa: A001  (torch's name)
 
 def _check_integer_divisor(name, a, b):
     """Integer division by zero raises (as torch), instead of NumPy's silent 0 and a warning."""
-    ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
+    ra, rb = (a.array if isinstance(a, Tensor) else a), (b.array if isinstance(b, Tensor) else b)
     a_int = getattr(ra, "dtype", np.dtype(type(ra))).kind in "iub"
     b_int = getattr(rb, "dtype", np.dtype(type(rb))).kind in "iub"
     if a_int and b_int and bool((rb == 0).any() if hasattr(rb, "any") else rb == 0):
@@ -424,7 +424,7 @@ def floor_divide(a, b):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         check_same_device("floor_divide", a, b)
     a, b = promote(a, b)
-    ra, rb = (a.data if isinstance(a, Tensor) else a), (b.data if isinstance(b, Tensor) else b)
+    ra, rb = (a.array if isinstance(a, Tensor) else a), (b.array if isinstance(b, Tensor) else b)
     xp = get_array_module(ra if hasattr(ra, "dtype") else rb)
     _check_integer_divisor("floor_divide", a, b)
     return constant(xp.asarray(xp.floor_divide(ra, rb)))
@@ -433,7 +433,7 @@ def floor_divide(a, b):
 def _floating(x):
     """Integer/bool input to the float functions becomes the default float dtype, as torch."""
     x = operand(x)
-    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":
+    if isinstance(x, Tensor) and x.array.dtype.kind in "biu":
         from .shape import astype
 
         return astype(x, _dt.get_default_dtype().dtype)
@@ -496,7 +496,7 @@ def minimum(a, b):
 
 def where(cond, a, b):
     """Elements of ``a`` where ``cond`` holds, else of ``b`` (NumPy broadcasting)."""
-    c = cond.data if isinstance(cond, Tensor) else cond
+    c = cond.array if isinstance(cond, Tensor) else cond
     a, b = operand(a), operand(b)
     check_same_device("where", a, b)
     a, b = promote(a, b)

@@ -56,7 +56,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        zeros = constant(get_array_module(gy.data).zeros(ctx.x_shape, dtype=gy.dtype))
+        zeros = constant(get_array_module(gy.array).zeros(ctx.x_shape, dtype=gy.dtype))
         return ScatterAdd.apply(zeros, ctx.dim, ctx.index, gy), None, None
 
 
@@ -109,8 +109,8 @@ def _gather_into(g, dim, index, shape):
 
 # ---- user functions ----------------------------------------------------------------------------
 def _index_array(name, index, x):
-    idx = index.data if isinstance(index, Tensor) else index
-    xp = get_array_module(x.data)
+    idx = index.array if isinstance(index, Tensor) else index
+    xp = get_array_module(x.array)
     idx = xp.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: index must be an integer tensor, got dtype {idx.dtype}")
@@ -210,8 +210,8 @@ def index_select(input, dim, index):  # noqa: A002
 def masked_fill(input, mask, value):  # noqa: A002
     """``input`` with ``value`` (a number or a 0-d tensor, which gets a gradient) where ``mask``."""
     x = operand(input)
-    m = mask.data if isinstance(mask, Tensor) else mask
-    m = get_array_module(x.data).asarray(m)
+    m = mask.array if isinstance(mask, Tensor) else mask
+    m = get_array_module(x.array).asarray(m)
     if m.dtype != bool:
         raise RuntimeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     try:
@@ -227,7 +227,7 @@ def masked_fill(input, mask, value):  # noqa: A002
             raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
         v = value if value.dtype == x.dtype else value.to(dtype=x.dtype)
     else:
-        v = Tensor._wrap(get_array_module(x.data).asarray(value, dtype=x.dtype))
+        v = Tensor._wrap(get_array_module(x.array).asarray(value, dtype=x.dtype))
     from .elementwise import Where
 
     return Where.apply(m, v, x)
@@ -236,7 +236,7 @@ def masked_fill(input, mask, value):  # noqa: A002
 def masked_select(input, mask):  # noqa: A002
     """The 1-D tensor of the entries of ``input`` where ``mask`` (both broadcast; torch.masked_select)."""
     x = operand(input)
-    m = get_array_module(x.data).asarray(mask.data if isinstance(mask, Tensor) else mask)
+    m = get_array_module(x.array).asarray(mask.array if isinstance(mask, Tensor) else mask)
     if m.dtype != bool:
         raise RuntimeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
     try:
@@ -255,7 +255,7 @@ def masked_select(input, mask):  # noqa: A002
 def nonzero(input, as_tuple=False):  # noqa: A002
     """Indexes of the non-zero entries: an int64 (n, ndim) tensor, or a tuple of 1-D tensors."""
     x = operand(input)
-    a = x.data
+    a = x.array
     xp = get_array_module(a)
     if a.ndim == 0:
         n = int(bool(a))
@@ -286,14 +286,14 @@ def where(condition, input=None, other=None):  # noqa: A002
     dt = result_dtype(a, b)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor._wrap(np.asarray(a, dtype=dt))
-    c = condition.data if isinstance(condition, Tensor) else condition
+    c = condition.array if isinstance(condition, Tensor) else condition
     if get_array_module(c).asarray(c).dtype != bool:
         raise RuntimeError(f"where: condition must be a bool tensor, got dtype {get_array_module(c).asarray(c).dtype}")
     a, b = cast(a, dt), cast(b, dt)
     if not isinstance(a, Tensor):
-        a = Tensor._wrap(get_array_module(b.data).asarray(a, dtype=dt))
+        a = Tensor._wrap(get_array_module(b.array).asarray(a, dtype=dt))
     if not isinstance(b, Tensor):
-        b = Tensor._wrap(get_array_module(a.data).asarray(b, dtype=dt))
+        b = Tensor._wrap(get_array_module(a.array).asarray(b, dtype=dt))
     return where3(condition, a, b)
 
 

@@ -51,7 +51,7 @@ def _scale(in_size, out_size, factor, align_corners):
 def _resample(x, axis, weights):
     """``x`` resampled along ``axis`` by the (out, in) matrix ``weights``: one matmul, whose backward
     (the transposed matrix) is the exact adjoint of the interpolation."""
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     w = Tensor._wrap(xp.asarray(weights.T.astype(x.dtype)))  # (in, out)
     last = x.ndim - 1
     if axis == last:

@@ -90,7 +90,7 @@ def repeat_interleave(input, repeats, dim=None, output_size=None):  # noqa: A002
         if x.ndim == 0:
             x = Reshape.apply(x, (1,))
     n = x.shape[d]
-    r = repeats.data if isinstance(repeats, Tensor) else repeats
+    r = repeats.array if isinstance(repeats, Tensor) else repeats
     r = to_numpy(r) if hasattr(r, "dtype") else np.asarray(r)
     if r.ndim == 0:
         r = np.full(n, int(r))
@@ -100,7 +100,7 @@ def repeat_interleave(input, repeats, dim=None, output_size=None):  # noqa: A002
     if (r < 0).any():
         raise RuntimeError("repeat_interleave: repeats must be non-negative")
     idx = np.repeat(np.arange(n), r)
-    idx = get_array_module(x.data).asarray(idx)
+    idx = get_array_module(x.array).asarray(idx)
     return getitem(x, (slice(None),) * d + (idx,))
 
 
@@ -136,7 +136,7 @@ def roll(input, shifts, dims=None):  # noqa: A002
     if len(shifts) != len(dims):
         raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must have the same length")
     out = x
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     for s, d in zip(shifts, dims):
         d = dim_index(d, x.ndim, "roll")
         if x.ndim == 0:
@@ -153,7 +153,7 @@ def _tri(name, input, diagonal, lower):  # noqa: A002
     x = operand(input)
     if x.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got shape {tuple(x.shape)}")
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     n, m = x.shape[-2:]
     mask = (xp.tril if lower else xp.triu)(xp.ones((n, m), dtype=bool), int(diagonal))
     from .elementwise import Where
@@ -191,7 +191,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):  # noqa: A002
     rest = [i for i in range(x.ndim) if i not in (d1, d2)]
     y = Transpose.apply(x, tuple(rest) + (d1, d2))
     rows, cols = _diag_positions(x.shape[d1], x.shape[d2], int(offset))
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     return GetItem.apply(y, (Ellipsis, xp.asarray(rows), xp.asarray(cols)))
 
 
@@ -209,7 +209,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
     if d1 == d2:
         raise RuntimeError(f"diag_embed: dim1 and dim2 cannot be the same dim ({dim1}, {dim2})")
     rows, cols = _diag_positions(n, n, int(offset))
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     index = (Ellipsis, xp.asarray(rows), xp.asarray(cols))
     full = IndexAdd.apply(x, tuple(x.shape[:-1]) + (n, n), index)  # batch..., d1, d2
     rest = [i for i in range(nd) if i not in (d1, d2)]
@@ -242,7 +242,7 @@ def unfold(input, dimension, size, step):  # noqa: A002
     if x.ndim == 0:
         return Reshape.apply(x, (size,))
     count = (n - size) // step + 1
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     idx = xp.asarray(np.arange(count)[:, None] * step + np.arange(size)[None, :])
     y = GetItem.apply(x, (slice(None),) * d + (idx,))  # ..., count, size, ...
     order = tuple(i for i in range(y.ndim) if i != d + 1) + (d + 1,)

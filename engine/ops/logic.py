@@ -16,7 +16,7 @@ from .promotion import scalar_dtype, result_dtype
 
 # ---- ops without a gradient --------------------------------------------------------------------
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x
 
 
 def _nograd(name, fn, *xs):
@@ -131,7 +131,7 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 def equal(input, other) -> bool:  # noqa: A002
     """True when both have the same shape and the same elements (torch.equal)."""
     a, b = operand(input), operand(other)
-    return tuple(shape_of(a)) == tuple(shape_of(b)) and bool(eq(a, b).data.all())
+    return tuple(shape_of(a)) == tuple(shape_of(b)) and bool(eq(a, b).array.all())
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
@@ -146,4 +146,4 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A00
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
     """True when every element is close (torch.allclose): a Python bool."""
-    return builtins.bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return builtins.bool(isclose(input, other, rtol, atol, equal_nan).array.all())

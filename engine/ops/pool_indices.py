@@ -60,7 +60,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """Place ``input`` at ``indices`` (from max_pool2d(return_indices=True)) in a zero image."""
     x = operand(input)
     _check4d("max_unpool2d", x)
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    idx = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
     if tuple(idx.shape) != tuple(x.shape):
         raise ValueError(f"max_unpool2d: indices {tuple(idx.shape)} must have the shape of the input "
                          f"{tuple(x.shape)}")
@@ -77,7 +77,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
         raise ValueError(f"max_unpool2d: index {int(idx.max())} is out of range for output size {hw}")
     from ..backend import get_array_module
 
-    zeros = Tensor._wrap(get_array_module(x.data).zeros((n, c, plane), dtype=x.dtype))
+    zeros = Tensor._wrap(get_array_module(x.array).zeros((n, c, plane), dtype=x.dtype))
     flat = Scatter.apply(zeros, 2, idx.reshape(n, c, -1).astype(np.int64), Reshape.apply(x, (n, c, -1)))
     return Reshape.apply(flat, (n, c) + hw)
 

@@ -65,10 +65,10 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """torch's max_pool3d; ``return_indices`` gives flat positions in each input volume (int64)."""
     x = operand(input)
     k, s, p, d, out = _params("max_pool3d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     n, c, D, H, W = x.shape
     pos = xp.arange(D * H * W, dtype=np.int64).reshape(1, 1, D, H, W)
-    vals = _windows(x.data, k, s, p, d, out, -np.inf)
+    vals = _windows(x.array, k, s, p, d, out, -np.inf)
     where = _windows(pos, k, s, p, d, out, -1)
     vals = vals.transpose(0, 1, 2, 4, 6, 3, 5, 7).reshape(n, c, *out, -1)
     where = xp.broadcast_to(where.transpose(0, 1, 2, 4, 6, 3, 5, 7).reshape(1, 1, *out, -1), vals.shape)
@@ -86,7 +86,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if ceil_mode:
         raise NotImplementedError("avg_pool3d: ceil_mode=True is not supported")
     k, s, p, d, out = _params("avg_pool3d", x, kernel_size, stride, padding, 1, False)
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     xpad = _pad(x, flat_pad([(0, 0), (0, 0)] + [(pp, pp) for pp in p])) if any(p) else x
     win = xpad
     for axis, (o, kk, st) in enumerate(zip(out, k, s)):
@@ -116,7 +116,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     ow = w if osz[1] is None else int(osz[1])
     if oh <= 0 or ow <= 0:
         raise ValueError(f"adaptive_max_pool2d: output size {(oh, ow)} must be positive")
-    a = x.data
+    a = x.array
     xp = get_array_module(a)
     idx = xp.empty((n, c, oh, ow), dtype=np.int64)
     for i in range(oh):

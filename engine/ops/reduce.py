@@ -134,10 +134,10 @@ def mean(x, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
     """Mean over ``dim``; nan over zero elements (as torch); integer input needs ``dtype=``."""
     x, axes, keep = _reduce_args("mean", x, dim, axis, keepdim, keepdims)
     x = _cast(x, dtype)
-    if not _dt.is_floating_dtype(x.data.dtype) and x.data.dtype.kind != "c":
+    if not _dt.is_floating_dtype(x.array.dtype) and x.array.dtype.kind != "c":
         raise RuntimeError(
             f"mean: could not infer output dtype; input dtype must be floating point or complex, got "
-            f"{_dt.as_dtype(x.data.dtype)} (pass dtype=engine.float32 or call .float() first)"
+            f"{_dt.as_dtype(x.array.dtype)} (pass dtype=engine.float32 or call .float() first)"
         )
     n = _count(x.shape, axes)
     return Sum.apply(x, axes, keep) * (1.0 / n if n else float("nan"))
@@ -158,7 +158,7 @@ def amin(x, dim=(), keepdim=False, *, axis=None, keepdims=None):
 
 
 def _check_nonempty(name, x, axes):
-    if x.data.size == 0 and (_count(x.shape, axes) == 0 or not axes):
+    if x.array.size == 0 and (_count(x.shape, axes) == 0 or not axes):
         raise IndexError(f"{name}: cannot reduce over a dimension of size 0 (input of shape {x.shape}, dims {axes})")
 
 
@@ -170,7 +170,7 @@ def _extremum(name, x, dim, keepdim, axis, keepdims):
     x = operand(x)
     dim = dim_arg(name, dim, axis)
     if dim is None:
-        if x.data.size == 0:
+        if x.array.size == 0:
             raise RuntimeError(
                 f"{name}(): expected reduction dim to be specified for an input with no elements (shape {x.shape})"
             )
@@ -183,11 +183,11 @@ def _extremum(name, x, dim, keepdim, axis, keepdims):
         from .shape import reshape
 
         values = reshape(x, ())  # a new node, as torch returns a new tensor
-        return getattr(return_types, name)(values, Tensor._wrap(get_array_module(x.data).zeros((), np.int64)))
+        return getattr(return_types, name)(values, Tensor._wrap(get_array_module(x.array).zeros((), np.int64)))
     if x.shape[d] == 0:
         raise IndexError(f"{name}(): cannot reduce over dim {d} of size 0 (input of shape {x.shape})")
-    xp = get_array_module(x.data)
-    idx = (xp.argmax if name == "max" else xp.argmin)(x.data, axis=d, keepdims=True)
+    xp = get_array_module(x.array)
+    idx = (xp.argmax if name == "max" else xp.argmin)(x.array, axis=d, keepdims=True)
     index = tuple(idx if i == d else xp.arange(s).reshape((-1,) + (1,) * (x.ndim - 1 - i))
                   for i, s in enumerate(x.shape))
     from .shape import getitem, reshape
@@ -215,12 +215,12 @@ def _arg(name, x, dim, keepdim, axis, keepdims):
     x = operand(x)
     dim = dim_arg(name, dim, axis)
     keep = keepdim_arg(keepdim, keepdims)
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     fn = xp.argmax if name == "argmax" else xp.argmin
     if dim is None:
-        if x.data.size == 0:
+        if x.array.size == 0:
             raise RuntimeError(f"{name}(): expected reduction dim to be specified for an input with no elements")
-        out = fn(x.data.reshape(-1))
+        out = fn(x.array.reshape(-1))
         out = xp.asarray(out).reshape((1,) * x.ndim if keep else ())
     else:
         d = wrap_dim(dim, x.ndim, name)
@@ -228,7 +228,7 @@ def _arg(name, x, dim, keepdim, axis, keepdims):
             return Tensor._wrap(xp.zeros((), np.int64))
         if x.shape[d] == 0:
             raise IndexError(f"{name}(): cannot reduce over dim {d} of size 0 (input of shape {x.shape})")
-        out = xp.asarray(fn(x.data, axis=d, keepdims=keep))
+        out = xp.asarray(fn(x.array, axis=d, keepdims=keep))
     return Tensor._wrap(out.astype(np.int64, copy=False))
 
 
@@ -275,7 +275,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     from .elementwise import sqrt, where
 
     v = var(x, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims, ddof=ddof)
-    zero = constant(v.data == 0)
+    zero = constant(v.array == 0)
     return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
@@ -299,9 +299,9 @@ def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def _logical(name, x, dim, keepdim, axis, keepdims):
     x, axes, keep = _reduce_args(name, x, dim, axis, keepdim, keepdims)
-    xp = get_array_module(x.data)
-    out = xp.asarray(getattr(xp, name)(x.data, axis=axes, keepdims=keep))
-    return Tensor._wrap(out.astype(np.uint8) if x.data.dtype == np.uint8 else out)
+    xp = get_array_module(x.array)
+    out = xp.asarray(getattr(xp, name)(x.array, axis=axes, keepdims=keep))
+    return Tensor._wrap(out.astype(np.uint8) if x.array.dtype == np.uint8 else out)
 
 
 def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):  # noqa: A001

@@ -91,7 +91,7 @@ def _cumprod_grad_with_zeros(x, g, d):
 
     xm, gm = _movedim_last(x, d), _movedim_last(g, d)
     n = xm.shape[-1]
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     eye = xp.eye(n, dtype=bool)
     leave_one_out = where(eye, 1.0, _unsqueeze(xm, -2))  # [..., i, k]: x_k with x_i replaced by 1
     partial = Cumprod.apply(leave_one_out.to(dtype=x.dtype), leave_one_out.ndim - 1)  # [..., i, j]
@@ -117,7 +117,7 @@ class LogCumSumExp(Function):
         d = ctx.dim
         xm, ym, gm = _movedim_last(x, d), _movedim_last(y, d), _movedim_last(gy, d)
         n = xm.shape[-1]
-        xp = get_array_module(x.data)
+        xp = get_array_module(x.array)
         upper = xp.triu(xp.ones((n, n), dtype=bool))  # [i, j]: j >= i
         expo = where(upper, _unsqueeze(xm, -1) - _unsqueeze(ym, -2), -np.inf)
         grad = _sum_last(expo.exp() * _unsqueeze(gm, -2))
@@ -195,7 +195,7 @@ def _cumext(name, input, dim, better):  # noqa: A002
     x = operand(input)
     d = dim_index(dim, x.ndim, name)
     xs = x.reshape((1,)) if x.ndim == 0 else x
-    a = xs.data
+    a = xs.array
     xp = get_array_module(a)
     n = a.shape[d] if a.ndim else 1
     if a.size == 0:

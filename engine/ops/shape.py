@@ -175,7 +175,7 @@ def _normalize_index(index):
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data.copy()  # kept by GetItem for backward: an in-place write to the index must not reach it
+        return index.array.copy()  # kept by GetItem for backward: an in-place write to the index must not reach it
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -319,7 +319,7 @@ def expand(x, *sizes):
 def contiguous(x):
     """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
     x = operand(x)
-    return x if x.data.flags.c_contiguous else Contiguous.apply(x)
+    return x if x.array.flags.c_contiguous else Contiguous.apply(x)
 
 
 def squeeze(x, dim=None, *, axis=None):
@@ -353,8 +353,8 @@ expand_dims = unsqueeze
 
 def _promoted(name, xs):
     check_same_device(name, *xs)
-    target = _dt.result_type(*[x.data for x in xs]) if len({x.data.dtype for x in xs}) > 1 else None
-    return [x if target is None or x.data.dtype == target else astype(x, target) for x in xs]
+    target = _dt.result_type(*[x.array for x in xs]) if len({x.array.dtype for x in xs}) > 1 else None
+    return [x if target is None or x.array.dtype == target else astype(x, target) for x in xs]
 
 
 def cat(tensors, dim=None, *, axis=None):
@@ -488,7 +488,7 @@ def pad(x, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: mode {mode!r} is not one of 'constant', 'reflect', 'replicate', 'circular'")
     if value not in (None, 0):
         raise ValueError(f"pad: padding mode {mode!r} does not take a value (got {value})")
-    xp = get_array_module(x.data)
+    xp = get_array_module(x.array)
     for d, (b, a) in zip(dims, pairs):
         n = x.shape[d]
         if b < 0 or a < 0:

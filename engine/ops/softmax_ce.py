@@ -81,7 +81,7 @@ def softmax_cross_entropy(logits, labels, ignore_index=-100, reduction="mean"):
     logits = operand(logits)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    lab = labels.data if isinstance(labels, Tensor) else labels
+    lab = labels.array if isinstance(labels, Tensor) else labels
     if not hasattr(lab, "dtype"):
-        lab = get_array_module(logits.data).asarray(lab)
+        lab = get_array_module(logits.array).asarray(lab)
     return SoftmaxCrossEntropy.apply(logits, lab, int(ignore_index), reduction)

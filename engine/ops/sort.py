@@ -43,7 +43,7 @@ def _sorted(name, input, dim, descending):  # noqa: A002
     x = operand(input)
     d = dim_index(dim, x.ndim, name)
     xs = x.reshape((1,)) if x.ndim == 0 else x
-    idx = _order(xs.data, d, descending).astype(np.int64, copy=False)
+    idx = _order(xs.array, d, descending).astype(np.int64, copy=False)
     return x, xs, d, idx
 
 

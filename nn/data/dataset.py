@@ -61,7 +61,7 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset: needs at least one tensor")
         arrays = []
         for i, t in enumerate(tensors):
-            a = t.data if isinstance(t, Tensor) else t
+            a = t.array if isinstance(t, Tensor) else t
             if not hasattr(a, "shape"):
                 a = np.asarray(a)
             if a.ndim == 0:

@@ -43,7 +43,7 @@ def default_collate(samples):
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
     if isinstance(first, Tensor) or is_array(first):
-        arrays = [s.data if isinstance(s, Tensor) else s for s in samples]
+        arrays = [s.array if isinstance(s, Tensor) else s for s in samples]
         shapes = {tuple(a.shape) for a in arrays}
         if len(shapes) > 1:
             raise ValueError(f"default_collate: cannot stack samples of different shapes {sorted(shapes)}")
@@ -59,7 +59,7 @@ def default_collate(samples):
 
 def _to_device(batch, device):
     if isinstance(batch, Tensor):
-        return Tensor._wrap(to_device(batch.data, device))
+        return Tensor._wrap(to_device(batch.array, device))
     if isinstance(batch, tuple):
         return tuple(_to_device(b, device) for b in batch)
     if isinstance(batch, list):

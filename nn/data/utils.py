@@ -37,7 +37,7 @@ def _as_array(tensor) -> np.ndarray:
         if len(shapes) > 1:
             raise ValueError(f"make_grid: the images have different shapes {sorted(shapes)}")
         return np.stack(parts)
-    a = tensor.data if isinstance(tensor, Tensor) else tensor
+    a = tensor.array if isinstance(tensor, Tensor) else tensor
     if not hasattr(a, "ndim"):
         raise TypeError(f"make_grid: expected a Tensor, an array or a list of them, got {type(tensor).__name__}")
     return np.asarray(to_numpy(a))
@@ -88,7 +88,7 @@ def save_image(tensor, fp, format: str | None = None, **grid_kwargs) -> None:
     """Save ``tensor`` (images in [0, 1]) as one image file through Pillow (see the module docstring)."""
     from PIL import Image
 
-    grid = make_grid(tensor, **grid_kwargs).data
+    grid = make_grid(tensor, **grid_kwargs).array
     pixels = np.clip(np.floor(grid * 255 + 0.5), 0, 255).astype(np.uint8).transpose(1, 2, 0)
     image = Image.fromarray(np.ascontiguousarray(pixels))
     if isinstance(fp, (str, os.PathLike)):

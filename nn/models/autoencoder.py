@@ -92,7 +92,7 @@ class DenoisingAutoencoder(Module):
 
     def corrupt(self, x):
         """``x`` plus Gaussian noise (a constant: no gradient flows into the noise)."""
-        xp = get_array_module(x.data)
+        xp = get_array_module(x.array)
         if self.generator is not None:
             noise = self.generator.standard_normal(x.shape, dtype=np.float32)
             noise = xp.asarray(noise)

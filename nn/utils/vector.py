@@ -42,6 +42,6 @@ def vector_to_parameters(vec, parameters) -> None:
     offset = 0
     for p in params:
         n = int(np.prod(p.shape))
-        chunk = vec.data[offset:offset + n].reshape(p.shape)
-        p.data[...] = to_device(chunk, device_of(p.data)).astype(p.data.dtype, copy=False)
+        chunk = vec.array[offset:offset + n].reshape(p.shape)
+        p.array[...] = to_device(chunk, device_of(p.array)).astype(p.array.dtype, copy=False)
         offset += n

@@ -29,8 +29,8 @@ def train_on_device(kind, seed, x, y, comm=None):
         (-logp[rows, yt].mean()).backward()
         opt.step()
         schedule.step()
-    assert all(backend.device_of(p.data) == "cuda" for p in model.parameters())
-    return {k: backend.to_numpy(t.data) for k, t in model.state_dict().items()}
+    assert all(backend.device_of(p.array) == "cuda" for p in model.parameters())
+    return {k: backend.to_numpy(t.array) for k, t in model.state_dict().items()}
 
 
 def main(argv):

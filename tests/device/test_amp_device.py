@@ -30,7 +30,7 @@ def _train(model, device, sim=None):
         if sim is not None:
             reads.append(sim.transfer_counts()["d2h"])
         scaler.update()
-    return [backend.to_numpy(p.data) for p in model.parameters()], scaler.get_scale(), reads
+    return [backend.to_numpy(p.array) for p in model.parameters()], scaler.get_scale(), reads
 
 
 def test_grad_scaler_on_cuda_equals_cpu_with_one_read_per_step(sim):

@@ -44,7 +44,7 @@ def test_one_simulated_gpu(sim):
     with pytest.raises(ValueError, match="index 1 out of range, this machine has 1 GPU"):
         engine.Device("cuda:1")
     x = engine.tensor([1.0, 2.0]).to("cuda")
-    assert x.device == "cuda:0" and x.to("cuda").data is x.data and x.to("cpu").device == "cpu"
+    assert x.device == "cuda:0" and x.to("cuda").array is x.array and x.to("cpu").device == "cpu"
 
 
 def test_the_switch_is_off_again_after_a_device_test():

@@ -45,12 +45,12 @@ def _forward_backward(layer, x, device):
     out = out[0] if isinstance(out, tuple) else out
     w = engine.tensor(np.random.default_rng(3).standard_normal(out.shape), dtype="float64").to(device)
     (out * w).sum().backward()
-    assert backend.device_of(out.data) == device
-    grads = [backend.to_numpy(p.grad.data) for p in layer.parameters()]
+    assert backend.device_of(out.array) == device
+    grads = [backend.to_numpy(p.grad.array) for p in layer.parameters()]
     if xt.requires_grad:
-        grads.append(backend.to_numpy(xt.grad.data))
-    state = {k: backend.to_numpy(v.data) for k, v in layer.state_dict().items()}
-    return backend.to_numpy(out.data), grads, state
+        grads.append(backend.to_numpy(xt.grad.array))
+    state = {k: backend.to_numpy(v.array) for k, v in layer.state_dict().items()}
+    return backend.to_numpy(out.array), grads, state
 
 
 @pytest.mark.parametrize("name", ["embedding", "batchnorm2d", "batchnorm1d", "conv_transpose2d",
@@ -84,7 +84,7 @@ def _optimise(make, device, steps=3):
     engine_model = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2))
     rng = np.random.default_rng(5)
     for p in engine_model.parameters():
-        p.data = rng.standard_normal(p.shape)
+        p.array = rng.standard_normal(p.shape)
     model = engine_model.double().to(device)
     opt = make(list(model.parameters()))
     x = engine.tensor(rng.standard_normal((5, 4)), dtype="float64").to(device)
@@ -96,8 +96,8 @@ def _optimise(make, device, steps=3):
     for group_state in opt.state_dict()["state"].values():
         for k, v in group_state.items():
             if hasattr(v, "shape") and getattr(v, "size", 0) > 1:
-                assert backend.device_of(v.data if isinstance(v, engine.Tensor) else v) == device, k
-    return [backend.to_numpy(p.data) for p in model.parameters()], opt
+                assert backend.device_of(v.array if isinstance(v, engine.Tensor) else v) == device, k
+    return [backend.to_numpy(p.array) for p in model.parameters()], opt
 
 
 @pytest.mark.parametrize("name", sorted(_OPTIMISERS))

@@ -18,8 +18,8 @@ _PARAMS = [pytest.param(c, s, id=f"{c.name}-{i}") for c in CASES if c.name != "t
 
 
 def _run(case, inputs, device):
-    xs = [engine.tensor(backend.to_numpy(x.data), dtype="float64").to(device).requires_grad_() if
-          x.requires_grad else engine.tensor(backend.to_numpy(x.data)).to(device) for x in inputs]
+    xs = [engine.tensor(backend.to_numpy(x.array), dtype="float64").to(device).requires_grad_() if
+          x.requires_grad else engine.tensor(backend.to_numpy(x.array)).to(device) for x in inputs]
     out = case.fn(*xs)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     outs = [o for o in outs if isinstance(o, engine.Tensor)]
@@ -32,13 +32,13 @@ def _run(case, inputs, device):
     if total is not None:  # ops with no differentiable output (argmax, any, //) compare forward values only
         total.backward()
     for o in outs:
-        assert backend.device_of(o.data) == device, f"{case.name}: output on {backend.device_of(o.data)}"
+        assert backend.device_of(o.array) == device, f"{case.name}: output on {backend.device_of(o.array)}"
     grads = []
     for x in xs:
         if x.requires_grad and total is not None:
-            assert x.grad is not None and backend.device_of(x.grad.data) == device
-            grads.append(backend.to_numpy(x.grad.data))
-    return [backend.to_numpy(o.data) for o in outs], grads
+            assert x.grad is not None and backend.device_of(x.grad.array) == device
+            grads.append(backend.to_numpy(x.grad.array))
+    return [backend.to_numpy(o.array) for o in outs], grads
 
 
 @pytest.mark.parametrize("case,shapes", _PARAMS)

@@ -53,11 +53,11 @@ def _train(model, x, y, loss_fn, device, steps=2):
         loss = loss_fn(model, xt, yt)
         loss.backward()
         opt.step()
-        assert backend.device_of(loss.data) == device
+        assert backend.device_of(loss.array) == device
         losses.append(loss.item())
     for p in model.parameters():
-        assert backend.device_of(p.data) == device, "a parameter fell back to the host"
-    return losses, {k: backend.to_numpy(v.data if hasattr(v, "data") else v) for k, v in model.state_dict().items()}
+        assert backend.device_of(p.array) == device, "a parameter fell back to the host"
+    return losses, {k: backend.to_numpy(v.array if hasattr(v, "array") else v) for k, v in model.state_dict().items()}
 
 
 @pytest.mark.parametrize("name", ["mlp", "lenet5", "resnet8", "lstm", "conv_autoencoder"])

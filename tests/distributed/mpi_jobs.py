@@ -102,7 +102,7 @@ def partial_gradients(comm, out: dict) -> None:
     if comm.rank == 1:
         a.grad = Tensor._wrap(np.array([2.0, 4.0, 6.0], np.float32))
     opt.allreduce_grads()
-    out["partial_a"] = a.grad.data
+    out["partial_a"] = a.grad.array
     out["partial_b_none"] = np.array(b.grad is None)
 
 

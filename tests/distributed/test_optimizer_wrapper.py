@@ -28,7 +28,7 @@ def test_wrapper_shares_groups_state_and_steps(comm):
     sched = StepLR(opt, step_size=1, gamma=0.1)
     p.grad = Tensor._wrap(np.full(3, 2.0, np.float32))
     opt.step()
-    np.testing.assert_allclose(p.data, 0.0)
+    np.testing.assert_allclose(p.array, 0.0)
     sched.step()
     assert inner.param_groups[0]["lr"] == pytest.approx(0.05)
     assert opt.state_dict()["state"][0]["momentum_buffer"].shape == (3,)
@@ -47,7 +47,7 @@ def test_step_runs_closure_before_reducing(comm):
         return loss
 
     assert float(opt.step(closure).item()) == pytest.approx(2.0)
-    np.testing.assert_allclose(p.data, -1.0)
+    np.testing.assert_allclose(p.array, -1.0)
 
 
 def test_rejects_bad_arguments(comm):

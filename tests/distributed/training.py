@@ -65,7 +65,7 @@ def train(kind: str, seed: int, x, y, comm=None) -> dict:
         loss_fn(model, x, y).backward()
         opt.step()
         schedule.step()
-    out = {k: t.data.copy() for k, t in model.state_dict().items()}
+    out = {k: t.array.copy() for k, t in model.state_dict().items()}
     out["unused_grad_is_none"] = np.array(model.unused.grad is None)
     out["lr"] = np.array(opt.param_groups[0]["lr"])
     return out

@@ -263,6 +263,6 @@ def test_tensor_basics():
     assert x.device == "cpu"
     assert (x > 2).numpy().tolist() == [[False, False], [True, True]]
     assert x.sum().item() == 10.0
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x.array, np.ndarray)
     assert "tensor(" in repr(x)
     assert isinstance(x.T, Tensor) and x.T.numpy()[0, 1] == 3.0

@@ -13,17 +13,17 @@ def test_from_torch_shares_memory_both_ways():
     t = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     k = engine.from_dlpack(t)
     assert isinstance(k, Tensor) and k.shape == (2, 3) and k.dtype == np.float32 and not k.requires_grad
-    k.data[0, 1] = 42.0  # Kiln writes, torch reads
+    k.array[0, 1] = 42.0  # Kiln writes, torch reads
     assert t[0, 1].item() == 42.0
     t[1, 2] = -7.0  # torch writes, Kiln reads
-    assert k.data[1, 2] == -7.0
+    assert k.array[1, 2] == -7.0
     np.testing.assert_array_equal(k.numpy(), t.numpy())
 
 
 def test_from_legacy_torch_capsule_is_writable_and_shared():
     t = torch.zeros(4, dtype=torch.float64)
     k = engine.from_dlpack(torch.utils.dlpack.to_dlpack(t))
-    k.data[2] = 3.5
+    k.array[2] = 3.5
     assert t.tolist() == [0.0, 0.0, 3.5, 0.0]
 
 
@@ -32,22 +32,22 @@ def test_to_torch_shares_memory_both_ways():
     assert k.__dlpack_device__() == (1, 0)
     t = torch.from_dlpack(k)
     t[0, 0] = 11.0
-    assert k.data[0, 0] == 11.0
-    k.data[2, 1] = 5.0
+    assert k.array[0, 0] == 11.0
+    k.array[2, 1] = 5.0
     assert t[2, 1].item() == 5.0
     t2 = torch.utils.dlpack.from_dlpack(engine.to_dlpack(k))
     t2[1, 0] = -1.0
-    assert k.data[1, 0] == -1.0
+    assert k.array[1, 0] == -1.0
 
 
 def test_numpy_shares_memory_both_ways_and_strides_survive():
     a = np.arange(12.0).reshape(3, 4)[:, ::2]  # a strided view
     k = engine.from_dlpack(a)
-    k.data[2, 1] = 100.0
+    k.array[2, 1] = 100.0
     assert a[2, 1] == 100.0
     back = np.from_dlpack(k)
     back[0, 0] = -5.0
-    assert k.data[0, 0] == -5.0 and a[0, 0] == -5.0
+    assert k.array[0, 0] == -5.0 and a[0, 0] == -5.0
 
 
 def test_dtypes_and_bfloat16_round_trip():
@@ -56,8 +56,8 @@ def test_dtypes_and_bfloat16_round_trip():
         assert engine.from_dlpack(torch.zeros(2, dtype=dt)).dtype == want
     b = torch.tensor([1.5, -2.25], dtype=torch.bfloat16)
     k = engine.from_dlpack(b)
-    assert k.dtype.name == "bfloat16" and k.data.astype(np.float32).tolist() == [1.5, -2.25]
-    k.data[0] = 3.0
+    assert k.dtype.name == "bfloat16" and k.array.astype(np.float32).tolist() == [1.5, -2.25]
+    k.array[0] = 3.0
     assert b[0].item() == 3.0
     back = torch.from_dlpack(k)
     assert back.dtype == torch.bfloat16 and back.tolist() == [3.0, -2.25]
@@ -67,8 +67,8 @@ def test_read_only_numpy_array_stays_read_only():
     a = np.arange(3.0)
     a.flags.writeable = False
     k = engine.from_dlpack(a)
-    assert not k.data.flags.writeable
-    assert k.data.tolist() == [0.0, 1.0, 2.0]
+    assert not k.array.flags.writeable
+    assert k.array.tolist() == [0.0, 1.0, 2.0]
 
 
 def test_capsule_consumed_twice_is_a_clear_error():

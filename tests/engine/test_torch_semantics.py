@@ -159,7 +159,7 @@ def test_casts_to_and_type():
     assert x.grad.dtype == engine.float32
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy(), rtol=1e-6)
     c = x.to(copy=True)
-    assert c is not x and c.data is not x.data
+    assert c is not x and c.array is not x.array
 
 
 # ---- size, numel, dim, Size ---------------------------------------------------------------------
@@ -296,9 +296,9 @@ def test_softmax_without_dim_warns_and_uses_torchs_implicit_dim():
 def test_zero_dim_backward_through_kinked_ops(op):
     a = engine.tensor(0.5, requires_grad=True)
     y = op(a)
-    assert isinstance(y.data, np.ndarray)
+    assert isinstance(y.array, np.ndarray)
     y.backward()
-    assert isinstance(a.grad.data, np.ndarray) and a.grad.shape == ()
+    assert isinstance(a.grad.array, np.ndarray) and a.grad.shape == ()
     assert engine.gradcheck(op, [engine.tensor(0.5, dtype=engine.float64, requires_grad=True)])
 
 

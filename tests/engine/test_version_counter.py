@@ -292,7 +292,7 @@ def test_in_place_on_an_op_output_that_is_a_reshaped_fresh_array_is_allowed():
 
     x = tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     y = Double.apply(x)
-    assert y.data.base is not None
+    assert y.array.base is not None
     y.mul_(3)
     (y * y).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * 36 * x.numpy())

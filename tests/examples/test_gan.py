@@ -25,7 +25,7 @@ def test_generator_and_discriminator_shapes_and_ranges():
     z = engine.randn(5, 8, 1, 1, generator=np.random.default_rng(0))
     img = netG(z)
     assert img.shape == (5, 1, 28, 28)
-    netG.main[6].weight.data[...] *= 1000.0    # saturate the Tanh: still inside [-1, 1], touching the ends
+    netG.main[6].weight.array[...] *= 1000.0    # saturate the Tanh: still inside [-1, 1], touching the ends
     big = netG(z).numpy()
     assert np.abs(img.numpy()).max() <= 1.0 and np.abs(big).max() <= 1.0
     assert big.max() > 0.999 and big.min() < -0.999
@@ -64,12 +64,12 @@ def test_discriminator_step_leaves_the_generator_alone_and_generator_step_backpr
     picks = [(0, 0, 3, 3), (2, 5, 0, 6), (7, 1, 4, 2)]
     numeric = []
     for idx in picks:
-        old = w.data[idx]
-        w.data[idx] = old + 1e-6
+        old = w.array[idx]
+        w.array[idx] = old + 1e-6
         up = err_g()
-        w.data[idx] = old - 1e-6
+        w.array[idx] = old - 1e-6
         down = err_g()
-        w.data[idx] = old
+        w.array[idx] = old
         numeric.append((up - down) / 2e-6)
     errG, D_G_z2 = gan.generator_step(netG, netD, optG, crit, netG(noise))
     assert np.isfinite(errG) and 0 < D_G_z2 < 1

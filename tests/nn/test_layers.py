@@ -57,8 +57,8 @@ def _bn_ref(x, w, b, eps, axes):
                                         (nn.BatchNorm2d, (4, 4, 3, 2))])
 def test_batchnorm_train_forward_grads_and_running_stats(cls, shape):
     bn = cls(4, momentum=0.3).double()
-    bn.weight.data[...] = RNG.random(4) + 0.5
-    bn.bias.data[...] = RNG.standard_normal(4)
+    bn.weight.array[...] = RNG.random(4) + 0.5
+    bn.bias.array[...] = RNG.standard_normal(4)
     w, b = bn.weight.numpy().copy(), bn.bias.numpy().copy()
     x = RNG.standard_normal(shape) * 3 + 2
     g = RNG.standard_normal(shape)
@@ -101,8 +101,8 @@ def test_batchnorm_eval_uses_running_stats_and_cumulative_momentum():
 
 def test_layernorm_matches_numpy():
     ln = nn.LayerNorm((3, 4)).double()
-    ln.weight.data[...] = RNG.random((3, 4)) + 0.5
-    ln.bias.data[...] = RNG.standard_normal((3, 4))
+    ln.weight.array[...] = RNG.random((3, 4)) + 0.5
+    ln.bias.array[...] = RNG.standard_normal((3, 4))
     w, b = ln.weight.numpy().copy(), ln.bias.numpy().copy()
     x = RNG.standard_normal((2, 5, 3, 4))
     g = RNG.standard_normal(x.shape)

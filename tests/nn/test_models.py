@@ -20,7 +20,7 @@ def _sgd_steps(model, x, target, loss_fn, steps=5, lr=0.1):
         loss = loss_fn(model(x), target)
         loss.backward()
         for p in model.parameters():
-            p.data -= lr * p.grad.data
+            p.array -= lr * p.grad.array
         losses.append(loss.item())
     return losses
 

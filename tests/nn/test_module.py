@@ -202,7 +202,7 @@ def test_parameter_construction_and_deepcopy():
     m2 = copy.deepcopy(m)
     assert isinstance(m2.fc1.weight, nn.Parameter) and m2.fc1.weight is not m.fc1.weight
     np.testing.assert_array_equal(m2.fc1.weight.numpy(), m.fc1.weight.numpy())
-    m2.fc1.weight.data += 1
+    m2.fc1.weight.array += 1
     assert not np.array_equal(m2.fc1.weight.numpy(), m.fc1.weight.numpy())
 
 

@@ -39,7 +39,7 @@ def test_learns_a_toy_sequence_task():
     y = (x[:, :, 0].sum(axis=1) > 0).astype(np.int64)
     m = LSTMClassifier(1, 12, 2)
     params = list(m.parameters())
-    velocity = [np.zeros_like(p.data) for p in params]
+    velocity = [np.zeros_like(p.array) for p in params]
     xt = engine.tensor(x)
     onehot = np.eye(2, dtype=np.float32)[y]
     first = None
@@ -50,7 +50,7 @@ def test_learns_a_toy_sequence_task():
         loss.backward()
         for p, v in zip(params, velocity):
             v *= 0.9
-            v += p.grad.data
-            p.data -= 0.1 * v
+            v += p.grad.array
+            p.array -= 0.1 * v
     acc = (m(xt).numpy().argmax(1) == y).mean()
     assert loss.item() < 0.2 * first and acc > 0.95, (acc, first, loss.item())

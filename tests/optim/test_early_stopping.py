@@ -14,11 +14,11 @@ class TinyModel:
         self.w = engine.tensor(np.zeros(3), dtype="float64", requires_grad=True)
 
     def state_dict(self):
-        return {"w": engine.Tensor._wrap(self.w.data)}  # shares memory, like nn.Module.state_dict
+        return {"w": engine.Tensor._wrap(self.w.array)}  # shares memory, like nn.Module.state_dict
 
     def load_state_dict(self, sd):
         v = sd["w"]
-        self.w.data[...] = v.data if isinstance(v, engine.Tensor) else v
+        self.w.array[...] = v.array if isinstance(v, engine.Tensor) else v
 
 
 def test_patience_and_best_weights(tmp_path):
@@ -28,13 +28,13 @@ def test_patience_and_best_weights(tmp_path):
     metrics = [5.0, 4.0, 3.0, 3.5, 3.2, 2.999, 3.1, 3.3, 3.4]
     stops = []
     for epoch, m in enumerate(metrics):
-        model.w.data[...] = epoch  # "training" changes the weights in place
+        model.w.array[...] = epoch  # "training" changes the weights in place
         stops.append(stopper.step(m, model))
         if stops[-1]:
             break
     assert stops == [False] * 8 + [True]
     assert stopper.best == 2.999 and stopper.best_epoch == 5
-    model.w.data[...] = -1
+    model.w.array[...] = -1
     stopper.restore_best(model)
     np.testing.assert_array_equal(model.w.numpy(), 5.0)
     # a fresh stopper (a new process, say) restores from the checkpoint file
@@ -69,7 +69,7 @@ def test_with_nn_module(tmp_path):
     stopper.step(1.0, model)
     best = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     for p in model.parameters():
-        p.data[...] = 7
+        p.array[...] = 7
     assert stopper.step(2.0, model)
     stopper.restore_best(model)
     for k, v in model.state_dict().items():

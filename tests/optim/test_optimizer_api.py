@@ -150,10 +150,10 @@ def test_bad_hyperparameters_name_the_value(make, match):
 
 def test_non_contiguous_parameter_is_updated_in_place():
     base = engine.Tensor._wrap(np.arange(12.0).reshape(3, 4).T).requires_grad_()
-    assert not base.data.flags.c_contiguous
-    view = base.data
+    assert not base.array.flags.c_contiguous
+    view = base.array
     opt = optim.SGD([base], lr=0.25, momentum=0.9)
     (base * base).sum().backward()
     opt.step()
-    assert base.data is view
+    assert base.array is view
     np.testing.assert_allclose(view, np.arange(12.0).reshape(3, 4).T * 0.5)

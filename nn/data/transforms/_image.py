@@ -61,7 +61,7 @@ def as_batch(x, name: str):
 
         return a, wrap_pil
     is_tensor = isinstance(x, Tensor)
-    a = x.data if is_tensor else x
+    a = x.array if is_tensor else x
     if not hasattr(a, "ndim") or not hasattr(a, "dtype"):
         raise TypeError(f"{name}: expected a PIL image, a Tensor or an array, got {type(x).__name__}")
     if a.ndim not in (3, 4):

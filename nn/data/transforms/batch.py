@@ -94,7 +94,7 @@ class Normalize:
     def from_data(cls, x, per_channel: bool = True) -> "Normalize":
         """Standardisation with the mean and std of ``x`` (a batch or a whole data set), per channel
         (over every axis but the channel axis) or over everything."""
-        a = x.data if isinstance(x, Tensor) else x
+        a = x.array if isinstance(x, Tensor) else x
         axis, _ = _channel_axis(a.ndim)
         axes = tuple(k for k in range(a.ndim) if k != axis) if per_channel else None
         xp = get_array_module(a)
@@ -106,7 +106,7 @@ class Normalize:
         if is_pil(x):
             raise TypeError("Normalize: expected a Tensor or an array, got a PIL image; apply ToTensor() first")
         is_tensor = isinstance(x, Tensor)
-        src = x.data if is_tensor else x
+        src = x.array if is_tensor else x
         if not hasattr(src, "ndim"):
             raise TypeError(f"Normalize: expected a Tensor or an array, got {type(x).__name__}")
         if src.ndim == 0:
@@ -324,7 +324,7 @@ class GaussianNoise(RandomTransform):
 
     def __call__(self, x):
         is_tensor = isinstance(x, Tensor)
-        a = _float(x.data if is_tensor else x)
+        a = _float(x.array if is_tensor else x)
         dt = a.dtype if a.dtype in (np.float32, np.float64) else np.dtype(np.float32)
         noise = self.rng.standard_normal(a.shape, dtype=dt) * dt.type(self.std) + dt.type(self.mean)
         out = a + _on(a, noise.astype(a.dtype, copy=False))
