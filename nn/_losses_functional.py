@@ -223,8 +223,8 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         target = tt.reshape((1,) + tuple(tt.shape))
     if x.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
-    labels = target.data if isinstance(target, Tensor) else target
-    labels = get_array_module(x.data).asarray(labels)
+    labels = target.array if isinstance(target, Tensor) else target
+    labels = get_array_module(x.array).asarray(labels)
     if weight is None and not label_smoothing and x.ndim == 2 and labels.dtype.kind in "iu":
         # the common case runs the fused kernel (engine/ops/softmax_ce.py): no dense one-hot target
         out = engine.softmax_cross_entropy(x, _integer_labels(name, x, labels, ignore_index), ignore_index,

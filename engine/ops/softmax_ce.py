@@ -61,7 +61,7 @@ class SoftmaxCrossEntropyGrad(Function):
         from .softmax import softmax
 
         g, x = ctx.saved_tensors
-        xp = get_array_module(x.data)
+        xp = get_array_module(x.array)
         labels, valid = ctx.labels, ctx.labels != ctx.ignore_index
         onehot = xp.zeros(x.shape, dtype=x.dtype)
         rows = xp.arange(x.shape[0])
