@@ -16,7 +16,7 @@ import pytest
 from . import _run
 
 PROGRAMS = ("regression", "two_layer_autograd", "mlp_classifier", "mnist_cnn", "polynomial_nn", "sine_lstm",
-            "legendre_custom_function")
+            "legendre_custom_function", "mnist_rnn", "word_lm_lstm", "word_lm_transformer")
 # why a program cannot run under Kiln today: name -> (reason, the exception types it raises); a strict
 # xfail, so an entry must go as soon as its program runs (all of them run today)
 MISSING = {}
@@ -48,12 +48,26 @@ def _check_training(name, result):
         assert losses[-1] < 0.01 * losses[0] and result["test_error"] < 0.01 and result["same_predictions"]
     elif name == "legendre_custom_function":
         assert losses[-1] < 0.5 * losses[0] and (np.diff(losses) < 0).all()
+    elif name == "mnist_rnn":
+        assert losses[-3:].mean() < 0.85 * losses[0] and result["test_loss"] < math.log(10)  # below chance level
+        assert result["accuracy"] > 0.3                      # chance is 0.1; 24 steps on 512 images
+        assert result["lr"] == pytest.approx(1.0 * 0.7 ** 3)
+    elif name.startswith("word_lm"):
+        same_batch = losses[::2]  # the even steps revisit the first batch: its loss must fall
+        assert same_batch[-1] < 0.97 * same_batch[0] and abs(losses[0] - math.log(result["ntokens"])) < 0.5
+
+
+def _file(name):
+    """The program file a test name runs (word_lm_lstm and word_lm_transformer are one file)."""
+    return "word_lm" if name.startswith("word_lm") else name
 
 
 def _run_main(module, name, folder):
     """``main()`` with the arguments a program needs (a file path for the ones that save)."""
     if name == "sine_lstm":
         return module.main(os.path.join(folder, "sine_lstm.state"))
+    if name.startswith("word_lm"):  # one program, PyTorch's two settings
+        return module.main("Transformer" if name.endswith("transformer") else "LSTM")
     return module.main()
 
 
@@ -61,7 +75,7 @@ def _run_main(module, name, folder):
 def _torch_result(name):
     pytest.importorskip("torch")
     with tempfile.TemporaryDirectory() as folder:
-        return _run_main(_run.load_torch(name), name, folder)
+        return _run_main(_run.load_torch(_file(name)), name, folder)
 
 
 # the programs whose Kiln and PyTorch runs see the same numbers (data and weights from NumPy)
@@ -83,7 +97,7 @@ def test_program_is_a_working_torch_program(name):
 
 @pytest.mark.parametrize("name", [_kiln_param(n) for n in PROGRAMS])
 def test_program_runs_under_kiln(name, tmp_path):
-    result = _run_main(_run.load(name), name, str(tmp_path))
+    result = _run_main(_run.load(_file(name)), name, str(tmp_path))
     _check_training(name, result)
     if name in SAME_NUMBERS:
         try:
