@@ -16,7 +16,8 @@ import pytest
 from . import _run
 
 PROGRAMS = ("regression", "two_layer_autograd", "mlp_classifier", "mnist_cnn", "polynomial_nn", "sine_lstm",
-            "legendre_custom_function", "mnist_rnn", "word_lm_lstm", "word_lm_transformer")
+            "legendre_custom_function", "mnist_rnn", "word_lm_lstm", "word_lm_transformer",
+            "time_sequence_prediction")
 # why a program cannot run under Kiln today: name -> (reason, the exception types it raises); a strict
 # xfail, so an entry must go as soon as its program runs (all of them run today)
 MISSING = {}
@@ -52,6 +53,8 @@ def _check_training(name, result):
         assert losses[-3:].mean() < 0.85 * losses[0] and result["test_loss"] < math.log(10)  # below chance level
         assert result["accuracy"] > 0.3                      # chance is 0.1; 24 steps on 512 images
         assert result["lr"] == pytest.approx(1.0 * 0.7 ** 3)
+    elif name == "time_sequence_prediction":
+        assert losses[-1] < 0.5 * losses[0] and result["test_loss"] < losses[0] and result["pred_shape"] == [3, 49]
     elif name.startswith("word_lm"):
         same_batch = losses[::2]  # the even steps revisit the first batch: its loss must fall
         assert same_batch[-1] < 0.97 * same_batch[0] and abs(losses[0] - math.log(result["ntokens"])) < 0.5
