@@ -1,6 +1,6 @@
 """``engine.cuda``: the part of ``torch.cuda`` that programs call to find and drive the GPU.
 
-``is_available()``, ``device_count()``, ``current_device()``, ``synchronize(device=None)``,
+``is_available()``, ``device_count()``, ``current_device()``, ``set_device(device)``, ``synchronize(device=None)``,
 ``manual_seed(seed)``, ``manual_seed_all(seed)``.  Everything asks :mod:`engine.backend` (the only module
 that knows about CuPy, or about the simulated CUDA device under ``KILN_SIMULATE_CUDA=1``); this module never
 imports CuPy itself: it reaches CuPy's module as ``Device("cuda:i").xp``.
@@ -22,7 +22,8 @@ import operator
 from . import backend
 from .backend import CUDAUnavailableError, Device, as_device
 
-__all__ = ["is_available", "device_count", "current_device", "synchronize", "manual_seed", "manual_seed_all"]
+__all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize", "manual_seed",
+           "manual_seed_all"]
 
 
 def is_available() -> bool:
@@ -71,6 +72,13 @@ def _index(op: str, device) -> int:
     if not 0 <= index < count:
         raise ValueError(f"engine.cuda.{op}: device index {index} out of range, this machine has {count} GPU(s)")
     return index
+
+
+def set_device(device) -> None:
+    """Make ``device`` (an int, "cuda:1" or a Device) CuPy's current device, as ``torch.cuda.set_device``:
+    kernels and new arrays without an explicit device go there (one GPU per rank in distributed runs)."""
+    _require("set_device")
+    _runtime_module().cuda.Device(_index("set_device", device)).use()
 
 
 def synchronize(device=None) -> None:

@@ -174,11 +174,20 @@ def progress(iterable, desc, enabled=True):
     return tqdm(iterable, desc=desc, leave=True, dynamic_ncols=True, mininterval=0.5)
 
 
-def pick_device(name):
-    """``engine.Device`` for ``name``, with a clear message when CUDA is asked for but missing."""
+def pick_device(name, local_rank=None):
+    """``engine.Device`` for ``name``, with a clear message when CUDA is asked for but missing.
+
+    In a distributed run (``local_rank`` given) a bare "cuda" means this rank's own GPU, ``cuda:{local_rank}``
+    modulo the GPUs present (NCCL refuses two ranks on one GPU), made CuPy's current device before the model
+    is built, so that every kernel of this rank runs there."""
     if str(name).startswith("cuda") and not engine.cuda_available():
         raise SystemExit(f"--device {name}: no CUDA GPU answers here (is CuPy installed?); use --device cpu")
-    return engine.Device(name)
+    if local_rank is not None and str(name) == "cuda":
+        name = f"cuda:{local_rank % engine.cuda.device_count()}"
+    device = engine.Device(name)
+    if device.type == "cuda":
+        engine.cuda.set_device(device)
+    return device
 
 
 # ---- plots --------------------------------------------------------------------------------------

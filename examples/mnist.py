@@ -288,7 +288,7 @@ def run(args):
             args.out_dir, args.progress, args.plot = os.path.join(args.out_dir or "runs/mnist", f"rank{comm.rank}"), False, os.devnull
             args.tensorboard = None
             sys.stdout = open(os.devnull, "w")
-    device = T.pick_device(args.device)
+    device = T.pick_device(args.device, comm.local_rank if comm is not None else None)
 
     np.random.seed(cfg["seed"])  # parameter initialisation draws from NumPy's global generator
     model = make_model(cfg["model"]).to(device)

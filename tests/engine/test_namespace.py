@@ -124,6 +124,9 @@ class _FakeCuPy:
             def synchronize(self):
                 fake.log.append(("sync", self.id))
 
+            def use(self):
+                fake.current = self.id
+
         self.cuda = types.SimpleNamespace(Device=_Dev,
                                           runtime=types.SimpleNamespace(getDeviceCount=lambda: count))
         self.random = types.SimpleNamespace(seed=lambda s: fake.log.append(("seed", fake.current, s)))
@@ -158,3 +161,12 @@ def test_gpu_path_seeds_the_current_device_or_every_device(fake_gpus):
     fake_gpus.log.clear()
     engine.cuda.manual_seed_all(-1)   # torch reads a negative seed as its unsigned 64-bit twin
     assert fake_gpus.log == [("seed", 0, 2**32 - 1), ("seed", 1, 2**32 - 1)]
+
+
+def test_gpu_path_set_device_makes_it_current(fake_gpus):
+    engine.cuda.set_device("cuda:1")
+    assert engine.cuda.current_device() == 1
+    engine.cuda.set_device(0)
+    assert engine.cuda.current_device() == 0
+    with pytest.raises(ValueError, match=r"engine\.cuda\.set_device: device index 2 out of range"):
+        engine.cuda.set_device(2)
