@@ -173,3 +173,19 @@ def test_frozen_parameters_and_integer_inputs_are_traced(tmp_path):
             return self.fc(x.astype("float32") / 255.0)
 
     export_and_compare(Pixels(), [(3, 4)], tmp_path / "pixels.onnx", ints=256)
+
+
+def test_transformer_encoder_and_attention_export_with_a_dynamic_batch(tmp_path):
+    """Attention exists now (a composition of matmul, softmax and where), so it exports through those ops."""
+    layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True, norm_first=True)
+    export_and_compare(nn.TransformerEncoder(layer, 2), [(2, 5, 16)], tmp_path / "enc.onnx", batches=(2, 4))
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.MultiheadAttention(16, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.attn(x, x, x, need_weights=False)[0]
+
+    export_and_compare(SelfAttention(), [(2, 5, 16)], tmp_path / "mha.onnx", batches=(2, 3))
