@@ -112,3 +112,14 @@ def launch(kernel, n, ref, *args):
         return
     t = threads_for(n)
     launch_kernel(kernel, min(grid(n, t), MAX_STRIDE_BLOCKS), t, ref, *args)
+
+
+@cuda.jit(device=True, inline=True)
+def unflat4(t, C, H, W):
+    """(n, c, h, w) of flat index ``t`` into a C-contiguous (N, C, H, W) array: the one place the grid-stride
+    kernels turn their thread index into coordinates."""
+    w = t % W
+    q = t // W
+    h = q % H
+    q //= H
+    return q // C, q % C, h, w

@@ -10,7 +10,7 @@ import math
 
 from numba import cuda
 
-from kernels.cuda._launch import launch
+from kernels.cuda._launch import launch, unflat4
 
 
 @cuda.jit(cache=True)
@@ -19,12 +19,7 @@ def _max_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
     OH = y.shape[2]
     OW = y.shape[3]
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
-        ow = t % OW
-        q = t // OW
-        oh = q % OH
-        q //= OH
-        c = q % C
-        n = q // C
+        n, c, oh, ow = unflat4(t, C, OH, OW)
         best = -math.inf
         arg = -1
         done = False
@@ -56,12 +51,7 @@ def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, zero):
     OH = gy.shape[2]
     OW = gy.shape[3]
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
-        w = t % W
-        q = t // W
-        h = q % H
-        q //= H
-        c = q % C
-        n = q // C
+        n, c, h, w = unflat4(t, C, H, W)
         me = h * W + w
         acc = zero
         for i in range(kh):
@@ -91,12 +81,7 @@ def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad, zero):
     OH = y.shape[2]
     OW = y.shape[3]
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
-        ow = t % OW
-        q = t // OW
-        oh = q % OH
-        q //= OH
-        c = q % C
-        n = q // C
+        n, c, oh, ow = unflat4(t, C, OH, OW)
         hs = oh * sh - ph
         ws = ow * sw - pw
         he = min(hs + kh, H + ph)
@@ -124,12 +109,7 @@ def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad, zero):
     OH = gy.shape[2]
     OW = gy.shape[3]
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
-        w = t % W
-        q = t // W
-        h = q % H
-        q //= H
-        c = q % C
-        n = q // C
+        n, c, h, w = unflat4(t, C, H, W)
         acc = zero
         # outputs whose window [o*s - p, o*s - p + k) holds h: o in [ceil((h + p - k + 1) / s), floor((h + p) / s)]
         oh_lo = max(0, (h + ph - kh + sh) // sh)
@@ -167,12 +147,7 @@ def _adaptive_fwd(x, y, zero):
     OH = y.shape[2]
     OW = y.shape[3]
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
-        ow = t % OW
-        q = t // OW
-        oh = q % OH
-        q //= OH
-        c = q % C
-        n = q // C
+        n, c, oh, ow = unflat4(t, C, OH, OW)
         h0, h1 = _adaptive_window(oh, H, OH)
         w0, w1 = _adaptive_window(ow, W, OW)
         acc = zero
@@ -192,12 +167,7 @@ def _adaptive_bwd(gy, gx, zero):
     OH = gy.shape[2]
     OW = gy.shape[3]
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
-        w = t % W
-        q = t // W
-        h = q % H
-        q //= H
-        c = q % C
-        n = q // C
+        n, c, h, w = unflat4(t, C, H, W)
         acc = zero
         for oh in range(OH):
             h0, h1 = _adaptive_window(oh, H, OH)
