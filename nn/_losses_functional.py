@@ -8,7 +8,7 @@ mismatch raises ``ValueError`` naming both shapes.
   class labels (N, d1, ...) — or class probabilities of the logits' shape.  ``weight`` (C,) rescales
   classes and ``mean`` then divides by the sum of the target weights; ``label_smoothing`` mixes the
   one-hot target with the uniform distribution, as ``torch.nn.functional.cross_entropy`` does;
-  ``ignore_index`` labels contribute nothing.  One fused graph node (``nn._fused_losses``).
+  ``ignore_index`` labels contribute nothing.  One fused graph node (``engine/ops/loss.py``).
 - ``nll_loss(log_probs, target)``: the same on log-probabilities.
 - ``binary_cross_entropy``: on probabilities; logs are clamped at -100 as PyTorch does.
 - ``binary_cross_entropy_with_logits``: on logits, computed stably (never ``log(sigmoid)``), with
@@ -22,7 +22,7 @@ import engine
 from engine import Tensor
 from engine.backend import get_array_module
 
-from ._fused_losses import BCEWithLogitsFn, SoftTargetCEFn
+from engine.ops.loss import BCEWithLogitsFn, BinaryCrossEntropyFn, SoftTargetCEFn
 
 __all__ = [
     "mse_loss",
@@ -95,26 +95,6 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     return _reduce(engine.where(a.array < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
-class _BinaryCrossEntropy(engine.Function):
-    """Elementwise BCE as PyTorch computes it: logs clamped at -100 in the forward, and the backward
-    ``(p - y) / max(p (1 - p), 1e-12)``, so inputs of exactly 0 or 1 give finite gradients.  The backward
-    is written in Tensor ops (twice differentiable); targets get no gradient."""
-
-    @staticmethod
-    def forward(ctx, p, y):
-        xp = get_array_module(p)
-        ctx.save_for_backward(p, y)
-        with np.errstate(divide="ignore"):
-            log_p = xp.maximum(xp.log(p), -100)
-            log_q = xp.maximum(xp.log(1 - p), -100)
-        return -(y * log_p + (1 - y) * log_q)
-
-    @staticmethod
-    def backward(ctx, g):
-        p, y = ctx.saved_tensors
-        return g * (p - y) / engine.maximum(p * (1.0 - p), 1e-12), None
-
-
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """``-w (y log p + (1 - y) log(1 - p))`` on probabilities ``p`` in [0, 1]."""
     name = "binary_cross_entropy"
@@ -123,7 +103,7 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     _same_shape(name, p, y)
     if p.numel() and (float(p.array.min()) < 0 or float(p.array.max()) > 1):
         raise ValueError(f"{name}: all elements of input should be between 0 and 1 (got values outside)")
-    loss = _BinaryCrossEntropy.apply(p, Tensor._wrap(y.array.astype(p.dtype, copy=False)))
+    loss = BinaryCrossEntropyFn.apply(p, Tensor._wrap(y.array.astype(p.dtype, copy=False)))
     if weight is not None:
         loss = loss * _t(weight, name, "weight")
     return _reduce(loss, reduction)

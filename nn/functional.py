@@ -1,7 +1,7 @@
 """``nn.functional`` (import it as ``F``): the stateless forms of every layer, activation and loss.
 
 Layers (``linear``, ``batch_norm``, ``layer_norm``, ``embedding``, ``dropout``) run on the fused ops of
-``nn._fused``; convolution and pooling forward to the engine's kernel-backed ops; activations are in
+``engine/ops/layers.py``; convolution and pooling forward to the engine's kernel-backed ops; activations are in
 ``nn._activations`` and losses in ``nn._losses_functional`` and are re-exported here, so ``F.relu``,
 ``F.cross_entropy`` and friends all live in one namespace.  Arguments are torch's: ``F.pad`` takes the flat
 last-dim-first tuple and four modes; ``F.softmax``/``log_softmax``/``softmin`` take ``dim=`` (NumPy's
@@ -15,7 +15,7 @@ import engine
 from engine import Tensor
 from engine.backend import get_array_module
 
-from . import _fused
+from engine.ops import layers as _fused
 from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... softmax)
 from ._activations import __all__ as _act_all
 from ._losses_functional import *  # noqa: F401,F403  (re-exported: mse_loss, cross_entropy, ...)

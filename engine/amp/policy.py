@@ -46,7 +46,7 @@ _FP32_LOSSES = (
     "SoftmaxCrossEntropy",  # engine.softmax_cross_entropy
     "SoftTargetCEFn",       # nn.functional.cross_entropy / nll_loss
     "BCEWithLogitsFn",      # nn.functional.binary_cross_entropy_with_logits
-    "_BinaryCrossEntropy",  # nn.functional.binary_cross_entropy
+    "BinaryCrossEntropyFn",  # nn.functional.binary_cross_entropy
 )
 
 _CUDA_FP32_EXTRA = (

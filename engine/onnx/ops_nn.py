@@ -1,5 +1,5 @@
 """ONNX mappings of the network ops: convolution, pooling, the fused activations (``engine.ops.activation``)
-and the fused layers of ``nn._fused`` (linear, batch norm, layer norm, embedding).
+and the fused layers of ``engine/ops/layers.py`` (linear, batch norm, layer norm, embedding).
 
 Attributes come from what each node recorded: the convolution's ``(stride, padding, dilation)``
 arguments, its group count from the input and weight shapes, a transposed convolution's
@@ -124,7 +124,7 @@ def fused_activation(g, c):
         c.fail(f"activation {name!r} has no ONNX mapping")
 
 
-# ---- fused layers (nn._fused) -----------------------------------------------------------------------
+# ---- fused layers (engine/ops/layers.py) -----------------------------------------------------------------------
 @converts("LinearFn")
 def linear(g, c):
     x, w = c.x(0), c.x(1)

@@ -8,9 +8,10 @@ import engine
 from engine.function import OP_REGISTRY
 
 from .op_table import CASES as _CORE_CASES, make_arrays, make_inputs
+from .op_table_layers import LAYER_CASES
 from .op_table_torch import TORCH_CASES
 
-CASES = _CORE_CASES + TORCH_CASES
+CASES = _CORE_CASES + TORCH_CASES + LAYER_CASES
 
 _PARAMS = [pytest.param(c, s, id=f"{c.name}-{i}") for c in CASES for i, s in enumerate(c.shapes)]
 _TORCH_PARAMS = [pytest.param(c, s, dt, id=f"{c.name}-{i}-{dt}") for c in CASES if c.torch is not None

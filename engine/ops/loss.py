@@ -1,6 +1,6 @@
 """Fused loss ops: softmax cross-entropy (and NLL) against a constant target matrix, and binary
 cross-entropy on logits.  One graph node each; the backward is a dual-mode formula (raw arrays
-normally, Tensor ops under ``create_graph=True``) like ``nn._fused``.
+normally, Tensor ops under ``create_graph=True``) like ``engine/ops/layers.py``.
 
 ``SoftTargetCEFn(x, q, denom, reduction, is_log_prob)``: per-position loss ``-sum_c q_c * logp_c`` over
 axis 1, where ``logp = log_softmax(x, axis=1)`` (or ``x`` itself for NLL).  The caller builds ``q``
@@ -9,11 +9,13 @@ gradient is ``g * (softmax(x) * sum_c q_c - q)`` (``-g * q`` for NLL).
 """
 from __future__ import annotations
 
+import numpy as np
+
 import engine
 from engine import Tensor
 from engine.backend import get_array_module
 
-__all__ = ["SoftTargetCEFn", "BCEWithLogitsFn"]
+__all__ = ["SoftTargetCEFn", "BCEWithLogitsFn", "BinaryCrossEntropyFn"]
 
 
 def _wrap(a):
@@ -107,3 +109,23 @@ class BCEWithLogitsFn(engine.Function):
         if isinstance(gx, Tensor):
             return gx, None, None, None, None
         return _wrap(gx), None, None, None, None
+
+
+class BinaryCrossEntropyFn(engine.Function):
+    """Elementwise BCE as PyTorch computes it: logs clamped at -100 in the forward, and the backward
+    ``(p - y) / max(p (1 - p), 1e-12)``, so inputs of exactly 0 or 1 give finite gradients.  The backward
+    is written in Tensor ops (twice differentiable); targets get no gradient."""
+
+    @staticmethod
+    def forward(ctx, p, y):
+        xp = get_array_module(p)
+        ctx.save_for_backward(p, y)
+        with np.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log(1 - p), -100)
+        return -(y * log_p + (1 - y) * log_q)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, y = ctx.saved_tensors
+        return g * (p - y) / engine.maximum(p * (1.0 - p), 1e-12), None

@@ -1,4 +1,5 @@
-"""Fused differentiable ops behind the layers: linear, batch norm, layer norm, embedding.
+"""Fused differentiable ops behind nn's layers: linear, batch norm, layer norm, embedding (moved here from
+nn/_fused.py so that every Function lives under engine/ops, registered and tested like the rest).
 
 Each is one ``engine.Function`` (one graph node per layer instead of five to fifteen), following the
 engine's pattern.  Their backward passes are written once as *dual-mode* formulas: on raw arrays when
