@@ -22,6 +22,24 @@ from .module import Module, Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
+def register_norm_state(module, num_features, affine, track_running_stats, device=None, dtype=None) -> None:
+    """torch's per-channel state of a batch/instance norm: ``weight``/``bias`` (ones/zeros, or None without
+    ``affine``) and the ``running_mean``/``running_var``/``num_batches_tracked`` buffers (or None)."""
+    if affine:
+        module.weight = Parameter(engine.ones(num_features, dtype=dtype, device=device))
+        module.bias = Parameter(engine.zeros(num_features, dtype=dtype, device=device))
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+    if track_running_stats:
+        module.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
+        module.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))
+        module.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, dtype=np.int64)))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            module.register_buffer(name, None)
+
+
 class _BatchNorm(Module):
     _ndims: tuple = ()
 
@@ -30,20 +48,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(engine.ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(engine.zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
-            self.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, dtype=np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        register_norm_state(self, num_features, affine, track_running_stats, device, dtype)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:

@@ -20,6 +20,7 @@ from engine import Tensor, no_grad
 
 from . import functional as F
 from .module import Module, Parameter
+from .normalization import register_norm_state
 
 __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
 
@@ -67,20 +68,7 @@ class _InstanceNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        if affine:
-            self.weight = Parameter(engine.ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(engine.zeros(num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
-            self.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))
-            self.register_buffer("num_batches_tracked", Tensor._wrap(np.array(0, dtype=np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        register_norm_state(self, num_features, affine, track_running_stats, device, dtype)
 
     def forward(self, x):
         name, s = type(self).__name__, self._spatial
