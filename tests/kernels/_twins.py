@@ -30,9 +30,9 @@ def both(monkeypatch, fn, *arrays, min_launches=1):
     stream; it must launch at least ``min_launches`` kernels, every one of them on that stream."""
     from kernels.cuda import _launch
 
-    cpu = fn(*arrays)
     xp = device_module()
-    dev = [xp.asarray(a) if kernels.is_host_array(a) else a for a in arrays]
+    dev = [xp.asarray(a) if kernels.is_host_array(a) else a for a in arrays]  # before fn may update in place
+    cpu = fn(*arrays)
     launched = []
     real_stream_of = _launch.stream_of
     monkeypatch.setattr(_launch, "stream_of", lambda a: launched.append(real_stream_of(a)) or launched[-1])
