@@ -168,7 +168,16 @@ class ndarray(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         _refuse_host_arrays(func.__name__, args)
-        return _device(super().__array_function__(func, types, args, kwargs))
+        return _device(func(*_plain_all(args), **{k: _plain_all(v) for k, v in kwargs.items()}))
+
+
+def _plain_all(x):
+    """Device arrays as plain NumPy views, inside lists and tuples too: NumPy functions run on those, so that
+    the host temporaries they make internally (``tril``'s mask, ``einsum``'s contractions) mix freely, as the
+    device temporaries of CuPy's own implementations do."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain_all(v) for v in x)
+    return _plain(x)
 
 
 def _plain_key(key):
@@ -229,7 +238,7 @@ class _DeviceFunction:
 
     def __call__(self, *args, **kwargs):
         _refuse_host_arrays(self.__name__, args)
-        return _device(self._fn(*args, **kwargs))
+        return _device(self._fn(*_plain_all(args), **{k: _plain_all(v) for k, v in kwargs.items()}))
 
     def __getattr__(self, attr):
         inner = getattr(self._fn, attr)

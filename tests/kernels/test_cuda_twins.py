@@ -58,8 +58,8 @@ def test_conv2d_twin_runs_the_cuda_layout_kernels(monkeypatch):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((1, 2, 5, 7)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
     gy = rng.standard_normal((1, 3, 5, 7))
-    both(monkeypatch, lambda x, w, b, gy: (kernels.conv2d_forward(x, w, b, 1, 1), kernels.conv2d_backward(gy, x, w, 1, 1)),
-         x, w, b, gy)
+    both(monkeypatch, lambda x, w, b, gy: (kernels.conv2d_forward(x, w, b, 1, 1),
+                                           kernels.conv2d_backward(gy, x, w, 1, 1)), x, w, b, gy)
     assert {"im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"} <= set(calls)
 
 
