@@ -63,6 +63,7 @@ class OpCase:
     ref: object = None  # NumPy reference: fn(*float64 arrays) -> array or tuple of arrays
     dtypes: tuple = ("float32", "float64")  # float dtypes of the forward-value (and torch parity) tests
     devices: tuple = ("cpu", "cuda")  # "cuda": the twin test against the CPU (simulated device in CI)
+    tol: dict = field(default_factory=dict)  # per-dtype {"float32": dict(rtol=..., atol=...)} for long sums
 
     def __post_init__(self):
         unknown = set(self.derive) - _VARIANTS
