@@ -31,12 +31,13 @@ def both(monkeypatch, fn, *arrays, min_launches=1):
     from kernels.cuda import _launch
 
     xp = device_module()
-    dev = [xp.asarray(a) if kernels.is_host_array(a) else a for a in arrays]  # before fn may update in place
+    stream = xp.cuda.Stream(non_blocking=True)
+    with stream:  # the copies on the stream too: a non-blocking stream does not wait for the null stream
+        dev = [xp.asarray(a) if kernels.is_host_array(a) else a for a in arrays]  # before fn updates in place
     cpu = fn(*arrays)
     launched = []
     real_stream_of = _launch.stream_of
     monkeypatch.setattr(_launch, "stream_of", lambda a: launched.append(real_stream_of(a)) or launched[-1])
-    stream = xp.cuda.Stream(non_blocking=True)
     try:
         with stream:
             assert xp.cuda.get_current_stream().ptr == stream.ptr != 0
