@@ -17,7 +17,10 @@ _LABELS = np.array([0, 3, -100, 1, 4])
 
 
 def _case(name, fn, shapes=((3, 4),), domain="real", ref=None, **extra):
-    return OpCase(name, _A, fn, [tuple(shapes)], domain=domain, second_order=False, extra=extra, ref=ref)
+    """A fused-activation row; one-input rows also run on 0-d and empty inputs (derived samples)."""
+    derive = ("0d", "empty") if len(shapes) == 1 else ()
+    return OpCase(name, _A, fn, [tuple(shapes)], domain=domain, second_order=False, extra=extra, ref=ref,
+                  derive=derive)
 
 
 def _sig(x):
