@@ -2,8 +2,8 @@
 
 Launch cost from Python grows with the number of array arguments (Numba marshals each one: its
 ``__cuda_array_interface__``, shape, strides and pointer), so a 1-argument no-op understates what Kiln's
-kernels pay.  These two have the argument counts of Kiln's real ones, over a grid-stride loop as every
-elementwise Kiln kernel is written:
+kernels pay.  These two have the argument counts of Kiln's real ones, over a grid-stride loop in float32
+arithmetic, as every elementwise Kiln kernel is written:
 
 - ``adam_like`` (5 arrays: p, g, exp_avg, exp_avg_sq, max_exp_avg_sq), an AMSGrad update as the fused
   optimiser kernels do it;
@@ -12,23 +12,23 @@ elementwise Kiln kernel is written:
 """
 import math
 
-from numba import cuda
+from numba import cuda, float32
 
 
 @cuda.jit
 def adam_like(p, g, m, v, vmax):
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
         gi = g[i]
-        m[i] = 0.9 * m[i] + 0.1 * gi
-        v[i] = 0.999 * v[i] + 0.001 * gi * gi
+        m[i] = float32(0.9) * m[i] + float32(0.1) * gi
+        v[i] = float32(0.999) * v[i] + float32(0.001) * gi * gi
         vmax[i] = max(vmax[i], v[i])
-        p[i] -= 1e-3 * m[i] / (math.sqrt(vmax[i]) + 1e-8)
+        p[i] -= float32(1e-3) * m[i] / (math.sqrt(vmax[i]) + float32(1e-8))
 
 
 @cuda.jit
 def bn_backward_like(gx, gy, x, mean, invstd, weight, sum_dy, sum_dy_xmu):
     C = mean.size
-    inv_n = 1.0 / (gx.size // C)
+    inv_n = float32(1.0) / float32(gx.size // C)
     for i in range(cuda.grid(1), gx.size, cuda.gridsize(1)):
         c = i % C
         xhat = (x[i] - mean[c]) * invstd[c]
