@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import kernels
+from engine.ops.pool_params import adaptive_size, pool2d_params
 from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
 
@@ -79,9 +80,10 @@ def test_max_pool(k, s, p, d, ceil, monkeypatch):
     x = np.random.default_rng(2).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7).astype(np.float32)
 
     def run():
-        y, idx = kernels.max_pool2d_forward(x, k, s, p, d, ceil)
+        prm = pool2d_params("max_pool2d", x, k, s, p, d, ceil)
+        y, idx = kernels.max_pool2d_forward(x, prm)
         gy = np.arange(y.size, dtype=np.float32).reshape(y.shape)
-        return y, idx, kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
+        return y, idx, kernels.max_pool2d_backward(gy, idx, prm)
 
     cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 0)
@@ -92,8 +94,9 @@ def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
     x = np.random.default_rng(3).standard_normal((1, 2, 5, 7))
 
     def run():
-        y = kernels.avg_pool2d_forward(x, k, s, p, ceil, inc)
-        return y, kernels.avg_pool2d_backward(np.cos(y), x.shape, k, s, p, ceil, inc)
+        prm = pool2d_params("avg_pool2d", x, k, s, p, 1, ceil, inc)
+        y = kernels.avg_pool2d_forward(x, prm)
+        return y, kernels.avg_pool2d_backward(np.cos(y), prm)
 
     cpu, gpu = both(run, monkeypatch)
     _close(cpu, gpu, 1e-12)
@@ -104,7 +107,7 @@ def test_adaptive_and_global_pool(out, monkeypatch):
     x = np.random.default_rng(4).standard_normal((1, 2, 5, 7))
 
     def run():
-        y = kernels.adaptive_avg_pool2d_forward(x, out)
+        y = kernels.adaptive_avg_pool2d_forward(x, adaptive_size("adaptive_avg_pool2d", out))
         g = kernels.global_avg_pool_forward(x)
         return (y, kernels.adaptive_avg_pool2d_backward(np.sin(y), x.shape), g,
                 kernels.global_avg_pool_backward(np.cos(g), x.shape))
@@ -204,8 +207,8 @@ def test_gpu_conv_pool_act_softmax_match_cpu():
     for u, v in zip(kernels.conv2d_backward(gy, x, w, 2, 1, 1),
                     kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), 2, 1, 1)):
         np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-3, atol=1e-3)
-    p, i = kernels.max_pool2d_forward(x, 2)
-    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), 2)
+    p, i = kernels.max_pool2d_forward(x, pool2d_params("max_pool2d", x, 2))
+    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), pool2d_params("max_pool2d", x, 2))
     np.testing.assert_array_equal(cp.asnumpy(pg), p)
     np.testing.assert_array_equal(cp.asnumpy(ig), i)
     for name in ACTS:
