@@ -31,9 +31,12 @@ TARGET_BLOCKS = 8 if config.ENABLE_CUDASIM else 1024  # blocks per reduction: ~8
 MIN_PER_THREAD = 2 if config.ENABLE_CUDASIM else 8  # values each thread sums at least
 
 
-def channel_chunks(n, channels, threads=_BT, target=TARGET_BLOCKS, per_thread=MIN_PER_THREAD):
+def channel_chunks(n, channels, threads=None, target=None, per_thread=None):
     """Blocks each channel's ``n`` values are spread over: enough for ``target`` blocks in all, but no
-    fewer than ``per_thread`` values per thread; 1 for empty inputs."""
+    fewer than ``per_thread`` values per thread; 1 for empty inputs (defaults: this module's constants)."""
+    threads = _BT if threads is None else threads
+    target = TARGET_BLOCKS if target is None else target
+    per_thread = MIN_PER_THREAD if per_thread is None else per_thread
     by_work = -(-int(n) // (threads * per_thread))
     by_fill = -(-int(target) // max(int(channels), 1))
     return max(1, min(by_work, by_fill))
