@@ -44,11 +44,16 @@ class Pool2dParams:
         return self.kernel + self.stride + self.padding + self.dilation
 
 
+def is_floating(dtype) -> bool:
+    """NumPy floats and bfloat16 (``ml_dtypes.bfloat16`` has NumPy kind 'V'; autocast casts it for the kernels)."""
+    return dtype.kind == "f" or str(dtype).endswith("bfloat16")
+
+
 def check_input(op: str, x, ndim: int, layout: str) -> None:
     """``x`` (a Tensor or an array) must be a floating-point array of ``ndim`` dimensions."""
     if x.ndim != ndim:
         raise ValueError(f"{op}: expected a {ndim}-d input {layout}, got shape {tuple(x.shape)}")
-    if x.dtype.kind != "f":
+    if not is_floating(x.dtype):
         raise TypeError(f"{op}: expected a floating-point input, got {x.dtype}")
 
 
