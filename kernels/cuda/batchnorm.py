@@ -61,6 +61,13 @@ def _block_sums(buf, a, b, c):
 
 
 @cuda.jit(device=True, inline=True)
+def _unflat3(t, C, S):
+    """(k, c, s) of flat index ``t`` into a C-contiguous (N, C, S) array."""
+    q = t // S
+    return q // C, q % C, t - q * S
+
+
+@cuda.jit(device=True, inline=True)
 def _chunk(n, chunks):
     """(channel, first, end) of this block's chunk of its channel's ``n`` values."""
     b = cuda.blockIdx.x
@@ -116,10 +123,7 @@ def _finalize_forward(part, x3, w, b, eps, mean, var, invstd, coef):
 def _affine(x3, y3, coef):
     N, C, S = x3.shape
     for t in range(cuda.grid(1), N * C * S, cuda.gridsize(1)):
-        q = t // S
-        s = t - q * S
-        c = q % C
-        k = q // C
+        k, c, s = _unflat3(t, C, S)
         y3[k, c, s] = ((x3[k, c, s] - coef[c, 0]) - coef[c, 1]) * coef[c, 2] + coef[c, 3]
 
 
@@ -174,10 +178,7 @@ def _finalize_backward(part, n, w, mean, invstd, training, gw, gb, coef):
 def _input_grad(gy3, x3, coef, training, gx3):
     N, C, S = x3.shape
     for t in range(cuda.grid(1), N * C * S, cuda.gridsize(1)):
-        q = t // S
-        s = t - q * S
-        c = q % C
-        k = q // C
+        k, c, s = _unflat3(t, C, S)
         if training:
             gx3[k, c, s] = gy3[k, c, s] * coef[c, 2] + (((x3[k, c, s] - coef[c, 0]) - coef[c, 1]) * coef[c, 3]
                                                         + coef[c, 4])
