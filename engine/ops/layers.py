@@ -13,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 import engine
-import kernels
 from engine import Tensor
 from engine.backend import get_array_module, scatter_add
 from engine.ops.norm import BatchNormFn  # noqa: F401  (batch norm lives in engine/ops/norm.py)
