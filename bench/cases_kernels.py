@@ -119,6 +119,7 @@ def _conv_case(tag, spec, device, backward):
 # ---- max pooling ---------------------------------------------------------------------------------
 def _maxpool_case(device, quick):
     import kernels
+    from engine.ops.pool_params import pool2d_params
 
     shape = (2, 3, 8, 8) if quick else (32, 64, 32, 32)
     n, c, h, w = shape
@@ -133,9 +134,10 @@ def _maxpool_case(device, quick):
         x0, g0 = _normals(1, (shape, 1), ((n, c, h // 2, w // 2), 1))
         x, g = _arr(xp, x0), _arr(xp, g0)
 
-        def fn():
-            _, idx = kernels.max_pool2d_forward(x, 2)
-            kernels.max_pool2d_backward(g, idx, x.shape, 2)
+        def fn():  # the params are built per call, as the op's door does
+            p = pool2d_params("max_pool2d", x, 2)
+            _, idx = kernels.max_pool2d_forward(x, p)
+            kernels.max_pool2d_backward(g, idx, p)
 
         def ref():
             xr = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)

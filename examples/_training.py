@@ -40,7 +40,7 @@ def pack(obj) -> dict:
     def enc(o):
         if isinstance(o, Tensor):
             o = o.numpy()
-        if engine.backend.is_array(o) and not isinstance(o, np.ndarray):
+        if engine.backend.is_array(o):  # a device array comes to the host (the backend asks where it lives)
             o = engine.backend.to_numpy(o)
         if isinstance(o, np.ndarray):
             name = f"a{len(arrays)}"

@@ -13,6 +13,8 @@ from .op_table import OpCase, torch_module
 _IDX = np.array([0, 2, 1, 2, 0])
 _LABELS = np.array([1, 0, 3, 2])
 _PROBS = engine.tensor(np.random.default_rng(5).dirichlet(np.ones(4), size=4))
+_RUN_MEAN = engine.tensor(np.array([0.3, -0.2, 0.1]))
+_RUN_VAR = engine.tensor(np.array([0.5, 1.5, 2.0]))
 _BITS = engine.tensor(np.random.default_rng(6).integers(0, 2, (4, 3)).astype(np.float64))
 
 
@@ -38,6 +40,15 @@ LAYER_CASES = [
            lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [((6, 3), (3,), (3,)),
                                                                              ((4, 2, 3, 3), (2,), (2,))],
            torch=lambda x, w, b: _F().batch_norm(x, None, None, w, b, training=True)),
+    OpCase("batch_norm_train_grad", ("BatchNormFn", "BatchNormGrad"),
+           lambda x: F.batch_norm(x, None, None, training=True), [((3, 2, 2, 3),), ((5, 4),)],
+           torch=lambda x: _F().batch_norm(x, None, None, training=True)),
+    OpCase("batch_norm_eval", ("BatchNormFn", "BatchNormGrad"),
+           lambda x, w, b: F.batch_norm(x, _RUN_MEAN.to(x.device, x.dtype), _RUN_VAR.to(x.device, x.dtype), w, b,
+                                        training=False),
+           [((4, 3, 2), (3,), (3,))],
+           torch=lambda x, w, b: _F().batch_norm(x, _torch_like(_RUN_MEAN, x), _torch_like(_RUN_VAR, x), w, b,
+                                                 training=False)),
     OpCase("layer_norm", ("LayerNormFn",), lambda x, w, b: F.layer_norm(x, (4,), w, b), [((3, 4), (4,), (4,))],
            torch=lambda x, w, b: _F().layer_norm(x, (4,), w, b)),
     OpCase("embedding", ("EmbeddingFn",), lambda w: F.embedding(_IDX, w), [((3, 4),)],

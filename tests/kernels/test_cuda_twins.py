@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import kernels
+from engine.ops.pool_params import adaptive_size, pool2d_params
 from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
 
@@ -81,12 +82,13 @@ def test_conv2d_split_sample_chunks(monkeypatch):
 def test_max_pool(k, s, p, d, ceil, monkeypatch):
     x = np.random.default_rng(2).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7).astype(np.float32)
 
-    y_shape = kernels.max_pool2d_forward(x, k, s, p, d, ceil)[0].shape
+    prm = pool2d_params("max_pool2d", x, k, s, p, d, ceil)
+    y_shape = kernels.max_pool2d_forward(x, prm)[0].shape
     gy = np.arange(np.prod(y_shape), dtype=np.float32).reshape(y_shape)
 
     def run(x, gy):
-        y, idx = kernels.max_pool2d_forward(x, k, s, p, d, ceil)
-        return y, idx, kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
+        y, idx = kernels.max_pool2d_forward(x, prm)
+        return y, idx, kernels.max_pool2d_backward(gy, idx, prm)
 
     cpu, gpu = both(monkeypatch, run, x, gy)
     _close(cpu, gpu, 0)
@@ -96,9 +98,11 @@ def test_max_pool(k, s, p, d, ceil, monkeypatch):
 def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
     x = np.random.default_rng(3).standard_normal((1, 2, 5, 7))
 
+    prm = pool2d_params("avg_pool2d", x, k, s, p, 1, ceil, inc)
+
     def run(x):
-        y = kernels.avg_pool2d_forward(x, k, s, p, ceil, inc)
-        return y, kernels.avg_pool2d_backward(y * y, x.shape, k, s, p, ceil, inc)
+        y = kernels.avg_pool2d_forward(x, prm)
+        return y, kernels.avg_pool2d_backward(y * y, prm)
 
     cpu, gpu = both(monkeypatch, run, x)
     _close(cpu, gpu, 1e-12)
@@ -109,7 +113,7 @@ def test_adaptive_and_global_pool(out, monkeypatch):
     x = np.random.default_rng(4).standard_normal((1, 2, 5, 7))
 
     def run(x):
-        y = kernels.adaptive_avg_pool2d_forward(x, out)
+        y = kernels.adaptive_avg_pool2d_forward(x, adaptive_size("adaptive_avg_pool2d", out))
         g = kernels.global_avg_pool_forward(x)
         return (y, kernels.adaptive_avg_pool2d_backward(y * y, x.shape), g,
                 kernels.global_avg_pool_backward(g * 3.0, x.shape))
@@ -207,8 +211,8 @@ def test_gpu_conv_pool_act_softmax_match_cpu():
     for u, v in zip(kernels.conv2d_backward(gy, x, w, 2, 1, 1),
                     kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), 2, 1, 1)):
         np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-3, atol=1e-3)
-    p, i = kernels.max_pool2d_forward(x, 2)
-    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), 2)
+    p, i = kernels.max_pool2d_forward(x, pool2d_params("max_pool2d", x, 2))
+    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), pool2d_params("max_pool2d", x, 2))
     np.testing.assert_array_equal(cp.asnumpy(pg), p)
     np.testing.assert_array_equal(cp.asnumpy(ig), i)
     for name in ACTS:
