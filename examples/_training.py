@@ -149,19 +149,47 @@ def normalizer():
 
 
 # ---- evaluation ---------------------------------------------------------------------------------
+class Tally:
+    """Loss sum, correct predictions and sample count of classifier batches, kept on the batches' device.
+
+    ``add(logits, labels, loss=None)`` reads nothing from the device: the batch's loss (a mean) times its size
+    and its number of correct argmax predictions are added to two float64 sums where the logits live (on a
+    GPU, a blocking read per step would stall the host behind every kernel).  ``take()`` reads both sums in
+    one device-to-host transfer, returns ``(loss_sum, correct, count)`` and starts over: call it once per log
+    line or epoch."""
+
+    def __init__(self):
+        self._sums, self.count = None, 0
+
+    def add(self, logits, labels, loss=None) -> None:
+        n = len(labels)
+        with engine.no_grad():
+            correct = (logits.detach().argmax(dim=1) == labels).sum().double()
+            total = loss.detach().double() * n if loss is not None else correct * 0
+            sums = engine.stack([total, correct])
+        self._sums = sums if self._sums is None else self._sums + sums
+        self.count += n
+
+    def take(self):
+        """``(loss_sum, correct, count)`` since the last ``take`` (one device read), and a fresh start."""
+        loss_sum, correct = self._sums.tolist() if self._sums is not None else (0.0, 0.0)
+        out = (loss_sum, int(correct), self.count)
+        self._sums, self.count = None, 0
+        return out
+
+
 def evaluate(model, loader, loss_fn=None):
-    """(mean loss, accuracy) of a classifier over ``loader``, in eval mode and without a graph."""
+    """(mean loss, accuracy) of a classifier over ``loader``, in eval mode and without a graph; the sums stay
+    on the device until the end (one read)."""
     was_training = model.training
     model.eval()
-    total, correct, loss_sum = 0, 0, 0.0
+    tally = Tally()
     with engine.no_grad():
         for xb, yb in loader:
             logits = model(xb)
-            if loss_fn is not None:
-                loss_sum += float(loss_fn(logits, yb).item()) * len(yb)
-            correct += int((logits.array.argmax(axis=1) == yb.array).sum())
-            total += len(yb)
+            tally.add(logits, yb, loss_fn(logits, yb) if loss_fn is not None else None)
     model.train(was_training)
+    loss_sum, correct, total = tally.take()
     return (loss_sum / max(total, 1) if loss_fn is not None else float("nan")), correct / max(total, 1)
 
 
