@@ -14,7 +14,9 @@ What a run does:
   Nesterov momentum, and a per-step learning-rate schedule: linear warm-up over the first
   ``--warmup`` steps, then cosine decay to zero at the end of the planned ``--epochs``.  Augmentation
   (``--augment``, on by default: random shifts of up to 2 pixels and rotations of up to 10 degrees)
-  is seeded too.  A tqdm bar per epoch shows the running loss and accuracy.
+  is seeded too, and runs on the batch's device (only the per-sample angles and shifts are sent there).
+  A tqdm bar per epoch shows the running loss and accuracy; they are summed on the device and read
+  once per log line (about 50 per epoch), so that a GPU step never waits for the host.
 * After each epoch: validation loss/accuracy; ``last.npz`` (the whole state: model, optimiser,
   scheduler, early-stopping counter, history, epoch and every RNG state) and, when the validation loss
   improved, ``best.npz`` are written to ``--out-dir``.  Early stopping (``--patience`` epochs without
