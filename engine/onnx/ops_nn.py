@@ -18,7 +18,8 @@ def _pads(padding):
 
 @converts("Conv2d")
 def conv2d(g, c):
-    stride, padding, dilation = c.attr(3), c.attr(4), c.attr(5)
+    p = c.attr(3)  # Conv2dParams
+    stride, padding, dilation = p.stride, p.padding, p.dilation
     w_shape = c.in_shape(1)
     groups = c.in_shape(0)[1] // w_shape[1]
     inputs = [c.x(0), c.x(1)] + ([] if c.is_none(2) else [c.x(2)])
@@ -28,7 +29,10 @@ def conv2d(g, c):
 
 @converts("ConvTranspose2d")
 def conv_transpose2d(g, c):
-    stride, padding, output_padding, dilation = c.attr(3), c.attr(4), c.attr(5), c.attr(6)
+    p = c.attr(3)  # the Conv2dParams of the convolution this one is the adjoint of
+    stride, padding, dilation = p.stride, p.padding, p.dilation
+    output_padding = [x - ((y - 1) * s - 2 * q + d * (k - 1) + 1)
+                      for x, y, k, s, q, d in zip(p.x_shape[2:], p.out_hw, p.w_shape[2:], stride, padding, dilation)]
     w_shape = c.in_shape(1)
     groups = c.out_shape()[1] // w_shape[1]
     inputs = [c.x(0), c.x(1)] + ([] if c.is_none(2) else [c.x(2)])

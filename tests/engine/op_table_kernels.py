@@ -20,7 +20,7 @@ KERNEL_CASES = [
     OpCase("conv2d_direct", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
            [((1, 2, 3, 16), (3, 2, 3, 3), (3,))]),
     # 3x3 stride 1, 16+ channels (162 taps: past the direct path), 32 wide: the CPU takes the Winograd
-    # path (kernels/conv_winograd.py)
+    # path (kernels/cpu/conv_winograd.py)
     OpCase("conv2d_winograd", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
            [((1, 18, 2, 32), (18, 18, 3, 3), (18,))]),
     # 200 taps (past the direct path), 5x5, 8 output channels: the CPU takes the channel-vector

@@ -44,7 +44,7 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
                                ref - b[None, :, None, None], rtol=0, atol=tol * scale)
     gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8])
-    gw = conv_direct.weight_grad(gy, x, w, p)
+    gw = conv_direct.weight_grad(gy, x, w.shape, p)
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
     if conv_direct.applies_input_grad(p, case[4], case[3]):
@@ -64,7 +64,7 @@ def test_blocks_of_the_wide_row_agree(case, block, monkeypatch):
     np.testing.assert_allclose(conv_direct.forward(x, w, b, p, *ref.shape[2:]), ref, rtol=1e-12, atol=1e-12)
     gy = np.random.default_rng(1).standard_normal(ref.shape)
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8])
-    np.testing.assert_allclose(conv_direct.weight_grad(gy, x, w, p), rgw, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(conv_direct.weight_grad(gy, x, w.shape, p), rgw, rtol=1e-12, atol=1e-11)
     np.testing.assert_allclose(conv_direct.input_grad(gy, w, p, x.shape), rgx, rtol=1e-12, atol=1e-11)
 
 
@@ -101,7 +101,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     for _ in range(2):
         # serial_below=1 in effect: force the pool even on this small batch
         monkeypatch.setattr(conv_direct, "run", lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
-        runs.append((conv_direct.forward(x, w, b, p, 10, 9), conv_direct.weight_grad(gy, x, w, p),
+        runs.append((conv_direct.forward(x, w, b, p, 10, 9), conv_direct.weight_grad(gy, x, w.shape, p),
                      conv_direct.input_grad(gy, w, p, x.shape)))
     for a, c in zip(*runs):
         np.testing.assert_array_equal(a, c)

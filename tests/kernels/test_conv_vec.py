@@ -89,7 +89,7 @@ def test_weight_gradient_matches_reference(case, dtype, tol):
     ref = _ref.conv2d(x, w, None, *case[7:])
     gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
     rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
-    gw = conv_vec_grad.weight_grad(gy, x, w, _args(case))
+    gw = conv_vec_grad.weight_grad(gy, x, w.shape, _args(case))
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
 
@@ -105,7 +105,7 @@ def test_blocks_split_planes_and_samples_alike(block, monkeypatch):
     np.testing.assert_allclose(conv_vec.forward(x, w, b, _args(case), 7, 6), ref, rtol=1e-12, atol=1e-12)
     gy = np.random.default_rng(1).standard_normal(ref.shape)
     rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
-    np.testing.assert_allclose(conv_vec_grad.weight_grad(gy, x, w, _args(case)), rgw, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(conv_vec_grad.weight_grad(gy, x, w.shape, _args(case)), rgw, rtol=1e-12, atol=1e-11)
 
 
 @pytest.mark.parametrize("nthreads", [1, 2, 3])
@@ -124,7 +124,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     monkeypatch.setattr(conv_vec_grad, "run",
                         lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
     gy = np.random.default_rng(3).standard_normal((7, 24, 10, 9)).astype(np.float32)
-    runs = [(conv_vec.forward(x, w, b, _args(case), 10, 9), conv_vec_grad.weight_grad(gy, x, w, _args(case)))
+    runs = [(conv_vec.forward(x, w, b, _args(case), 10, 9), conv_vec_grad.weight_grad(gy, x, w.shape, _args(case)))
             for _ in range(2)]
     for a, c in zip(*runs):
         np.testing.assert_array_equal(a, c)
