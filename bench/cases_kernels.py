@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .optional import cupy, torch, torch_device
+from engine.ops.conv_params import conv2d_params
 
 __all__ = ["cases"]
 
@@ -81,11 +82,11 @@ def _conv_case(tag, spec, device, backward):
 
         if backward:
             def fn():
-                kernels.conv2d_forward(x, wt, b, 1, pad)
-                kernels.conv2d_backward(g, x, wt, 1, pad, 1, need_x, True, True)
+                kernels.conv2d_forward(x, wt, b, conv2d_params("conv2d", x.shape, wt.shape, 1, pad))
+                kernels.conv2d_backward(g, x, wt, conv2d_params("conv2d", x.shape, wt.shape, 1, pad, 1), need_x, True, True)
         else:
             def fn():
-                kernels.conv2d_forward(x, wt, b, 1, pad)
+                kernels.conv2d_forward(x, wt, b, conv2d_params("conv2d", x.shape, wt.shape, 1, pad))
         refs = {}
         if torch_device(device):
             F = torch().nn.functional

@@ -14,6 +14,7 @@ import numpy as np
 import kernels
 from engine import backend
 from kernels import optim_updates
+from engine.ops.conv_params import conv2d_params
 
 F32 = np.float32
 
@@ -32,9 +33,9 @@ def _wrapper_cases(rng):
     labels = rng.integers(0, 7, 5)
     gy_pool = _rand(rng, 2, 3, 4, 4)
     return [
-        ("conv2d_forward", lambda d: kernels.conv2d_forward(d(x), d(w), d(b), 1, 1)),
-        ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), 1, 1)),
-        ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), 1, 1)),
+        ("conv2d_forward", lambda d: kernels.conv2d_forward(d(x), d(w), d(b), conv2d_params("conv2d", x.shape, w.shape, 1, 1))),
+        ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), conv2d_params("conv2d", x.shape, w.shape, 1, 1))),
+        ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), conv2d_params("conv2d", x[:0].shape, w.shape, 1, 1))),
         ("im2col", lambda d: kernels.im2col(d(x), 3, 1, 1)),
         ("col2im", lambda d: kernels.col2im(d(kernels.im2col(x, 3, 1, 1)), x.shape, 3, 1, 1)),
         ("max_pool2d", lambda d: kernels.max_pool2d_forward(d(x), 2)),

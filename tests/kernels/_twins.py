@@ -20,11 +20,9 @@ def both(fn, monkeypatch):
 
 
 def route_to_cuda_twins(monkeypatch):
-    """Send the wrappers to ``kernels.cuda.*`` even for NumPy arrays, with the CPU-only conv paths off."""
-    import kernels.conv2d
-
+    """Send the wrappers to ``kernels.cuda.*`` even for NumPy arrays (the CPU-only conv paths are the CPU
+    twin's, so they are off too)."""
     monkeypatch.setattr(kernels, "_impl", lambda a, fam: importlib.import_module(f"kernels.cuda.{fam}"))
-    monkeypatch.setattr(kernels.conv2d, "_cpu_only_paths", lambda pl: False)
 
 
 def cupy_or_skip():

@@ -8,6 +8,7 @@ from numba import njit
 import kernels
 from kernels.cpu import _simd, conv_vec, conv_vec_grad
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 CASES = [
     # N, C, H, W, Co, kh, kw, stride, padding, dilation
@@ -156,24 +157,24 @@ def test_dispatch_takes_this_path_where_it_applies(monkeypatch):
         real = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
     x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float64)  # LeNet c2: all but the input gradient
-    y = kernels.conv2d_forward(x, w, b)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape))
     np.testing.assert_allclose(y, _ref.conv2d(x, w, b), rtol=1e-12, atol=1e-11)
-    kernels.conv2d_backward(np.ones_like(y), x, w)
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape))
     assert calls == ["forward", "weight_grad"]
     calls.clear()
     x, w, b = _data((2, 32, 8, 8, 32, 3, 3), np.float64)  # a 32-channel stage: all three passes
-    y = kernels.conv2d_forward(x, w, b, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     gy = np.random.default_rng(1).standard_normal(y.shape)
-    gx, gw, _ = kernels.conv2d_backward(gy, x, w, 1, 1)
+    gx, gw, _ = kernels.conv2d_backward(gy, x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     assert calls == ["forward", "input_grad", "forward", "weight_grad"]  # the input gradient is a forward
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1))
     np.testing.assert_allclose(gx, rgx, rtol=1e-11, atol=1e-10)
     np.testing.assert_allclose(gw, rgw, rtol=1e-11, atol=1e-10)
     calls.clear()
     x, w, b = _data((2, 64, 8, 8, 64, 3, 3), np.float32)  # 576 taps: past this path
-    kernels.conv2d_forward(x, w, b, 1, 1)
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     x, w, b = _data((2, 1, 12, 12, 6, 5, 5), np.float32)  # LeNet c1: 6 output channels
-    kernels.conv2d_forward(x, w, b, 1, 2)
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 2))
     assert calls == []
 
 

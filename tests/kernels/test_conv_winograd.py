@@ -6,6 +6,7 @@ import pytest
 import kernels
 from kernels.cpu import conv_winograd
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 # (N, C, C_out, H, W, padding): odd and even sizes, outputs of one pixel, padding 0..3, C != C_out
 CASES = [
@@ -81,13 +82,13 @@ def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
     monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append("f") or real_forward(*a))
     monkeypatch.setattr(conv_winograd, "backward", lambda *a: calls.append("b") or real_backward(*a))
     x, w, b = _data((2, 16, 16, 8, 8, 1), np.float32)
-    y = kernels.conv2d_forward(x, w, b, 1, 1)
-    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     assert calls == ["f", "b"]
     calls.clear()
-    kernels.conv2d_forward(x, w, b, 2, 1)  # stride 2
-    kernels.conv2d_forward(x, w, b, 1, 1, 2)  # dilation 2
-    kernels.conv2d_forward(x[:, :8], w[:, :8], b, 1, 1)  # 8 input channels
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 2, 1))  # stride 2
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1, 2))  # dilation 2
+    kernels.conv2d_forward(x[:, :8], w[:, :8], b, conv2d_params("conv2d", x[:, :8].shape, w[:, :8].shape, 1, 1))  # 8 input channels
     assert calls == []
 
 
