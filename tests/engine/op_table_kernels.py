@@ -7,7 +7,7 @@ import engine
 
 from .op_table import OpCase
 
-_CONV = ("Conv2d", "ConvTranspose2d", "Conv2dWeightGrad")
+_CONV = ("Conv2d", "Conv2dGrad", "ConvTranspose2d", "Conv2dWeightGrad")
 _MAXP = ("MaxPool2d", "MaxPool2dBackward", "MaxPool2dGather")
 
 KERNEL_CASES = [
