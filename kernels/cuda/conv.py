@@ -53,6 +53,17 @@ def _im2col_nchw(x, cols, n0, oh0, kh, kw, sh, sw, ph, pw, dh, dw, OW, zero):
         cols[m, k, q] = v
 
 
+@cuda.jit(device=True, inline=True)
+def _tap_output(pos, pad, tap, dil, stride, lo, count):
+    """The output index, counted from ``lo``, whose window puts kernel tap ``tap`` on input position ``pos``;
+    -1 when there is none among the ``count`` outputs from ``lo``."""
+    num = pos + pad - tap * dil
+    if num < 0 or num % stride != 0:
+        return -1
+    o = num // stride - lo
+    return o if o >= 0 and o < count else -1
+
+
 @cuda.jit(cache=True)
 def _col2im_nchw(cols, gx, n0, oh0, kh, kw, sh, sw, ph, pw, dh, dw, OW, accumulate, zero):
     """``gx[n0 + m]`` (+)= the sum of every column entry of ``cols[m]`` that points at it."""
@@ -64,20 +75,13 @@ def _col2im_nchw(cols, gx, n0, oh0, kh, kw, sh, sw, ph, pw, dh, dw, OW, accumula
         m, c, h, w = unflat4(t, C, H, W)
         acc = zero
         for i in range(kh):
-            num = h + ph - i * dh
-            if num < 0 or num % sh != 0:
-                continue
-            oh = num // sh - oh0
-            if oh < 0 or oh >= rows:
+            oh = _tap_output(h, ph, i, dh, sh, oh0, rows)
+            if oh < 0:
                 continue
             for j in range(kw):
-                num2 = w + pw - j * dw
-                if num2 < 0 or num2 % sw != 0:
-                    continue
-                ow = num2 // sw
-                if ow >= OW:
-                    continue
-                acc += cols[m, (c * kh + i) * kw + j, oh * OW + ow]
+                ow = _tap_output(w, pw, j, dw, sw, 0, OW)
+                if ow >= 0:
+                    acc += cols[m, (c * kh + i) * kw + j, oh * OW + ow]
         if accumulate:
             gx[n0 + m, c, h, w] += acc
         else:
