@@ -240,7 +240,7 @@ def _padded_sizes(co, k):
 
 
 def forward(x, w, b, p, oh, ow):
-    """conv2d(x, w) + b for stride 1 (``p`` as ``conv_params``); returns a new (N, C_out, OH, OW) array."""
+    """conv2d(x, w) + b for stride 1 (``p``: ``Conv2dParams.p``); returns a new (N, C_out, OH, OW) array."""
     n, co = x.shape[0], w.shape[0]
     cop, kp = _padded_sizes(co, w[0].size)
     wf = np.zeros((cop, kp), x.dtype)

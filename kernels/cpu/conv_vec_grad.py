@@ -118,7 +118,7 @@ def _weight_grad(xq, gy, offs, pbase, parts, cuts, block, k0, k1):
 
 
 def weight_grad(gy, x, w_shape, p):
-    """dL/dw of conv2d (``p`` as ``conv_params``), summed over the batch in per-thread runs of blocks."""
+    """dL/dw of conv2d (``p``: ``Conv2dParams.p``), summed over the batch in per-thread runs of blocks."""
     n, co, oh, ow = gy.shape
     k = int(np.prod(w_shape[1:]))
     cop = lanes_for(co)
