@@ -30,6 +30,10 @@ class Conv2dParams:
     out_hw: tuple  # (OH, OW)
 
     @property
+    def kernel_size(self) -> tuple:
+        return self.w_shape[2:]
+
+    @property
     def y_shape(self) -> tuple:
         return (self.x_shape[0], self.w_shape[0]) + self.out_hw
 
