@@ -65,6 +65,7 @@ def _skip(name, device):
 # ---- convolution ---------------------------------------------------------------------------------
 def _conv_case(tag, spec, device, backward):
     import kernels
+    from engine.ops.conv_params import conv2d_params
 
     xs, ws, pad, need_x = spec
     n, c, h, w = xs
@@ -83,12 +84,13 @@ def _conv_case(tag, spec, device, backward):
         x, wt, b, g = (_arr(xp, a) for a in (x0, w0, b0, g0))
 
         if backward:
-            def fn():
-                kernels.conv2d_forward(x, wt, b, 1, pad)
-                kernels.conv2d_backward(g, x, wt, 1, pad, 1, need_x, True, True)
+            def fn():  # the arguments are checked as engine.conv2d's door does, once per call
+                pa = conv2d_params("conv2d", x.shape, wt.shape, 1, pad)
+                kernels.conv2d_forward(x, wt, b, pa)
+                kernels.conv2d_backward(g, x, wt, pa, need_x, True, True)
         else:
             def fn():
-                kernels.conv2d_forward(x, wt, b, 1, pad)
+                kernels.conv2d_forward(x, wt, b, conv2d_params("conv2d", x.shape, wt.shape, 1, pad))
         refs = {}
         if torch_device(device):
             F = torch().nn.functional

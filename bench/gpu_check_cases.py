@@ -14,6 +14,7 @@ import numpy as np
 import kernels
 from engine import backend
 from engine.ops.pool_params import pool2d_params
+from engine.ops.conv_params import conv2d_params
 from kernels import optim_updates
 
 F32 = np.float32
@@ -27,6 +28,7 @@ def _wrapper_cases(rng):
     """(name, fn taking an array-mover ``d``) for every kernel wrapper, empty inputs included."""
     x = _rand(rng, 2, 3, 8, 8)
     w = _rand(rng, 4, 3, 3, 3)
+    conv = conv2d_params("conv2d", x.shape, w.shape, 1, 1)
     b = _rand(rng, 4)
     gy_conv = _rand(rng, 2, 4, 8, 8)
     logits = _rand(rng, 5, 7)
@@ -34,11 +36,12 @@ def _wrapper_cases(rng):
     gy_pool = _rand(rng, 2, 3, 4, 4)
     pool2, avg3 = pool2d_params("max_pool2d", x, 2), pool2d_params("avg_pool2d", x, 3, 2, 1)
     return [
-        ("conv2d_forward", lambda d: kernels.conv2d_forward(d(x), d(w), d(b), 1, 1)),
-        ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), 1, 1)),
-        ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), 1, 1)),
-        ("im2col", lambda d: kernels.im2col(d(x), 3, 1, 1)),
-        ("col2im", lambda d: kernels.col2im(d(kernels.im2col(x, 3, 1, 1)), x.shape, 3, 1, 1)),
+        ("conv2d_forward", lambda d: kernels.conv2d_forward(d(x), d(w), d(b), conv)),
+        ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), conv)),
+        ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), conv2d_params(
+            "conv2d", x[:0].shape, w.shape, 1, 1))),
+        ("im2col", lambda d: kernels.im2col(d(x), conv)),
+        ("col2im", lambda d: kernels.col2im(d(kernels.im2col(x, conv)), conv)),
         ("max_pool2d", lambda d: kernels.max_pool2d_forward(d(x), pool2)),
         ("max_pool2d_backward", lambda d: kernels.max_pool2d_backward(
             d(gy_pool), kernels.max_pool2d_forward(d(x), pool2)[1], pool2)),

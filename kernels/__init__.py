@@ -65,39 +65,42 @@ def _impl(a, family: str):
 
 
 # ---- convolution -------------------------------------------------------------------------------
-def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation (PyTorch's conv2d): x (N, C, H, W), w (C_out, C, kh, kw), b (C_out,)."""
-    from kernels.conv2d import conv2d_forward as f
+# ``params`` is a ``Conv2dParams`` (engine/ops/conv_params.py), checked at the op's door, never here.
+def conv2d_forward(x, w, b, params):
+    """2-D cross-correlation (PyTorch's conv2d): x (N, C, H, W), w (C_out, C, kh, kw), b (C_out,) or None."""
+    from kernels.conv2d import forward as f
 
-    return f(x, w, b, stride, padding, dilation)
-
-
-def conv2d_backward(gy, x, w, stride=1, padding=0, dilation=1, need_input=True, need_weight=True, need_bias=True):
-    """(gx, gw, gb) of conv2d; gradients not asked for come back as None and cost nothing."""
-    from kernels.conv2d import conv2d_backward as f
-
-    return f(gy, x, w, stride, padding, dilation, need_input, need_weight, need_bias)
+    return f(x, w, b, params)[0]
 
 
-def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
-    """Patches of x (N, C, H, W) as (N*OH*OW, kh*kw*C), taps in (i, j, c) order (see kernels/cpu/conv.py)."""
+def conv2d_forward_keeping_columns(x, w, b, params):
+    """``(y, columns)``: conv2d, plus the im2col columns for ``conv2d_backward`` where the twin keeps them
+    (the CUDA twin, when the whole batch's columns fit the memory budget; else ``columns`` is None)."""
+    from kernels.conv2d import forward as f
+
+    return f(x, w, b, params, True)
+
+
+def conv2d_backward(gy, x, w, params, need_input=True, need_weight=True, need_bias=True, columns=None):
+    """(gx, gw, gb) of conv2d; gradients not asked for come back as None and cost nothing.  ``x`` may be
+    None when no weight gradient is asked for, ``w`` when no input gradient is."""
+    from kernels.conv2d import backward as f
+
+    return f(gy, x, w, params, need_input, need_weight, need_bias, columns)
+
+
+def im2col(x, params):
+    """torch's unfold: patches of x (N, C, H, W) as (N, C*kh*kw, OH*OW), taps in (c, i, j) order."""
     from kernels.conv2d import im2col as f
 
-    return f(x, kernel_size, stride, padding, dilation)
+    return f(x, params)
 
 
-def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Adjoint of im2col, as a deterministic gather; returns (N, C, H, W)."""
+def col2im(cols, params):
+    """torch's fold, the adjoint of im2col (a deterministic gather); returns (N, C, H, W)."""
     from kernels.conv2d import col2im as f
 
-    return f(cols, x_shape, kernel_size, stride, padding, dilation)
-
-
-def conv_output_size(h, w, kernel_size, stride=1, padding=0, dilation=1):
-    """(OH, OW) of a convolution, as PyTorch computes it."""
-    from kernels.conv2d import conv_output_size as f, conv_params
-
-    return f(h, w, *conv_params(kernel_size, stride, padding, dilation))
+    return f(cols, params)
 
 
 # ---- pooling -------------------------------------------------------------------------------------

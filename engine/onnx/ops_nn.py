@@ -16,9 +16,23 @@ def _pads(padding):
     return [int(p) for p in padding] * 2  # ONNX: all begins, then all ends
 
 
+def _conv_geometry(c):
+    """stride, padding, dilation and the transposed output padding of the op's ``Conv2dParams`` (argument 3),
+    which must agree between the two traces (its shapes follow the input's, dynamic axes included)."""
+    def geometry(p):
+        out_pad = tuple(x - ((y - 1) * s - 2 * q + d * (k - 1) + 1) for x, y, k, s, q, d in
+                        zip(p.x_shape[2:], p.out_hw, p.w_shape[2:], p.stride, p.padding, p.dilation))
+        return p.stride, p.padding, p.dilation, out_pad
+
+    a, b = geometry(c.args_a[3]), geometry(c.args_b[3])
+    if a != b:
+        c.fail(f"stride, padding, dilation and output padding {a} in one trace and {b} in the other")
+    return a
+
+
 @converts("Conv2d")
 def conv2d(g, c):
-    stride, padding, dilation = c.attr(3), c.attr(4), c.attr(5)
+    stride, padding, dilation, _ = _conv_geometry(c)
     w_shape = c.in_shape(1)
     groups = c.in_shape(0)[1] // w_shape[1]
     inputs = [c.x(0), c.x(1)] + ([] if c.is_none(2) else [c.x(2)])
@@ -28,7 +42,7 @@ def conv2d(g, c):
 
 @converts("ConvTranspose2d")
 def conv_transpose2d(g, c):
-    stride, padding, output_padding, dilation = c.attr(3), c.attr(4), c.attr(5), c.attr(6)
+    stride, padding, dilation, output_padding = _conv_geometry(c)
     w_shape = c.in_shape(1)
     groups = c.out_shape()[1] // w_shape[1]
     inputs = [c.x(0), c.x(1)] + ([] if c.is_none(2) else [c.x(2)])

@@ -18,9 +18,28 @@ from .conv import conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
 from .shape import Concatenate, Reshape, Transpose, flat_pad, getitem, pad as _pad
 
 
+_LAYOUT = {3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
+
+
+def _operands(name, input, weight, ndim):  # noqa: A002
+    """``(x, w)`` as Tensors, both ``ndim``-d, else a ValueError naming ``name`` and the shapes."""
+    x, w = operand(input), operand(weight)
+    if x.ndim != ndim or w.ndim != ndim:
+        raise ValueError(f"{name}: expected a {ndim}-d input {_LAYOUT[ndim]} and a {ndim}-d weight, got "
+                         f"{tuple(x.shape)} and {tuple(w.shape)}")
+    return x, w
+
+
 def _split_channels(t, axis, groups):
     size = t.shape[axis] // groups
     return [getitem(t, (slice(None),) * axis + (slice(g * size, (g + 1) * size),)) for g in range(groups)]
+
+
+def _per_group(conv, x, w, bias, groups):
+    """torch's grouped convolution: ``conv`` on each (input channels, weight, bias) slice, concatenated."""
+    xs, ws = _split_channels(x, 1, groups), _split_channels(w, 0, groups)
+    bs = _split_channels(operand(bias), 0, groups) if bias is not None else [None] * groups
+    return Concatenate.apply(*(conv(a, b, c) for a, b, c in zip(xs, ws, bs)), axis=1)
 
 
 def _check_groups(name, x, w, groups, in_axis):
@@ -53,10 +72,7 @@ def _same_padding(name, x, w, stride, dilation, nd):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """torch's conv2d: cross-correlation of (N, C, H, W) with (C_out, C / groups, kh, kw)."""
-    x, w = operand(input), operand(weight)
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"conv2d: expected a 4-d input (N, C, H, W) and a 4-d weight, got {tuple(x.shape)} "
-                         f"and {tuple(w.shape)}")
+    x, w = _operands("conv2d", input, weight, 4)
     stride, dilation = ntuple(stride, 2, "stride", "conv2d"), ntuple(dilation, 2, "dilation", "conv2d")
     if isinstance(padding, str):
         if padding == "valid":
@@ -68,26 +84,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     groups = _check_groups("conv2d", x, w, groups, 1)
     if groups == 1:
         return _conv2d(x, w, bias, stride, padding, dilation)
-    xs, ws = _split_channels(x, 1, groups), _split_channels(w, 0, groups)
-    bs = _split_channels(operand(bias), 0, groups) if bias is not None else [None] * groups
-    outs = [_conv2d(a, b, c, stride, padding, dilation) for a, b, c in zip(xs, ws, bs)]
-    return Concatenate.apply(*outs, axis=1)
+    return _per_group(lambda a, b, c: _conv2d(a, b, c, stride, padding, dilation), x, w, bias, groups)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
                      dilation=1):
     """torch's conv_transpose2d: weight (C_in, C_out / groups, kh, kw)."""
-    x, w = operand(input), operand(weight)
-    if x.ndim != 4 or w.ndim != 4:
-        raise ValueError(f"conv_transpose2d: expected a 4-d input and a 4-d weight, got {tuple(x.shape)} and "
-                         f"{tuple(w.shape)}")
+    x, w = _operands("conv_transpose2d", input, weight, 4)
     groups = _check_groups("conv_transpose2d", x, w, groups, 0)
     if groups == 1:
         return _conv_transpose2d(x, w, bias, stride, padding, output_padding, dilation)
-    xs, ws = _split_channels(x, 1, groups), _split_channels(w, 0, groups)
-    bs = _split_channels(operand(bias), 0, groups) if bias is not None else [None] * groups
-    outs = [_conv_transpose2d(a, b, c, stride, padding, output_padding, dilation) for a, b, c in zip(xs, ws, bs)]
-    return Concatenate.apply(*outs, axis=1)
+    return _per_group(lambda a, b, c: _conv_transpose2d(a, b, c, stride, padding, output_padding, dilation),
+                      x, w, bias, groups)
 
 
 def _unit_height(t):
@@ -100,10 +108,7 @@ def _drop_height(t):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """torch's conv1d: (N, C, L) with weight (C_out, C / groups, k), as conv2d on a unit height."""
-    x, w = operand(input), operand(weight)
-    if x.ndim != 3 or w.ndim != 3:
-        raise ValueError(f"conv1d: expected a 3-d input (N, C, L) and a 3-d weight, got {tuple(x.shape)} and "
-                         f"{tuple(w.shape)}")
+    x, w = _operands("conv1d", input, weight, 3)
     s, d = ntuple(stride, 1, "stride", "conv1d")[0], ntuple(dilation, 1, "dilation", "conv1d")[0]
     p = padding if isinstance(padding, str) else (0, ntuple(padding, 1, "padding", "conv1d")[0])
     if isinstance(p, str) and p == "same" and s != 1:
@@ -115,10 +120,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002
                      dilation=1):
     """torch's conv_transpose1d: (N, C_in, L) with weight (C_in, C_out / groups, k)."""
-    x, w = operand(input), operand(weight)
-    if x.ndim != 3 or w.ndim != 3:
-        raise ValueError(f"conv_transpose1d: expected a 3-d input and a 3-d weight, got {tuple(x.shape)} and "
-                         f"{tuple(w.shape)}")
+    x, w = _operands("conv_transpose1d", input, weight, 3)
     one = lambda v, what: (int(np.ravel([v])[0]),)  # noqa: E731
     y = conv_transpose2d(_unit_height(x), _unit_height(w), bias, (1,) + one(stride, "stride"),
                          (0,) + one(padding, "padding"), (0,) + one(output_padding, "output_padding"), groups,
@@ -128,10 +130,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """torch's conv3d: (N, C, D, H, W) with weight (C_out, C / groups, kd, kh, kw)."""
-    x, w = operand(input), operand(weight)
-    if x.ndim != 5 or w.ndim != 5:
-        raise ValueError(f"conv3d: expected a 5-d input (N, C, D, H, W) and a 5-d weight, got {tuple(x.shape)} "
-                         f"and {tuple(w.shape)}")
+    x, w = _operands("conv3d", input, weight, 5)
     (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (ntuple(v, 3, n, "conv3d") for v, n in
                                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     groups = _check_groups("conv3d", x, w, groups, 1)

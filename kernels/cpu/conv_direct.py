@@ -240,7 +240,7 @@ def _padded_sizes(co, k):
 
 
 def forward(x, w, b, p, oh, ow):
-    """conv2d(x, w) + b for stride 1 (``p`` as ``conv_params``); returns a new (N, C_out, OH, OW) array."""
+    """conv2d(x, w) + b for stride 1 (``p``: ``Conv2dParams.p``); returns a new (N, C_out, OH, OW) array."""
     n, co = x.shape[0], w.shape[0]
     cop, kp = _padded_sizes(co, w[0].size)
     wf = np.zeros((cop, kp), x.dtype)
@@ -269,9 +269,9 @@ def input_grad(gy, w, p, x_shape):
     return forward(gy, wt, None, pt, x_shape[2], x_shape[3])
 
 
-def weight_grad(gy, x, w, p):
+def weight_grad(gy, x, w_shape, p):
     """dL/dw of conv2d for stride 1, summed over the batch in per-thread runs of tasks."""
-    co, k = gy.shape[1], w[0].size
+    co, k = gy.shape[1], int(np.prod(w_shape[1:]))
     cop, kp = _padded_sizes(co, k)
     lay = _Layout(x, p, gy.shape[2], gy.shape[3], kp)
     runs = max(1, min(threads(), lay.tasks)) if gy.size * k >= SPLIT_MIN_FMAS else 1
@@ -282,4 +282,4 @@ def weight_grad(gy, x, w, p):
     total = parts[0]
     for part in parts[1:]:  # in task order: deterministic for a given thread count
         total += part
-    return np.ascontiguousarray(total[:co, :k]).reshape(w.shape)
+    return np.ascontiguousarray(total[:co, :k]).reshape(w_shape)

@@ -101,7 +101,7 @@ def forward(x, w, b, p, oh, ow):
     return y.reshape(n, co, oh, ow)
 
 
-def weight_grad(gy, x, w, p):
+def weight_grad(gy, x, w_shape, p):
     """dL/dw: one batched GEMM of the NCHW output gradient with the columns, summed over the batch."""
     n, co, oh, ow = gy.shape
 
@@ -110,8 +110,8 @@ def weight_grad(gy, x, w, p):
         g = gy[n0:n1].reshape(n1 - n0, co, oh * ow)
         return np.matmul(g, columns(x[n0:n1], p, oh, ow).transpose(0, 2, 1)).sum(axis=0)
 
-    parts = map_chunks(group, _groups(n, gy.size * w[0].size))
+    parts = map_chunks(group, _groups(n, gy.size * int(np.prod(w_shape[1:]))))
     total = parts[0]
     for part in parts[1:]:  # in group order: deterministic
         total += part
-    return total.reshape(w.shape)
+    return total.reshape(w_shape)

@@ -179,7 +179,7 @@ def lanes_for(co):
 
 
 def forward(x, w, b, p, oh, ow):
-    """conv2d(x, w) + b (``p`` as ``conv_params``: any stride, padding, dilation); a new (N, C_out, OH, OW)."""
+    """conv2d(x, w) + b (``p``: ``Conv2dParams.p``; any stride, padding, dilation); a new (N, C_out, OH, OW)."""
     n = x.shape[0]
     co, k = w.shape[0], w[0].size
     cop = lanes_for(co)

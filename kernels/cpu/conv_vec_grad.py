@@ -117,10 +117,10 @@ def _weight_grad(xq, gy, offs, pbase, parts, cuts, block, k0, k1):
                 o += 2 * LANES if pair else LANES
 
 
-def weight_grad(gy, x, w, p):
-    """dL/dw of conv2d (``p`` as ``conv_params``), summed over the batch in per-thread runs of blocks."""
+def weight_grad(gy, x, w_shape, p):
+    """dL/dw of conv2d (``p``: ``Conv2dParams.p``), summed over the batch in per-thread runs of blocks."""
     n, co, oh, ow = gy.shape
-    k = w[0].size
+    k = int(np.prod(w_shape[1:]))
     cop = lanes_for(co)
     xq, offs, pbase = indexes(x, p, oh, ow, taps_multiple=4)
     total = n * oh * ow
@@ -134,4 +134,4 @@ def weight_grad(gy, x, w, p):
     for part in parts[1:]:  # in block order: deterministic for a given thread count
         total_grad += part
     gw = total_grad.reshape(len(offs), cop)[:k, :co].T
-    return np.ascontiguousarray(gw).reshape(w.shape)
+    return np.ascontiguousarray(gw).reshape(w_shape)

@@ -10,7 +10,7 @@ minimal filtering algorithm F(2x2, 3x3) does that with 16 multiplications instea
            [0,-1, 1, 0],           [1/2,-1/2, 1/2],
            [0, 1, 0,-1]]           [ 0,   0,   1 ]]
 
-Summed over input channels, the 16 element-wise products become 16 GEMMs (``kernels/conv_winograd.py``):
+Summed over input channels, the 16 element-wise products become 16 GEMMs (``kernels/cpu/conv_winograd.py``):
 ``M[k] = U[k] @ V[k]`` with ``U[k]`` the (C_out, C) transformed filters and ``V[k]`` the (C, tiles)
 transformed input at tile position ``k = 4a + b``.  The backward pass is the same algebra transposed:
 with ``Z = A dY A^T`` the transformed output gradient, ``dU[k] = Z[k] @ V[k]^T`` (weight gradient, then

@@ -12,7 +12,7 @@ def _F():
 
 
 _LONG_SUMS = {"float32": dict(rtol=1e-4, atol=1e-4)}  # 160-200 float32 terms per output: rounding, not error
-_CONV = ("Conv2d", "ConvTranspose2d", "Conv2dWeightGrad")
+_CONV = ("Conv2d", "Conv2dGrad", "ConvTranspose2d", "Conv2dWeightGrad")
 _MAXP = ("MaxPool2d", "MaxPool2dBackward", "MaxPool2dGather")
 
 KERNEL_CASES = [
@@ -27,7 +27,7 @@ KERNEL_CASES = [
     OpCase("conv2d_direct", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
            [((1, 2, 3, 16), (3, 2, 3, 3), (3,))], torch=lambda x, w, b: _F().conv2d(x, w, b, padding=1)),
     # 3x3 stride 1, 16+ channels (162 taps: past the direct path), 32 wide: the CPU takes the Winograd
-    # path (kernels/conv_winograd.py)
+    # path (kernels/cpu/conv_winograd.py)
     OpCase("conv2d_winograd", _CONV, lambda x, w, b: engine.conv2d(x, w, b, padding=1),
            [((1, 18, 2, 32), (18, 18, 3, 3), (18,))], torch=lambda x, w, b: _F().conv2d(x, w, b, padding=1),
            tol=_LONG_SUMS),

@@ -6,6 +6,7 @@ import pytest
 import kernels
 from kernels.cpu import conv_direct
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 CASES = [
     # N, C, H, W, Co, kh, kw, padding, dilation
@@ -44,7 +45,7 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
                                ref - b[None, :, None, None], rtol=0, atol=tol * scale)
     gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8])
-    gw = conv_direct.weight_grad(gy, x, w, p)
+    gw = conv_direct.weight_grad(gy, x, w.shape, p)
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
     if conv_direct.applies_input_grad(p, case[4], case[3]):
@@ -64,7 +65,7 @@ def test_blocks_of_the_wide_row_agree(case, block, monkeypatch):
     np.testing.assert_allclose(conv_direct.forward(x, w, b, p, *ref.shape[2:]), ref, rtol=1e-12, atol=1e-12)
     gy = np.random.default_rng(1).standard_normal(ref.shape)
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8])
-    np.testing.assert_allclose(conv_direct.weight_grad(gy, x, w, p), rgw, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(conv_direct.weight_grad(gy, x, w.shape, p), rgw, rtol=1e-12, atol=1e-11)
     np.testing.assert_allclose(conv_direct.input_grad(gy, w, p, x.shape), rgx, rtol=1e-12, atol=1e-11)
 
 
@@ -73,11 +74,11 @@ def test_conv2d_dispatch_gives_the_reference_answer(case):
     """Through kernels.conv2d_*: direct where it applies, the rest (e.g. an input gradient with padding
     beyond the kernel) on the im2col path, mixed within one backward call."""
     x, w, b = _data(case, np.float64)
-    y = kernels.conv2d_forward(x, w, b, 1, case[7], case[8])
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, case[7], case[8]))
     np.testing.assert_allclose(y, _ref.conv2d(x, w, b, (1, 1), case[7], case[8]), rtol=1e-11, atol=1e-11)
     gy = np.random.default_rng(2).standard_normal(y.shape)
     for want in [(True, True, True), (True, False, False), (False, True, True)]:
-        got = kernels.conv2d_backward(gy, x, w, 1, case[7], case[8], *want)
+        got = kernels.conv2d_backward(gy, x, w, conv2d_params("conv2d", x.shape, w.shape, 1, case[7], case[8]), *want)
         for g, r, asked in zip(got, _ref.conv2d_grads(gy, x, w, (1, 1), case[7], case[8]), want):
             if asked:
                 np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-10)
@@ -101,7 +102,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     for _ in range(2):
         # serial_below=1 in effect: force the pool even on this small batch
         monkeypatch.setattr(conv_direct, "run", lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
-        runs.append((conv_direct.forward(x, w, b, p, 10, 9), conv_direct.weight_grad(gy, x, w, p),
+        runs.append((conv_direct.forward(x, w, b, p, 10, 9), conv_direct.weight_grad(gy, x, w.shape, p),
                      conv_direct.input_grad(gy, w, p, x.shape)))
     for a, c in zip(*runs):
         np.testing.assert_array_equal(a, c)
@@ -130,19 +131,19 @@ def test_dispatch_takes_the_direct_path_where_it_applies(monkeypatch):
         real = getattr(conv_direct, name)
         monkeypatch.setattr(conv_direct, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
     x, w, b = _data((2, 1, 28, 28, 6, 5, 5), np.float32)
-    y = kernels.conv2d_forward(x, w, b, 1, 2)
-    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 2, 1, need_input=False)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 2))
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 2, 1), need_input=False)
     assert calls == ["forward", "weight_grad"]
     calls.clear()
     x, w, b = _data((2, 16, 16, 16, 16, 3, 3), np.float32)  # a CIFAR ResNet's first stage
-    y = kernels.conv2d_forward(x, w, b, 1, 1)
-    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     assert calls == ["forward", "weight_grad", "input_grad", "forward"]  # the input gradient is a forward
     calls.clear()
     x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float32)  # c2: 10 outputs in wide rows of 14
-    y = kernels.conv2d_forward(x, w, b)
-    kernels.conv2d_backward(np.ones_like(y), x, w)
-    kernels.conv2d_forward(x, w, b, 2)  # stride 2
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape))
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape))
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 2))  # stride 2
     assert calls == []
 
 

@@ -8,6 +8,7 @@ import kernels
 from kernels.cpu import conv_direct, conv_small
 from tests.kernels import _ref
 from tests.kernels.test_conv_cpu import CASES, _data
+from engine.ops.conv_params import conv2d_params
 
 
 @pytest.fixture(params=["few-taps", "few-taps-wide-rows", "nhwc"])
@@ -24,10 +25,10 @@ def path(request, monkeypatch):
 def test_forward_and_weight_grad_on_both_paths(case, path):
     x, w, b = _data(case, np.float64)
     s, p, d = case[7:]
-    y = kernels.conv2d_forward(x, w, b, s, p, d)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, s, p, d))
     np.testing.assert_allclose(y, _ref.conv2d(x, w, b, s, p, d), rtol=1e-10, atol=1e-10)
     gy = np.random.default_rng(1).standard_normal(y.shape)
-    gx, gw, gb = kernels.conv2d_backward(gy, x, w, s, p, d, need_input=False)
+    gx, gw, gb = kernels.conv2d_backward(gy, x, w, conv2d_params("conv2d", x.shape, w.shape, s, p, d), need_input=False)
     _, rgw, rgb = _ref.conv2d_grads(gy, x, w, s, p, d)
     assert gx is None
     np.testing.assert_allclose(gw, rgw, rtol=1e-10, atol=1e-9)

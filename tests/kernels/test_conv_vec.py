@@ -8,6 +8,7 @@ from numba import njit
 import kernels
 from kernels.cpu import _simd, conv_vec, conv_vec_grad
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 CASES = [
     # N, C, H, W, Co, kh, kw, stride, padding, dilation
@@ -89,7 +90,7 @@ def test_weight_gradient_matches_reference(case, dtype, tol):
     ref = _ref.conv2d(x, w, None, *case[7:])
     gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
     rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
-    gw = conv_vec_grad.weight_grad(gy, x, w, _args(case))
+    gw = conv_vec_grad.weight_grad(gy, x, w.shape, _args(case))
     assert gw.dtype == dtype and gw.shape == w.shape
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
 
@@ -105,7 +106,7 @@ def test_blocks_split_planes_and_samples_alike(block, monkeypatch):
     np.testing.assert_allclose(conv_vec.forward(x, w, b, _args(case), 7, 6), ref, rtol=1e-12, atol=1e-12)
     gy = np.random.default_rng(1).standard_normal(ref.shape)
     rgw = _ref.conv2d_grads(gy, x, w, *case[7:])[1]
-    np.testing.assert_allclose(conv_vec_grad.weight_grad(gy, x, w, _args(case)), rgw, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(conv_vec_grad.weight_grad(gy, x, w.shape, _args(case)), rgw, rtol=1e-12, atol=1e-11)
 
 
 @pytest.mark.parametrize("nthreads", [1, 2, 3])
@@ -124,7 +125,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     monkeypatch.setattr(conv_vec_grad, "run",
                         lambda k, nt, ne, *a, **kw: _threads.run(k, nt, ne, *a, serial_below=1))
     gy = np.random.default_rng(3).standard_normal((7, 24, 10, 9)).astype(np.float32)
-    runs = [(conv_vec.forward(x, w, b, _args(case), 10, 9), conv_vec_grad.weight_grad(gy, x, w, _args(case)))
+    runs = [(conv_vec.forward(x, w, b, _args(case), 10, 9), conv_vec_grad.weight_grad(gy, x, w.shape, _args(case)))
             for _ in range(2)]
     for a, c in zip(*runs):
         np.testing.assert_array_equal(a, c)
@@ -156,24 +157,24 @@ def test_dispatch_takes_this_path_where_it_applies(monkeypatch):
         real = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
     x, w, b = _data((2, 6, 14, 14, 16, 5, 5), np.float64)  # LeNet c2: all but the input gradient
-    y = kernels.conv2d_forward(x, w, b)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape))
     np.testing.assert_allclose(y, _ref.conv2d(x, w, b), rtol=1e-12, atol=1e-11)
-    kernels.conv2d_backward(np.ones_like(y), x, w)
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape))
     assert calls == ["forward", "weight_grad"]
     calls.clear()
     x, w, b = _data((2, 32, 8, 8, 32, 3, 3), np.float64)  # a 32-channel stage: all three passes
-    y = kernels.conv2d_forward(x, w, b, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     gy = np.random.default_rng(1).standard_normal(y.shape)
-    gx, gw, _ = kernels.conv2d_backward(gy, x, w, 1, 1)
+    gx, gw, _ = kernels.conv2d_backward(gy, x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     assert calls == ["forward", "input_grad", "forward", "weight_grad"]  # the input gradient is a forward
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1))
     np.testing.assert_allclose(gx, rgx, rtol=1e-11, atol=1e-10)
     np.testing.assert_allclose(gw, rgw, rtol=1e-11, atol=1e-10)
     calls.clear()
     x, w, b = _data((2, 64, 8, 8, 64, 3, 3), np.float32)  # 576 taps: past this path
-    kernels.conv2d_forward(x, w, b, 1, 1)
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     x, w, b = _data((2, 1, 12, 12, 6, 5, 5), np.float32)  # LeNet c1: 6 output channels
-    kernels.conv2d_forward(x, w, b, 1, 2)
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 2))
     assert calls == []
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels import conv_winograd
+from kernels.cpu import conv_winograd
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 # (N, C, C_out, H, W, padding): odd and even sizes, outputs of one pixel, padding 0..3, C != C_out
 CASES = [
@@ -43,7 +44,7 @@ def test_forward_and_gradients_match_reference(case, dtype, tol):
     scale = np.abs(ref).max()
     np.testing.assert_allclose(y, ref, rtol=0, atol=tol * scale)
     gy = np.random.default_rng(1).standard_normal(ref.shape).astype(dtype)
-    gx, gw = conv_winograd.backward(gy, x, w, _params(pad), True, True)
+    gx, gw = conv_winograd.backward(gy, x, w, _params(pad), x.shape, True, True)
     rgx, rgw, _ = _ref.conv2d_grads(gy, x, w, (1, 1), (pad, pad), (1, 1))
     np.testing.assert_allclose(gx, rgx, rtol=0, atol=tol * np.abs(rgx).max())
     np.testing.assert_allclose(gw, rgw, rtol=0, atol=tol * np.abs(rgw).max())
@@ -53,10 +54,10 @@ def test_chunks_over_the_batch_agree_with_one_chunk(monkeypatch):
     case = (7, 16, 24, 6, 5, 1)
     x, w, b = _data(case, np.float64)
     gy = np.random.default_rng(2).standard_normal((7, 24, 6, 5))
-    whole = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), True, True)
+    whole = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), x.shape, True, True)
     monkeypatch.setattr(conv_winograd, "_CHUNK_BYTES", 1)  # one sample per chunk
     assert conv_winograd._Tiles(x.shape, 24, _params(1), 6, 5, x.dtype).step == 1
-    parts = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), True, True)
+    parts = conv_winograd.forward(x, w, b, _params(1), 6, 5), conv_winograd.backward(gy, x, w, _params(1), x.shape, True, True)
     np.testing.assert_allclose(parts[0], whole[0], rtol=1e-13, atol=1e-12)
     for got, want in zip(parts[1], whole[1]):
         np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-12)
@@ -65,9 +66,9 @@ def test_chunks_over_the_batch_agree_with_one_chunk(monkeypatch):
 def test_only_the_gradients_asked_for_are_computed():
     x, w, _ = _data(CASES[0], np.float64)
     gy = np.ones((2, 16, 8, 8))
-    gx, gw = conv_winograd.backward(gy, x, w, _params(1), False, True)
+    gx, gw = conv_winograd.backward(gy, x, w, _params(1), x.shape, False, True)
     assert gx is None and gw.shape == w.shape
-    gx, gw = conv_winograd.backward(gy, x, w, _params(1), True, False)
+    gx, gw = conv_winograd.backward(gy, x, w, _params(1), x.shape, True, False)
     assert gw is None and gx.shape == x.shape
 
 
@@ -81,13 +82,13 @@ def test_dispatch_uses_winograd_for_3x3_stride_1_wide_layers(monkeypatch):
     monkeypatch.setattr(conv_winograd, "forward", lambda *a: calls.append("f") or real_forward(*a))
     monkeypatch.setattr(conv_winograd, "backward", lambda *a: calls.append("b") or real_backward(*a))
     x, w, b = _data((2, 16, 16, 8, 8, 1), np.float32)
-    y = kernels.conv2d_forward(x, w, b, 1, 1)
-    kernels.conv2d_backward(np.ones_like(y), x, w, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
+    kernels.conv2d_backward(np.ones_like(y), x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1))
     assert calls == ["f", "b"]
     calls.clear()
-    kernels.conv2d_forward(x, w, b, 2, 1)  # stride 2
-    kernels.conv2d_forward(x, w, b, 1, 1, 2)  # dilation 2
-    kernels.conv2d_forward(x[:, :8], w[:, :8], b, 1, 1)  # 8 input channels
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 2, 1))  # stride 2
+    kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 1, 1, 2))  # dilation 2
+    kernels.conv2d_forward(x[:, :8], w[:, :8], b, conv2d_params("conv2d", x[:, :8].shape, w[:, :8].shape, 1, 1))  # 8 input channels
     assert calls == []
 
 
@@ -112,7 +113,7 @@ def test_thread_counts_agree_and_repeat_bit_for_bit(monkeypatch, nthreads):
     gy = np.random.default_rng(3).standard_normal((6, 20, 7, 6)).astype(np.float32)
     ref = _ref.conv2d(x, w, b, (1, 1), (1, 1), (1, 1)), _ref.conv2d_grads(gy, x, w, (1, 1), (1, 1), (1, 1))
     monkeypatch.setattr(_threads, "threads", lambda: nthreads)
-    runs = [(conv_winograd.forward(x, w, b, _params(1), 7, 6),) + conv_winograd.backward(gy, x, w, _params(1), True, True)
+    runs = [(conv_winograd.forward(x, w, b, _params(1), 7, 6),) + conv_winograd.backward(gy, x, w, _params(1), x.shape, True, True)
             for _ in range(2)]
     for a, b2 in zip(*runs):
         np.testing.assert_array_equal(a, b2)

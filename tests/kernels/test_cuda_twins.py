@@ -12,6 +12,7 @@ import kernels
 from engine.ops.pool_params import adaptive_size, pool2d_params
 from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
+from engine.ops.conv_params import conv2d_params
 
 
 def _close(a, b, tol=1e-5):
@@ -32,11 +33,13 @@ CONV = [
 def test_conv2d(xs, ws, s, p, d, monkeypatch):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    y = kernels.conv2d_forward(x, w, b, s, p, d)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, s, p, d))
     gy = rng.standard_normal(y.shape)
 
+    pa = conv2d_params("conv2d", x.shape, w.shape, s, p, d)
+
     def run(x, w, b, gy):
-        return (kernels.conv2d_forward(x, w, b, s, p, d),) + kernels.conv2d_backward(gy, x, w, s, p, d)
+        return (kernels.conv2d_forward(x, w, b, pa),) + kernels.conv2d_backward(gy, x, w, pa)
 
     cpu, gpu = both(monkeypatch, run, x, w, b, gy)
     _close(cpu, gpu, 1e-10)
@@ -46,22 +49,52 @@ def test_conv2d(xs, ws, s, p, d, monkeypatch):
     _close(gpu[0], _ref.conv2d(x, w, b, sp, pp, dp), 1e-10)
 
 
-def test_conv2d_twin_runs_the_cuda_layout_kernels(monkeypatch):
-    """With the wrappers routed to the CUDA twins, no CPU-only path (direct, Winograd, few-taps) may
-    intercept: every layout kernel of the im2col path must run in its CUDA version."""
-    import importlib
+def test_conv2d_twin_runs_one_cuda_launch_per_pass(monkeypatch):
+    """Routed to the CUDA twin, no CPU-only path (direct, Winograd, few-taps) intercepts, and each pass is
+    one Numba launch: im2col reading NCHW (forward; the backward's weight gradient reuses the kept
+    columns) and col2im writing NCHW (input gradient)."""
+    import kernels.cuda._launch as launch_helper
 
-    cuda_conv = importlib.import_module("kernels.cuda.conv")
     calls = []
-    for name in ("nchw_to_nhwc_padded", "im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"):
-        real = getattr(cuda_conv, name)
-        monkeypatch.setattr(cuda_conv, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    real = launch_helper.launch_kernel
+    monkeypatch.setattr(launch_helper, "launch_kernel",
+                        lambda k, *a: calls.append(launch_helper._name(k)) or real(k, *a))
     rng = np.random.default_rng(0)
-    x, w, b = rng.standard_normal((1, 2, 5, 7)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
-    gy = rng.standard_normal((1, 3, 5, 7))
-    both(monkeypatch, lambda x, w, b, gy: (kernels.conv2d_forward(x, w, b, 1, 1),
-                                           kernels.conv2d_backward(gy, x, w, 1, 1)), x, w, b, gy)
-    assert {"im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"} <= set(calls)
+    x, w, b = rng.standard_normal((2, 2, 5, 7)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    gy = rng.standard_normal((2, 3, 5, 7))
+    pa = conv2d_params("conv2d", x.shape, w.shape, 1, 1)
+    kept = []
+
+    def run(x, w, b, gy):
+        y, cols = kernels.conv2d_forward_keeping_columns(x, w, b, pa)
+        kept.append(cols)
+        return (y,) + kernels.conv2d_backward(gy, x, w, pa, columns=cols)
+
+    cpu, gpu = both(monkeypatch, run, x, w, b, gy)
+    assert calls == ["_im2col_nchw", "_col2im_nchw"] and kept[-1] is not None  # the device kept its columns
+    _close(cpu, gpu, 1e-12)
+
+
+def test_conv2d_twin_keeps_no_columns_over_the_budget(monkeypatch):
+    """Columns over the memory budget are not kept: the backward recomputes them chunk by chunk."""
+    rng = np.random.default_rng(2)
+    x, w = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 3))
+    pa = conv2d_params("conv2d", x.shape, w.shape, 1, 1)
+    gy = rng.standard_normal(pa.y_shape)
+    kept = []
+
+    def run(x, w, gy):
+        y, cols = kernels.conv2d_forward_keeping_columns(x, w, None, pa)
+        kept.append(cols)
+        return kernels.conv2d_backward(gy, x, w, pa, columns=cols)
+
+    kernels.set_memory_budget(2 * 18 * 30 * 8)  # two samples' columns: the batch takes two chunks
+    try:
+        cpu, gpu = both(monkeypatch, run, x, w, gy)
+    finally:
+        kernels.set_memory_budget(None)
+    assert kept == [None, None]
+    _close(cpu, gpu, 1e-12)
 
 
 def test_conv2d_split_sample_chunks(monkeypatch):
@@ -71,8 +104,8 @@ def test_conv2d_split_sample_chunks(monkeypatch):
     gy = rng.standard_normal((1, 1, 6, 5))
     kernels.set_memory_budget(100)
     try:
-        cpu, gpu = both(monkeypatch, lambda gy, x, w: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False),
-                        gy, x, w)
+        cpu, gpu = both(monkeypatch, lambda gy, x, w: kernels.conv2d_backward(
+            gy, x, w, conv2d_params("conv2d", x.shape, w.shape, 1, 1, 1), need_bias=False), gy, x, w)
     finally:
         kernels.set_memory_budget(None)
     _close(cpu, gpu, 1e-10)
@@ -204,12 +237,12 @@ def test_gpu_conv_pool_act_softmax_match_cpu():
     x = rng.standard_normal((3, 4, 11, 9)).astype(np.float32)
     w = rng.standard_normal((5, 4, 3, 3)).astype(np.float32)
     b = rng.standard_normal(5).astype(np.float32)
-    y = kernels.conv2d_forward(x, w, b, 2, 1, 1)
-    yg = kernels.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), 2, 1, 1)
+    y = kernels.conv2d_forward(x, w, b, conv2d_params("conv2d", x.shape, w.shape, 2, 1, 1))
+    yg = kernels.conv2d_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), conv2d_params("conv2d", cp.asarray(x).shape, cp.asarray(w).shape, 2, 1, 1))
     np.testing.assert_allclose(cp.asnumpy(yg), y, rtol=1e-4, atol=1e-4)
     gy = rng.standard_normal(y.shape).astype(np.float32)
-    for u, v in zip(kernels.conv2d_backward(gy, x, w, 2, 1, 1),
-                    kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), 2, 1, 1)):
+    for u, v in zip(kernels.conv2d_backward(gy, x, w, conv2d_params("conv2d", x.shape, w.shape, 2, 1, 1)),
+                    kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), conv2d_params("conv2d", cp.asarray(x).shape, cp.asarray(w).shape, 2, 1, 1))):
         np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-3, atol=1e-3)
     p, i = kernels.max_pool2d_forward(x, pool2d_params("max_pool2d", x, 2))
     pg, ig = kernels.max_pool2d_forward(cp.asarray(x), pool2d_params("max_pool2d", x, 2))

@@ -107,17 +107,18 @@ def forward(x, w, b, p, oh, ow):
     return y
 
 
-def backward(gy, x, w, p, need_input, need_weight):
-    """``(gx, gw)`` of a 3x3 stride-1 conv2d; an entry is None when not asked for (and not computed)."""
+def backward(gy, x, w, p, x_shape, need_input, need_weight):
+    """``(gx, gw)`` of a 3x3 stride-1 conv2d; an entry is None when not asked for (and not computed).
+    ``x`` is only read for the weight gradient, ``w`` only for the input gradient."""
     n, co, oh, ow = gy.shape
-    tl = _Tiles(x.shape, co, p, oh, ow, x.dtype)
+    tl = _Tiles(x_shape, co, p, oh, ow, gy.dtype)
     U = _filters(w) if need_input else None
-    gx = np.empty(x.shape, x.dtype) if need_input else None
+    gx = np.empty(x_shape, gy.dtype) if need_input else None
 
     def chunk(n0_m):
         n0, m = n0_m
         Z = tl.buffer("Z", co)
-        dU = np.zeros((16, co, tl.c), x.dtype) if need_weight else None
+        dU = np.zeros((16, co, tl.c), gy.dtype) if need_weight else None
         if need_weight:
             xq, V = tl.padded("xq", m), tl.buffer("V", tl.c)
             _threads.run(_wk.pad_planes, m * tl.c, xq.size, x, xq, n0, tl.ph, tl.pw)
@@ -143,6 +144,6 @@ def backward(gy, x, w, p, need_input, need_weight):
         dU = parts[0]
         for part in parts[1:]:  # in chunk order: deterministic
             dU += part
-        g = _G.astype(x.dtype)
+        g = _G.astype(gy.dtype)
         gw = np.ascontiguousarray(np.einsum("ai,aboc,bj->ocij", g, dU.reshape(4, 4, co, tl.c), g))
     return gx, gw
