@@ -130,7 +130,19 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
 
 def _integer_labels(name, x, t, ignore_index):
     """Integer class labels ``t`` (an array on the logits' device) checked against ``x`` (N, C, ...): dtype,
-    shape, and every label not ``ignore_index`` in [0, C)."""
+    shape, and every label not ``ignore_index`` in [0, C).  The range check reads the labels on the host;
+    the fused path (``_label_array`` + ``engine.softmax_cross_entropy``) checks them in its kernel instead."""
+    _label_array(name, x, t)
+    c = x.shape[1]
+    tv = t[t != ignore_index]
+    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
+        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
+        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
+    return t
+
+
+def _label_array(name, x, t):
+    """``t``'s dtype (integer) and shape ((N, d1, ...) for ``x`` (N, C, d1, ...)), from metadata only."""
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels or float probabilities, got dtype {t.dtype}")
     expected = (x.shape[0],) + tuple(x.shape[2:])
@@ -139,12 +151,20 @@ def _integer_labels(name, x, t, ignore_index):
             f"{name}: target of shape {tuple(t.shape)} does not match input of shape {tuple(x.shape)} "
             f"(expected target shape {expected})"
         )
-    c = x.shape[1]
-    tv = t[t != ignore_index]
-    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
-        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
-        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
     return t
+
+
+def _batched(name, input, target):
+    """(logits, target, unbatched): an unbatched (C,) input and its 0-d target get a batch dim of 1."""
+    x = _t(input, name, "input")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = x.reshape(1, -1)
+        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
+        target = tt.reshape((1,) + tuple(tt.shape))
+    if x.ndim < 2:
+        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    return x, target, unbatched
 
 
 def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
@@ -190,25 +210,21 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
 
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0):
-    """Softmax cross-entropy between logits and integer labels (or class probabilities)."""
+    """Softmax cross-entropy between logits and integer labels (or class probabilities).
+
+    Integer labels without ``weight`` or ``label_smoothing`` on (N, C) / (C,) logits run the fused kernel
+    (``engine.softmax_cross_entropy``): no blocking read from a GPU, its label range checked by the kernel
+    (on a GPU a bad label gives a NaN loss and raises at the next read from the device, as torch's
+    device-side assert; see that op)."""
     name = "cross_entropy"
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = _t(input, name, "input")
-    unbatched = x.ndim == 1
-    if unbatched:
-        x = x.reshape(1, -1)
-        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
-        target = tt.reshape((1,) + tuple(tt.shape))
-    if x.ndim < 2:
-        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    x, target, unbatched = _batched(name, input, target)
     labels = target.array if isinstance(target, Tensor) else target
     labels = get_array_module(x.array).asarray(labels)
     if weight is None and not label_smoothing and x.ndim == 2 and labels.dtype.kind in "iu":
-        # the common case runs the fused kernel (engine/ops/softmax_ce.py): no dense one-hot target
-        out = engine.softmax_cross_entropy(x, _integer_labels(name, x, labels, ignore_index), ignore_index,
-                                           reduction)
+        out = engine.softmax_cross_entropy(x, _label_array(name, x, labels), ignore_index, reduction)
     else:
         q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
         out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
@@ -219,14 +235,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     """Negative log-likelihood of integer labels under log-probabilities ``input`` (N, C, ...)."""
     name = "nll_loss"
     _check_reduction(name, reduction)
-    x = _t(input, name, "input")
-    unbatched = x.ndim == 1
-    if unbatched:
-        x = x.reshape(1, -1)
-        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
-        target = tt.reshape((1,) + tuple(tt.shape))
-    if x.ndim < 2:
-        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    x, target, unbatched = _batched(name, input, target)
     t = target.array if isinstance(target, Tensor) else target
     if getattr(t, "dtype", np.dtype("f")).kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels")

@@ -6,13 +6,15 @@ the loops vectorise.  Everything is computed around the row maximum (no overflow
 with ``fastmath={"reassoc"}`` so they vectorise (13x faster; the order is fixed per build, so results
 are deterministic run to run);
 float16 inputs are upcast to float32 by the caller.  Cross-entropy keeps the per-row log-sum-exp for its
-backward, which is then one pass: ``g * (exp(x - lse) - onehot)``.
+backward, which is then one pass: ``g * (exp(x - lse) - onehot)``; a label outside [0, C) gives a NaN
+row and is written into the caller's ``flags`` (see ``kernels.error_flags``).
 """
 import math
 
 import numpy as np
 from numba import njit
 
+from kernels import LABEL_OUT_OF_RANGE as _LABEL_OUT_OF_RANGE  # a global int: Numba freezes it in
 from kernels.cpu._fastmath import fexp
 from kernels.cpu._threads import run
 
@@ -99,8 +101,9 @@ def _softmax_bwd(gy, y, gx, log, t0, t1):
 
 
 @njit(nogil=True, cache=True, error_model="numpy", fastmath={"reassoc"})
-def _xent_fwd(x, labels, loss, lse, ignore_index, t0, t1):
-    """Per-row ``loss = logsumexp(x) - x[label]`` (0 where label == ignore_index) and the row lse."""
+def _xent_fwd(x, labels, loss, lse, ignore_index, flags, t0, t1):
+    """Per-row ``loss = logsumexp(x) - x[label]`` (0 where label == ignore_index, NaN and ``flags`` set
+    where the label is outside [0, C)) and the row lse."""
     N, C = x.shape
     for n in range(t0, t1):
         xr = x[n]
@@ -108,20 +111,30 @@ def _xent_fwd(x, labels, loss, lse, ignore_index, t0, t1):
         l = m + math.log(s)
         lse[n] = l
         t = labels[n]
-        loss[n] = 0.0 if t == ignore_index else l - xr[t]
+        if t == ignore_index:
+            loss[n] = 0.0
+        elif t < 0 or t >= C:
+            loss[n] = np.nan
+            flags[1] = t
+            flags[2] = C
+            flags[0] = _LABEL_OUT_OF_RANGE
+        else:
+            loss[n] = l - xr[t]
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _xent_bwd(g, x, labels, lse, gx, ignore_index, t0, t1):
-    """``gx[n] = g[n] * (softmax(x[n]) - onehot(label))``; zero rows for ignored labels."""
+    """``gx[n] = g[n] * (softmax(x[n]) - onehot(label))``; zero rows for ignored labels, NaN rows for labels
+    outside [0, C)."""
     N, C = x.shape
     for n in range(t0, t1):
         t = labels[n]
         xr = x[n]
         gr = gx[n]
-        if t == ignore_index:
+        if t == ignore_index or t < 0 or t >= C:
+            fill = 0.0 if t == ignore_index else np.nan
             for c in range(C):
-                gr[c] = 0
+                gr[c] = fill
             continue
         gn = g[n]
         l = lse[n]
@@ -144,8 +157,8 @@ def softmax_bwd(gy, y, gx, log):
     run(_softmax_bwd, A * B, y.size, gy, y, gx, log)
 
 
-def xent_fwd(x, labels, loss, lse, ignore_index):
-    run(_xent_fwd, x.shape[0], x.size, x, labels, loss, lse, ignore_index)
+def xent_fwd(x, labels, loss, lse, ignore_index, flags):
+    run(_xent_fwd, x.shape[0], x.size, x, labels, loss, lse, ignore_index, flags)
 
 
 def xent_bwd(g, x, labels, lse, gx, ignore_index):

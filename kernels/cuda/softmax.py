@@ -5,19 +5,24 @@ thread, then a shared-memory tree reduction — a fixed order, so results are de
 use one (a, b) column per grid-stride step, looping over K.  The column kernels and the backward accumulate
 in the input's dtype (typed ``zero`` / ``neg_inf`` arguments); the row kernels (last-axis softmax and
 cross-entropy) reduce through a shared buffer of the input's dtype, one compiled pair per dtype
-(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.
+(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.  A cross-entropy label
+outside [0, C) gives a NaN loss (and NaN gradient row) and is written into the GPU's host-mapped error
+flags (``kernels/cuda/_device_flags.py``), which the engine reads at the next read from the device.
 """
 import math
 
 from numba import config, cuda, float32, float64
 
+from kernels import LABEL_OUT_OF_RANGE as _LABEL_OUT_OF_RANGE
 from kernels.cuda._launch import launch, launch_kernel
 
 _RT = 32 if config.ENABLE_CUDASIM else 128  # threads per row (fewer under the simulator: it runs each)
 
 
 @cuda.jit(device=True)
-def _block_max(buf, v):
+def _block_reduce(buf, v, take_max):
+    """The block's maximum (NaN wins) or sum of the threads' ``v``, by a fixed-order tree through ``buf``;
+    every thread gets it."""
     tid = cuda.threadIdx.x
     buf[tid] = v
     cuda.syncthreads()
@@ -25,24 +30,10 @@ def _block_max(buf, v):
     while s > 0:
         if tid < s:
             o = buf[tid + s]
-            if o > buf[tid] or o != o:
+            if not take_max:
+                buf[tid] += o
+            elif o > buf[tid] or o != o:
                 buf[tid] = o
-        cuda.syncthreads()
-        s //= 2
-    r = buf[0]
-    cuda.syncthreads()
-    return r
-
-
-@cuda.jit(device=True)
-def _block_sum(buf, v):
-    tid = cuda.threadIdx.x
-    buf[tid] = v
-    cuda.syncthreads()
-    s = _RT // 2
-    while s > 0:
-        if tid < s:
-            buf[tid] += buf[tid + s]
         cuda.syncthreads()
         s //= 2
     r = buf[0]
@@ -59,13 +50,13 @@ def _row_logsumexp(x, row, tid, K, buf, zero, neg_inf):
         v = x[row, k]
         if v > m or v != v:
             m = v
-    m = _block_max(buf, m)
+    m = _block_reduce(buf, m, True)
     if m == neg_inf:
         m = zero
     s = zero
     for k in range(tid, K, _RT):
         s += math.exp(x[row, k] - m)
-    s = _block_sum(buf, s)
+    s = _block_reduce(buf, s, False)
     return m + math.log(s)
 
 
@@ -93,7 +84,7 @@ def _row_kernels(dtype):
             y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
 
     @cuda.jit(cache=True)
-    def xent_fwd(x, labels, loss, lse, ignore_index, zero, neg_inf):
+    def xent_fwd(x, labels, loss, lse, ignore_index, flags, zero, neg_inf):
         row = cuda.blockIdx.x
         tid = cuda.threadIdx.x
         C = x.shape[1]
@@ -102,7 +93,15 @@ def _row_kernels(dtype):
         if tid == 0:
             lse[row] = ls
             t = labels[row]
-            loss[row] = zero if t == ignore_index else ls - x[row, t]
+            if t == ignore_index:
+                loss[row] = zero
+            elif t < 0 or t >= C:  # never read x out of bounds: NaN, and the label in the mapped flags
+                loss[row] = math.nan
+                flags[1] = t
+                flags[2] = C
+                flags[0] = _LABEL_OUT_OF_RANGE
+            else:
+                loss[row] = ls - x[row, t]
 
     pair = _ROW_KERNELS[key] = (rows_fwd, xent_fwd)
     return pair
@@ -163,9 +162,9 @@ def softmax_bwd(gy, y, gx, log):
     launch(_bwd, A * B, y, gy, y, gx, log, y.dtype.type(0))
 
 
-def xent_fwd(x, labels, loss, lse, ignore_index):
+def xent_fwd(x, labels, loss, lse, ignore_index, flags):
     if x.shape[0]:
-        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index,
+        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index, flags,
                       x.dtype.type(0), x.dtype.type(-math.inf))
 
 
@@ -178,6 +177,9 @@ def _xent_bwd(g, x, labels, lse, gx, ignore_index):
         lab = labels[n]
         if lab == ignore_index:
             gx[n, c] = 0
+            continue
+        if lab < 0 or lab >= C:  # flagged by the forward: a NaN row, never a silent finite gradient
+            gx[n, c] = math.nan
             continue
         v = g[n] * math.exp(x[n, c] - lse[n])
         if c == lab:
