@@ -89,9 +89,6 @@ def test_a_training_step_sends_nothing_to_the_device(sim):
     assert sim.transfer_counts()["h2d"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 section 4, not fixed yet: cross_entropy reads the device 3 times "
-                   "per step (label range check: int(min), int(max) in nn/_losses_functional.py; the fused op's "
-                   "count of non-ignored labels in engine/ops/softmax_ce.py)")
 def test_a_training_step_reads_the_device_only_where_the_user_asks(sim):
     model, x, y = _lenet_batch("cuda")
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

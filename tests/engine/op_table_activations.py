@@ -10,7 +10,7 @@ import engine
 from engine.ops import activation as act
 from engine.ops import softmax_ce
 
-from .op_table import OpCase
+from .op_table import SAME, OpCase
 
 _A = ("FusedActivation",)
 _LABELS = np.array([0, 3, -100, 1, 4])
@@ -44,6 +44,18 @@ ACTIVATION_CASES = [
            lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="none") * 1.5, [((5, 6),)]),
     OpCase("softmax_cross_entropy_sum", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
            lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="sum"), [((5, 6),)]),
+    # softmax / log_softmax run the kernel twins (engine/ops/softmax.py): the (A, K, B) column layout (a middle or
+    # first axis), empty and 0-d inputs; the *_grad rows differentiate the first derivative, so gradgradcheck
+    # reaches the third derivative through SoftmaxGrad's own backward
+    OpCase("softmax_middle_axis", ("Softmax", "SoftmaxGrad"), lambda x: x.softmax(1),
+           [((2, 3, 4),), ((0, 3),)], torch=SAME),
+    OpCase("log_softmax_first_axis", ("LogSoftmax", "SoftmaxGrad"), lambda x: x.log_softmax(0),
+           [((3, 2, 2),), ((4,),), ((),)], torch=SAME),
+    OpCase("softmax_grad", ("Softmax", "SoftmaxGrad"),
+           lambda x, g: engine.autograd.grad(engine.softmax(x, -1), x, g, create_graph=True)[0], [((3, 4), (3, 4))]),
+    OpCase("log_softmax_grad", ("LogSoftmax", "SoftmaxGrad"),
+           lambda x, g: engine.autograd.grad(engine.log_softmax(x, 0), x, g, create_graph=True)[0],
+           [((3, 2), (3, 2))]),
 ]
 
 _ = engine  # the cases call the ops through their modules; engine re-exports them
