@@ -107,23 +107,28 @@ def _row_kernels(dtype):
     return pair
 
 
+@cuda.jit(device=True)
+def _col_logsumexp(x, a, b, zero, neg_inf):
+    """log(sum(exp(x[a, :, b]))) around the column maximum, by one thread, in the dtype of ``zero``."""
+    m = neg_inf
+    for k in range(x.shape[1]):
+        v = x[a, k, b]
+        if v > m or v != v:
+            m = v
+    if m == neg_inf:
+        m = zero
+    s = zero
+    for k in range(x.shape[1]):
+        s += math.exp(x[a, k, b] - m)
+    return m + math.log(s)
+
+
 @cuda.jit(cache=True)
 def _cols_fwd(x, y, log, zero, neg_inf):
     A, K, B = x.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
-        a = t // B
-        b = t % B
-        m = neg_inf
-        for k in range(K):
-            v = x[a, k, b]
-            if v > m or v != v:
-                m = v
-        if m == neg_inf:
-            m = zero
-        s = zero
-        for k in range(K):
-            s += math.exp(x[a, k, b] - m)
-        ls = m + math.log(s)
+        a, b = t // B, t % B
+        ls = _col_logsumexp(x, a, b, zero, neg_inf)
         for k in range(K):
             y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
 
@@ -143,8 +148,7 @@ def softmax_fwd(x, y, log):
 def _bwd(gy, y, gx, log, zero):
     A, K, B = y.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
-        a = t // B
-        b = t % B
+        a, b = t // B, t % B
         d = zero
         for k in range(K):
             d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
