@@ -178,7 +178,8 @@ def activation_backward(gy, x, name, y=None, alpha=None, beta=None, bias=None, w
 # these, with arguments already checked there: ``axis`` an int in range (0 for a 0-d array), floating
 # input, int64 labels of shape (N,) for logits (N, C).  The twins see the input as (A, K, B) with the
 # softmax axis in the middle; float16 / bfloat16 are computed in float32 and returned in their own dtype.
-LABEL_OUT_OF_RANGE = 1  # error-flag code: (code, the label, the class count); see error_flags
+LABEL_OUT_OF_RANGE = 1  # error-flag codes (code, the label, the class count), see error_flags: cross_entropy's
+NLL_LABEL_OUT_OF_RANGE = 2  # and nll_loss's
 
 
 def _softmax_layout(x, xp):
@@ -267,6 +268,14 @@ def take_device_errors():
     synchronising read from the device.  Empty, and nothing imported, when no GPU kernel has flags."""
     mod = sys.modules.get("kernels.cuda._device_flags")
     return mod.take() if mod is not None else []
+
+
+def flag_labels(labels, classes, ignore_index, flags, code=LABEL_OUT_OF_RANGE):
+    """Write ``(code, label, classes)`` into ``flags`` (``error_flags``) when an int64 label is neither
+    ``ignore_index`` nor in [0, classes): the label check of the losses that do not run the fused kernel,
+    done where the labels live."""
+    if labels.size:
+        _impl(labels, "softmax").flag_labels(labels.reshape(-1), classes, ignore_index, flags, code)
 
 
 def softmax_cross_entropy_forward(logits, labels, ignore_index=-100, flags=None):

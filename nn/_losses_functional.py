@@ -23,6 +23,7 @@ from engine import Tensor
 from engine.backend import get_array_module
 
 from engine.ops.loss import BCEWithLogitsFn, BinaryCrossEntropyFn, SoftTargetCEFn
+from engine.ops.softmax_ce import check_labels
 
 __all__ = [
     "mse_loss",
@@ -128,19 +129,6 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     return BCEWithLogitsFn.apply(x, yd, w, pw, reduction)
 
 
-def _integer_labels(name, x, t, ignore_index):
-    """Integer class labels ``t`` (an array on the logits' device) checked against ``x`` (N, C, ...): dtype,
-    shape, and every label not ``ignore_index`` in [0, C).  The range check reads the labels on the host;
-    the fused path (``_label_array`` + ``engine.softmax_cross_entropy``) checks them in its kernel instead."""
-    _label_array(name, x, t)
-    c = x.shape[1]
-    tv = t[t != ignore_index]
-    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
-        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
-        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
-    return t
-
-
 def _label_array(name, x, t):
     """``t``'s dtype (integer) and shape ((N, d1, ...) for ``x`` (N, C, d1, ...)), from metadata only."""
     if t.dtype.kind not in "iu":
@@ -191,21 +179,21 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
         if w is not None:
             q = q * w.reshape((1, c) + (1,) * (x.ndim - 2))
         return q, float(np.prod(expected))
-    t = _integer_labels(name, x, t, ignore_index)
+    t = xp.ascontiguousarray(_label_array(name, x, t), dtype=xp.int64)
+    bad = check_labels(t, c, ignore_index, name)  # raises on the CPU; on a GPU at the next read (no read here)
     valid = t != ignore_index
-    safe = xp.where(valid, t, 0)
+    safe = xp.where(valid & ~bad, t, 0)
     # q in class-last layout, then moved to axis 1
     ql = xp.zeros(expected + (c,), dtype=x.dtype)
     wy = w[safe] if w is not None else xp.ones(expected, dtype=x.dtype)
-    wy = wy * valid
+    wy = xp.where(bad, xp.nan, wy * valid).astype(x.dtype, copy=False)  # a bad label on a GPU: NaN until raised
     flat = ql.reshape(-1, c)  # a view: write the label weights through it (works on NumPy and CuPy)
     flat[xp.arange(flat.shape[0]), safe.reshape(-1)] = ((1 - label_smoothing) * wy).reshape(-1)
     if label_smoothing:
         smooth = (label_smoothing / c) * (w if w is not None else xp.ones(c, dtype=x.dtype))
         ql += smooth * valid[..., None]
     q = xp.moveaxis(ql, -1, 1) if x.ndim > 2 else ql
-    denom = float(wy.sum())
-    return q, denom
+    return q, wy.sum()  # the mean's divisor, a 0-d array: it stays on the device
 
 
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",

@@ -24,13 +24,29 @@ class LabelOutOfRangeError(IndexError, ValueError):
     ValueError, which this op raised before)."""
 
 
-def label_error(label, classes):
+def label_error(label, classes, op="cross_entropy"):
     return LabelOutOfRangeError(
-        f"cross_entropy: target label {label} is out of range for {classes} classes (labels must lie in "
+        f"{op}: target label {label} is out of range for {classes} classes (labels must lie in "
         f"[0, {classes}) or equal ignore_index)")
 
 
+def check_labels(labels, classes, ignore_index, op):
+    """The label check of the losses that build their target from the labels (class weights, label
+    smoothing, N-d inputs, ``nll_loss``): a label of int64 ``labels`` neither ``ignore_index`` nor in
+    [0, classes) raises at once on the CPU and, on a GPU, at the next read from the device (as
+    ``softmax_cross_entropy``).  ``op``: "cross_entropy" or "nll_loss".  Returns the bool mask of those
+    labels (all False unless on a GPU) so that the caller can make their loss NaN meanwhile."""
+    flags = kernels.error_flags(labels)
+    code = kernels.NLL_LABEL_OUT_OF_RANGE if op == "nll_loss" else kernels.LABEL_OUT_OF_RANGE
+    kernels.flag_labels(labels, classes, ignore_index, flags, code)
+    bad = kernels.flagged_now(flags)
+    if bad is not None:
+        raise backend.DEVICE_ERRORS[bad[0]](*bad[1:])
+    return (labels != ignore_index) & ((labels < 0) | (labels >= classes))
+
+
 backend.DEVICE_ERRORS[kernels.LABEL_OUT_OF_RANGE] = label_error
+backend.DEVICE_ERRORS[kernels.NLL_LABEL_OUT_OF_RANGE] = lambda label, classes: label_error(label, classes, "nll_loss")
 
 
 class SoftmaxCrossEntropy(Function):

@@ -217,3 +217,9 @@ def xent_fwd(x, labels, loss, lse, ignore_index, flags):
 
 def xent_bwd(g, x, labels, lse, gx, ignore_index):
     run(_xent_bwd, x.shape[0], x.size, g, x, labels, lse, gx, ignore_index)
+
+
+def flag_labels(labels, classes, ignore_index, flags, code):
+    bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= classes))]
+    if bad.size:
+        flags[:] = (code, bad[0], classes)

@@ -196,3 +196,17 @@ def xent_bwd(g, x, labels, lse, gx, ignore_index):
         return
     launch(_xent_bwd, x.size, x, g, x, labels, lse, gx, ignore_index)
 
+
+
+@cuda.jit(cache=True)
+def _flag_labels(labels, classes, ignore_index, flags, code):
+    for t in range(cuda.grid(1), labels.size, cuda.gridsize(1)):
+        lab = labels[t]
+        if lab != ignore_index and (lab < 0 or lab >= classes):
+            flags[1] = lab
+            flags[2] = classes
+            flags[0] = code
+
+
+def flag_labels(labels, classes, ignore_index, flags, code):
+    launch(_flag_labels, labels.size, labels, labels, classes, ignore_index, flags, code)

@@ -47,3 +47,37 @@ def test_on_cuda_good_labels_read_equal_the_cpu(cuda_device):
     assert loss.item() == pytest.approx(ref.item(), rel=1e-12)
     none = F.cross_entropy(xd, engine.tensor([-100, -100, -100]).to(cuda_device))
     assert np.isnan(none.item())  # every label ignored: the mean is NaN, as torch
+
+
+def _general_path_losses(x, y, w):
+    """Cross-entropy with class weights and label smoothing on (N, C, d) logits, and nll_loss: the losses that
+    build a target from the labels instead of running the fused kernel."""
+    return F.cross_entropy(x, y, weight=w, label_smoothing=0.1, ignore_index=2) + F.nll_loss(x.log_softmax(1), y)
+
+
+def test_the_general_path_reads_nothing_on_cuda_and_equals_the_cpu(sim):
+    rng = np.random.default_rng(3)
+    x0, y0, w0 = rng.standard_normal((2, 3, 4)), rng.integers(0, 3, (2, 4)), np.array([1.0, 2.0, 0.5])
+    ref = _general_path_losses(engine.tensor(x0), engine.tensor(y0), engine.tensor(w0))
+    x = engine.tensor(x0, device="cuda", requires_grad=True)
+    y, w = engine.tensor(y0).to("cuda"), engine.tensor(w0).to("cuda")
+    sim.reset_transfer_counts()
+    loss = _general_path_losses(x, y, w)
+    loss.backward()
+    assert sim.transfer_counts() == {"h2d": 0, "d2h": 0}
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-12)
+
+
+def test_the_general_path_raises_at_once_on_the_cpu_and_at_the_next_read_on_cuda(cuda_device):
+    x0, y0 = np.zeros((2, 3, 4)), np.array([[0, 1, 2, 1], [0, 5, 1, 1]])
+    with pytest.raises(IndexError, match="nll_loss: target label 5 is out of range for 3 classes"):
+        F.nll_loss(engine.tensor(x0), engine.tensor(y0))
+    x, y = engine.tensor(x0, device=cuda_device), engine.tensor(y0).to(cuda_device)
+    nll = F.nll_loss(x, y)
+    with pytest.raises(IndexError, match="nll_loss: target label 5 is out of range for 3 classes"):
+        nll.item()
+    assert np.isnan(nll.item())
+    ce = F.cross_entropy(x, y, weight=engine.tensor([1.0, 1.0, 2.0]).to(cuda_device), reduction="none")
+    with pytest.raises(IndexError, match="cross_entropy: target label 5"):
+        ce.numpy()
+    assert np.isnan(ce.numpy()[1, 1])
