@@ -30,7 +30,7 @@ def _max_and_sumexp(xr, K, er):
         m = max(m, xr[k])
     if m == -np.inf:
         m = np.float32(0.0)
-    s = xr[0] - xr[0]
+    s = np.float32(0.0)  # float32 literal: unifies to the row dtype (xr[0] - xr[0] is NaN for an inf)
     for k in range(np.uint64(0), np.uint64(K)):
         e = fexp(xr[k] - m)
         s += e
@@ -107,7 +107,7 @@ def _softmax_cols(x, y, log, t0, t1):
 @njit(inline="always", error_model="numpy", fastmath={"reassoc"})
 def _grad_line(g, yr, out, K, log):
     """One line: softmax ``out = yr (g - sum(g yr))``; log-softmax ``out = g - exp(yr) sum(g)``."""
-    d = yr[0] - yr[0]
+    d = np.float32(0.0)  # unifies to the line dtype (yr[0] - yr[0] is NaN where log-softmax is -inf)
     if log:
         for k in range(np.uint64(0), np.uint64(K)):
             d += g[k]
