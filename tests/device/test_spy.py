@@ -67,9 +67,10 @@ def test_every_kernel_call_on_cuda_reaches_a_cuda_twin(cuda_device, twin_calls):
     _step(model, opt, x, y)
     assert twin_calls["cpu"] == []
     called = {name.rsplit(".", 1)[1] for name in twin_calls["cuda"]}
-    # forward and backward of conv (im2col / col2im), max pooling, and SGD's fused update (LeNet5's ReLU and
-    # the cross-entropy run as device array operations, not twins)
-    assert {"im2col_nhwc", "col2im_nhwc", "rows_to_nchw", "max_pool2d_fwd", "max_pool2d_bwd", "sgd_update"} <= called
+    # forward and backward of conv (im2col / col2im), max pooling, the fused softmax cross-entropy and SGD's fused
+    # update (LeNet5's ReLU runs as device array operations, not a twin)
+    assert {"im2col_nhwc", "col2im_nhwc", "rows_to_nchw", "max_pool2d_fwd", "max_pool2d_bwd", "xent_fwd", "xent_bwd",
+            "sgd_update"} <= called
     assert twin_calls["cuda"].count("kernels.cuda.optim_updates.sgd_update") == len(list(model.parameters()))
 
 
