@@ -23,6 +23,8 @@ __all__ = [
     "device_of",
     "to_device",
     "to_numpy",
+    "item",
+    "raise_device_errors",
     "is_array",
     "CUDAUnavailableError",
     "scatter_add",
@@ -167,10 +169,38 @@ def to_device(x, device):
 
 
 def to_numpy(x) -> np.ndarray:
-    """A NumPy array for any array (copies from the GPU when needed)."""
+    """A NumPy array for any array (copies from the GPU when needed; see :func:`raise_device_errors`)."""
     if _on_device(x):
-        return _cupy().asnumpy(x)
+        out = _cupy().asnumpy(x)
+        raise_device_errors()
+        return out
     return np.asarray(x)
+
+
+def item(x):
+    """The one element of array ``x`` as a Python scalar (a blocking read from the GPU when it lives there)."""
+    v = x.reshape(-1)[0].item()
+    if _on_device(x):
+        raise_device_errors()
+    return v
+
+
+#: error-flag code (``kernels.LABEL_OUT_OF_RANGE``, ...) -> ``f(a, b)`` building the exception to raise;
+#: the ops whose kernels flag bad data register theirs (engine/ops/softmax_ce.py).
+DEVICE_ERRORS: dict = {}
+
+
+def raise_device_errors() -> None:
+    """Raise what GPU kernels flagged since the last read (``kernels.error_flags``: a label out of range...).
+
+    Called right after every read from the device (:func:`to_numpy`, :func:`item`), which has waited for
+    the kernels queued before it: kernels check data on the device instead of the host reading it every
+    step, and the error surfaces here, at the next point the host synchronises anyway, as torch's
+    device-side asserts do."""
+    import kernels
+
+    for code, a, b in kernels.take_device_errors():
+        raise DEVICE_ERRORS[code](a, b)
 
 
 def scatter_add(target, index, values) -> None:

@@ -300,7 +300,7 @@ class Tensor(TorchOpMethods):
     def item(self):
         if self.array.size != 1:
             raise ValueError(f"item: only one-element tensors convert to a Python scalar, got shape {self.shape}")
-        return self.array.reshape(-1)[0].item()
+        return backend.item(self.array)
 
     def tolist(self):
         return backend.to_numpy(self.array).tolist()

@@ -8,9 +8,11 @@ on first use).
 
 Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``), pooling,
 activations (fused, with optional bias), batch norm (``batch_norm_forward`` / ``batch_norm_backward``),
-softmax / log-softmax / softmax cross-entropy, and the tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
+softmax / log-softmax / softmax cross-entropy (with the error flags through which kernels report bad data,
+such as a label out of range, without a blocking read from the GPU), and the tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
 """
 import importlib
+import sys
 
 from kernels._chunks import get_memory_budget, set_memory_budget  # noqa: F401
 
@@ -202,46 +204,135 @@ def activation_backward(gy, x, name, y=None, alpha=None, beta=None, bias=None, w
 
 
 # ---- softmax and cross-entropy -------------------------------------------------------------------
-def softmax(x, axis=-1):
-    """Stable softmax along ``axis`` (float16 reduced in float32)."""
-    from kernels.softmax_ops import softmax as f
+# The engine's softmax / log_softmax / softmax_cross_entropy ops (engine/ops/softmax.py, softmax_ce.py) call
+# these, with arguments already checked there: ``axis`` an int in range (0 for a 0-d array), floating
+# input, int64 labels of shape (N,) for logits (N, C).  The twins see the input as (A, K, B) with the
+# softmax axis in the middle; float16 / bfloat16 are computed in float32 and returned in their own dtype.
+LABEL_OUT_OF_RANGE = 1  # error-flag codes (code, the label, the class count), see error_flags: cross_entropy's
+NLL_LABEL_OUT_OF_RANGE = 2  # and nll_loss's
 
-    return f(x, axis, False)
+
+def _softmax_layout(x, xp):
+    """``x`` as a contiguous float32/float64 array (a copy only when it is not one already)."""
+    if x.dtype == xp.float32 or x.dtype == xp.float64:
+        return xp.ascontiguousarray(x)
+    return xp.ascontiguousarray(x, dtype=xp.float32)
+
+
+def _axis_shape(shape, axis):
+    """(A, K, B): ``shape`` around ``axis`` (a 0-d array is (1, 1, 1))."""
+    if not shape:
+        return (1, 1, 1)
+    axis %= len(shape)
+    a = b = 1
+    for s in shape[:axis]:
+        a *= s
+    for s in shape[axis + 1:]:
+        b *= s
+    return (a, shape[axis], b)
+
+
+def _softmax(x, axis, log):
+    xp = array_module(x)
+    xc = _softmax_layout(x, xp).reshape(_axis_shape(x.shape, axis))
+    y = xp.empty_like(xc)
+    if x.size:
+        _impl(x, "softmax").softmax_fwd(xc, y, log)
+    y = y.reshape(x.shape)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+def _softmax_grad(gy, y, axis, log):
+    xp = array_module(y)
+    shape3 = _axis_shape(y.shape, axis)
+    yc = _softmax_layout(y, xp).reshape(shape3)
+    gx = xp.empty_like(yc)
+    if y.size:
+        _impl(y, "softmax").softmax_bwd(_softmax_layout(gy, xp).reshape(shape3), yc, gx, log)
+    gx = gx.reshape(y.shape)
+    return gx if gx.dtype == y.dtype else gx.astype(y.dtype)
+
+
+def softmax(x, axis=-1):
+    """Stable softmax along ``axis`` (computed around the maximum)."""
+    return _softmax(x, axis, False)
 
 
 def log_softmax(x, axis=-1):
     """Stable log-softmax along ``axis``."""
-    from kernels.softmax_ops import softmax as f
-
-    return f(x, axis, True)
+    return _softmax(x, axis, True)
 
 
 def softmax_backward(gy, y, axis=-1):
-    """Input gradient of softmax from its output ``y``."""
-    from kernels.softmax_ops import softmax_backward as f
-
-    return f(gy, y, axis, False)
+    """Input gradient of softmax from its output ``y``: ``y * (gy - sum(gy * y))``."""
+    return _softmax_grad(gy, y, axis, False)
 
 
 def log_softmax_backward(gy, y, axis=-1):
-    """Input gradient of log-softmax from its output ``y``."""
-    from kernels.softmax_ops import softmax_backward as f
-
-    return f(gy, y, axis, True)
+    """Input gradient of log-softmax from its output ``y``: ``gy - exp(y) * sum(gy)``."""
+    return _softmax_grad(gy, y, axis, True)
 
 
-def softmax_cross_entropy_forward(logits, labels, ignore_index=-100):
-    """(per-row loss, per-row log-sum-exp) for logits (N, C) and integer labels (N,)."""
-    from kernels.softmax_ops import softmax_cross_entropy_forward as f
+def error_flags(ref):
+    """A (3,) int64 buffer into which a kernel writes ``(code, a, b)`` when it meets bad data (``code`` 0:
+    none).  For a NumPy ``ref``: fresh host memory, for the caller to read at once (``flagged_now``).  For a
+    device ``ref``: its GPU's one host-mapped buffer, which the engine reads after the next read from the
+    device (``take_device_errors``), so that checking costs no device-to-host transfer."""
+    if _on_gpu(ref):
+        return importlib.import_module("kernels.cuda._device_flags").flags_for(ref)
+    import numpy
 
-    return f(logits, labels, ignore_index)
+    return numpy.zeros(3, numpy.int64)
+
+
+def flagged_now(flags):
+    """``(code, a, b)`` when a CPU kernel flagged bad data in ``flags``, else None (always None for a GPU's
+    buffer: those are read after the next read from the device, see ``take_device_errors``)."""
+    if is_host_array(flags) and flags[0]:
+        return int(flags[0]), int(flags[1]), int(flags[2])
+    return None
+
+
+def take_device_errors():
+    """``[(code, a, b), ...]`` flagged by GPU kernels since the last call (cleared); call it only after a
+    synchronising read from the device.  Empty, and nothing imported, when no GPU kernel has flags."""
+    mod = sys.modules.get("kernels.cuda._device_flags")
+    return mod.take() if mod is not None else []
+
+
+def flag_labels(labels, classes, ignore_index, flags, code=LABEL_OUT_OF_RANGE):
+    """Write ``(code, label, classes)`` into ``flags`` (``error_flags``) when an int64 label is neither
+    ``ignore_index`` nor in [0, classes): the label check of the losses that do not run the fused kernel,
+    done where the labels live."""
+    if labels.size:
+        _impl(labels, "softmax").flag_labels(labels.reshape(-1), classes, ignore_index, flags, code)
+
+
+def softmax_cross_entropy_forward(logits, labels, ignore_index=-100, flags=None):
+    """(per-row loss, per-row log-sum-exp) for logits (N, C) and int64 labels (N,).  A row whose label is
+    ``ignore_index`` has loss 0; a label outside [0, C) gets a NaN loss and is written into ``flags``
+    (``(LABEL_OUT_OF_RANGE, label, C)``; a scratch buffer when None)."""
+    xp = array_module(logits)
+    x = _softmax_layout(logits, xp)
+    n = x.shape[0]
+    loss = xp.empty(n, dtype=x.dtype)
+    lse = xp.empty(n, dtype=x.dtype)
+    if n:
+        flags = error_flags(logits) if flags is None else flags
+        _impl(logits, "softmax").xent_fwd(x, labels, loss, lse, ignore_index, flags)
+    return (loss if loss.dtype == logits.dtype else loss.astype(logits.dtype)), lse
 
 
 def softmax_cross_entropy_backward(g, logits, labels, lse, ignore_index=-100):
-    """Gradient of the per-row loss w.r.t. the logits, given the upstream per-row gradient ``g``."""
-    from kernels.softmax_ops import softmax_cross_entropy_backward as f
-
-    return f(g, logits, labels, lse, ignore_index)
+    """``g[n] * (softmax(logits[n]) - onehot(labels[n]))`` for the per-row upstream gradient ``g`` (or a
+    scalar); zero rows for ``ignore_index``, NaN rows for labels outside [0, C)."""
+    xp = array_module(logits)
+    x = _softmax_layout(logits, xp)
+    gx = xp.empty_like(x)
+    if x.size:
+        gc = xp.array(xp.broadcast_to(g, (x.shape[0],)), dtype=lse.dtype)  # contiguous, the lse's dtype
+        _impl(logits, "softmax").xent_bwd(gc, x, labels, lse, gx, ignore_index)
+    return gx if gx.dtype == logits.dtype else gx.astype(logits.dtype)
 
 
 # ---- batch norm ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from engine import Tensor
 from engine.backend import get_array_module
 
 from engine.ops.loss import BCEWithLogitsFn, BinaryCrossEntropyFn, SoftTargetCEFn
+from engine.ops.softmax_ce import check_labels
 
 __all__ = [
     "mse_loss",
@@ -128,9 +129,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     return BCEWithLogitsFn.apply(x, yd, w, pw, reduction)
 
 
-def _integer_labels(name, x, t, ignore_index):
-    """Integer class labels ``t`` (an array on the logits' device) checked against ``x`` (N, C, ...): dtype,
-    shape, and every label not ``ignore_index`` in [0, C)."""
+def _label_array(name, x, t):
+    """``t``'s dtype (integer) and shape ((N, d1, ...) for ``x`` (N, C, d1, ...)), from metadata only."""
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels or float probabilities, got dtype {t.dtype}")
     expected = (x.shape[0],) + tuple(x.shape[2:])
@@ -139,12 +139,20 @@ def _integer_labels(name, x, t, ignore_index):
             f"{name}: target of shape {tuple(t.shape)} does not match input of shape {tuple(x.shape)} "
             f"(expected target shape {expected})"
         )
-    c = x.shape[1]
-    tv = t[t != ignore_index]
-    if tv.size and (int(tv.min()) < 0 or int(tv.max()) >= c):
-        bad = int(tv.min()) if int(tv.min()) < 0 else int(tv.max())
-        raise IndexError(f"{name}: target label {bad} is out of range for {c} classes")
     return t
+
+
+def _batched(name, input, target):
+    """(logits, target, unbatched): an unbatched (C,) input and its 0-d target get a batch dim of 1."""
+    x = _t(input, name, "input")
+    unbatched = x.ndim == 1
+    if unbatched:
+        x = x.reshape(1, -1)
+        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
+        target = tt.reshape((1,) + tuple(tt.shape))
+    if x.ndim < 2:
+        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    return x, target, unbatched
 
 
 def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
@@ -171,44 +179,40 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
         if w is not None:
             q = q * w.reshape((1, c) + (1,) * (x.ndim - 2))
         return q, float(np.prod(expected))
-    t = _integer_labels(name, x, t, ignore_index)
+    t = xp.ascontiguousarray(_label_array(name, x, t), dtype=xp.int64)
+    bad = check_labels(t, c, ignore_index, name)  # raises on the CPU; on a GPU at the next read (no read here)
     valid = t != ignore_index
-    safe = xp.where(valid, t, 0)
+    safe = xp.where(valid & ~bad, t, 0)
     # q in class-last layout, then moved to axis 1
     ql = xp.zeros(expected + (c,), dtype=x.dtype)
     wy = w[safe] if w is not None else xp.ones(expected, dtype=x.dtype)
-    wy = wy * valid
+    wy = xp.where(bad, xp.nan, wy * valid).astype(x.dtype, copy=False)  # a bad label on a GPU: NaN until raised
     flat = ql.reshape(-1, c)  # a view: write the label weights through it (works on NumPy and CuPy)
     flat[xp.arange(flat.shape[0]), safe.reshape(-1)] = ((1 - label_smoothing) * wy).reshape(-1)
     if label_smoothing:
         smooth = (label_smoothing / c) * (w if w is not None else xp.ones(c, dtype=x.dtype))
         ql += smooth * valid[..., None]
     q = xp.moveaxis(ql, -1, 1) if x.ndim > 2 else ql
-    denom = float(wy.sum())
-    return q, denom
+    return q, wy.sum()  # the mean's divisor, a 0-d array: it stays on the device
 
 
 def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0):
-    """Softmax cross-entropy between logits and integer labels (or class probabilities)."""
+    """Softmax cross-entropy between logits and integer labels (or class probabilities).
+
+    Integer labels without ``weight`` or ``label_smoothing`` on (N, C) / (C,) logits run the fused kernel
+    (``engine.softmax_cross_entropy``): no blocking read from a GPU, its label range checked by the kernel
+    (on a GPU a bad label gives a NaN loss and raises at the next read from the device, as torch's
+    device-side assert; see that op)."""
     name = "cross_entropy"
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = _t(input, name, "input")
-    unbatched = x.ndim == 1
-    if unbatched:
-        x = x.reshape(1, -1)
-        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
-        target = tt.reshape((1,) + tuple(tt.shape))
-    if x.ndim < 2:
-        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    x, target, unbatched = _batched(name, input, target)
     labels = target.array if isinstance(target, Tensor) else target
     labels = get_array_module(x.array).asarray(labels)
     if weight is None and not label_smoothing and x.ndim == 2 and labels.dtype.kind in "iu":
-        # the common case runs the fused kernel (engine/ops/softmax_ce.py): no dense one-hot target
-        out = engine.softmax_cross_entropy(x, _integer_labels(name, x, labels, ignore_index), ignore_index,
-                                           reduction)
+        out = engine.softmax_cross_entropy(x, _label_array(name, x, labels), ignore_index, reduction)
     else:
         q, denom = _class_targets(name, x, target, weight, ignore_index, label_smoothing)
         out = SoftTargetCEFn.apply(x, q, denom, reduction, False)
@@ -219,14 +223,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     """Negative log-likelihood of integer labels under log-probabilities ``input`` (N, C, ...)."""
     name = "nll_loss"
     _check_reduction(name, reduction)
-    x = _t(input, name, "input")
-    unbatched = x.ndim == 1
-    if unbatched:
-        x = x.reshape(1, -1)
-        tt = target.array if isinstance(target, Tensor) else np.asarray(target)
-        target = tt.reshape((1,) + tuple(tt.shape))
-    if x.ndim < 2:
-        raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got shape {x.shape}")
+    x, target, unbatched = _batched(name, input, target)
     t = target.array if isinstance(target, Tensor) else target
     if getattr(t, "dtype", np.dtype("f")).kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class labels")

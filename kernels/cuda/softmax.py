@@ -5,19 +5,24 @@ thread, then a shared-memory tree reduction — a fixed order, so results are de
 use one (a, b) column per grid-stride step, looping over K.  The column kernels and the backward accumulate
 in the input's dtype (typed ``zero`` / ``neg_inf`` arguments); the row kernels (last-axis softmax and
 cross-entropy) reduce through a shared buffer of the input's dtype, one compiled pair per dtype
-(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.
+(``_row_kernels``): float32 rows are summed, and their exp evaluated, in float32.  A cross-entropy label
+outside [0, C) gives a NaN loss (and NaN gradient row) and is written into the GPU's host-mapped error
+flags (``kernels/cuda/_device_flags.py``), which the engine reads at the next read from the device.
 """
 import math
 
 from numba import config, cuda, float32, float64
 
+from kernels import LABEL_OUT_OF_RANGE as _LABEL_OUT_OF_RANGE
 from kernels.cuda._launch import launch, launch_kernel
 
 _RT = 32 if config.ENABLE_CUDASIM else 128  # threads per row (fewer under the simulator: it runs each)
 
 
 @cuda.jit(device=True)
-def _block_max(buf, v):
+def _block_reduce(buf, v, take_max):
+    """The block's maximum (NaN wins) or sum of the threads' ``v``, by a fixed-order tree through ``buf``;
+    every thread gets it."""
     tid = cuda.threadIdx.x
     buf[tid] = v
     cuda.syncthreads()
@@ -25,24 +30,10 @@ def _block_max(buf, v):
     while s > 0:
         if tid < s:
             o = buf[tid + s]
-            if o > buf[tid] or o != o:
+            if not take_max:
+                buf[tid] += o
+            elif o > buf[tid] or o != o:
                 buf[tid] = o
-        cuda.syncthreads()
-        s //= 2
-    r = buf[0]
-    cuda.syncthreads()
-    return r
-
-
-@cuda.jit(device=True)
-def _block_sum(buf, v):
-    tid = cuda.threadIdx.x
-    buf[tid] = v
-    cuda.syncthreads()
-    s = _RT // 2
-    while s > 0:
-        if tid < s:
-            buf[tid] += buf[tid + s]
         cuda.syncthreads()
         s //= 2
     r = buf[0]
@@ -59,13 +50,13 @@ def _row_logsumexp(x, row, tid, K, buf, zero, neg_inf):
         v = x[row, k]
         if v > m or v != v:
             m = v
-    m = _block_max(buf, m)
+    m = _block_reduce(buf, m, True)
     if m == neg_inf:
         m = zero
     s = zero
     for k in range(tid, K, _RT):
         s += math.exp(x[row, k] - m)
-    s = _block_sum(buf, s)
+    s = _block_reduce(buf, s, False)
     return m + math.log(s)
 
 
@@ -93,7 +84,7 @@ def _row_kernels(dtype):
             y[row, k] = x[row, k] - ls if log else math.exp(x[row, k] - ls)
 
     @cuda.jit(cache=True)
-    def xent_fwd(x, labels, loss, lse, ignore_index, zero, neg_inf):
+    def xent_fwd(x, labels, loss, lse, ignore_index, flags, zero, neg_inf):
         row = cuda.blockIdx.x
         tid = cuda.threadIdx.x
         C = x.shape[1]
@@ -102,29 +93,42 @@ def _row_kernels(dtype):
         if tid == 0:
             lse[row] = ls
             t = labels[row]
-            loss[row] = zero if t == ignore_index else ls - x[row, t]
+            if t == ignore_index:
+                loss[row] = zero
+            elif t < 0 or t >= C:  # never read x out of bounds: NaN, and the label in the mapped flags
+                loss[row] = math.nan
+                flags[1] = t
+                flags[2] = C
+                flags[0] = _LABEL_OUT_OF_RANGE
+            else:
+                loss[row] = ls - x[row, t]
 
     pair = _ROW_KERNELS[key] = (rows_fwd, xent_fwd)
     return pair
+
+
+@cuda.jit(device=True)
+def _col_logsumexp(x, a, b, zero, neg_inf):
+    """log(sum(exp(x[a, :, b]))) around the column maximum, by one thread, in the dtype of ``zero``."""
+    m = neg_inf
+    for k in range(x.shape[1]):
+        v = x[a, k, b]
+        if v > m or v != v:
+            m = v
+    if m == neg_inf:
+        m = zero
+    s = zero
+    for k in range(x.shape[1]):
+        s += math.exp(x[a, k, b] - m)
+    return m + math.log(s)
 
 
 @cuda.jit(cache=True)
 def _cols_fwd(x, y, log, zero, neg_inf):
     A, K, B = x.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
-        a = t // B
-        b = t % B
-        m = neg_inf
-        for k in range(K):
-            v = x[a, k, b]
-            if v > m or v != v:
-                m = v
-        if m == neg_inf:
-            m = zero
-        s = zero
-        for k in range(K):
-            s += math.exp(x[a, k, b] - m)
-        ls = m + math.log(s)
+        a, b = t // B, t % B
+        ls = _col_logsumexp(x, a, b, zero, neg_inf)
         for k in range(K):
             y[a, k, b] = x[a, k, b] - ls if log else math.exp(x[a, k, b] - ls)
 
@@ -144,8 +148,7 @@ def softmax_fwd(x, y, log):
 def _bwd(gy, y, gx, log, zero):
     A, K, B = y.shape
     for t in range(cuda.grid(1), A * B, cuda.gridsize(1)):
-        a = t // B
-        b = t % B
+        a, b = t // B, t % B
         d = zero
         for k in range(K):
             d += gy[a, k, b] if log else gy[a, k, b] * y[a, k, b]
@@ -163,9 +166,9 @@ def softmax_bwd(gy, y, gx, log):
     launch(_bwd, A * B, y, gy, y, gx, log, y.dtype.type(0))
 
 
-def xent_fwd(x, labels, loss, lse, ignore_index):
+def xent_fwd(x, labels, loss, lse, ignore_index, flags):
     if x.shape[0]:
-        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index,
+        launch_kernel(_row_kernels(x.dtype)[1], x.shape[0], _RT, x, x, labels, loss, lse, ignore_index, flags,
                       x.dtype.type(0), x.dtype.type(-math.inf))
 
 
@@ -179,6 +182,9 @@ def _xent_bwd(g, x, labels, lse, gx, ignore_index):
         if lab == ignore_index:
             gx[n, c] = 0
             continue
+        if lab < 0 or lab >= C:  # flagged by the forward: a NaN row, never a silent finite gradient
+            gx[n, c] = math.nan
+            continue
         v = g[n] * math.exp(x[n, c] - lse[n])
         if c == lab:
             v -= g[n]
@@ -190,3 +196,17 @@ def xent_bwd(g, x, labels, lse, gx, ignore_index):
         return
     launch(_xent_bwd, x.size, x, g, x, labels, lse, gx, ignore_index)
 
+
+
+@cuda.jit(cache=True)
+def _flag_labels(labels, classes, ignore_index, flags, code):
+    for t in range(cuda.grid(1), labels.size, cuda.gridsize(1)):
+        lab = labels[t]
+        if lab != ignore_index and (lab < 0 or lab >= classes):
+            flags[1] = lab
+            flags[2] = classes
+            flags[0] = code
+
+
+def flag_labels(labels, classes, ignore_index, flags, code):
+    launch(_flag_labels, labels.size, labels, labels, classes, ignore_index, flags, code)

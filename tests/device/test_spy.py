@@ -67,9 +67,9 @@ def test_every_kernel_call_on_cuda_reaches_a_cuda_twin(cuda_device, twin_calls):
     _step(model, opt, x, y)
     assert twin_calls["cpu"] == []
     called = {name.rsplit(".", 1)[1] for name in twin_calls["cuda"]}
-    # forward and backward of conv, max pooling, and SGD's fused update (LeNet5's ReLU and the cross-entropy
-    # run as device array operations, not twins)
-    assert {"max_pool2d_fwd", "max_pool2d_bwd", "sgd_update"} <= called
+    # forward and backward of conv, max pooling, the fused softmax cross-entropy and SGD's fused update (LeNet5's
+    # ReLU runs as device array operations, not a twin)
+    assert {"max_pool2d_fwd", "max_pool2d_bwd", "xent_fwd", "xent_bwd", "sgd_update"} <= called
     assert {"kernels.cuda.conv.forward", "kernels.cuda.conv.backward"} <= set(twin_calls["cuda"])
     assert twin_calls["cuda"].count("kernels.cuda.optim_updates.sgd_update") == len(list(model.parameters()))
 
@@ -90,9 +90,6 @@ def test_a_training_step_sends_nothing_to_the_device(sim):
     assert sim.transfer_counts()["h2d"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 section 4, not fixed yet: cross_entropy reads the device 3 times "
-                   "per step (label range check: int(min), int(max) in nn/_losses_functional.py; the fused op's "
-                   "count of non-ignored labels in engine/ops/softmax_ce.py)")
 def test_a_training_step_reads_the_device_only_where_the_user_asks(sim):
     model, x, y = _lenet_batch("cuda")
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

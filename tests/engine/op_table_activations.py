@@ -10,7 +10,7 @@ import engine
 from engine.ops import activation as act
 from engine.ops import softmax_ce
 
-from .op_table import OpCase
+from .op_table import SAME, OpCase, torch_module as _torch
 
 _A = ("FusedActivation",)
 _LABELS = np.array([0, 3, -100, 1, 4])
@@ -69,6 +69,20 @@ ACTIVATION_CASES = [
     OpCase("softmax_cross_entropy_sum", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
            lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS, reduction="sum"), [((5, 6),)],
            inputs=lambda rng, shapes: [rng.standard_normal(shapes[0]) * 10], ref=lambda x: _xent(x, "sum")),
+    # softmax / log_softmax run the kernel twins (engine/ops/softmax.py): the (A, K, B) column layout (a middle or
+    # first axis), empty and 0-d inputs; the *_grad rows differentiate the first derivative, so gradgradcheck
+    # reaches the third derivative through SoftmaxGrad's own backward
+    OpCase("softmax_middle_axis", ("Softmax", "SoftmaxGrad"), lambda x: x.softmax(1),
+           [((2, 3, 4),), ((0, 3),)], torch=SAME),
+    OpCase("log_softmax_first_axis", ("LogSoftmax", "SoftmaxGrad"), lambda x: x.log_softmax(0),
+           [((3, 2, 2),), ((4,),), ((),)], torch=SAME),
+    OpCase("softmax_grad", ("Softmax", "SoftmaxGrad"),
+           lambda x, g: engine.autograd.grad(engine.softmax(x, -1), x, g, create_graph=True)[0], [((3, 4), (3, 4))],
+           torch=lambda x, g: _torch().autograd.grad(_torch().softmax(x, -1), x, g, create_graph=True)[0]),
+    OpCase("log_softmax_grad", ("LogSoftmax", "SoftmaxGrad"),
+           lambda x, g: engine.autograd.grad(engine.log_softmax(x, 0), x, g, create_graph=True)[0],
+           [((3, 2), (3, 2))],
+           torch=lambda x, g: _torch().autograd.grad(_torch().log_softmax(x, 0), x, g, create_graph=True)[0]),
 ]
 
 _ = engine  # the cases call the ops through their modules; engine re-exports them

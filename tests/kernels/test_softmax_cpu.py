@@ -59,8 +59,38 @@ def test_cross_entropy(dtype, tol):
     np.testing.assert_allclose(gx, rg, rtol=10 * tol, atol=10 * tol)
 
 
-def test_cross_entropy_checks_labels():
-    with pytest.raises(ValueError, match="labels must lie"):
-        kernels.softmax_cross_entropy_forward(np.zeros((2, 3)), np.array([0, 3]))
-    with pytest.raises(TypeError, match="integers"):
-        kernels.softmax_cross_entropy_forward(np.zeros((2, 3)), np.array([0.0, 1.0]))
+def test_cross_entropy_flags_labels_out_of_range():
+    """The kernel does not raise (the op does, engine/ops/softmax_ce.py): a label outside [0, C) gets a NaN loss
+    and gradient row and is written into the flags as (LABEL_OUT_OF_RANGE, label, C); other rows are exact."""
+    x = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0], [3.0, 0.0, 0.0]])
+    t = np.array([2, 3, -100])
+    flags = kernels.error_flags(x)
+    loss, lse = kernels.softmax_cross_entropy_forward(x, t, -100, flags)
+    assert kernels.flagged_now(flags) == (kernels.LABEL_OUT_OF_RANGE, 3, 3)
+    assert np.isnan(loss[1]) and loss[2] == 0
+    np.testing.assert_allclose(loss[0], _lse(x[:1], 1)[0, 0] - 2.0, rtol=1e-14)
+    gx = kernels.softmax_cross_entropy_backward(np.ones(3), x, t, lse)
+    assert np.isnan(gx[1]).all() and (gx[2] == 0).all() and np.isfinite(gx[0]).all()
+    ok = kernels.error_flags(x)
+    kernels.softmax_cross_entropy_forward(x, np.array([0, 1, 2]), -100, ok)
+    assert kernels.flagged_now(ok) is None
+
+
+@pytest.mark.parametrize("axis", [1, 0])
+def test_minus_inf_logits_masked_out(axis):
+    """-inf (masked) logits, first in a line too, get probability 0 and zero gradient, never NaN; log-softmax
+    is -inf there and its backward stays finite (attention masks rely on this)."""
+    x = np.array([[-np.inf, 1.0, -np.inf, 2.0], [0.5, -np.inf, 0.1, 3.0]])
+    x = x if axis == 1 else np.ascontiguousarray(x.T)
+    finite = np.where(np.isinf(x), -1e300, x)
+    ref = np.exp(finite - _lse(finite, axis))
+    y, ly = kernels.softmax(x, axis), kernels.log_softmax(x, axis)
+    np.testing.assert_allclose(y, ref, rtol=1e-14, atol=0)
+    assert np.array_equal(np.isneginf(ly), np.isinf(x)) and np.isfinite(ly[~np.isinf(x)]).all()
+    gy = np.ones_like(x)
+    gx = kernels.softmax_backward(gy, y, axis)
+    np.testing.assert_allclose(gx, ref * (gy - (gy * ref).sum(axis, keepdims=True)), atol=1e-15)
+    np.testing.assert_allclose(kernels.log_softmax_backward(gy, ly, axis), gy - ref * gy.sum(axis, keepdims=True),
+                               atol=1e-15)
+    loss, _ = kernels.softmax_cross_entropy_forward(x if axis == 1 else x.T.copy(), np.array([1, 3]))
+    assert np.isfinite(loss).all()
