@@ -11,7 +11,7 @@ class name and what the public functions look like.  From the rows:
   ``make_activation`` looks names up here; bench and the tests iterate over the rows.
 
 A parameter with ``choices`` (GELU's ``approximate``) is a string that travels as the float its choice maps
-to.  ``core`` names the engine's own elementwise op (``relu``, ``sigmoid``, ``tanh``) that the public function
+to.  ``core`` names the engine's own elementwise op (``relu``, ``sigmoid``, ``tanh``, ``abs``) that the public function
 uses instead of the fused kernel (those ops are twice differentiable and faster on small tensors); the
 kernel row still serves ``bias_act``.  This module imports nothing of ours but the formulas.
 """
@@ -55,6 +55,9 @@ class ActSpec:
     engine: bool = True  # exported as ``engine.<name>``
     core: str | None = None  # engine core op used by the public function instead of the fused kernel
     checks: tuple = ()  # ((parameter index, forbidden value, message), ...)
+    torch: str = ""  # torch's function of (input, *parameters), a path under ``torch``; "" where torch has none
+    examples: tuple = ((),)  # parameter tuples the tests and bench run (() = the defaults)
+    smooth: bool = True  # False: a kink or jump at 0 (the tests keep inputs away from it)
 
     @property
     def value(self):
@@ -85,26 +88,32 @@ class ActSpec:
 P = Param
 ACTIVATIONS = (
     ActSpec("identity", None, "x", engine=False),
-    ActSpec("relu", "ReLU", "max(x, 0)", inplace=True, engine=False, core="relu"),
+    ActSpec("relu", "ReLU", "max(x, 0)", inplace=True, engine=False, core="relu", torch="relu", smooth=False),
     ActSpec("leaky_relu", "LeakyReLU", "x where positive, negative_slope * x elsewhere",
-            (P("negative_slope", 0.01),), inplace=True),
+            (P("negative_slope", 0.01),), inplace=True, torch="nn.functional.leaky_relu", examples=((), (0.2,)),
+            smooth=False),
     ActSpec("prelu", "PReLU", "x where positive, weight * x elsewhere (weight: one slope or one per channel)",
-            formula="leaky_relu", slope_weight=True),
+            formula="leaky_relu", slope_weight=True, torch="nn.functional.prelu", smooth=False),
     ActSpec("elu", "ELU", "x where positive, alpha * (exp(x) - 1) elsewhere", (P("alpha", 1.0),), inplace=True,
-            reads_y=True),
+            reads_y=True, torch="nn.functional.elu", examples=((), (0.7,)), smooth=False),
     ActSpec("silu", "SiLU", "x * sigmoid(x) (also called swish)", aliases=("swish",), module_aliases=("Swish",),
-            inplace=True),
-    ActSpec("mish", "Mish", "x * tanh(softplus(x))", inplace=True),
+            inplace=True, torch="nn.functional.silu"),
+    ActSpec("mish", "Mish", "x * tanh(softplus(x))", inplace=True, torch="nn.functional.mish"),
     ActSpec("softplus", "Softplus", "log(1 + exp(beta x)) / beta, x where beta x > threshold",
-            (P("beta", 1.0), P("threshold", 20.0)), checks=((0, 0.0, "beta must be non-zero"),)),
-    ActSpec("softsign", "Softsign", "x / (1 + |x|)"),
-    ActSpec("sigmoid", "Sigmoid", "1 / (1 + exp(-x))", reads_y=True, engine=False, core="sigmoid"),
-    ActSpec("tanh", "Tanh", "tanh(x)", formula="tanh_act", reads_y=True, engine=False, core="tanh"),
-    ActSpec("log_sigmoid", "LogSigmoid", "log(sigmoid(x)), stable for large |x|", aliases=("logsigmoid",)),
+            (P("beta", 1.0), P("threshold", 20.0)), checks=((0, 0.0, "beta must be non-zero"),),
+            torch="nn.functional.softplus", examples=((), (2.0, 3.0))),
+    ActSpec("softsign", "Softsign", "x / (1 + |x|)", torch="nn.functional.softsign", smooth=False),
+    ActSpec("sigmoid", "Sigmoid", "1 / (1 + exp(-x))", reads_y=True, engine=False, core="sigmoid",
+            torch="sigmoid"),
+    ActSpec("tanh", "Tanh", "tanh(x)", formula="tanh_act", reads_y=True, engine=False, core="tanh", torch="tanh"),
+    ActSpec("log_sigmoid", "LogSigmoid", "log(sigmoid(x)), stable for large |x|", aliases=("logsigmoid",),
+            torch="nn.functional.logsigmoid"),
     ActSpec("sinc", "Sinc", "sin(x) / x, 1 at 0 (unnormalised; NumPy's np.sinc is the normalised one)"),
     ActSpec("hard_threshold", "HardThreshold", "binary step: 1 where x >= threshold, else 0 (zero gradient)",
-            (P("threshold", 0.0),), aliases=("step",), module_aliases=("Step",)),
-    ActSpec("abs_rectifier", "AbsRectifier", "|x| (gradient 0 at 0)", aliases=("abs",), engine=False),
+            (P("threshold", 0.0),), aliases=("step",), module_aliases=("Step",), examples=((), (0.5,)),
+            smooth=False),
+    ActSpec("abs_rectifier", "AbsRectifier", "|x| (gradient 0 at 0)", aliases=("abs",), engine=False, core="abs",
+            torch="abs", smooth=False),
 )
 
 BY_NAME = {}

@@ -16,7 +16,7 @@ from engine import Tensor
 from engine.backend import get_array_module
 
 from engine.ops import layers as _fused
-from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... softmax)
+from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... from the activation spec)
 from ._activations import __all__ as _act_all
 from ._losses_functional import *  # noqa: F401,F403  (re-exported: mse_loss, cross_entropy, ...)
 from ._losses_functional import __all__ as _loss_all
