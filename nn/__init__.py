@@ -6,29 +6,7 @@ penalties, data loading (``nn.data``) and a model zoo (``nn.models``).
 
 Names, parameter layouts and semantics follow PyTorch's ``torch.nn`` (see DESIGN.md)."""
 from . import functional, init
-from .activation import (
-    ELU,
-    AbsRectifier,
-    Hardtanh,
-    HardThreshold,
-    Identity,
-    LeakyReLU,
-    LogSigmoid,
-    LogSoftmax,
-    Mish,
-    PReLU,
-    ReLU,
-    ReLU6,
-    Sigmoid,
-    SiLU,
-    Sinc,
-    Softmax,
-    Softplus,
-    Softsign,
-    Step,
-    Swish,
-    Tanh,
-)
+from .activation import *  # noqa: F401,F403  (every Module of the activation spec, and the hand-written ones)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
