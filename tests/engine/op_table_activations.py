@@ -29,14 +29,15 @@ def _torch_fn(path):
 
 def _row_case(row, params):
     fn = act.FUNCTIONS[row.name]
+    kw = {p.name: v for p, v in zip(row.params, params)}  # by keyword, as torch's gelu requires
     shapes = [((2, 3, 4, 2), (3,)), ((3, 5), (1,))] if row.slope_weight else [((3, 4),), ((),), ((0, 3),)]
     if row.name == "hard_threshold":  # its gradient is 0: multiply by x so that gradcheck sees the mask
-        call = lambda x, _p=params: fn(x, *_p) * x  # noqa: E731
+        call = lambda x: fn(x, **kw) * x  # noqa: E731
     else:
-        call = lambda *xs, _p=params: fn(*xs, *_p)  # noqa: E731
+        call = lambda *xs: fn(*xs, **kw)  # noqa: E731
     ref = None
     if row.torch:
-        ref = lambda *ts, _p=params, _r=row: _torch_fn(_r.torch)(*ts, *_p)  # noqa: E731
+        ref = lambda *ts, _r=row: _torch_fn(_r.torch)(*ts, **kw)  # noqa: E731
     avoid = (params[1] / params[0],) if row.name == "softplus" and params else ()
     name = "act_" + row.name + "".join(f"_{p}" for p in params)
     return OpCase(name, _CORE.get(row.core, _A), call, shapes, domain="real" if row.smooth and not avoid else "away0",
