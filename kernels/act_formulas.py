@@ -233,11 +233,38 @@ def d_abs_rectifier(z, y, a, b, one):
     return one if z > zero else (-one if z < zero else zero)
 
 
+def gelu(z, a, b, one):
+    """x * Phi(x) (``a`` = 0: approximate='none', through erf) or torch's tanh form (``a`` = 1)."""
+    half = one / (one + one)
+    if a == one - one:
+        return half * z * (one + erf(z * const(SQRT_HALF, one)))  # noqa: F821
+    u = const(SQRT_2_OVER_PI, one) * (z + const(GELU_KAPPA, one) * z * z * z)
+    return half * z * (one + tanh(u, one))  # noqa: F821
+
+
+def d_gelu(z, y, a, b, one):
+    half = one / (one + one)
+    if a == one - one:
+        return half * (one + erf(z * const(SQRT_HALF, one))) + z * exp(-half * z * z) * const(INV_SQRT_2PI, one)  # noqa: F821
+    k, c = const(SQRT_2_OVER_PI, one), const(GELU_KAPPA, one)
+    t = tanh(k * (z + c * z * z * z), one)  # noqa: F821
+    return half * (one + t) + half * z * (one - t * t) * k * (one + (one + one + one) * c * z * z)
+
+
+def dd_gelu(z, a, b, m):
+    if a == 0:
+        return m.exp(z * z * -0.5) * (1.0 / math.sqrt(2.0 * math.pi)) * (2.0 - z * z)
+    k, c = math.sqrt(2.0 / math.pi), 0.044715
+    t = m.tanh((z + z * z * z * c) * k)
+    du = (1.0 + z * z * (3.0 * c)) * k
+    return (1.0 - t * t) * (du + z * 0.5 * (z * (6.0 * c * k) - 2.0 * t * du * du))
+
+
 FORMULAS = [
     const, sigmoid_of, softplus_of, tanh_softplus,
     identity, d_identity, relu, d_relu, leaky_relu, d_leaky_relu, elu, d_elu, silu, d_silu, mish, d_mish,
     softplus, d_softplus, softsign, d_softsign, sigmoid, d_sigmoid, tanh_act, d_tanh_act, log_sigmoid,
-    d_log_sigmoid, sinc, d_sinc, hard_threshold, d_hard_threshold, abs_rectifier, d_abs_rectifier,
+    d_log_sigmoid, sinc, d_sinc, hard_threshold, d_hard_threshold, abs_rectifier, d_abs_rectifier, gelu, d_gelu,
 ]
 
 

@@ -114,6 +114,9 @@ ACTIVATIONS = (
             smooth=False),
     ActSpec("abs_rectifier", "AbsRectifier", "|x| (gradient 0 at 0)", aliases=("abs",), engine=False, core="abs",
             torch="abs", smooth=False),
+    ActSpec("gelu", "GELU", "x * Phi(x) (Phi: the standard normal CDF), or torch's tanh approximation",
+            (P("approximate", "none", choices=(("none", 0.0), ("tanh", 1.0))),), engine=False,
+            torch="nn.functional.gelu", examples=(("none",), ("tanh",))),
 )
 
 BY_NAME = {}

@@ -24,7 +24,7 @@ from . import utils
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .attention import MultiheadAttention
-from .activation_torch import CELU, GELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, PairwiseDistance, Softmin
+from .activation_torch import CELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, PairwiseDistance, Softmin
 from .conv1d import Conv1d, ConvTranspose1d
 from .dropout_channels import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .losses_torch import (

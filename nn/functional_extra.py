@@ -1,6 +1,6 @@
 """torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, pooling
 options (dilation, return_indices, count_include_pad, max_unpool2d), interpolate, the activations
-celu/gelu/hardsigmoid/hardswish/selu/softmin, normalize, one_hot, bilinear, distances and
+celu/hardsigmoid/hardswish/selu/softmin, normalize, one_hot, bilinear, distances and
 the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d/dropout
 are replaced by the torch-complete ones here, with torch's argument order).
 
@@ -29,7 +29,7 @@ from .functional import _t  # (defined before nn.functional imports this module)
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-    "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "gelu", "hardsigmoid", "hardswish", "selu",
+    "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "hardsigmoid", "hardswish", "selu",
     "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
@@ -67,17 +67,6 @@ def selu(input, inplace=False):  # noqa: A002
     x = _t(input, "selu")
     alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
     return scale * (engine.relu(x) + alpha * engine.expm1(engine.minimum(x, 0.0)))
-
-
-def gelu(input, approximate="none"):  # noqa: A002
-    """``x * Phi(x)`` (``approximate="none"``, through erf) or torch's tanh approximation."""
-    x = _t(input, "gelu")
-    if approximate == "none":
-        return x * (0.5 * (1.0 + engine.erf(x * (1.0 / math.sqrt(2.0)))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1.0 + engine.tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def hardsigmoid(input, inplace=False):  # noqa: A002

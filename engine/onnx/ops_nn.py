@@ -115,6 +115,15 @@ def fused_activation(g, c):
         g.node("Where", [g.node("Equal", [x, g.const(0, dt)]), g.const(1, dt), ratio], out)
     elif name == "hard_threshold":
         g.node("Cast", [g.node("GreaterOrEqual", [x, g.const(alpha, dt)])], out, to=g.elem_type(dt))
+    elif name == "gelu":  # x * Phi(x) through Erf, or torch's tanh form
+        half_x = g.node("Mul", [x, g.const(0.5, dt)])
+        if alpha == 0:
+            inner = g.node("Erf", [g.node("Mul", [x, g.const(0.5 ** 0.5, dt)])])
+        else:
+            cube = g.node("Mul", [g.node("Mul", [x, x]), x])
+            u = g.node("Add", [x, g.node("Mul", [cube, g.const(0.044715, dt)])])
+            inner = g.node("Tanh", [g.node("Mul", [u, g.const((2.0 / np.pi) ** 0.5, dt)])])
+        g.node("Mul", [half_x, g.node("Add", [inner, g.const(1.0, dt)])], out)
     else:
         c.fail(f"activation {name!r} has no ONNX mapping")
 
