@@ -35,28 +35,29 @@ class CELU(Module):
         return f"alpha={self.alpha}"
 
 
-class SELU(Module):
+class _OverFunctional(Module):
+    """torch's ``Module(inplace=False)`` over ``nn.functional.<_fname>`` (``inplace`` is accepted and ignored:
+    a new tensor is returned)."""
+
+    _fname = ""
+
     def __init__(self, inplace=False):
         super().__init__()
 
     def forward(self, x):
-        return functional_op("selu", "SELU")(x)
+        return functional_op(self._fname, type(self).__name__)(x)
 
 
-class Hardswish(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
-
-    def forward(self, x):
-        return functional_op("hardswish", "Hardswish")(x)
+class SELU(_OverFunctional):
+    _fname = "selu"
 
 
-class Hardsigmoid(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
+class Hardswish(_OverFunctional):
+    _fname = "hardswish"
 
-    def forward(self, x):
-        return functional_op("hardsigmoid", "Hardsigmoid")(x)
+
+class Hardsigmoid(_OverFunctional):
+    _fname = "hardsigmoid"
 
 
 class Softmin(Module):
