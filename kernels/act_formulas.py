@@ -245,7 +245,8 @@ def gelu(z, a, b, one):
 def d_gelu(z, y, a, b, one):
     half = one / (one + one)
     if a == one - one:
-        return half * (one + erf(z * const(SQRT_HALF, one))) + z * exp(-half * z * z) * const(INV_SQRT_2PI, one)  # noqa: F821
+        phi = exp(-half * z * z) * const(INV_SQRT_2PI, one)  # noqa: F821  (the normal density)
+        return half * (one + erf(z * const(SQRT_HALF, one))) + z * phi  # noqa: F821
     k, c = const(SQRT_2_OVER_PI, one), const(GELU_KAPPA, one)
     t = tanh(k * (z + c * z * z * z), one)  # noqa: F821
     return half * (one + t) + half * z * (one - t * t) * k * (one + (one + one + one) * c * z * z)

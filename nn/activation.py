@@ -19,7 +19,8 @@ from .module import Module, Parameter
 def _module_class(row):
     """The Module class of ``row`` (source generated so that its signature is torch's)."""
     names = [p.name for p in row.params]
-    args = ", ".join(["self"] + [f"{p.name}={p.default!r}" for p in row.params] + (["inplace=False"] if row.inplace else []))
+    args = ["self"] + [f"{p.name}={p.default!r}" for p in row.params] + (["inplace=False"] if row.inplace else [])
+    args = ", ".join(args)
     lines = [f"def __init__({args}):", "    Module.__init__(self)"]
     if names:
         lines.append(f"    _row.scalars(({', '.join(names)},), {row.module!r})  # bad values fail here")

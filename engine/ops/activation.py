@@ -110,10 +110,11 @@ def _apply(x, row, values, bias=None, weight=None, axis=1):
         if x.ndim < 2 and not (x.ndim == 1 and bias is not None and axis in (0, -1)):
             raise ValueError(f"{name}: a per-channel parameter needs an input with a channel axis, got shape {x.shape}")
         c = x.shape[axis]
+        where = f"the {c} channels (axis {axis}) of input {x.shape}"
         if weight is not None and weight.numel() not in (1, c):
-            raise ValueError(f"{name}: {weight.numel()} slopes do not match the {c} channels (axis {axis}) of input {x.shape}")
+            raise ValueError(f"{name}: {weight.numel()} slopes do not match {where}")
         if bias is not None and bias.shape != (c,):
-            raise ValueError(f"{name}: bias of shape {bias.shape} does not match the {c} channels (axis {axis}) of input {x.shape}")
+            raise ValueError(f"{name}: bias of shape {bias.shape} does not match {where}")
     for what, t in (("bias", bias), ("weight", weight)):
         if t is not None and t.dtype != x.dtype and not autocasting(x):
             raise TypeError(f"{name}: {what} dtype {t.dtype} differs from input dtype {x.dtype}")
@@ -143,7 +144,8 @@ def _public(row):
     exec(f"def {row.name}({', '.join(args)}):\n    {body}\n", ns)  # noqa: S102  (fixed text built from the spec)
     fn = ns[row.name]
     fn.__module__ = __name__
-    extra = "; ``inplace`` is accepted for torch's signature and ignored (a new tensor is returned)" if row.inplace else ""
+    extra = "; ``inplace`` is accepted for torch's signature and ignored (a new tensor is returned)"
+    extra = extra if row.inplace else ""
     names = ", ".join(p.name for p in row.params)
     params = f" Parameters ({names}): torch's defaults." if names else ""
     fn.__doc__ = f"{row.doc}{extra}.{params}"

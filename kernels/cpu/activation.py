@@ -12,21 +12,21 @@ for the bias gradient (``sum gx``) and the PReLU slope gradient (``sum gy * z`` 
 caller adds the partials in a fixed order (deterministic).
 
 The formulas are ``kernels.act_formulas``' scalar functions, compiled here (inlined) over the vectorisable
-float32 primitives of ``kernels.cpu._fastmath``.  One compiled kernel per (activation, layout, direction),
-made from one template per kernel with the activation's compiled formula bound in (``specialise``) (no per-element branch; the loops
-vectorise where the formula allows) and cached on disk.  They are plain ``@njit(nogil=True)`` loops over a
-range of tasks, split over a small thread pool from Python: a Numba ``parallel=True`` kernel costs ~2 s to
-compile, a plain one a fraction of that, which decided the test-suite time.  Loop indexes are unsigned: with
-signed ones Numba's negative-index wraparound check stopped LLVM from vectorising (7x slower ReLU).
+float32 primitives of ``kernels.cpu._fastmath``. One compiled kernel per (activation, layout, direction), made
+from one template per kernel with the activation's compiled formula bound in (``specialise``: no per-element
+branch; the loops vectorise where the formula allows) and cached on disk. They are plain ``@njit(nogil=True)``
+loops over a range of tasks, split over a small thread pool from Python: a Numba ``parallel=True`` kernel
+costs ~2 s to compile, a plain one a fraction of that, which decided the test-suite time. Loop indexes are
+unsigned: with signed ones Numba's negative-index wraparound check stopped LLVM from vectorising (7x slower
+ReLU).
 """
-import math
 
 import numpy as np
 from numba import njit
 
 from kernels.act_formulas import compile_formulas, specialise
 from kernels.act_spec import spec
-from kernels.cpu._fastmath import fexp, fexpm1, flog1p01, fsincos
+from kernels.cpu._fastmath import ferf, fexp, fexpm1, flog1p01, fsincos
 from kernels.cpu._threads import run as _run
 
 BLOCK = 16384  # elements per task
@@ -42,7 +42,7 @@ def _tanh(z, one):
 
 
 FORMULAS = compile_formulas(_inline, {"exp": fexp, "expm1": fexpm1, "log1p01": flog1p01, "sincos": fsincos,
-                                      "tanh": _tanh, "erf": math.erf})
+                                      "tanh": _tanh, "erf": ferf})
 
 
 @_inline

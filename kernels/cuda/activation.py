@@ -2,9 +2,9 @@
 
 The formulas are ``kernels.act_formulas``' scalar functions, compiled here as CUDA device functions over
 ``math``'s primitives; one kernel per (activation, direction), made from one template with the activation's
-compiled formula bound in (``specialise``: no activation code, no branch chain).  One thread per element; the channel
-of element ``t`` is ``(t // B) % C`` (``B = 1`` for the channel-last ``rc`` layout).  Backward writes ``gx``
-and, when parameter gradients are asked for, the per-element terms of the bias and PReLU-slope sums in
+compiled formula bound in (``specialise``: no activation code, no branch chain). One thread per element; the
+channel of element ``t`` is ``(t // B) % C`` (``B = 1`` for the channel-last ``rc`` layout). Backward writes
+``gx`` and, when parameter gradients are asked for, the per-element terms of the bias and PReLU-slope sums in
 full-size arrays, which the caller reduces (CuPy's reductions are deterministic) — no atomics.
 """
 import math
