@@ -108,21 +108,7 @@ from .ops.conv import conv2d, conv_transpose2d
 from .ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 
 # ---- fused activations and softmax cross-entropy (engine/ops/activation.py, engine/ops/softmax_ce.py) ----
-from .ops.activation import (  # noqa: E402
-    abs_rectifier,
-    bias_act,
-    elu,
-    hard_threshold,
-    leaky_relu,
-    log_sigmoid,
-    mish,
-    prelu,
-    silu,
-    sinc,
-    softplus,
-    softsign,
-    swish,
-)
+from .ops.activation import *  # noqa: E402,F401,F403  (elu, leaky_relu, ..., bias_act: from the spec rows)
 from .ops.softmax_ce import softmax_cross_entropy  # noqa: E402
 from .serialization import load, save  # noqa: E402  (torch.save / torch.load without pickle)
 

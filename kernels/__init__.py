@@ -188,8 +188,8 @@ def global_avg_pool_backward(gy, x_shape):
 
 # ---- activations ---------------------------------------------------------------------------------
 def activation_forward(x, name, alpha=None, beta=None, bias=None, weight=None, axis=1):
-    """Fused ``act(x + bias)``; names in kernels/_act_codes.py (relu, leaky_relu, prelu, elu, silu, mish,
-    softplus, softsign, sigmoid, tanh, log_sigmoid, sinc, hard_threshold, abs, identity)."""
+    """Fused ``act(x + bias)``; names, aliases and parameters (``alpha``, ``beta``: a row's first and second)
+    in the activation spec, kernels/act_spec.py."""
     from kernels.activation import activation_forward as f
 
     return f(x, name, alpha, beta, bias, weight, axis)

@@ -6,29 +6,7 @@ penalties, data loading (``nn.data``) and a model zoo (``nn.models``).
 
 Names, parameter layouts and semantics follow PyTorch's ``torch.nn`` (see DESIGN.md)."""
 from . import functional, init
-from .activation import (
-    ELU,
-    AbsRectifier,
-    Hardtanh,
-    HardThreshold,
-    Identity,
-    LeakyReLU,
-    LogSigmoid,
-    LogSoftmax,
-    Mish,
-    PReLU,
-    ReLU,
-    ReLU6,
-    Sigmoid,
-    SiLU,
-    Sinc,
-    Softmax,
-    Softplus,
-    Softsign,
-    Step,
-    Swish,
-    Tanh,
-)
+from .activation import *  # noqa: F401,F403  (every Module of the activation spec, and the hand-written ones)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv2d, ConvTranspose2d
 from .dropout import Dropout
@@ -46,7 +24,7 @@ from . import utils
 from .rnn import GRU, LSTM, RNN
 from .rnn_cells import GRUCell, LSTMCell, RNNCell
 from .attention import MultiheadAttention
-from .activation_torch import CELU, GELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, PairwiseDistance, Softmin
+from .activation_torch import CELU, SELU, CosineSimilarity, Hardsigmoid, Hardswish, PairwiseDistance, Softmin
 from .conv1d import Conv1d, ConvTranspose1d
 from .dropout_channels import AlphaDropout, Dropout1d, Dropout2d, Dropout3d
 from .losses_torch import (

@@ -1,19 +1,40 @@
-"""Activation layers: every activation of DESIGN.md as a Module (the functional forms live in
-``nn.functional``).  ``PReLU`` is the only one with a parameter: ``weight`` of shape
-(num_parameters,), initialised to 0.25 as PyTorch; with more than one parameter it applies per
-channel (axis 1).  ``Softmax``/``LogSoftmax`` take NumPy's ``axis`` (default -1)."""
+"""Activation layers: one Module class per row of the activation spec (``kernels/act_spec.py``), generated
+with torch's constructor signature (``LeakyReLU(negative_slope=0.01, inplace=False)``; ``inplace`` is
+accepted and ignored) and a ``forward`` that calls the row's function of ``nn.functional``; plus the
+hand-written ones: ``Identity`` (takes any arguments, as torch's), ``PReLU`` (a learnable slope),
+``ReLU6``, ``Hardtanh``, ``Softmax`` and ``LogSoftmax``.
+
+``PReLU``'s ``weight`` has shape (num_parameters,), initialised to 0.25 as PyTorch; with more than one
+parameter it applies per channel (axis 1).
+"""
 from __future__ import annotations
 
 import engine
+from kernels.act_spec import ACTIVATIONS
 
 from . import functional as F
 from .module import Module, Parameter
 
-__all__ = [
-    "Identity", "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SiLU", "Swish", "Mish", "Softplus", "Softsign",
-    "Sigmoid", "Tanh", "LogSigmoid", "Sinc", "HardThreshold", "Step", "AbsRectifier", "Hardtanh", "Softmax",
-    "LogSoftmax",
-]
+
+def _module_class(row):
+    """The Module class of ``row`` (source generated so that its signature is torch's)."""
+    names = [p.name for p in row.params]
+    args = ["self"] + [f"{p.name}={p.default!r}" for p in row.params] + (["inplace=False"] if row.inplace else [])
+    args = ", ".join(args)
+    lines = [f"def __init__({args}):", "    Module.__init__(self)"]
+    if names:
+        lines.append(f"    _row.scalars(({', '.join(names)},), {row.module!r})  # bad values fail here")
+    lines += [f"    self.{n} = {n}" for n in names]
+    if row.inplace:
+        lines.append("    self.inplace = inplace")
+    lines += ["def forward(self, input):", f"    return _fn(input{''.join(', self.' + n for n in names)})",
+              "def extra_repr(self):",
+              "    return " + (" + ', ' + ".join(f"'{n}=' + repr(self.{n})" for n in names) if names else "''")]
+    ns = {"Module": Module, "_row": row, "_fn": getattr(F, row.name)}
+    exec("\n".join(lines), ns)  # noqa: S102  (fixed text built from the spec)
+    body = {k: ns[k] for k in ("__init__", "forward", "extra_repr")}
+    body.update(__doc__=f"{row.doc} (``nn.functional.{row.name}``).", __module__=__name__, __qualname__=row.module)
+    return type(row.module, (Module,), body)
 
 
 class Identity(Module):
@@ -22,104 +43,45 @@ class Identity(Module):
     def __init__(self, *args, **kwargs):
         super().__init__()
 
-    def forward(self, x):
-        return x
-
-
-def _simple(name, fn, doc):
-    cls = type(name, (Module,), {"forward": lambda self, x: fn(x), "__doc__": doc, "__module__": __name__})
-    return cls
-
-
-ReLU = _simple("ReLU", F.relu, "max(x, 0)")
-ReLU6 = _simple("ReLU6", F.relu6, "min(max(x, 0), 6)")
-SiLU = _simple("SiLU", F.silu, "x * sigmoid(x)")
-Swish = SiLU
-Mish = _simple("Mish", F.mish, "x * tanh(softplus(x))")
-Softsign = _simple("Softsign", F.softsign, "x / (1 + |x|)")
-Sigmoid = _simple("Sigmoid", F.sigmoid, "1 / (1 + exp(-x))")
-Tanh = _simple("Tanh", F.tanh, "tanh(x)")
-LogSigmoid = _simple("LogSigmoid", F.log_sigmoid, "log(sigmoid(x)), stable")
-Sinc = _simple("Sinc", F.sinc, "sin(x) / x, 1 at 0")
-AbsRectifier = _simple("AbsRectifier", F.abs_rectifier, "|x|")
-
-
-class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01):
-        super().__init__()
-        self.negative_slope = negative_slope
-
-    def forward(self, x):
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+    def forward(self, input):  # noqa: A002
+        return input
 
 
 class PReLU(Module):
+    """``F.prelu`` with a learnable slope per channel (or one for all)."""
+
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters = int(num_parameters)
         self.weight = Parameter(engine.full((self.num_parameters,), init, dtype=dtype, device=device))
 
-    def forward(self, x):
-        return F.prelu(x, self.weight)
+    def forward(self, input):  # noqa: A002
+        return F.prelu(input, self.weight)
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
 
 
-class ELU(Module):
-    def __init__(self, alpha: float = 1.0):
-        super().__init__()
-        self.alpha = alpha
-
-    def forward(self, x):
-        return F.elu(x, self.alpha)
-
-    def extra_repr(self):
-        return f"alpha={self.alpha}"
-
-
-class Softplus(Module):
-    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        super().__init__()
-        self.beta, self.threshold = beta, threshold
-
-    def forward(self, x):
-        return F.softplus(x, self.beta, self.threshold)
-
-    def extra_repr(self):
-        return f"beta={self.beta}, threshold={self.threshold}"
-
-
-class HardThreshold(Module):
-    """Binary step: 1 where x >= threshold, else 0 (zero gradient)."""
-
-    def __init__(self, threshold: float = 0.0):
-        super().__init__()
-        self.threshold = threshold
-
-    def forward(self, x):
-        return F.hard_threshold(x, self.threshold)
-
-    def extra_repr(self):
-        return f"threshold={self.threshold}"
-
-
-Step = HardThreshold
-
-
 class Hardtanh(Module):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace=False):
         super().__init__()
         self.min_val, self.max_val = min_val, max_val
 
-    def forward(self, x):
-        return F.hardtanh(x, self.min_val, self.max_val)
+    def forward(self, input):  # noqa: A002
+        return F.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self):
         return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)``."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0)
+
+    def extra_repr(self):
+        return ""
 
 
 class Softmax(Module):
@@ -140,3 +102,16 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+
+#: every Module of the spec by class name (aliases included: ``Swish`` is ``SiLU``, ``Step`` is ``HardThreshold``)
+MODULES = {"Identity": Identity, "PReLU": PReLU}
+for _row in ACTIVATIONS:
+    if _row.module and _row.module not in MODULES:
+        MODULES[_row.module] = _module_class(_row)
+    for _alias in _row.module_aliases:
+        MODULES[_alias] = MODULES[_row.module]
+globals().update(MODULES)
+del _row, _alias
+
+__all__ = sorted(MODULES) + ["ReLU6", "Hardtanh", "Softmax", "LogSoftmax"]

@@ -1,23 +1,18 @@
-"""Activation and similarity modules over the functional forms that torch names (``GELU``, ``CELU``,
-``SELU``, ``Hardswish``, ``Hardsigmoid``, ``Softmin``, ``CosineSimilarity``, ``PairwiseDistance``).
+"""Activation and similarity modules over the functional forms that torch names (``CELU``, ``SELU``,
+``Hardswish``, ``Hardsigmoid``, ``Softmin``, ``CosineSimilarity``, ``PairwiseDistance``).
 
 Each is a thin Module with torch's constructor that calls ``nn.functional.<name>`` at forward time,
 with torch's keyword names, so it follows whatever the functional namespace provides; where that
-function is missing, forward raises NotImplementedError naming it (GELU alone has a stand-in, see
-``gelu``: the Transformer layers need it).  The activations of DESIGN.md's own list live in
-``nn/activation.py``.
+function is missing, forward raises NotImplementedError naming it.  The activations of the activation
+spec (``GELU`` among them) live in ``nn/activation.py``.
 """
 from __future__ import annotations
-
-import numpy as np
-
-import engine
 
 from . import functional as F
 from .module import Module
 
-__all__ = ["GELU", "CELU", "SELU", "Hardswish", "Hardsigmoid", "Softmin", "CosineSimilarity", "PairwiseDistance",
-           "functional_op", "gelu"]
+__all__ = ["CELU", "SELU", "Hardswish", "Hardsigmoid", "Softmin", "CosineSimilarity", "PairwiseDistance",
+           "functional_op"]
 
 
 def functional_op(name, owner):
@@ -26,44 +21,6 @@ def functional_op(name, owner):
     if fn is None:
         raise NotImplementedError(f"{owner}: nn.functional.{name} is not available in this build")
     return fn
-
-
-def gelu(x, approximate="none"):
-    """GELU: ``F.gelu`` when the functional namespace has it; otherwise composed here from engine ops.
-
-    The stand-in (for builds without ``F.gelu``): ``approximate="tanh"`` is torch's tanh formula
-    exactly; the exact form takes erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), a smooth
-    composition, so gradients of every order exist and agree with torch's to about 1e-6.
-    """
-    fn = getattr(F, "gelu", None)
-    if fn is not None:
-        return fn(x, approximate=approximate)
-    if approximate == "tanh":
-        inner = (x + 0.044715 * x * x * x) * float(np.sqrt(2.0 / np.pi))
-        return 0.5 * x * (1.0 + inner.tanh())
-    z = x * float(1.0 / np.sqrt(2.0))
-    a = z.abs()
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf_abs = 1.0 - poly * (-(a * a)).exp()
-    sign = engine.Tensor._wrap(engine.get_array_module(x.array).sign(x.array).astype(x.dtype))
-    return 0.5 * x * (1.0 + sign * erf_abs)
-
-
-class GELU(Module):
-    """``x * Phi(x)``; ``approximate="tanh"`` for the tanh approximation."""
-
-    def __init__(self, approximate="none"):
-        super().__init__()
-        if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
-        self.approximate = approximate
-
-    def forward(self, x):
-        return gelu(x, self.approximate)
-
-    def extra_repr(self):
-        return f"approximate={self.approximate!r}"
 
 
 class CELU(Module):
@@ -78,28 +35,29 @@ class CELU(Module):
         return f"alpha={self.alpha}"
 
 
-class SELU(Module):
+class _OverFunctional(Module):
+    """torch's ``Module(inplace=False)`` over ``nn.functional.<_fname>`` (``inplace`` is accepted and ignored:
+    a new tensor is returned)."""
+
+    _fname = ""
+
     def __init__(self, inplace=False):
         super().__init__()
 
     def forward(self, x):
-        return functional_op("selu", "SELU")(x)
+        return functional_op(self._fname, type(self).__name__)(x)
 
 
-class Hardswish(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
-
-    def forward(self, x):
-        return functional_op("hardswish", "Hardswish")(x)
+class SELU(_OverFunctional):
+    _fname = "selu"
 
 
-class Hardsigmoid(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
+class Hardswish(_OverFunctional):
+    _fname = "hardswish"
 
-    def forward(self, x):
-        return functional_op("hardsigmoid", "Hardsigmoid")(x)
+
+class Hardsigmoid(_OverFunctional):
+    _fname = "hardsigmoid"
 
 
 class Softmin(Module):

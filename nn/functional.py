@@ -1,7 +1,8 @@
 """``nn.functional`` (import it as ``F``): the stateless forms of every layer, activation and loss.
 
-Layers (``linear``, ``batch_norm``, ``layer_norm``, ``embedding``, ``dropout``) run on the fused ops of
-``engine/ops/layers.py``; convolution and pooling forward to the engine's kernel-backed ops; activations are in
+Layers (``linear``, ``batch_norm``, ``layer_norm``, ``embedding``) run on the fused ops of
+``engine/ops/layers.py`` (``dropout`` and the torch-complete convolution and pooling forms come from
+``nn/functional_extra.py``); convolution and pooling forward to the engine's kernel-backed ops; activations are in
 ``nn._activations`` and losses in ``nn._losses_functional`` and are re-exported here, so ``F.relu``,
 ``F.cross_entropy`` and friends all live in one namespace.  Arguments are torch's: ``F.pad`` takes the flat
 last-dim-first tuple and four modes; ``F.softmax``/``log_softmax``/``softmin`` take ``dim=`` (NumPy's
@@ -16,14 +17,13 @@ from engine import Tensor
 from engine.backend import get_array_module
 
 from engine.ops import layers as _fused
-from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... softmax)
+from ._activations import *  # noqa: F401,F403  (re-exported: relu, leaky_relu, ... from the activation spec)
 from ._activations import __all__ as _act_all
 from ._losses_functional import *  # noqa: F401,F403  (re-exported: mse_loss, cross_entropy, ...)
 from ._losses_functional import __all__ as _loss_all
 
 __all__ = [
     "linear",
-    "dropout",
     "batch_norm",
     "layer_norm",
     "embedding",
@@ -61,29 +61,6 @@ def linear(x, weight, bias=None):
     if x.dtype != weight.dtype and not engine.amp.autocast_mode.autocasting(x):
         raise TypeError(f"linear: input dtype {x.dtype} differs from weight dtype {weight.dtype}")
     return _fused.LinearFn.apply(x, weight, bias)
-
-
-def dropout(x, p: float = 0.5, training: bool = True, generator=None):
-    """Zero each element with probability ``p`` and scale the rest by ``1/(1-p)`` (training only).
-
-    ``generator``: a ``numpy.random.Generator`` for reproducible masks (CPU); by default NumPy's (or
-    CuPy's) global generator."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
-    x = _t(x, "dropout")
-    if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return x * 0.0
-    xp = get_array_module(x.array)
-    if generator is not None:
-        u = generator.random(x.shape, dtype=np.float32)
-        if xp is not np:
-            u = xp.asarray(u)
-    else:
-        u = xp.random.random_sample(x.shape).astype(np.float32, copy=False)
-    mask = (u >= p).astype(x.dtype) * x.dtype.type(1.0 / (1.0 - p))
-    return x * Tensor._wrap(mask)
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):

@@ -1,6 +1,6 @@
 """torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, pooling
 options (dilation, return_indices, count_include_pad, max_unpool2d), interpolate, the activations
-celu/gelu/hardsigmoid/hardswish/selu/softmin/logsigmoid, normalize, one_hot, bilinear, distances and
+celu/hardsigmoid/hardswish/selu/softmin, normalize, one_hot, bilinear, distances and
 the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d/dropout
 are replaced by the torch-complete ones here, with torch's argument order).
 
@@ -25,11 +25,13 @@ from engine.ops.interp import interpolate
 from engine.ops.reduce import Max, Sum
 from engine.random import rng_of
 
+from .functional import _t  # (defined before nn.functional imports this module)
+
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d",
-    "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "gelu", "hardsigmoid", "hardswish", "selu",
-    "logsigmoid", "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
-    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "silu",
+    "avg_pool2d", "max_unpool2d", "interpolate", "upsample", "celu", "hardsigmoid", "hardswish", "selu",
+    "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
+    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
     "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d",
 ]
@@ -43,14 +45,6 @@ max_pool3d, avg_pool3d, adaptive_max_pool2d = _pnd.max_pool3d, _pnd.avg_pool3d, 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002
     return interpolate(input, size, scale_factor, mode, align_corners)
-
-
-def _t(x, name):
-    if isinstance(x, Tensor):
-        return x
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return Tensor._wrap(x)
-    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
 
 
 def _mask(x, cond):
@@ -75,17 +69,6 @@ def selu(input, inplace=False):  # noqa: A002
     return scale * (engine.relu(x) + alpha * engine.expm1(engine.minimum(x, 0.0)))
 
 
-def gelu(input, approximate="none"):  # noqa: A002
-    """``x * Phi(x)`` (``approximate="none"``, through erf) or torch's tanh approximation."""
-    x = _t(input, "gelu")
-    if approximate == "none":
-        return x * (0.5 * (1.0 + engine.erf(x * (1.0 / math.sqrt(2.0)))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)
-        return 0.5 * x * (1.0 + engine.tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-
-
 def hardsigmoid(input, inplace=False):  # noqa: A002
     """``relu6(x + 3) / 6``; gradient 1/6 strictly inside (-3, 3)."""
     x = _t(input, "hardsigmoid")
@@ -100,18 +83,6 @@ def hardswish(input, inplace=False):  # noqa: A002
     inside = _mask(x, (x.array > -3) & (x.array < 3))
     upper = _mask(x, x.array >= 3)
     return x * (x + 3.0) * (1.0 / 6.0) * inside + x * upper
-
-
-def silu(input, inplace=False):  # noqa: A002
-    x = _t(input, "silu")
-    return x * engine.sigmoid(x)
-
-
-def logsigmoid(input):  # noqa: A002
-    """torch's name for ``log_sigmoid``."""
-    from ._activations import log_sigmoid
-
-    return log_sigmoid(_t(input, "logsigmoid"))
 
 
 def glu(input, dim=-1):  # noqa: A002

@@ -19,7 +19,8 @@ from engine.ops._util import normalize_axes
 from engine.ops.reduce import Sum
 
 from ._losses_functional import _check_reduction, _reduce, _same_shape, _t
-from .functional_extra import logsigmoid, pairwise_distance
+from ._activations import logsigmoid
+from .functional_extra import pairwise_distance
 
 __all__ = [
     "huber_loss", "kl_div", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",

@@ -25,7 +25,6 @@ import engine
 
 from . import functional as F
 from . import init
-from .activation_torch import gelu
 from .attention import MultiheadAttention
 from .containers import ModuleList
 from .dropout import Dropout
@@ -47,7 +46,7 @@ def _activation_fn(activation):
         if activation == "relu":
             return F.relu
         if activation == "gelu":
-            return gelu
+            return F.gelu
         raise ValueError(f"activation should be relu/gelu, not {activation}")
     if not callable(activation):
         raise TypeError(f"activation must be 'relu', 'gelu' or a callable, got {type(activation).__name__}")

@@ -79,10 +79,7 @@ def adaptive_avg_pool2d(g, c):
 
 
 # ---- fused activations ------------------------------------------------------------------------------
-_DEFAULTS = {"leaky_relu": (0.01, None), "elu": (1.0, None), "softplus": (1.0, 20.0), "hard_threshold": (0.0, None),
-             "step": (0.0, None)}
-_DIRECT = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "abs": "Abs", "abs_rectifier": "Abs",
-           "softsign": "Softsign"}
+_DIRECT = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "abs_rectifier": "Abs", "softsign": "Softsign"}
 
 
 def _along(g, c, j, axis, ndim):
@@ -97,11 +94,9 @@ def _along(g, c, j, axis, ndim):
 
 @converts("FusedActivation")
 def fused_activation(g, c):
-    """``act(x + bias)`` with the activation's own parameters (``alpha``, ``beta`` as the kernels use them)."""
+    """``act(x + bias)`` with the activation's own parameters (``alpha``, ``beta``: the spec row's first and
+    second, resolved to floats at the op's door); ``name`` is the row's own name (aliases resolved)."""
     name, alpha, beta, axis = c.attr(3), c.attr(4), c.attr(5), c.attr(6)
-    d_alpha, d_beta = _DEFAULTS.get(name, (None, None))
-    alpha = d_alpha if alpha is None else alpha
-    beta = d_beta if beta is None else beta
     dt, ndim = c.out_dtype(), len(c.in_shape(0))
     x = c.x(0)
     if not c.is_none(1):
@@ -117,7 +112,7 @@ def fused_activation(g, c):
         g.node("Elu", [x], out, alpha=float(alpha))
     elif name == "prelu":
         g.node("PRelu", [x, _along(g, c, 2, axis, ndim)], out)
-    elif name in ("silu", "swish"):
+    elif name == "silu":
         g.node("Mul", [x, g.node("Sigmoid", [x])], out)
     elif name == "mish":
         g.node("Mul", [x, g.node("Tanh", [g.node("Softplus", [x])])], out)
@@ -132,8 +127,17 @@ def fused_activation(g, c):
     elif name == "sinc":  # sin(x) / x, 1 at 0
         ratio = g.node("Div", [g.node("Sin", [x]), x])
         g.node("Where", [g.node("Equal", [x, g.const(0, dt)]), g.const(1, dt), ratio], out)
-    elif name in ("hard_threshold", "step"):
+    elif name == "hard_threshold":
         g.node("Cast", [g.node("GreaterOrEqual", [x, g.const(alpha, dt)])], out, to=g.elem_type(dt))
+    elif name == "gelu":  # x * Phi(x) through Erf, or torch's tanh form
+        half_x = g.node("Mul", [x, g.const(0.5, dt)])
+        if alpha == 0:
+            inner = g.node("Erf", [g.node("Mul", [x, g.const(0.5 ** 0.5, dt)])])
+        else:
+            cube = g.node("Mul", [g.node("Mul", [x, x]), x])
+            u = g.node("Add", [x, g.node("Mul", [cube, g.const(0.044715, dt)])])
+            inner = g.node("Tanh", [g.node("Mul", [u, g.const((2.0 / np.pi) ** 0.5, dt)])])
+        g.node("Mul", [half_x, g.node("Add", [inner, g.const(1.0, dt)])], out)
     else:
         c.fail(f"activation {name!r} has no ONNX mapping")
 

@@ -1,126 +1,67 @@
 """CUDA twin of ``kernels.cpu.activation``: the same ``forward`` / ``backward`` entry points and formulas.
 
-One thread per element; the channel of element ``t`` is ``(t // B) % C`` (``B = 1`` for the channel-last
-``rc`` layout).  The activation code is a kernel argument (uniform across a warp, so the branch chain
-costs little).  Backward writes ``gx`` and, when parameter gradients are asked for, the per-element
-terms of the bias and PReLU-slope sums in full-size arrays, which the caller reduces (CuPy's reductions
-are deterministic) — no atomics.
+The formulas are ``kernels.act_formulas``' scalar functions, compiled here as CUDA device functions over
+``math``'s primitives; one kernel per (activation, direction), made from one template with the activation's
+compiled formula bound in (``specialise``: no activation code, no branch chain). One thread per element; the
+channel of element ``t`` is ``(t // B) % C`` (``B = 1`` for the channel-last ``rc`` layout). Backward writes
+``gx`` and, when parameter gradients are asked for, the per-element terms of the bias and PReLU-slope sums in
+full-size arrays, which the caller reduces (CuPy's reductions are deterministic) — no atomics.
 """
 import math
 
 from numba import cuda
 
-from kernels._act_codes import (
-    ABS, ELU, HARD_THRESHOLD, LEAKY_RELU, LOG_SIGMOID, MISH, PRELU, RELU, SIGMOID, SILU, SINC, SOFTPLUS,
-    SOFTSIGN, TANH,
-)
+from kernels.act_formulas import compile_formulas, specialise
+from kernels.act_spec import spec
 from kernels.cuda._launch import launch
 
 
 @cuda.jit(device=True)
-def _sigmoid(z, one):
-    e = math.exp(-abs(z))
-    d = one + e
-    return one / d if z >= 0 else e / d
+def _sincos(z):
+    return math.sin(z), math.cos(z)
 
 
 @cuda.jit(device=True)
-def _softplus(z, one):
-    zero = one - one
-    return max(z, zero) + math.log1p(math.exp(-abs(z)))
+def _tanh(z, one):
+    return math.tanh(z)
 
 
-@cuda.jit(device=True)
-def _act(op, z, a, b, one):
-    zero = one - one
-    if op == RELU:
-        return zero if z <= zero else z
-    if op == LEAKY_RELU or op == PRELU:
-        return z * a if z <= zero else z
-    if op == SIGMOID:
-        return _sigmoid(z, one)
-    if op == TANH:
-        return math.tanh(z)
-    if op == SILU:
-        return z * _sigmoid(z, one)
-    if op == ELU:
-        return z if z > zero else a * math.expm1(z)
-    if op == MISH:
-        return z * math.tanh(_softplus(z, one))
-    if op == SOFTPLUS:
-        bz = z * a
-        return z if bz > b else _softplus(bz, one) / a
-    if op == SOFTSIGN:
-        return z / (one + abs(z))
-    if op == LOG_SIGMOID:
-        return min(z, zero) - math.log1p(math.exp(-abs(z)))
-    if op == SINC:
-        return one if z == zero else math.sin(z) / z
-    if op == HARD_THRESHOLD:
-        return one if z >= a else zero
-    if op == ABS:
-        return abs(z)
-    return z
+FORMULAS = compile_formulas(cuda.jit(device=True), {"exp": math.exp, "expm1": math.expm1, "log1p01": math.log1p,
+                                                    "sincos": _sincos, "tanh": _tanh, "erf": math.erf})
 
 
-@cuda.jit(device=True)
-def _dact(op, z, y, a, b, one):
-    zero = one - one
-    if op == RELU:
-        return one if z > zero else zero
-    if op == LEAKY_RELU or op == PRELU:
-        return one if z > zero else a
-    if op == SIGMOID:
-        return y * (one - y)
-    if op == TANH:
-        return one - y * y
-    if op == SILU:
-        s = _sigmoid(z, one)
-        return s * (one + z * (one - s))
-    if op == ELU:
-        return one if z > zero else y + a
-    if op == MISH:
-        t = math.tanh(_softplus(z, one))
-        return t + z * _sigmoid(z, one) * (one - t * t)
-    if op == SOFTPLUS:
-        bz = z * a
-        return one if bz > b else _sigmoid(bz, one)
-    if op == SOFTSIGN:
-        d = one + abs(z)
-        return one / (d * d)
-    if op == LOG_SIGMOID:
-        return _sigmoid(-z, one)
-    if op == SINC:
-        if abs(z) < 0.1:
-            z2 = z * z
-            return z * (-one / 3 + z2 * (one / 30 + z2 * (-one / 840 + z2 * (one / 45360))))
-        return (math.cos(z) - math.sin(z) / z) / z
-    if op == HARD_THRESHOLD:
-        return zero
-    if op == ABS:
-        return one if z > zero else (-one if z < zero else zero)
-    return one
-
-
-@cuda.jit(cache=True)
-def _fwd(x, bias, weight, y, op, a, b, one, C, B):
+def _fwd(x, bias, weight, y, a, b, one, C, B):
     for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         c = (t // B) % C
-        ac = weight[c] if op == PRELU else a
-        y[t] = _act(op, x[t] + bias[c], ac, b, one)
+        ac = weight[c] if SLOPE else a  # noqa: F821  (F, SLOPE: bound by specialise)
+        y[t] = F(x[t] + bias[c], ac, b, one)  # noqa: F821
 
 
-@cuda.jit(cache=True)
-def _bwd(gy, x, y, bias, weight, gx, part_b, part_w, op, a, b, one, C, B, sums):
+def _bwd(gy, x, y, bias, weight, gx, part_b, part_w, a, b, one, C, B, sums):
     for t in range(cuda.grid(1), x.size, cuda.gridsize(1)):
         c = (t // B) % C
-        ac = weight[c] if op == PRELU else a
+        ac = weight[c] if SLOPE else a  # noqa: F821
         z = x[t] + bias[c]
-        g = gy[t] * _dact(op, z, y[t], ac, b, one)
+        g = gy[t] * F(z, y[t], ac, b, one)  # noqa: F821
         gx[t] = g
         if sums:
             part_b[t] = g
             part_w[t] = gy[t] * z if z <= 0 else g * 0
+
+
+_cache = {}
+
+
+def _kernel(direction, name):
+    row = spec(name)
+    key = (direction, row.name)
+    k = _cache.get(key)
+    if k is None:
+        formula = row.formula or row.name
+        f = FORMULAS[formula if direction == "fwd" else "d_" + formula]
+        k = _cache[key] = specialise(_fwd if direction == "fwd" else _bwd, cuda.jit(cache=True),
+                                     f"{direction}_{row.name}", F=f, SLOPE=row.slope_weight)
+    return k
 
 
 def _cb(shape):
@@ -129,23 +70,23 @@ def _cb(shape):
     return shape[1], 1
 
 
-def forward(layout, op, x, bias, weight, y, a, b):
+def forward(layout, name, x, bias, weight, y, a, b):
     C, B = _cb(x.shape)
-    one = x.dtype.type(1)
-    launch(_fwd, x.size, x, x.reshape(-1), bias, weight, y.reshape(-1), op, x.dtype.type(a), x.dtype.type(b), one, C, B)
+    d = x.dtype.type
+    launch(_kernel("fwd", name), x.size, x, x.reshape(-1), bias, weight, y.reshape(-1), d(a), d(b), d(1), C, B)
 
 
-def backward(layout, op, gy, x, y, bias, weight, gx, a, b, sums):
+def backward(layout, name, gy, x, y, bias, weight, gx, a, b, sums):
     """Per-element terms for the bias and slope sums (shaped like ``x``) when ``sums``, else (None, None)."""
     C, B = _cb(x.shape)
-    one = x.dtype.type(1)
+    d = x.dtype.type
     if sums:
         part_b = _empty_like(x)
         part_w = _empty_like(x)
     else:
         part_b = part_w = x.reshape(-1)[:1]
-    launch(_bwd, x.size, x, gy.reshape(-1), x.reshape(-1), y.reshape(-1), bias, weight, gx.reshape(-1),
-           part_b.reshape(-1), part_w.reshape(-1), op, x.dtype.type(a), x.dtype.type(b), one, C, B, bool(sums))
+    launch(_kernel("bwd", name), x.size, x, gy.reshape(-1), x.reshape(-1), y.reshape(-1), bias, weight,
+           gx.reshape(-1), part_b.reshape(-1), part_w.reshape(-1), d(a), d(b), d(1), C, B, bool(sums))
     return (part_b, part_w) if sums else (None, None)
 
 

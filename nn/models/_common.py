@@ -1,15 +1,14 @@
-"""Shared helper of the model zoo: turn an activation spec (a name such as ``"relu"``, a Module
-class, or a zero-argument factory) into a fresh activation Module."""
+"""Shared helper of the model zoo: turn an activation spec (a name of the activation spec table such as
+``"relu"`` or ``"swish"``, a Module class, or a zero-argument factory) into a fresh activation Module."""
 from __future__ import annotations
+
+from kernels.act_spec import BY_NAME
 
 from .. import activation as A
 from ..module import Module
 
-_BY_NAME = {
-    "relu": A.ReLU, "leaky_relu": A.LeakyReLU, "elu": A.ELU, "silu": A.SiLU, "swish": A.SiLU, "mish": A.Mish,
-    "softplus": A.Softplus, "softsign": A.Softsign, "sigmoid": A.Sigmoid, "tanh": A.Tanh, "prelu": A.PReLU,
-    "identity": A.Identity, "log_sigmoid": A.LogSigmoid, "sinc": A.Sinc, "abs": A.AbsRectifier, "relu6": A.ReLU6,
-}
+_BY_NAME = {name: A.MODULES[row.module] for name, row in BY_NAME.items() if row.module}
+_BY_NAME.update(identity=A.Identity, relu6=A.ReLU6)
 
 
 def make_activation(spec) -> Module:

@@ -1,26 +1,29 @@
-"""Op-table cases for the fused activations and the fused softmax cross-entropy.
+"""Op-table cases for the activations, generated from the activation spec (``kernels/act_spec.py``), and for
+the fused softmax cross-entropy.
 
-Each row has a NumPy/float64 reference formula (``ref``).  Both ops are once differentiable by design (their backward runs on raw arrays; a second
-differentiation raises a clear error, tested in tests/engine/test_ops_conv_pool_act.py), so
-``second_order=False`` throughout.  Inputs are kept away from kinks and jumps (``away0``, ``avoid``).
+Every spec row gives one case per parameter example: gradcheck and gradgradcheck (every activation is twice
+differentiable: ``ActivationGrad``'s backward is built from differentiable ops), the twin test on the
+simulated device, and, where the row names torch's function, values and gradients against torch.  Inputs
+stay away from the kinks of the rows that are not smooth (``away0``; softplus also from its threshold).
+The rows below the generated ones say what the spec cannot: bias-add fused (``bias_act``) and PReLU's
+slope, per channel and single.
 """
+import functools
+
 import numpy as np
 
 import engine
 from engine.ops import activation as act
 from engine.ops import softmax_ce
+from kernels.act_spec import ACTIVATIONS
 
-from .op_table import SAME, OpCase, torch_module as _torch
+from .op_table import SAME, OpCase, torch_module
 
-_A = ("FusedActivation",)
+_torch = torch_module
+
+_A = ("FusedActivation", "ActivationGrad")
 _LABELS = np.array([0, 3, -100, 1, 4])
-
-
-def _case(name, fn, shapes=((3, 4),), domain="real", ref=None, **extra):
-    """A fused-activation row; one-input rows also run on 0-d and empty inputs (derived samples)."""
-    derive = ("0d", "empty") if len(shapes) == 1 else ()
-    return OpCase(name, _A, fn, [tuple(shapes)], domain=domain, second_order=False, extra=extra, ref=ref,
-                  derive=derive)
+_CORE = {"relu": ("Relu",), "sigmoid": ("Sigmoid",), "tanh": ("Tanh",), "abs": ("Abs",)}
 
 
 def _sig(x):
@@ -39,28 +42,49 @@ def _xent(x, reduction="mean"):
     return {"none": per, "sum": per.sum(), "mean": per.sum() / kept.sum()}[reduction]
 
 
-ACTIVATION_CASES = [
-    _case("leaky_relu", lambda x: act.leaky_relu(x, 0.1), domain="away0", ref=lambda x: np.where(x > 0, x, 0.1 * x)),
-    _case("prelu_channels", lambda x, w: act.prelu(x, w), ((2, 3, 4, 2), (3,)), domain="away0", ref=_prelu),
-    _case("prelu_single", lambda x, w: act.prelu(x, w), ((3, 5), (1,)), domain="away0", ref=_prelu),
-    _case("elu", lambda x: act.elu(x, 0.7), domain="away0", ref=lambda x: np.where(x > 0, x, 0.7 * np.expm1(x))),
-    _case("silu", lambda x: act.silu(x), ref=lambda x: x * _sig(x)),
-    _case("mish", lambda x: act.mish(x), ref=lambda x: x * np.tanh(np.logaddexp(0, x))),
-    _case("softplus", lambda x: act.softplus(x, 2.0, 3.0), domain="away0", avoid=(1.5,),
-          ref=lambda x: np.where(2 * x > 3, x, np.logaddexp(0, 2 * x) / 2)),
-    _case("softsign", lambda x: act.softsign(x), domain="away0", ref=lambda x: x / (1 + np.abs(x))),
-    _case("log_sigmoid", lambda x: act.log_sigmoid(x), ref=lambda x: -np.logaddexp(0, -x)),
-    _case("sinc", lambda x: act.sinc(x), ref=lambda x: np.sinc(x / np.pi)),  # sin(x) / x, 1 at 0
-    _case("hard_threshold", lambda x: act.hard_threshold(x, 0.0) * x, domain="away0", ref=lambda x: (x >= 0) * x),
-    _case("abs_rectifier", lambda x: act.abs_rectifier(x), domain="away0", ref=np.abs),
-    _case("bias_act_nchw", lambda x, b: act.bias_act(x, b, "silu"), ((2, 3, 2, 3), (3,)),
-          ref=lambda x, b: (x + b[:, None, None]) * _sig(x + b[:, None, None])),
-    _case("bias_act_linear", lambda x, b: act.bias_act(x, b, "tanh", axis=-1), ((4, 5), (5,)),
-          ref=lambda x, b: np.tanh(x + b)),
-    _case("bias_act_sigmoid", lambda x, b: act.bias_act(x, b, "sigmoid"), ((2, 3, 4), (3,)),
-          ref=lambda x, b: _sig(x + b[:, None])),
-    _case("bias_prelu", lambda x, b, w: act.bias_act(x, b, "prelu", weight=w), ((2, 3, 5), (3,), (3,)),
-          domain="away0", ref=lambda x, b, w: _prelu(x + b[:, None], w)),
+# NumPy/float64 references of the rows torch has no function for (keyword arguments as the row's parameters)
+_NUMPY_REFS = {
+    "identity": lambda: lambda x: x,
+    "sinc": lambda: lambda x: np.sinc(x / np.pi),  # sin(x) / x, 1 at 0
+    "hard_threshold": lambda threshold=0.0: lambda x: (x >= threshold) * x,  # the row multiplies by x
+}
+
+
+def _torch_fn(path):
+    return functools.reduce(getattr, path.split("."), torch_module())
+
+
+def _row_case(row, params):
+    fn = act.FUNCTIONS[row.name]
+    kw = {p.name: v for p, v in zip(row.params, params)}  # by keyword, as torch's gelu requires
+    shapes = [((2, 3, 4, 2), (3,)), ((3, 5), (1,))] if row.slope_weight else [((3, 4),), ((),), ((0, 3),)]
+    if row.name == "hard_threshold":  # its gradient is 0: multiply by x so that gradcheck sees the mask
+        call = lambda x: fn(x, **kw) * x  # noqa: E731
+    else:
+        call = lambda *xs: fn(*xs, **kw)  # noqa: E731
+    ref = None
+    np_ref = None if row.torch else _NUMPY_REFS[row.name](**kw)
+    if row.torch:
+        ref = lambda *ts, _r=row: _torch_fn(_r.torch)(*ts, **kw)  # noqa: E731
+    avoid = (params[1] / params[0],) if row.name == "softplus" and params else ()
+    name = "act_" + row.name + "".join(f"_{p}" for p in params)
+    return OpCase(name, _CORE.get(row.core, _A), call, shapes, domain="real" if row.smooth and not avoid else "away0",
+                  extra={"avoid": avoid}, torch=ref, ref=np_ref)
+
+
+ACTIVATION_CASES = [_row_case(row, params) for row in ACTIVATIONS for params in row.examples] + [
+    OpCase("bias_act_nchw", _A, lambda x, b: act.bias_act(x, b, "silu"), [((2, 3, 2, 3), (3,))],
+           ref=lambda x, b: (x + b[:, None, None]) * _sig(x + b[:, None, None])),
+    OpCase("bias_act_linear", _A, lambda x, b: act.bias_act(x, b, "tanh", axis=-1), [((4, 5), (5,))],
+           ref=lambda x, b: np.tanh(x + b)),
+    OpCase("bias_act_sigmoid", _A, lambda x, b: act.bias_act(x, b, "sigmoid"), [((2, 3, 4), (3,))],
+           ref=lambda x, b: _sig(x + b[:, None])),
+    OpCase("bias_act_softplus", _A, lambda x, b: act.bias_act(x, b, "softplus", alpha=2.0, beta=3.0),
+           [((2, 3, 4), (3,))], domain="away0", extra={"avoid": (1.5,)},
+           ref=lambda x, b: np.where(2 * (x + b[:, None]) > 3, x + b[:, None],
+                                     np.logaddexp(0, 2 * (x + b[:, None])) / 2)),
+    OpCase("bias_prelu", _A, lambda x, b, w: act.bias_act(x, b, "prelu", weight=w), [((2, 3, 5), (3,), (3,))],
+           domain="away0", ref=lambda x, b, w: _prelu(x + b[:, None], w)),
     OpCase("softmax_cross_entropy", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
            lambda x: softmax_ce.softmax_cross_entropy(x, _LABELS), [((5, 6),)], ref=_xent),
     OpCase("softmax_cross_entropy_none", ("SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"),
@@ -84,5 +108,3 @@ ACTIVATION_CASES = [
            [((3, 2), (3, 2))],
            torch=lambda x, g: _torch().autograd.grad(_torch().log_softmax(x, 0), x, g, create_graph=True)[0]),
 ]
-
-_ = engine  # the cases call the ops through their modules; engine re-exports them

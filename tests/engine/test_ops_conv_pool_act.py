@@ -1,6 +1,6 @@
 """Engine ops on the custom kernels, what the op table (tests/engine/op_table*.py) cannot say: gradient routing
-to constant inputs, argument errors, once-differentiability, the all-ignored loss and an alias.  Values,
-gradients and output sizes (against NumPy formulas and PyTorch) are rows of the op table."""
+to constant inputs, argument errors, the third derivative of the fused activations, the all-ignored loss and an
+alias.  Values, gradients and output sizes (against NumPy formulas and PyTorch) are rows of the op table."""
 import numpy as np
 import pytest
 
@@ -34,11 +34,17 @@ def test_prelu_shapes_are_checked():
         engine.prelu(engine.randn(2, 3), engine.ones(3, dtype="float64"))
 
 
-def test_fused_ops_are_once_differentiable_with_a_clear_error():
-    x = _t([0.3, -1.2, 2.0])
-    (g,) = engine.grad(engine.mish(x).sum(), [x], create_graph=True)
-    with pytest.raises(RuntimeError, match="not twice differentiable"):
-        g.sum().backward()
+@pytest.mark.parametrize("name", ["mish", "sinc", "softplus", "elu"])
+def test_fused_activations_differentiate_to_third_order(name):
+    """ActivationGrad's backward is built from differentiable ops (ActivationGrad again and the spec row's
+    second derivative), so the third derivative is right too."""
+    fn = getattr(engine, name)
+    x = _t([0.3, -1.2, 2.0, 0.05])
+
+    def first(t):
+        return engine.grad(fn(t).sum(), [t], create_graph=True)[0]
+
+    assert engine.gradgradcheck(first, [x])
 
 
 def test_softmax_cross_entropy_all_ignored_is_nan_and_bad_labels_raise():

@@ -5,7 +5,7 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.cpu._fastmath import fexp, fexpm1, flog1p01, fsincos
+from kernels.cpu._fastmath import ferf, fexp, fexpm1, flog1p01, fsincos
 
 
 @njit
@@ -72,3 +72,17 @@ def test_float64_is_libm():
     e, em1, s, c = _apply(x)
     for i, v in enumerate(x.tolist()):
         assert (e[i], em1[i], s[i], c[i]) == (math.exp(v), math.expm1(v), math.sin(v), math.cos(v))
+
+
+def test_erf_float32_is_accurate():
+    @njit
+    def run(x, y):
+        for i in range(x.size):
+            y[i] = ferf(x[i])
+
+    x = np.concatenate([np.linspace(-6, 6, 20001), [1e-6, -1e-4, 0.4999, 0.5, 0.5001, 0.0]]).astype(np.float32)
+    y = np.empty_like(x)
+    run(x, y)
+    ref = np.array([math.erf(float(v)) for v in x])
+    np.testing.assert_allclose(y, ref, rtol=1.5e-6, atol=1e-7)
+    assert y[-1] == 0.0 and np.all(np.abs(y) <= 1.0)

@@ -1,60 +1,55 @@
-"""Every activation Module against a NumPy formula and its derivative (float64), gradcheck away
-from kinks, PReLU's learnable slope, softmax axes."""
+"""Activation Modules and ``F`` functions as generated from the spec (``kernels/act_spec.py``): each Module
+and function has torch's signature and computes its ``F`` form; PReLU's learnable slope; softmax axes.
+Values, gradients and second derivatives of every row are in the op table (tests/engine/op_table_activations.py)."""
+import inspect
+
 import numpy as np
 import pytest
 
 import engine
 import nn
+import nn.functional as F
+from kernels.act_spec import ACTIVATIONS
+from nn.models._common import make_activation
 
-X = np.concatenate([np.linspace(-6, 6, 41), [-30.0, 30.0, 0.0]])
-
-
-def _sp(v):
-    return np.logaddexp(0, v)
-
-
-def _sig(v):
-    return 1 / (1 + np.exp(-v))
+ROWS = [r for r in ACTIVATIONS if r.module and not r.slope_weight]
 
 
-CASES = [
-    (nn.ReLU(), lambda x: np.maximum(x, 0), lambda x: (x > 0) * 1.0),
-    (nn.LeakyReLU(0.1), lambda x: np.where(x > 0, x, 0.1 * x), lambda x: np.where(x > 0, 1, 0.1)),
-    (nn.ELU(0.7), lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1)), lambda x: np.where(x > 0, 1, 0.7 * np.exp(x))),
-    (nn.SiLU(), lambda x: x * _sig(x), lambda x: _sig(x) * (1 + x * (1 - _sig(x)))),
-    (nn.Mish(), lambda x: x * np.tanh(_sp(x)),
-     lambda x: np.tanh(_sp(x)) + x * (1 - np.tanh(_sp(x)) ** 2) * _sig(x)),
-    (nn.Softplus(), _sp, _sig),
-    (nn.Softplus(beta=2, threshold=5), lambda x: np.where(2 * x > 5, x, _sp(2 * x) / 2),
-     lambda x: np.where(2 * x > 5, 1, _sig(2 * x))),
-    (nn.Softsign(), lambda x: x / (1 + np.abs(x)), lambda x: 1 / (1 + np.abs(x)) ** 2),
-    (nn.Sigmoid(), _sig, lambda x: _sig(x) * (1 - _sig(x))),
-    (nn.Tanh(), np.tanh, lambda x: 1 - np.tanh(x) ** 2),
-    (nn.LogSigmoid(), lambda x: -_sp(-x), lambda x: 1 - _sig(x)),
-    (nn.Sinc(), lambda x: np.where(x == 0, 1, np.sin(x) / np.where(x == 0, 1, x)),
-     lambda x: np.where(x == 0, 0, (x * np.cos(x) - np.sin(x)) / np.where(x == 0, 1, x) ** 2)),
-    (nn.HardThreshold(), lambda x: (x >= 0) * 1.0, lambda x: 0 * x),
-    (nn.AbsRectifier(), np.abs, np.sign),
-    (nn.Identity(), lambda x: x, lambda x: np.ones_like(x)),
-    (nn.ReLU6(), lambda x: np.clip(x, 0, 6), lambda x: ((x > 0) & (x < 6)) * 1.0),
-]
+def _params(sig):
+    return [(p.name, p.default) for p in sig.parameters.values() if p.name != "self"]
 
 
-@pytest.mark.parametrize("module, f, df", CASES, ids=[type(c[0]).__name__ for c in CASES])
-def test_activation_value_and_derivative(module, f, df):
-    x = engine.tensor(X, dtype=np.float64, requires_grad=True)
-    y = module(x)
-    np.testing.assert_allclose(y.numpy(), f(X), rtol=1e-10, atol=1e-12)
-    y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), df(X), rtol=1e-8, atol=1e-12)
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_module_computes_its_functional_form(row):
+    x = engine.tensor(np.linspace(-3, 3, 13) + 0.1, dtype="float64")
+    for params in row.examples:
+        m = getattr(nn, row.module)(*params)
+        np.testing.assert_array_equal(m(x).numpy(), getattr(F, row.name)(x, *params).numpy())
+        assert repr(m).startswith(row.module + "(")
+    assert type(make_activation(row.name)) is getattr(nn, row.module)
 
 
-@pytest.mark.parametrize("module", [nn.ELU(), nn.SiLU(), nn.Mish(), nn.Softplus(), nn.Softsign(), nn.LogSigmoid(),
-                                    nn.Sinc()])
-def test_activation_gradcheck(module):
-    x = engine.tensor(np.random.default_rng(0).uniform(0.2, 2, (3, 4)) * np.array([1, -1, 1, -1]),
-                      dtype=np.float64, requires_grad=True)
-    assert engine.gradcheck(module, [x])
+@pytest.mark.parametrize("row", [r for r in ACTIVATIONS if r.torch.startswith("nn.functional.")],
+                         ids=lambda r: r.name)
+def test_signatures_are_torchs(row):
+    torch = pytest.importorskip("torch")
+    tf = getattr(torch.nn.functional, row.torch.split(".")[-1])
+    try:
+        want = _params(inspect.signature(tf))
+    except ValueError:  # a C++ builtin without a signature: its spec parameters, as the docs give them
+        want = [("input", inspect.Parameter.empty)] + [("weight", inspect.Parameter.empty)] * row.slope_weight + \
+               [(p.name, p.default) for p in row.params]
+    assert _params(inspect.signature(getattr(F, row.name))) == want
+    init = getattr(torch.nn, row.module).__init__
+    want_init = [] if init is torch.nn.Module.__init__ else _params(inspect.signature(init))
+    assert _params(inspect.signature(getattr(nn, row.module))) == want_init
+
+
+def test_bad_parameters_fail_at_construction():
+    with pytest.raises(ValueError, match="Softplus: beta must be non-zero"):
+        nn.Softplus(beta=0)
+    with pytest.raises(ValueError, match="softplus: beta must be non-zero"):
+        F.softplus(engine.zeros(2), beta=0)
 
 
 def test_prelu_per_channel_slope_gradient():
