@@ -1,7 +1,9 @@
 """Fused optimiser updates on the CPU: one Numba loop per update rule, in place over flat arrays.
 
-The CPU twins of ``kernels.cuda.optim_updates``; ``kernels.optim_updates`` picks between them.  Each
-function walks 1-D contiguous arrays once, reading the parameter, its gradient and the optimiser
+The CPU twins of ``kernels.cuda.optim_updates``; ``kernels/__init__.py`` picks between them, and
+``kernels/optim_updates.py`` states the arguments' contract (1-D contiguous arrays of one dtype; the
+optimisers pass a whole parameter group's flat buffers, so one call updates the group).  Each
+function walks its arrays once, reading the parameter, its gradient and the optimiser
 state and writing the new parameter and state in the same pass.  The arithmetic follows PyTorch's
 single-tensor implementations term by term (``p + (-lr) * d`` written as ``p - lr * d``, which IEEE
 arithmetic rounds identically), so a float64 run matches a NumPy float64 reference to the last few
@@ -9,7 +11,7 @@ ulps and a checkpoint resumes bit for bit.
 
 Hyperparameters arrive packed in a small 1-D array ``hp`` of the parameter's dtype (float32 parameters are
 updated in float32 arithmetic, as PyTorch does), built once per param group per step by
-``kernels.optim_updates``, with derived constants (``1 - beta``, bias corrections) already computed;
+``kernels/optim_updates.py``, with derived constants (``1 - beta``, bias corrections) already computed;
 boolean options arrive as the bitmask ``flags`` (``MAXIMIZE`` and one bit per rule option).  Packing
 cuts the per-call dispatch cost of Numba from ~10 us (ten typed scalar arguments) to ~1.5 us, which is
 what matters for networks of many small parameters.
@@ -23,14 +25,19 @@ import math
 
 from numba import njit
 
-__all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update", "MAXIMIZE", "NESTEROV", "FIRST",
-           "CENTERED", "AMSGRAD"]
+from kernels.optim_updates import AMSGRAD, CENTERED, FIRST, MAXIMIZE, NESTEROV
 
-MAXIMIZE = 1
-NESTEROV = 2  # sgd
-FIRST = 4  # sgd: the momentum buffer is initialised with this step's direction
-CENTERED = 2  # rmsprop
-AMSGRAD = 2  # adam
+__all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update"]
+
+
+@njit(cache=True, inline="always")
+def _direction(gi, pi, wd, maximize):
+    """The gradient as the L2-regularised rules use it: negated for ``maximize``, plus ``wd * p``."""
+    if maximize:
+        gi = -gi
+    if wd != 0:
+        gi = gi + wd * pi
+    return gi
 
 
 @njit(cache=True, error_model="numpy")
@@ -41,11 +48,7 @@ def sgd_update(p, g, buf, hp, flags):
     lr, wd, momentum, damp_c = hp[0], hp[1], hp[2], hp[3]
     maximize, nesterov, first = flags & MAXIMIZE, flags & NESTEROV, flags & FIRST
     for i in range(p.size):
-        gi = g[i]
-        if maximize:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, maximize)
         if momentum != 0:
             if first:
                 b = gi
@@ -66,11 +69,7 @@ def adagrad_update(p, g, s, hp, flags):
     clr, wd, eps = hp[0], hp[1], hp[2]
     maximize = flags & MAXIMIZE
     for i in range(p.size):
-        gi = g[i]
-        if maximize:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, maximize)
         si = s[i] + gi * gi
         s[i] = si
         p[i] = p[i] - clr * (gi / (math.sqrt(si) + eps))
@@ -85,11 +84,7 @@ def rmsprop_update(p, g, sq, gavg, buf, hp, flags):
     lr, alpha, oma, eps, wd, momentum = hp[0], hp[1], hp[2], hp[3], hp[4], hp[5]
     maximize, centered = flags & MAXIMIZE, flags & CENTERED
     for i in range(p.size):
-        gi = g[i]
-        if maximize:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, maximize)
         sqi = alpha * sq[i] + oma * gi * gi
         sq[i] = sqi
         if centered:
