@@ -232,24 +232,25 @@ def batch_norm_backward(gy, x, weight, mean, invstd, training, need_input=True, 
 
 
 # ---- optimiser updates (contract: kernels/optim_updates.py's docstring) --------------------------------
-def sgd_update(p, g, buf, hp, flags):
-    """SGD step in place on the flat ``p`` and momentum buffer ``buf`` (flags: MAXIMIZE, NESTEROV, FIRST)."""
-    _impl(p, "optim_updates").sgd_update(p, g, buf, hp, flags)
+def sgd_update(p, grads, buf, hp, flags):
+    """SGD step in place on the flat ``p`` and momentum buffer ``buf`` (flags: MAXIMIZE, NESTEROV, FIRST);
+    ``grads``: a list of 1-D gradient arrays whose sizes add up to ``p``'s, in order."""
+    _impl(p, "optim_updates").sgd_update(p, grads, buf, hp, flags)
 
 
-def adagrad_update(p, g, state_sum, hp, flags):
+def adagrad_update(p, grads, state_sum, hp, flags):
     """Adagrad step in place on the flat ``p`` and ``state_sum`` (flags: MAXIMIZE)."""
-    _impl(p, "optim_updates").adagrad_update(p, g, state_sum, hp, flags)
+    _impl(p, "optim_updates").adagrad_update(p, grads, state_sum, hp, flags)
 
 
-def rmsprop_update(p, g, square_avg, grad_avg, momentum_buffer, hp, flags):
+def rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags):
     """RMSprop step in place on flat arrays (flags: MAXIMIZE, CENTERED)."""
-    _impl(p, "optim_updates").rmsprop_update(p, g, square_avg, grad_avg, momentum_buffer, hp, flags)
+    _impl(p, "optim_updates").rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags)
 
 
-def adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags):
+def adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags):
     """Adam / AdamW step in place on flat arrays (flags: MAXIMIZE, AMSGRAD)."""
-    _impl(p, "optim_updates").adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags)
+    _impl(p, "optim_updates").adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags)
 
 
 # ---- matmul ----------------------------------------------------------------------------------------

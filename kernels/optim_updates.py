@@ -1,13 +1,16 @@
 """The fused optimiser updates' host side: the option bits and the packing of hyperparameters.
 
-The updates themselves are ``kernels.sgd_update`` / ``adagrad_update`` / ``rmsprop_update`` /
-``adam_update`` (dispatched by ``kernels/__init__.py`` to the Numba ``@njit`` twin in
-``kernels/cpu/optim_updates.py`` or the Numba CUDA twin in ``kernels/cuda/optim_updates.py``).  Their
-contract, which the caller (``optim/fused.py``) guarantees and nothing here re-checks:
+The updates themselves are ``kernels.sgd_update(p, grads, buf, hp, flags)``, ``adagrad_update(p, grads,
+sum, hp, flags)``, ``rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags)`` and
+``adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags)``, dispatched by
+``kernels/__init__.py`` to the Numba ``@njit`` twin in ``kernels/cpu/optim_updates.py`` or the Numba CUDA
+twin in ``kernels/cuda/optim_updates.py``.  Their contract, which the caller (``optim/fused.py``) guarantees and nothing here re-checks:
 
-- every array is 1-D and C-contiguous, of the parameter's dtype (float32 or float64) and on its device,
-  the parameter, the gradient and each used state array of the same length (the optimisers pass the
-  flat per-group buffers of ``optim/_flat.py``, or slices of them);
+- ``p`` and each used state array are 1-D C-contiguous arrays of one length, of the parameter's dtype
+  (float32 or float64) and on its device: the flat per-group buffers of ``optim/_flat.py``, or slices;
+- ``grads`` is a list of 1-D C-contiguous gradient arrays of that dtype and device whose sizes add up to
+  ``p``'s, in order (one per parameter: the CPU twin reads them where they lie, the CUDA twin
+  concatenates them, once, before its single launch);
 - a state array the configuration does not use (no momentum, no amsgrad) is a 0-element placeholder of
   the same dtype and device; the kernels never touch it;
 - ``hp`` is a small host array in the parameter's dtype, built once per group and step by the

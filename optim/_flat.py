@@ -12,8 +12,9 @@ Design (issue 19, section 4: a LeNet5 Adam step issued one Numba launch per para
   flat buffer per bucket, allocated on first use; ``optimizer.state[p][name]`` is the parameter's view into
   it, so ``state_dict`` / ``load_state_dict`` still see per-parameter state exactly as torch's.  A state
   entry still appears only once its parameter had a gradient (torch's lazy state).
-- **Gradients** are gathered per run by one ``concatenate`` (a lone parameter's gradient is used as it is);
-  the engine's gradients are separate arrays, so there is nothing to alias.
+- **Gradients** are the engine's separate arrays: a run hands the kernel the list of them (flattened views).
+  The CPU twin reads them where they lie (a copy into one buffer would cost as much memory traffic as half
+  the update); the CUDA twin gathers them with one concatenation before its one launch.
 - **Runs.**  A step updates, per bucket, each maximal run of consecutive parameters that have a gradient
   and share the rule's *run key* (Adam's step count, SGD's "momentum buffer not yet started") with ONE
   fused kernel call over the slices of the flat buffers.  In the common case (every parameter has a
@@ -31,9 +32,13 @@ Design (issue 19, section 4: a LeNet5 Adam step issued one Numba launch per para
 """
 from __future__ import annotations
 
+from operator import attrgetter, is_
+
 from engine.backend import device_of, get_array_module, to_device
 
 __all__ = ["Bucket", "layout"]
+
+_array = attrgetter("array")
 
 
 class Bucket:
@@ -65,18 +70,16 @@ class Bucket:
     def stale(self, state) -> str:
         """``"params"`` if a parameter's array is no longer its view, ``"state"`` if a state entry is no longer
         its state view, else ``""`` (identity checks only: this runs on every step)."""
-        for p, v in zip(self.params, self.views):
-            if p.array is not v:
-                return "params"
+        if not all(map(is_, map(_array, self.params), self.views)):
+            return "params"
         if self.state_views:
-            for i, p in enumerate(self.params):
-                s = state.get(p)
-                if s is None:
-                    continue
-                for name, views in self.state_views.items():
-                    a = s.get(name)
-                    if a is not None and a is not views[i]:
-                        return "state"
+            entries = list(map(state.get, self.params))
+            for name, views in self.state_views.items():
+                for s, view in zip(entries, views):
+                    if s is not None:
+                        a = s.get(name)
+                        if a is not view and a is not None:
+                            return "state"
         return ""
 
     def state_flat(self, name, init, state):
@@ -129,13 +132,15 @@ class Bucket:
             out.append((start, len(self.params), key))
         return out
 
-    def gradient(self, lo, hi):
-        """The gradients of parameters ``lo:hi`` as one contiguous 1-D array of the bucket's dtype."""
+    def gradients(self, lo, hi) -> list:
+        """The gradients of parameters ``lo:hi`` as 1-D contiguous arrays of the bucket's dtype (views where
+        they already are; the kernels read them where they lie)."""
         dtype = self.flat.dtype
-        grads = [g if g.dtype == dtype else g.astype(dtype) for g in (p.grad.array for p in self.params[lo:hi])]
-        if len(grads) == 1:
-            return self.xp.ascontiguousarray(grads[0].reshape(-1))
-        return self.xp.concatenate([g.reshape(-1) for g in grads])
+        out = []
+        for p in self.params[lo:hi]:
+            g = p.grad.array
+            out.append((g if g.dtype == dtype else g.astype(dtype)).ravel())
+        return out
 
 
 def _buckets(params) -> list:
@@ -152,7 +157,7 @@ def layout(cache: dict, group: dict, state: dict) -> list:
     entry = cache.get(id(group))
     params = group["params"]
     if entry is not None and entry[0] is group and len(entry[1]) == len(params) \
-            and all(a is b for a, b in zip(entry[1], params)):
+            and all(map(is_, entry[1], params)):
         buckets = entry[2]
         for b in buckets:
             why = b.stale(state)

@@ -45,7 +45,7 @@ class Adagrad(FusedOptimizer):
                                                               weight_decay=group["weight_decay"], eps=group["eps"]))
         flags = MAXIMIZE if group["maximize"] else 0
 
-        def update(dtype, step, p, g, state_sum):
-            kernels.adagrad_update(p, g, state_sum, hps.get(dtype, step + 1), flags)
+        def update(dtype, step, p, grads, state_sum):
+            kernels.adagrad_update(p, grads, state_sum, hps.get(dtype, step + 1), flags)
 
         return update

@@ -50,8 +50,8 @@ class Adam(FusedOptimizer):
             weight_decay=group["weight_decay"], decoupled=self._decoupled))
         flags = (MAXIMIZE if group["maximize"] else 0) | (AMSGRAD if group["amsgrad"] else 0)
 
-        def update(dtype, step, p, g, m, v, vmax):
-            kernels.adam_update(p, g, m, v, vmax, hps.get(dtype, step + 1), flags)
+        def update(dtype, step, p, grads, m, v, vmax):
+            kernels.adam_update(p, grads, m, v, vmax, hps.get(dtype, step + 1), flags)
 
         return update
 

@@ -5,13 +5,13 @@ re-homing of parameters and state, and how replaced storage is detected).
 A subclass says three things: which state arrays its rule uses this step (:meth:`_state_spec`, in the
 kernel's argument order, ``None`` for an array the configuration does not use), what splits a run
 (:meth:`_run_key`, Adam's step count by default) and how one run is updated (:meth:`_rule`: a function of
-``(dtype, key, p, g, *states)`` over flat arrays that calls one ``kernels.*_update``).  The step here:
+``(dtype, key, p, grads, *states)`` over flat arrays that calls one ``kernels.*_update``).  The step here:
 
 1. ``Optimizer.step`` checks every group and gradient first (all or nothing);
 2. per bucket of the group: the flat state buffers the rule needs (allocated on first use);
 3. per run of consecutive parameters with a gradient and the same key: state entries are created for the
-   parameters that have none (views of the flat state), step counters advance, the gradients are gathered
-   and ONE kernel call updates the run's slice of every flat buffer; then each updated parameter's
+   parameters that have none (views of the flat state), step counters advance, and ONE kernel call
+   (given the run's gradients as a list) updates the run's slice of every flat buffer; then each updated parameter's
    version counter is bumped once (one write per parameter, as before).
 
 float32 and float64 parameters only (``SUPPORTED_DTYPES``), as the kernels.
@@ -48,7 +48,7 @@ class FusedOptimizer(Optimizer):
         raise NotImplementedError
 
     def _rule(self, group):  # pragma: no cover - abstract
-        """``update(dtype, key, p, g, *states)``: one fused kernel call over flat arrays for a run."""
+        """``update(dtype, key, p, grads, *states)``: one fused kernel call over flat arrays for a run."""
         raise NotImplementedError
 
     def _run_key(self, s):
@@ -70,7 +70,7 @@ class FusedOptimizer(Optimizer):
                 for i in range(lo, hi):
                     self._advance(bucket, i, used)
                 a, b = bucket.bounds[lo], bucket.bounds[hi]
-                update(dtype, key, bucket.flat[a:b], bucket.gradient(lo, hi),
+                update(dtype, key, bucket.flat[a:b], bucket.gradients(lo, hi),
                        *(empty if f is None else f[a:b] for f in flats))
                 for p in bucket.params[lo:hi]:
                     p._bump_version()

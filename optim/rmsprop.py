@@ -52,7 +52,7 @@ class RMSprop(FusedOptimizer):
             momentum=group["momentum"]))
         flags = (MAXIMIZE if group["maximize"] else 0) | (CENTERED if group["centered"] else 0)
 
-        def update(dtype, _, p, g, square_avg, grad_avg, momentum_buffer):
-            kernels.rmsprop_update(p, g, square_avg, grad_avg, momentum_buffer, hps.get(dtype), flags)
+        def update(dtype, _, p, grads, square_avg, grad_avg, momentum_buffer):
+            kernels.rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hps.get(dtype), flags)
 
         return update

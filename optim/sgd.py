@@ -59,7 +59,7 @@ class SGD(FusedOptimizer):
                                                        momentum=group["momentum"], dampening=group["dampening"]))
         flags = (MAXIMIZE if group["maximize"] else 0) | (NESTEROV if group["nesterov"] else 0)
 
-        def update(dtype, first, p, g, buf):
-            kernels.sgd_update(p, g, buf, hps.get(dtype), flags | (FIRST if first else 0))
+        def update(dtype, first, p, grads, buf):
+            kernels.sgd_update(p, grads, buf, hps.get(dtype), flags | (FIRST if first else 0))
 
         return update

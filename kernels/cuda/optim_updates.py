@@ -16,6 +16,7 @@ import math
 
 from numba import cuda
 
+import kernels
 from kernels.cuda._launch import launch
 from kernels.optim_updates import AMSGRAD, CENTERED, FIRST, MAXIMIZE, NESTEROV
 
@@ -100,21 +101,30 @@ def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, de
         p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
 
 
-def sgd_update(p, g, buf, hp, flags):
-    """See ``kernels.cpu.optim_updates.sgd_update``."""
-    launch(_sgd, p.size, p, p, g, buf, *hp, flags)
+def _gathered(p, grads):
+    """The gradients as one flat array (one CuPy concatenation where there are several)."""
+    return grads[0] if len(grads) == 1 else kernels.array_module(p).concatenate(grads)
 
 
-def adagrad_update(p, g, s, hp, flags):
-    """See ``kernels.cpu.optim_updates.adagrad_update``."""
-    launch(_adagrad, p.size, p, p, g, s, *hp, flags)
+def sgd_update(p, grads, buf, hp, flags):
+    """See ``kernels.cpu.optim_updates._sgd``."""
+    if p.size:
+        launch(_sgd, p.size, p, p, _gathered(p, grads), buf, *hp, flags)
 
 
-def rmsprop_update(p, g, sq, gavg, buf, hp, flags):
-    """See ``kernels.cpu.optim_updates.rmsprop_update``."""
-    launch(_rmsprop, p.size, p, p, g, sq, gavg, buf, *hp, flags)
+def adagrad_update(p, grads, s, hp, flags):
+    """See ``kernels.cpu.optim_updates._adagrad``."""
+    if p.size:
+        launch(_adagrad, p.size, p, p, _gathered(p, grads), s, *hp, flags)
 
 
-def adam_update(p, g, m, v, vmax, hp, flags):
-    """See ``kernels.cpu.optim_updates.adam_update``."""
-    launch(_adam, p.size, p, p, g, m, v, vmax, *hp, flags)
+def rmsprop_update(p, grads, sq, gavg, buf, hp, flags):
+    """See ``kernels.cpu.optim_updates._rmsprop``."""
+    if p.size:
+        launch(_rmsprop, p.size, p, p, _gathered(p, grads), sq, gavg, buf, *hp, flags)
+
+
+def adam_update(p, grads, m, v, vmax, hp, flags):
+    """See ``kernels.cpu.optim_updates._adam``."""
+    if p.size:
+        launch(_adam, p.size, p, p, _gathered(p, grads), m, v, vmax, *hp, flags)

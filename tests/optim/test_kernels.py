@@ -33,11 +33,16 @@ def _host(a):
     return a.get() if hasattr(a, "get") else a
 
 
+def _split(g):
+    """The gradient as the optimisers hand it over: one array per parameter (here three, one of them empty)."""
+    return [g[:5], g[5:5], g[5:]]
+
+
 def _check(kernel_name, arrays, hp, flags):
     host = [a.copy() for a in arrays]
     dev = [_to_dev(a) for a in arrays]
-    getattr(cpu, kernel_name)(*host, hp, flags)
-    getattr(gpu, kernel_name)(*dev, hp, flags)
+    getattr(cpu, kernel_name)(host[0], _split(host[1]), *host[2:], hp, flags)
+    getattr(gpu, kernel_name)(dev[0], _split(dev[1]), *dev[2:], hp, flags)
     rtol = 1e-5 if hp.dtype == np.float32 else 1e-12
     for i, (h, d) in enumerate(zip(host, dev)):
         assert d.dtype == hp.dtype
@@ -82,8 +87,18 @@ def test_adam_twins(dtype, flags, decoupled):
 
 def test_dispatch_runs_the_cpu_twin_on_numpy_arrays():
     p, g, buf = np.zeros(4, np.float32), np.ones(4, np.float32), np.empty(0, np.float32)
-    kernels.sgd_update(p, g, buf, dispatch.sgd_hparams(np.float32, lr=0.5), 0)
+    kernels.sgd_update(p, [g], buf, dispatch.sgd_hparams(np.float32, lr=0.5), 0)
     assert p.dtype == np.float32 and np.all(p == -0.5)
+
+
+def test_the_cpu_twin_reads_more_gradients_than_one_compiled_call_takes():
+    n = 2 * cpu.CHUNK + 3  # three compiled calls; one gradient is read-only, the others writeable
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=k) for k in range(n)]
+    grads[4] = np.broadcast_to(np.float64(0.5), (1,))
+    p = np.zeros(sum(g.size for g in grads))
+    kernels.sgd_update(p, grads, np.empty(0), dispatch.sgd_hparams(np.float64, lr=0.5), 0)
+    np.testing.assert_array_equal(p, -0.5 * np.concatenate(grads))
 
 
 def test_a_float64_gradient_on_a_float32_parameter_is_cast_and_the_update_stays_float32():
