@@ -14,7 +14,7 @@ from kernels.optim_updates import MAXIMIZE, adagrad_hparams
 
 from ._state import HparamCache
 from .fused import FusedOptimizer
-from .optimizer import check_hyper, implementation_flags
+from .optimizer import implementation_flags
 
 __all__ = ["Adagrad"]
 
@@ -24,17 +24,14 @@ class Adagrad(FusedOptimizer):
     maximize=False, *, foreach=None, capturable=False,
     differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
 
+    _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
                  maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize,
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
-
-    def _check_group(self, group):
-        super()._check_group(group)
-        for k in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            check_hyper(k, group[k], owner="Adagrad")
 
     def _state_spec(self, group):
         return (("sum", group["initial_accumulator_value"]),)

@@ -22,7 +22,7 @@ from kernels.optim_updates import SUPPORTED_DTYPES
 
 from ._flat import layout
 from ._state import placeholder
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyper
 
 __all__ = ["FusedOptimizer"]
 
@@ -33,6 +33,8 @@ class FusedOptimizer(Optimizer):
     _dtypes = SUPPORTED_DTYPES
     #: whether the state holds torch's per-parameter ``"step"`` counter (SGD's does not)
     _counts_steps = True
+    #: hyperparameters that must be non-negative numbers (besides ``lr``), checked by ``_check_group``
+    _nonnegative: tuple = ()
 
     def __init__(self, params, defaults: dict):
         self._layouts: dict = {}
@@ -42,6 +44,11 @@ class FusedOptimizer(Optimizer):
         """Add the group (see :class:`optim.Optimizer`) and re-home its parameters into flat buffers."""
         super().add_param_group(param_group)
         layout(self._layouts, self.param_groups[-1], self.state)
+
+    def _check_group(self, group) -> None:
+        super()._check_group(group)
+        for key in self._nonnegative:
+            check_hyper(key, group[key], owner=type(self).__name__)
 
     def _state_spec(self, group) -> tuple:  # pragma: no cover - abstract
         """``((name or None, initial value), ...)``: the state arrays of this step's kernel call, in order."""

@@ -16,7 +16,7 @@ from kernels.optim_updates import CENTERED, MAXIMIZE, rmsprop_hparams
 
 from ._state import HparamCache
 from .fused import FusedOptimizer
-from .optimizer import check_hyper, implementation_flags
+from .optimizer import implementation_flags
 
 __all__ = ["RMSprop"]
 
@@ -26,17 +26,14 @@ class RMSprop(FusedOptimizer):
     maximize=False, *, foreach=None, capturable=False,
     differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
 
+    _nonnegative = ("alpha", "eps", "weight_decay", "momentum")
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
                  maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize,
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
-
-    def _check_group(self, group):
-        super()._check_group(group)
-        for k in ("alpha", "eps", "weight_decay", "momentum"):
-            check_hyper(k, group[k], owner="RMSprop")
 
     def _state_spec(self, group):
         return (("square_avg", 0.0), ("grad_avg" if group["centered"] else None, 0.0),

@@ -28,6 +28,7 @@ class SGD(FusedOptimizer):
     :func:`optim.optimizer.implementation_flags`)."""
 
     _counts_steps = False
+    _nonnegative = ("momentum", "weight_decay")
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
@@ -38,8 +39,6 @@ class SGD(FusedOptimizer):
 
     def _check_group(self, group):
         super()._check_group(group)
-        for k in ("momentum", "weight_decay"):
-            check_hyper(k, group[k], owner="SGD")
         check_hyper("dampening", group["dampening"], low=float("-inf"), owner="SGD")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
