@@ -143,6 +143,18 @@ class Bucket:
         return out
 
 
+def _check_state_shapes(owner, params, state) -> None:
+    """Refuse to re-flatten a parameter whose storage was replaced by one of another shape while it has
+    state (the state could not follow it), before anything changes."""
+    for i, p in enumerate(params):
+        for name, v in (state.get(p) or {}).items():
+            if hasattr(v, "shape") and tuple(v.shape) != tuple(p.shape):
+                raise ValueError(
+                    f"{owner}.step: parameter {i} of a group now has shape {tuple(p.shape)} but its optimizer state "
+                    f"{name!r} has shape {tuple(v.shape)} (its storage was replaced by one of another shape; "
+                    "build a new optimizer or load a matching state dict)")
+
+
 def _buckets(params) -> list:
     by_kind: dict = {}
     for p in params:
@@ -151,9 +163,10 @@ def _buckets(params) -> list:
     return [Bucket(ps) for ps in by_kind.values()]
 
 
-def layout(cache: dict, group: dict, state: dict) -> list:
+def layout(cache: dict, group: dict, state: dict, owner: str) -> list:
     """The buckets of ``group`` (cached in ``cache`` by group identity), re-flattened first where a
-    parameter's storage or a state entry was replaced (see the module docstring)."""
+    parameter's storage or a state entry was replaced (see the module docstring).  Raises ValueError
+    (naming ``owner``) before anything changes where state cannot follow a parameter's new shape."""
     entry = cache.get(id(group))
     params = group["params"]
     if entry is not None and entry[0] is group and len(entry[1]) == len(params) \
@@ -167,6 +180,7 @@ def layout(cache: dict, group: dict, state: dict) -> list:
                 b.forget_state()
         else:
             return buckets
+    _check_state_shapes(owner, params, state)
     buckets = _buckets(params) if params else []
     cache[id(group)] = (group, list(params), buckets)
     return buckets

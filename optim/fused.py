@@ -7,7 +7,8 @@ kernel's argument order, ``None`` for an array the configuration does not use), 
 (:meth:`_run_key`, Adam's step count by default) and how one run is updated (:meth:`_rule`: a function of
 ``(dtype, key, p, grads, *states)`` over flat arrays that calls one ``kernels.*_update``).  The step here:
 
-1. ``Optimizer.step`` checks every group and gradient first (all or nothing);
+1. ``Optimizer.step`` checks every group and gradient first (all or nothing), and brings every group's
+   flat buffers up to date (re-flattening where a parameter's storage was replaced);
 2. per bucket of the group: the flat state buffers the rule needs (allocated on first use);
 3. per run of consecutive parameters with a gradient and the same key: state entries are created for the
    parameters that have none (views of the flat state), step counters advance, and ONE kernel call
@@ -43,7 +44,14 @@ class FusedOptimizer(Optimizer):
     def add_param_group(self, param_group: dict) -> None:
         """Add the group (see :class:`optim.Optimizer`) and re-home its parameters into flat buffers."""
         super().add_param_group(param_group)
-        layout(self._layouts, self.param_groups[-1], self.state)
+        layout(self._layouts, self.param_groups[-1], self.state, type(self).__name__)
+
+    def _check_step(self) -> None:
+        """The base checks, then every group's flat buffers brought up to date (re-flattened where storage
+        was replaced), so that a layout problem also raises before the first parameter changes."""
+        super()._check_step()
+        for group in self.param_groups:
+            layout(self._layouts, group, self.state, type(self).__name__)
 
     def _check_group(self, group) -> None:
         super()._check_group(group)
@@ -67,7 +75,7 @@ class FusedOptimizer(Optimizer):
         used = [(j, name, init) for j, (name, init) in enumerate(spec) if name is not None]
         update = self._rule(group)
         state = self.state
-        for bucket in layout(self._layouts, group, state):
+        for bucket in self._layouts[id(group)][2]:  # brought up to date by _check_step
             flats = [None] * len(spec)
             for j, name, init in used:
                 flats[j] = bucket.state_flat(name, init, state)

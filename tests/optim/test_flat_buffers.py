@@ -222,3 +222,19 @@ def test_one_kernel_call_per_group_on_the_cpu(monkeypatch):
     _grads(1, params, skip=(1,))
     opt.step()
     assert calls == [12, 6]  # two runs: parameter 1 has no gradient (the empty parameter 2 joins the run)
+
+
+def test_a_parameter_replaced_by_another_shape_with_state_raises_before_anything_changes():
+    params = _params()
+    opt = optim.Adam(params, lr=0.1)
+    _grads(0, params)
+    opt.step()
+    params[0].data = engine.zeros(5, dtype="float64")
+    _grads(1, params)
+    params[0].grad = engine.ones(5, dtype="float64")
+    before = [p.numpy().copy() for p in params]
+    with pytest.raises(ValueError, match=r"Adam.step: parameter 0 of a group now has shape \(5,\) but its optimizer "
+                                         r"state 'exp_avg' has shape \(3, 4\)"):
+        opt.step()
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(p.numpy(), b)
