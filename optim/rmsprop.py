@@ -36,8 +36,9 @@ class RMSprop(FusedOptimizer):
         super().__init__(params, defaults)
 
     def _state_spec(self, group):
-        return (("square_avg", 0.0), ("grad_avg" if group["centered"] else None, 0.0),
-                ("momentum_buffer" if group["momentum"] > 0 else None, 0.0))
+        """In torch's state order (``square_avg``, ``momentum_buffer``, ``grad_avg``)."""
+        return (("square_avg", 0.0), ("momentum_buffer" if group["momentum"] > 0 else None, 0.0),
+                ("grad_avg" if group["centered"] else None, 0.0))
 
     def _run_key(self, s):
         """None: the update does not depend on the step count, so one run spans every parameter with a gradient."""
@@ -49,7 +50,7 @@ class RMSprop(FusedOptimizer):
             momentum=group["momentum"]))
         flags = (MAXIMIZE if group["maximize"] else 0) | (CENTERED if group["centered"] else 0)
 
-        def update(dtype, _, p, grads, square_avg, grad_avg, momentum_buffer):
+        def update(dtype, _, p, grads, square_avg, momentum_buffer, grad_avg):
             kernels.rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hps.get(dtype), flags)
 
         return update
