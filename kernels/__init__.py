@@ -8,7 +8,8 @@ on first use).
 
 Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``), pooling,
 activations (fused, with optional bias), batch norm (``batch_norm_forward`` / ``batch_norm_backward``),
-softmax / log-softmax / softmax cross-entropy, the fused optimiser updates, and the tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
+softmax / log-softmax / softmax cross-entropy, the fused optimiser updates, and the tiled CUDA matmul.
+``set_memory_budget`` caps the im2col column buffer.
 """
 import importlib
 

@@ -4,7 +4,8 @@ The updates themselves are ``kernels.sgd_update(p, grads, buf, hp, flags)``, ``a
 sum, hp, flags)``, ``rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags)`` and
 ``adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags)``, dispatched by
 ``kernels/__init__.py`` to the Numba ``@njit`` twin in ``kernels/cpu/optim_updates.py`` or the Numba CUDA
-twin in ``kernels/cuda/optim_updates.py``.  Their contract, which the caller (``optim/fused.py``) guarantees and nothing here re-checks:
+twin in ``kernels/cuda/optim_updates.py``.  Their contract, which the caller (``optim/fused.py``)
+guarantees and nothing here re-checks:
 
 - ``p`` and each used state array are 1-D C-contiguous arrays of one length, of the parameter's dtype
   (float32 or float64) and on its device: the flat per-group buffers of ``optim/_flat.py``, or slices;

@@ -9,11 +9,6 @@ def zeros_like(p):
     return get_array_module(p.array).zeros(p.shape, dtype=p.dtype)
 
 
-def full_like(p, value):
-    """An array of ``value`` with ``p``'s shape, dtype and device."""
-    return get_array_module(p.array).full(p.shape, value, dtype=p.dtype)
-
-
 def placeholder(p):
     """A shared 0-element array standing for state a configuration never uses (kernels never touch it)."""
     a = p.array

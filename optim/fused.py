@@ -3,7 +3,7 @@ Adam, AdamW), stepping each parameter group through its flat buffers (``optim/_f
 re-homing of parameters and state, and how replaced storage is detected).
 
 A subclass says three things: which state arrays its rule uses this step (:meth:`_state_spec`, in the
-kernel's argument order, ``None`` for an array the configuration does not use), what splits a run
+order its update function takes them, ``None`` for an array the configuration does not use), what splits a run
 (:meth:`_run_key`, Adam's step count by default) and how one run is updated (:meth:`_rule`: a function of
 ``(dtype, key, p, grads, *states)`` over flat arrays that calls one ``kernels.*_update``).  The step here:
 
@@ -12,8 +12,8 @@ kernel's argument order, ``None`` for an array the configuration does not use), 
 2. per bucket of the group: the flat state buffers the rule needs (allocated on first use);
 3. per run of consecutive parameters with a gradient and the same key: state entries are created for the
    parameters that have none (views of the flat state), step counters advance, and ONE kernel call
-   (given the run's gradients as a list) updates the run's slice of every flat buffer; then each updated parameter's
-   version counter is bumped once (one write per parameter, as before).
+   (given the run's gradients as a list) updates the run's slice of every flat buffer; then each updated
+   parameter's version counter is bumped once (one write per parameter, as before).
 
 float32 and float64 parameters only (``SUPPORTED_DTYPES``), as the kernels.
 """

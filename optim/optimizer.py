@@ -14,8 +14,8 @@ Semantics follow ``torch.optim.Optimizer``:
   (group count, group sizes, state shapes) before it changes anything, casts floating state to each
   parameter's dtype and device, and keeps the optimiser's own parameters.
 - ``step`` updates ``p.array`` in place (through one fused kernel call per group over flat buffers where
-  the family has one, see ``optim/fused.py``; NumPy array operations otherwise): no graph node is ever built, and a closure, when
-  given, is called under ``enable_grad`` and its loss returned.
+  the family has one, see ``optim/fused.py``; NumPy array operations otherwise): no graph node is ever
+  built, and a closure, when given, is called under ``enable_grad`` and its loss returned.
 - ``step`` is all or nothing: every group's hyperparameters (which a scheduler or the user may have
   changed since construction) and every gradient (shape, device, dtype) are checked *before* the first
   parameter or state entry changes, so a bad gradient on the last parameter leaves everything as it was.

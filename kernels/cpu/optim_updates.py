@@ -1,14 +1,14 @@
 """Fused optimiser updates on the CPU: one Numba loop per update rule, in place over flat arrays.
 
 The CPU twins of ``kernels.cuda.optim_updates``; ``kernels/__init__.py`` picks between them, and
-``kernels/optim_updates.py`` states the arguments' contract (the optimisers pass a whole parameter
-group's flat buffers and the list of its gradients, so one call updates the group).  The entry points
-read the gradients where they lie, each over its slice of the flat buffers, CHUNK gradients per compiled
-call (gathering them into one array first would cost a copy, as much memory traffic as half an update;
-a compiled call per gradient costs 2-4 us of dispatch each).  Each compiled loop walks its arrays once, reading the parameter, its gradient and the optimiser
-state and writing the new parameter and state in the same pass.  The arithmetic follows PyTorch's
-single-tensor implementations term by term (``p + (-lr) * d`` written as ``p - lr * d``, which IEEE
-arithmetic rounds identically), so a float64 run matches a NumPy float64 reference to the last few
+``kernels/optim_updates.py`` states the arguments' contract (the optimisers pass a whole parameter group's
+flat buffers and the list of its gradients, so one call updates the group). The entry points read the
+gradients where they lie, each over its slice of the flat buffers, CHUNK gradients per compiled call
+(gathering them into one array first would cost a copy, as much memory traffic as half an update; a compiled
+call per gradient costs 2-4 us of dispatch each). Each compiled loop walks its arrays once, reading the
+parameter, its gradient and the optimiser state and writing the new parameter and state in the same pass.
+The arithmetic follows PyTorch's single-tensor implementations term by term (``p + (-lr) * d`` written as
+``p - lr * d``, which IEEE arithmetic rounds identically), so a float64 run matches a NumPy float64 reference to the last few
 ulps and a checkpoint resumes bit for bit.
 
 Hyperparameters arrive packed in a small 1-D array ``hp`` of the parameter's dtype (float32 parameters are
