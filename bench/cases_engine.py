@@ -62,6 +62,13 @@ def _op_overhead(op: str, device: str) -> Case:
     return Case(f"op_overhead/{op}", setup=setup, group="engine")
 
 
+def _matmul_backward(a, b, g) -> None:
+    """``a @ b`` and its backward from ``g`` (Kiln's tensors or torch's), the gradients cleared first."""
+    a.grad = None
+    b.grad = None
+    (a @ b).backward(g)
+
+
 def _matmul(n: int, device: str) -> Case:
     flops, nbytes = work.matmul_fwdbwd(n, n, n)
 
@@ -73,9 +80,7 @@ def _matmul(n: int, device: str) -> Case:
         g = _engine_tensor(G, device)
 
         def kiln():
-            a.grad = None
-            b.grad = None
-            (a @ b).backward(g)
+            _matmul_backward(a, b, g)
 
         refs = {}
         xp = cupy() if device.startswith("cuda") else np
@@ -93,9 +98,7 @@ def _matmul(n: int, device: str) -> Case:
             tg = _torch_tensor(G, device)
 
             def ref_torch():
-                ta.grad = None
-                tb.grad = None
-                (ta @ tb).backward(tg)
+                _matmul_backward(ta, tb, tg)
 
             refs["torch"] = ref_torch
         return kiln, refs

@@ -46,6 +46,13 @@ def _arr(xp, a):
     return xp.asarray(np.ascontiguousarray(a, dtype=np.float32))
 
 
+def _normals(seed, *specs):
+    """float32 host arrays of standard normals times a scale, one per ``(shape, scale)``, drawn in order from one
+    generator seeded ``seed``."""
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal(shape) * scale).astype(np.float32) for shape, scale in specs]
+
+
 def _tt(a, device, grad=False):
     t = torch().from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(torch_device(device))
     return t.requires_grad_(True) if grad else t
@@ -72,12 +79,8 @@ def _conv_case(tag, spec, device, backward):
         return _skip(name, device)
 
     def setup():
-        rng = np.random.default_rng(0)
-        x0 = rng.standard_normal(xs).astype(np.float32)
-        w0 = (rng.standard_normal(ws) * 0.1).astype(np.float32)
-        b0 = rng.standard_normal(co).astype(np.float32)
-        g0 = rng.standard_normal((n, co, oh, ow)).astype(np.float32)
-        x, wt, b, g = _arr(xp, x0), _arr(xp, w0), _arr(xp, b0), _arr(xp, g0)
+        x0, w0, b0, g0 = _normals(0, (xs, 1), (ws, 0.1), ((co,), 1), ((n, co, oh, ow), 1))
+        x, wt, b, g = (_arr(xp, a) for a in (x0, w0, b0, g0))
 
         if backward:
             def fn():
@@ -116,6 +119,7 @@ def _conv_case(tag, spec, device, backward):
 # ---- max pooling ---------------------------------------------------------------------------------
 def _maxpool_case(device, quick):
     import kernels
+    from engine.ops.pool_params import pool2d_params
 
     shape = (2, 3, 8, 8) if quick else (32, 64, 32, 32)
     n, c, h, w = shape
@@ -127,14 +131,13 @@ def _maxpool_case(device, quick):
         return _skip(name, device)
 
     def setup():
-        rng = np.random.default_rng(1)
-        x0 = rng.standard_normal(shape).astype(np.float32)
-        g0 = rng.standard_normal((n, c, h // 2, w // 2)).astype(np.float32)
+        x0, g0 = _normals(1, (shape, 1), ((n, c, h // 2, w // 2), 1))
         x, g = _arr(xp, x0), _arr(xp, g0)
 
-        def fn():
-            _, idx = kernels.max_pool2d_forward(x, 2)
-            kernels.max_pool2d_backward(g, idx, x.shape, 2)
+        def fn():  # the params are built per call, as the op's door does
+            p = pool2d_params("max_pool2d", x, 2)
+            _, idx = kernels.max_pool2d_forward(x, p)
+            kernels.max_pool2d_backward(g, idx, p)
 
         def ref():
             xr = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
@@ -231,9 +234,7 @@ def _act_case(name, device, quick):
         return _skip(cname, device)
 
     def setup():
-        rng = np.random.default_rng(2)
-        x0 = rng.standard_normal(n).astype(np.float32) * 3
-        g0 = rng.standard_normal(n).astype(np.float32)
+        x0, g0 = _normals(2, (n, 3), (n, 1))
         x, g = _arr(xp, x0), _arr(xp, g0)
         w = xp.full((1,), 0.25, dtype=xp.float32) if name == "prelu" else None
 

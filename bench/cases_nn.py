@@ -53,6 +53,16 @@ def _mha_case(device, batch, length, embed, heads):
             "group": "nn"}
 
 
+def _bptt(cell, xs, steps):
+    """``steps`` steps of an LSTM cell (Kiln's or torch's) from a zero state, then backward through all of them."""
+    h = c = None
+    total = 0.0
+    for t in range(steps):
+        h, c = cell(xs[t], None if h is None else (h, c))
+        total = total + h.sum()
+    total.backward()
+
+
 def _lstm_cell_case(device, batch, inputs, hidden, steps):
     flops = 3 * steps * (matmul_flops(batch, 4 * hidden, inputs) + matmul_flops(batch, 4 * hidden, hidden))
 
@@ -66,12 +76,7 @@ def _lstm_cell_case(device, batch, inputs, hidden, steps):
                            device=device)
 
         def step():
-            h = c = None
-            total = 0.0
-            for t in range(steps):
-                h, c = cell(xs[t], None if h is None else (h, c))
-                total = total + h.sum()
-            total.backward()
+            _bptt(cell, xs, steps)
 
         refs = {}
         tdev = torch_device(device) if torch() is not None else None
@@ -84,12 +89,7 @@ def _lstm_cell_case(device, batch, inputs, hidden, steps):
             txs = tt.tensor(xs.numpy(), device=tdev)
 
             def tstep():
-                h = c = None
-                total = 0.0
-                for t in range(steps):
-                    h, c = tc(txs[t], None if h is None else (h, c))
-                    total = total + h.sum()
-                total.backward()
+                _bptt(tc, txs, steps)
 
             refs["torch"] = tstep
         return step, refs

@@ -203,19 +203,18 @@ def _overhead_graph3(device, times: int) -> Case:
     return Case(f"op_overhead/graph3_x{times}", setup=setup, group="torch_ops")
 
 
+#: each case's maker and its arguments after ``device``: (quick, full)
+_SIZES = [
+    (_einsum_bmm, (2, 4, 5, 3), (32, 64, 64, 64)),
+    (_einsum_attention, (1, 2, 4, 5, 3), (8, 8, 128, 128, 64)),
+    (_bilinear, (1, 2, 4, 4, 7, 6), (8, 16, 32, 32, 64, 64)),
+    (_nearest_x2, (1, 2, 4, 4), (8, 16, 32, 32)),
+    (_conv1d, (2, 4, 16, 4, 5), (32, 16, 256, 32, 5)),
+    (_conv2d_grouped, (2, 8, 6, 6, 4, "g4"), (16, 32, 32, 32, 4, "g4")),
+    (_conv2d_grouped, (2, 8, 6, 6, 8, "depthwise"), (16, 32, 32, 32, 32, "depthwise")),
+    (_overhead_graph3, (5,), (200,)),
+]
+
+
 def cases(quick: bool = False, device: str = "cpu") -> list:
-    if quick:
-        return [
-            _einsum_bmm(device, 2, 4, 5, 3), _einsum_attention(device, 1, 2, 4, 5, 3),
-            _bilinear(device, 1, 2, 4, 4, 7, 6), _nearest_x2(device, 1, 2, 4, 4),
-            _conv1d(device, 2, 4, 16, 4, 5),
-            _conv2d_grouped(device, 2, 8, 6, 6, 4, "g4"), _conv2d_grouped(device, 2, 8, 6, 6, 8, "depthwise"),
-            _overhead_graph3(device, 5),
-        ]
-    return [
-        _einsum_bmm(device, 32, 64, 64, 64), _einsum_attention(device, 8, 8, 128, 128, 64),
-        _bilinear(device, 8, 16, 32, 32, 64, 64), _nearest_x2(device, 8, 16, 32, 32),
-        _conv1d(device, 32, 16, 256, 32, 5),
-        _conv2d_grouped(device, 16, 32, 32, 32, 4, "g4"), _conv2d_grouped(device, 16, 32, 32, 32, 32, "depthwise"),
-        _overhead_graph3(device, 200),
-    ]
+    return [make(device, *(small if quick else full)) for make, small, full in _SIZES]

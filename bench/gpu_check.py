@@ -9,8 +9,8 @@ On a machine where a GPU answers (CuPy imports and counts a device) it runs, in 
    default stream's results;
 4. ``training_step``: a float64 LeNet5 SGD step on the GPU equals the CPU's to 1e-9;
 5. ``phase_timings`` and ``launch_overhead``: a LeNet5 Adam step (batch 32) with forward, loss, backward and
-   step timed separately between device synchronisations; host microseconds per launch, no-op and real
-   kernels;
+   step timed separately between device synchronisations; host microseconds per launch of kernels with 5
+   and 8 array arguments and of two Kiln wrappers;
 6. ``pytest_gpu_marked`` and ``pytest_device``: the GPU-marked tests, then the device tests (which use the
    real device when it answers) and the kernel twin tests, with the real block sizes;
 7. ``bench``: ``python -m bench --device cuda --quick`` (its JSON and markdown land in DIR);

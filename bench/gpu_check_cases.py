@@ -13,6 +13,7 @@ import numpy as np
 
 import kernels
 from engine import backend
+from engine.ops.pool_params import pool2d_params
 from kernels import optim_updates
 
 F32 = np.float32
@@ -31,19 +32,20 @@ def _wrapper_cases(rng):
     logits = _rand(rng, 5, 7)
     labels = rng.integers(0, 7, 5)
     gy_pool = _rand(rng, 2, 3, 4, 4)
+    pool2, avg3 = pool2d_params("max_pool2d", x, 2), pool2d_params("avg_pool2d", x, 3, 2, 1)
     return [
         ("conv2d_forward", lambda d: kernels.conv2d_forward(d(x), d(w), d(b), 1, 1)),
         ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), 1, 1)),
         ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), 1, 1)),
         ("im2col", lambda d: kernels.im2col(d(x), 3, 1, 1)),
         ("col2im", lambda d: kernels.col2im(d(kernels.im2col(x, 3, 1, 1)), x.shape, 3, 1, 1)),
-        ("max_pool2d", lambda d: kernels.max_pool2d_forward(d(x), 2)),
+        ("max_pool2d", lambda d: kernels.max_pool2d_forward(d(x), pool2)),
         ("max_pool2d_backward", lambda d: kernels.max_pool2d_backward(
-            d(gy_pool), kernels.max_pool2d_forward(d(x), 2)[1], x.shape, 2)),
-        ("max_pool2d_empty", lambda d: kernels.max_pool2d_forward(d(x[:0]), 2)),
-        ("avg_pool2d", lambda d: kernels.avg_pool2d_forward(d(x), 3, 2, 1)),
-        ("avg_pool2d_backward", lambda d: kernels.avg_pool2d_backward(d(np.ones((2, 3, 4, 4), F32)), x.shape, 3, 2, 1)),
-        ("adaptive_avg_pool2d", lambda d: kernels.adaptive_avg_pool2d_forward(d(x), 3)),
+            d(gy_pool), kernels.max_pool2d_forward(d(x), pool2)[1], pool2)),
+        ("max_pool2d_empty", lambda d: kernels.max_pool2d_forward(d(x[:0]), pool2)),
+        ("avg_pool2d", lambda d: kernels.avg_pool2d_forward(d(x), avg3)),
+        ("avg_pool2d_backward", lambda d: kernels.avg_pool2d_backward(d(np.ones((2, 3, 4, 4), F32)), avg3)),
+        ("adaptive_avg_pool2d", lambda d: kernels.adaptive_avg_pool2d_forward(d(x), (3, 3))),
         ("global_avg_pool", lambda d: kernels.global_avg_pool_forward(d(x))),
         ("relu_bias", lambda d: kernels.activation_forward(d(x), "relu", bias=d(x[0, :, 0, 0]))),
         ("silu_backward", lambda d: kernels.activation_backward(d(x), d(x), "silu")),
@@ -160,10 +162,11 @@ def training_step(device, xp) -> dict:
 
 
 def launch_overhead(device, xp) -> dict:
-    """Host microseconds per launch of a no-op and of real 5- and 8-argument kernels (real GPU only)."""
-    from bench.timing import launch_overhead as noop_overhead
+    """Host microseconds per launch of 5- and 8-array-argument kernels (bench.timing.launch_overhead) and of two
+    Kiln wrappers end to end (real GPU only)."""
+    from bench.timing import launch_overhead as kernel_overhead
 
-    out = noop_overhead(xp)
+    out = kernel_overhead(xp)
     a = xp.ones((32, 64), dtype=xp.float32)
     cases = {"activation_forward_us": lambda: kernels.activation_forward(a, "relu", bias=a[0]),
              "sgd_update_us": lambda: kernels.sgd_update(a.reshape(-1), [a.reshape(-1)], xp.zeros(a.size, F32),

@@ -17,7 +17,7 @@ JSON schema (``"schema": "kiln-bench/1"``), one object::
       "versions": {"python": str, "numpy": str, "numba": str, "torch": str | null, "cupy": str | null},
       "load_average": [float, float, float] | null,   # os.getloadavg() at the start (others' load)
       "ceilings": {"matmul_gflops": float, "copy_gbs": float, "matmul_n": int, "copy_mib": int, "device": str},
-      "launch_overhead_us": {"numba_us": float, "cupy_us": float} | null,   # GPU only
+      "launch_overhead_us": {"numba_5_args_us": float, "numba_8_args_us": float, "cupy_us": float} | null,  # GPU
       "notes": [str, ...],                            # modules not found, failed imports, ...
       "cases": [
         {

@@ -9,7 +9,8 @@ load hits all of them alike.  Each sample is the time of ``inner`` calls divided
 On the CPU a sample is ``time.perf_counter`` around the loop.  On the GPU it is a pair of CUDA events recorded on
 CuPy's current stream around the loop, the device synchronised before the start event and after the end event,
 so that asynchronous launches are counted in full.  :func:`launch_overhead` measures what one kernel launch costs
-from Python on the GPU: a no-op Numba ``@cuda.jit`` kernel and a CuPy elementwise kernel.
+from Python on the GPU: Numba ``@cuda.jit`` kernels with 5 and 8 array arguments, as Kiln's are, launched through
+Kiln's launch helper, and a CuPy elementwise kernel.
 """
 from __future__ import annotations
 
@@ -153,27 +154,35 @@ def measure(fns: dict, timer=None, repeat: int = 7, warmup: int = 1, target_s: f
     return out
 
 
-def launch_overhead(cupy, launches: int = 2000) -> dict:
-    """Microseconds per launch from Python on the GPU: {"numba_us": ..., "cupy_us": ...} (host wall time per
-    launch of a no-op kernel over 32 elements, launches back to back, one synchronisation at the end)."""
-    from numba import cuda
+def launch_overhead(xp, launches: int = 2000, n: int = 2048) -> dict:
+    """Host microseconds per kernel launch from Python, launches back to back and one device synchronisation
+    at the end: ``numba_5_args_us`` and ``numba_8_args_us`` for realistic kernels with 5 and 8 array
+    arguments over ``n`` float32 elements (bench/launch_kernels.py), launched the way Kiln launches every
+    kernel (kernels/cuda/_launch.py: grid checks, the current stream, then Numba's argument marshalling,
+    which grows with the array count); ``cupy_us`` for a CuPy elementwise kernel on the same array.
 
-    @cuda.jit
-    def _noop(a):
-        i = cuda.grid(1)
-        if i < a.size:
-            a[i] = a[i]
+    ``xp`` is CuPy, or the simulated device's stand-in (``KILN_SIMULATE_CUDA=1``): there the code path runs
+    under Numba's simulator and the figures mean nothing.
+    """
+    from bench import launch_kernels as lk
+    from kernels.cuda._launch import launch
 
-    arr = cupy.zeros(32, dtype=cupy.float32)
-    stream = cuda.external_stream(cupy.cuda.get_current_stream().ptr)
+    C = 16
+    arrays = [xp.ones(n, dtype=xp.float32) for _ in range(8)]
+    stats = [xp.ones(C, dtype=xp.float32) for _ in range(5)]
+    cases = {
+        "numba_5_args_us": lambda: launch(lk.adam_like, n, arrays[0], *arrays[:5]),
+        "numba_8_args_us": lambda: launch(lk.bn_backward_like, n, arrays[0], *arrays[5:8], *stats),
+        "cupy_us": lambda: arrays[0].__imul__(1),
+    }
     result = {}
-    for name, launch in (("numba_us", lambda: _noop[1, 32, stream](arr)), ("cupy_us", lambda: arr.__imul__(1))):
-        for _ in range(10):  # compile and warm up
-            launch()
-        cupy.cuda.runtime.deviceSynchronize()
+    for name, fn in cases.items():
+        for _ in range(min(10, launches)):  # compile and warm up
+            fn()
+        xp.cuda.runtime.deviceSynchronize()
         t0 = time.perf_counter()
         for _ in range(launches):
-            launch()
-        cupy.cuda.runtime.deviceSynchronize()
+            fn()
+        xp.cuda.runtime.deviceSynchronize()
         result[name] = (time.perf_counter() - t0) / launches * 1e6
     return result

@@ -35,10 +35,7 @@ def lagrangian_greedy(col_ptr, col_rows, row_ptr, row_cols, costs, u, allowed, p
                 if not cov[i]:
                     mu[j] += 1
                     gam[j] -= u[i]
-    left = 0
-    for i in range(m):
-        if not cov[i]:
-            left += 1
+    left = m - np.count_nonzero(cov)  # rows still uncovered
     order = np.empty(n, np.int64)
     k = 0
     while left > 0:

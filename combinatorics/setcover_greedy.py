@@ -38,10 +38,7 @@ def greedy_cover(col_ptr, col_rows, row_ptr, row_cols, costs, allowed, covered, 
                 if not cov[col_rows[q]]:
                     g += 1
             gain[j] = g
-    left = 0
-    for i in range(m):
-        if not cov[i]:
-            left += 1
+    left = m - np.count_nonzero(cov)  # rows still uncovered
     price = np.zeros(m)
     order = np.empty(n, np.int64)
     k = 0

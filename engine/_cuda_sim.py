@@ -22,8 +22,9 @@ It behaves like CuPy where a silent host round trip would otherwise hide:
   :func:`transfer_counts` after :func:`reset_transfer_counts`.
 
 Known limit: ``numpy.asarray(device_array)`` returns a host view silently (a subclass cannot refuse it),
-where CuPy raises; the counters do not see it.  One simulated GPU (device 0) exists; its only stream is
-the default one (pointer 0), which is what the kernel launch helper gives Numba's simulator.
+where CuPy raises; the counters do not see it.  One simulated GPU (device 0) exists; ``cuda.Stream()`` makes
+streams with distinct non-zero pointers that become current inside ``with stream:`` (the launch helper runs
+the Numba twins on a simulator stream for each), and ``cuda.Stream.null`` is the default stream (pointer 0).
 """
 from __future__ import annotations
 
@@ -167,7 +168,16 @@ class ndarray(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         _refuse_host_arrays(func.__name__, args)
-        return _device(super().__array_function__(func, types, args, kwargs))
+        return _device(func(*_plain_all(args), **{k: _plain_all(v) for k, v in kwargs.items()}))
+
+
+def _plain_all(x):
+    """Device arrays as plain NumPy views, inside lists and tuples too: NumPy functions run on those, so that
+    the host temporaries they make internally (``tril``'s mask, ``einsum``'s contractions) mix freely, as the
+    device temporaries of CuPy's own implementations do."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain_all(v) for v in x)
+    return _plain(x)
 
 
 def _plain_key(key):
@@ -228,7 +238,7 @@ class _DeviceFunction:
 
     def __call__(self, *args, **kwargs):
         _refuse_host_arrays(self.__name__, args)
-        return _device(self._fn(*args, **kwargs))
+        return _device(self._fn(*_plain_all(args), **{k: _plain_all(v) for k, v in kwargs.items()}))
 
     def __getattr__(self, attr):
         inner = getattr(self._fn, attr)
@@ -266,24 +276,43 @@ def __getattr__(name):
 
 # ---- cupy.cuda ---------------------------------------------------------------------------------------
 class _Stream:
-    """The simulator's one stream (pointer 0); usable as a context manager like ``cupy.cuda.Stream``."""
+    """``cupy.cuda.Stream``: the null stream (pointer 0) or a created one with its own non-zero pointer.
 
-    ptr = 0
+    ``with stream:`` (or ``stream.use()``) makes it the current stream, as in CuPy, so that the kernel launch
+    helper (kernels/cuda/_launch.py) runs the Numba twins on it; leaving the ``with`` block restores the
+    stream that was current before.  Work is done eagerly on the host, so ``synchronize`` has nothing to wait
+    for; the pointers only tell streams apart.
+    """
 
-    def __init__(self, null=False, non_blocking=False):
+    _next_ptr = 1
+
+    def __init__(self, null=False, non_blocking=False, ptds=False):
         self.non_blocking = non_blocking
+        if null:
+            self.ptr = 0
+        else:
+            self.ptr = _Stream._next_ptr
+            _Stream._next_ptr += 1
+        self._previous = []
 
     def synchronize(self):
         pass
 
     def use(self):
+        _Cuda._current = self
         return self
 
     def __enter__(self):
+        self._previous.append(_Cuda._current)
+        _Cuda._current = self
         return self
 
     def __exit__(self, *exc):
+        _Cuda._current = self._previous.pop()
         return False
+
+    def __repr__(self):
+        return f"<simulated CUDA stream {self.ptr}>"
 
 
 class _CudaDevice:
@@ -329,11 +358,14 @@ class _Cuda:
     Device = _CudaDevice
     Stream = _Stream
     runtime = _Runtime()
-    _null = _Stream(null=True)
+    _current = None  # the null stream, set below
 
     @staticmethod
     def get_current_stream():
-        return _Cuda._null
+        return _Cuda._current
+
+
+_Stream.null = _Cuda._current = _Stream(null=True)
 
 
 cuda = _Cuda()

@@ -14,7 +14,9 @@ What a run does:
   Nesterov momentum, and a per-step learning-rate schedule: linear warm-up over the first
   ``--warmup`` steps, then cosine decay to zero at the end of the planned ``--epochs``.  Augmentation
   (``--augment``, on by default: random shifts of up to 2 pixels and rotations of up to 10 degrees)
-  is seeded too.  A tqdm bar per epoch shows the running loss and accuracy.
+  is seeded too, and runs on the batch's device (only the per-sample angles and shifts are sent there).
+  A tqdm bar per epoch shows the running loss and accuracy; they are summed on the device and read
+  once per log line (about 50 per epoch), so that a GPU step never waits for the host.
 * After each epoch: validation loss/accuracy; ``last.npz`` (the whole state: model, optimiser,
   scheduler, early-stopping counter, history, epoch and every RNG state) and, when the validation loss
   improved, ``best.npz`` are written to ``--out-dir``.  Early stopping (``--patience`` epochs without
@@ -243,6 +245,21 @@ def train_transform(cfg):
                               seed=cfg["seed"] + 1)
 
 
+def train_step(model, loss_fn, opt, scaler, xb, yb, amp=None):
+    """One optimisation step on the batch ``(xb, yb)``: forward and loss (under ``engine.autocast`` with the
+    dtype ``amp`` names, if any), backward, and the optimiser step through ``scaler`` (a disabled GradScaler is
+    a plain backward and step).  Returns ``(loss, logits)``, left on the device: the step itself reads nothing
+    back to the host (the training loop tallies them there, see ``_training.Tally``)."""
+    with engine.autocast(xb.device.type, dtype=amp or "bfloat16", enabled=amp is not None):
+        logits = model(xb)
+        loss = loss_fn(logits, yb)
+    opt.zero_grad()
+    scaler.scale(loss).backward()
+    scaler.step(opt)  # skipped when float16 gradients overflowed
+    scaler.update()
+    return loss, logits
+
+
 def _rng_states(loader, tf):
     out = {"numpy_global": np.random.get_state(), "loader": loader.generator.bit_generator.state}
     if isinstance(tf, transforms.Compose):
@@ -349,24 +366,17 @@ def run(args):
         if comm is not None:
             train_set.set_epoch(epoch)
         t0 = time.perf_counter()
-        seen = correct = w_seen = w_correct = 0
-        loss_sum = w_loss = 0.0
+        loss_sum, correct, seen = 0.0, 0, 0
+        window = T.Tally()  # on the device; read once per log line (about 50 per epoch), never per step
         bar = T.progress(loader, desc=f"epoch {epoch + 1}/{cfg['epochs']}", enabled=args.progress)
         for i, (xb, yb) in enumerate(bar):
-            with engine.autocast(device.type, dtype=args.amp or "bfloat16", enabled=args.amp is not None):
-                logits = model(xb)
-                loss = loss_fn(logits, yb)
-            opt.zero_grad()
-            scaler.scale(loss).backward()
-            scaler.step(opt)  # skipped when float16 gradients overflowed
-            scaler.update()
+            loss, logits = train_step(model, loss_fn, opt, scaler, xb, yb, args.amp)
             step_lr = opt.param_groups[0]["lr"]  # the rate this step used (for TensorBoard)
             sched.step()
-            n, l_b = len(yb), loss.item() * len(yb)
-            c_b = int((logits.array.argmax(axis=1) == yb.array).sum())
-            loss_sum, correct, seen = loss_sum + l_b, correct + c_b, seen + n
-            w_loss, w_correct, w_seen = w_loss + l_b, w_correct + c_b, w_seen + n
+            window.add(logits, yb, loss)
             if (i + 1) % log_every == 0:  # the plot gets the mean over the last log_every steps
+                w_loss, w_correct, w_seen = window.take()
+                loss_sum, correct, seen = loss_sum + w_loss, correct + w_correct, seen + w_seen
                 history["steps"].append({"epoch": epoch + (i + 1) / len(loader), "loss": w_loss / w_seen,
                                          "acc": w_correct / w_seen})
                 if tb is not None:  # x axis: the global step
@@ -374,9 +384,10 @@ def run(args):
                     tb.add("train/loss_step", w_loss / w_seen, step)
                     tb.add("train/accuracy_step", w_correct / w_seen, step)
                     tb.add("lr", step_lr, step)
-                w_loss, w_correct, w_seen = 0.0, 0, 0
                 if args.progress:
                     bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}")
+        w_loss, w_correct, w_seen = window.take()  # the steps after the last log line
+        loss_sum, correct, seen = loss_sum + w_loss, correct + w_correct, seen + w_seen
         seconds = time.perf_counter() - t0
         if comm is not None:  # training metrics over all ranks
             loss_sum, correct, seen = comm.allreduce_sum([np.array([loss_sum, correct, seen])])[0].tolist()

@@ -102,58 +102,84 @@ def conv_output_size(h, w, kernel_size, stride=1, padding=0, dilation=1):
 
 
 # ---- pooling -------------------------------------------------------------------------------------
-def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """(values, int32 argmax flat indexes per input plane) of 2-D max pooling, PyTorch sizes."""
-    from kernels.pool2d import max_pool2d_forward as f
-
-    return f(x, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool2d_backward(gy, idx, x_shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Input gradient of max pooling from the stored argmax indexes (deterministic); same pooling
-    arguments as the forward."""
-    from kernels.pool2d import max_pool2d_backward as f
-
-    return f(gy, idx, x_shape, kernel_size, stride, padding, dilation, ceil_mode)
+# ``p`` is a Pool2dParams (engine/ops/pool_params.py), checked at the op's door: nothing is checked here.
+# Buffers are allocated here; float16 is computed in float32 and cast back.  Max pooling's indexes are the
+# int32 flat position ``h * W + w`` of each output's input within its (n, c) plane.
+def _pool_operand(a):
+    xp = array_module(a)
+    a = xp.ascontiguousarray(a)
+    return (a.astype(xp.float32) if a.dtype == xp.float16 else a), xp
 
 
-def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """2-D average pooling (count_include_pad=True as PyTorch's default)."""
-    from kernels.pool2d import avg_pool2d_forward as f
-
-    return f(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+def _pool_result(a, dtype):
+    return a if a.dtype == dtype else a.astype(dtype)
 
 
-def avg_pool2d_backward(gy, x_shape, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    from kernels.pool2d import avg_pool2d_backward as f
+def max_pool2d_forward(x, p):
+    """(values, int32 argmax indexes) of 2-D max pooling."""
+    x32, xp = _pool_operand(x)
+    out = tuple(x.shape[:2]) + p.out_size
+    y, idx = xp.empty(out, dtype=x32.dtype), xp.empty(out, dtype=xp.int32)
+    _impl(x, "pool").max_pool2d_fwd(x32, y, idx, p.window)
+    return _pool_result(y, x.dtype), idx
 
-    return f(gy, x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+def max_pool2d_backward(gy, idx, p):
+    """Input gradient of max pooling from the forward's argmax indexes (a deterministic gather)."""
+    g32, xp = _pool_operand(gy)
+    gx = xp.empty(tuple(gy.shape[:2]) + p.in_size, dtype=g32.dtype)
+    _impl(gy, "pool").max_pool2d_bwd(g32, xp.ascontiguousarray(idx), gx, p.window)
+    return _pool_result(gx, gy.dtype)
 
 
-def adaptive_avg_pool2d_forward(x, output_size):
-    """PyTorch's adaptive average pooling to ``output_size`` (int or pair)."""
-    from kernels.pool2d import adaptive_avg_pool2d_forward as f
+def avg_pool2d_forward(x, p):
+    """2-D average pooling (``p.count_include_pad`` as torch's)."""
+    x32, xp = _pool_operand(x)
+    y = xp.empty(tuple(x.shape[:2]) + p.out_size, dtype=x32.dtype)
+    _impl(x, "pool").avg_pool2d_fwd(x32, y, p.window, p.count_include_pad)
+    return _pool_result(y, x.dtype)
 
-    return f(x, output_size)
+
+def avg_pool2d_backward(gy, p):
+    g32, xp = _pool_operand(gy)
+    gx = xp.empty(tuple(gy.shape[:2]) + p.in_size, dtype=g32.dtype)
+    _impl(gy, "pool").avg_pool2d_bwd(g32, gx, p.window, p.count_include_pad)
+    return _pool_result(gx, gy.dtype)
+
+
+def adaptive_avg_pool2d_forward(x, out_size):
+    """PyTorch's adaptive average pooling of x (N, C, H, W) to ``out_size`` (OH, OW); (1, 1) takes the
+    global-average kernel."""
+    if tuple(out_size) == (1, 1):
+        return global_avg_pool_forward(x).reshape(tuple(x.shape[:2]) + (1, 1))
+    x32, xp = _pool_operand(x)
+    y = xp.empty(tuple(x.shape[:2]) + tuple(out_size), dtype=x32.dtype)
+    _impl(x, "pool").adaptive_avg_pool2d_fwd(x32, y)
+    return _pool_result(y, x.dtype)
 
 
 def adaptive_avg_pool2d_backward(gy, x_shape):
-    from kernels.pool2d import adaptive_avg_pool2d_backward as f
-
-    return f(gy, x_shape)
+    if tuple(gy.shape[2:]) == (1, 1):
+        return global_avg_pool_backward(gy.reshape(gy.shape[:2]), x_shape)
+    g32, xp = _pool_operand(gy)
+    gx = xp.empty(tuple(x_shape), dtype=g32.dtype)
+    _impl(gy, "pool").adaptive_avg_pool2d_bwd(g32, gx)
+    return _pool_result(gx, gy.dtype)
 
 
 def global_avg_pool_forward(x):
     """Mean over H and W: (N, C, H, W) -> (N, C)."""
-    from kernels.pool2d import global_avg_pool_forward as f
-
-    return f(x)
+    x32, xp = _pool_operand(x)
+    y = xp.empty(tuple(x.shape[:2]), dtype=x32.dtype)
+    _impl(x, "pool").global_avg_pool_fwd(x32, y)
+    return _pool_result(y, x.dtype)
 
 
 def global_avg_pool_backward(gy, x_shape):
-    from kernels.pool2d import global_avg_pool_backward as f
-
-    return f(gy, x_shape)
+    g32, xp = _pool_operand(gy)
+    gx = xp.empty(tuple(x_shape), dtype=g32.dtype)
+    _impl(gy, "pool").global_avg_pool_bwd(g32, gx)
+    return _pool_result(gx, gy.dtype)
 
 
 # ---- activations ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ and the fused layers of ``engine/ops/layers.py`` (linear, batch norm, layer norm
 
 Attributes come from what each node recorded: the convolution's ``(stride, padding, dilation)``
 arguments, its group count from the input and weight shapes, a transposed convolution's
-``output_padding`` argument, the pooling ``conf`` tuples, the activation's name and parameters.
+``output_padding`` argument, the pooling ``Pool2dParams``, the activation's name and parameters.
 """
 from __future__ import annotations
 
@@ -38,16 +38,16 @@ def conv_transpose2d(g, c):
 
 @converts("MaxPool2d")
 def max_pool2d(g, c):
-    kernel, stride, padding, dilation, ceil_mode = c.attr(1)
-    g.node("MaxPool", [c.x(0)], c.out(), kernel_shape=list(kernel), strides=list(stride), pads=_pads(padding),
-           dilations=list(dilation), ceil_mode=int(bool(ceil_mode)))
+    p = c.attr(1)  # engine.ops.pool_params.Pool2dParams
+    g.node("MaxPool", [c.x(0)], c.out(), kernel_shape=list(p.kernel), strides=list(p.stride), pads=_pads(p.padding),
+           dilations=list(p.dilation), ceil_mode=int(p.ceil_mode))
 
 
 @converts("AvgPool2d")
 def avg_pool2d(g, c):
-    kernel, stride, padding, ceil_mode, count_include_pad = c.attr(1)
-    g.node("AveragePool", [c.x(0)], c.out(), kernel_shape=list(kernel), strides=list(stride), pads=_pads(padding),
-           ceil_mode=int(bool(ceil_mode)), count_include_pad=int(bool(count_include_pad)))
+    p = c.attr(1)  # engine.ops.pool_params.Pool2dParams
+    g.node("AveragePool", [c.x(0)], c.out(), kernel_shape=list(p.kernel), strides=list(p.stride),
+           pads=_pads(p.padding), ceil_mode=int(p.ceil_mode), count_include_pad=int(p.count_include_pad))
 
 
 @converts("AdaptiveAvgPool2d")

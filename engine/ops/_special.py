@@ -13,7 +13,7 @@ from ..backend import device_of, get_array_module, to_device, to_numpy
 
 def erf_host(x):
     xp_ = get_array_module(x)
-    out = np.frompyfunc(_m.erf, 1, 1)(to_numpy(x)).astype(np.float64)
+    out = np.asarray(np.frompyfunc(_m.erf, 1, 1)(to_numpy(x)), dtype=np.float64)  # 0-d: a Python float
     return out if xp_ is np else to_device(out, device_of(x))
 
 
@@ -34,7 +34,7 @@ def erfinv_host(y):
     erf = np.frompyfunc(_m.erf, 1, 1)
     inner = np.abs(yn) < 1
     for _ in range(3):
-        err = erf(x).astype(np.float64) - yn
+        err = np.asarray(erf(x), dtype=np.float64) - yn
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             step = err / (2.0 / _m.sqrt(_m.pi) * np.exp(-x * x))
         x = np.where(inner, x - step, x)

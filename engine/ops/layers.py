@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 import engine
-import kernels
 from engine import Tensor
 from engine.backend import get_array_module, scatter_add
+from engine.ops.norm import BatchNormFn  # noqa: F401  (batch norm lives in engine/ops/norm.py)
 
 __all__ = ["LinearFn", "BatchNormFn", "LayerNormFn", "EmbeddingFn"]
 
@@ -59,86 +59,6 @@ class LinearFn(engine.Function):
         if isinstance(gy, Tensor):
             return gx, gw, gb
         return _wrap(gx), _wrap(gw), _wrap(gb)
-
-
-def _bn_axes(ndim: int, channel_axis: int):
-    return tuple(i for i in range(ndim) if i != channel_axis)
-
-
-def _bshape(ndim: int, c: int, channel_axis: int):
-    s = [1] * ndim
-    s[channel_axis] = c
-    return tuple(s)
-
-
-class BatchNormFn(engine.Function):
-    """Normalise over every axis but axis 1, then scale and shift per channel.
-
-    ``forward(x, weight|None, bias|None, mean|None, var|None, eps)``: with ``mean``/``var`` None the
-    batch statistics are used (training) and returned as two extra non-differentiable outputs
-    ``(batch_mean, batch_var_biased)`` for the running averages; otherwise the given statistics are
-    constants (evaluation) and only ``y`` is returned.
-
-    On raw arrays both directions run the fused kernels (``kernels.batch_norm_forward`` /
-    ``batch_norm_backward``: one sweep per channel, float64 sums, xhat recomputed rather than stored);
-    weight, bias and statistics of another dtype are cast to the input's first, and the gradients back
-    to their parameters' dtypes.  The ``create_graph`` backward is built from Tensor ops (below).
-    """
-
-    @staticmethod
-    def forward(ctx, x, w, b, mean, var, eps):
-        training = mean is None
-        y, m, v, invstd = kernels.batch_norm_forward(
-            x, _as_dtype(w, x.dtype), _as_dtype(b, x.dtype), _as_dtype(mean, x.dtype), _as_dtype(var, x.dtype), eps)
-        ctx.training, ctx.eps, ctx.bias_dtype = training, eps, None if b is None else b.dtype
-        ctx.save_for_backward(x, w, m, invstd, None if training else mean, None if training else var)
-        if training:
-            m, v = m.astype(x.dtype, copy=False), v.astype(x.dtype, copy=False)
-            ctx.mark_non_differentiable(m, v)
-            return y, m, v
-        return y
-
-    @staticmethod
-    def backward(ctx, gy, *_):
-        nx, nw, nb = ctx.needs_input_grad[:3]
-        if _graph_wanted():
-            return _batch_norm_backward_graph(ctx, gy, nx, nw, nb)
-        x, w, m, invstd, _, _ = ctx.saved_arrays
-        gx, gw, gb = kernels.batch_norm_backward(_as_dtype(gy.array, x.dtype), x, _as_dtype(w, x.dtype), m, invstd,
-                                                 ctx.training, nx, nw and w is not None, nb)
-        gw = None if gw is None else _as_dtype(gw, w.dtype)
-        gb = None if gb is None or ctx.bias_dtype is None else _as_dtype(gb, ctx.bias_dtype)
-        return _wrap(gx), _wrap(gw), _wrap(gb), None, None, None
-
-
-def _as_dtype(a, dtype):
-    return a if a is None or a.dtype == dtype else a.astype(dtype)
-
-
-def _batch_norm_backward_graph(ctx, gy, nx, nw, nb):
-    """BatchNormFn's backward as Tensor ops (``create_graph=True``), so it is differentiable again."""
-    x, w, _, _, mean, var = ctx.saved_tensors
-    axes = _bn_axes(x.ndim, 1)
-    bs = _bshape(x.ndim, x.shape[1], 1)
-    if ctx.training:  # recompute from x so the second derivative flows through the statistics
-        mean = x.mean(axis=axes)
-        xc = x - mean.reshape(bs)
-        var = (xc * xc).mean(axis=axes)
-    else:
-        xc = x - mean.reshape(bs)
-    invstd = 1.0 / (var + ctx.eps).sqrt()
-    xhat = xc * invstd.reshape(bs)
-    gb = gy.sum(axis=axes) if (nb or (nx and ctx.training)) else None
-    gw = (gy * xhat).sum(axis=axes) if (nw or (nx and ctx.training)) else None
-    gx = None
-    if nx:
-        scale = invstd * w if w is not None else invstd
-        if ctx.training:
-            n = (x.array.size if isinstance(x, Tensor) else x.size) // x.shape[1]
-            gx = (scale * (1.0 / n)).reshape(bs) * (gy * n - gb.reshape(bs) - xhat * gw.reshape(bs))
-        else:
-            gx = gy * scale.reshape(bs)
-    return gx, gw if nw else None, gb if nb else None, None, None, None
 
 
 class LayerNormFn(engine.Function):

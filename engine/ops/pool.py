@@ -1,134 +1,154 @@
-"""2-D pooling ops on the pooling kernels: max, average and adaptive average pooling.
+"""2-D pooling ops on the pooling kernels: max (with ``dilation`` and ``return_indices``), average
+(``count_include_pad``, ``divisor_override``) and adaptive average pooling, as torch's functional forms.
 
-Max pooling keeps the forward's argmax indexes; its backward is a deterministic gather over them
-(``MaxPool2dBackward``), and the adjoint of that is a plain gather of the plane at those indexes
-(``MaxPool2dGather``), so the pair is closed under differentiation.  Average pooling is linear: its
-backward's adjoint is the forward again.  Every pooling op is therefore twice (and more)
-differentiable.  Output sizes follow PyTorch (floor, ``ceil_mode=False`` by default, average pooling
-counts padding as PyTorch's default ``count_include_pad=True``).
+Each user function checks its arguments once, into a ``Pool2dParams`` (engine/ops/pool_params.py), and the
+Functions hand that to the kernels.  Max pooling keeps the forward's argmax indexes; its backward is a
+deterministic gather over them (``MaxPool2dBackward``), and the adjoint of that is a plain gather of the
+plane at those indexes (``MaxPool2dGather``), so the pair is closed under differentiation.  Average pooling
+is linear: its backward's adjoint is the forward again.  Every pooling op is therefore twice (and more)
+differentiable, each backward a Grad Function whose own backward is defined.  Output sizes follow PyTorch
+(floor, ``ceil_mode=False`` by default; ``count_include_pad=True`` by default).
 """
 from __future__ import annotations
+
+import numpy as np
 
 import kernels
 
 from ..backend import get_array_module
 from ..function import Function
-from ._util import ntuple, operand
+from ._util import operand
+from .pool_params import adaptive_size, check_input, pool2d_params
+
+
+def _x_shape(gy, p):
+    return tuple(gy.shape[:2]) + p.in_size
 
 
 class MaxPool2d(Function):
     @staticmethod
-    def forward(ctx, x, conf):
-        y, idx = kernels.max_pool2d_forward(x, *conf)
-        ctx.idx, ctx.conf, ctx.x_shape = idx, conf, x.shape
+    def forward(ctx, x, p):
+        y, ctx.idx = kernels.max_pool2d_forward(x, p)
+        ctx.p = p
         return y
 
     @staticmethod
     def backward(ctx, gy):
-        return MaxPool2dBackward.apply(gy, ctx.idx, ctx.x_shape, ctx.conf), None
+        return MaxPool2dBackward.apply(gy, ctx.idx, ctx.p), None
+
+
+class MaxPool2dWithIndices(Function):
+    """Max pooling that also returns torch's indexes (int64 flat positions in each input plane)."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        y, ctx.idx = kernels.max_pool2d_forward(x, p)
+        ctx.p = p
+        out_idx = ctx.idx.astype(np.int64)
+        ctx.mark_non_differentiable(out_idx)
+        return y, out_idx
+
+    @staticmethod
+    def backward(ctx, gy, gidx):
+        return MaxPool2dBackward.apply(gy, ctx.idx, ctx.p), None
 
 
 class MaxPool2dBackward(Function):
     """Input gradient of max pooling from the argmax indexes (linear in ``gy``)."""
 
     @staticmethod
-    def forward(ctx, gy, idx, x_shape, conf):
-        ctx.idx = idx
-        ctx.rest = (x_shape, conf)
-        return kernels.max_pool2d_backward(gy, idx, x_shape, *conf)
+    def forward(ctx, gy, idx, p):
+        ctx.idx, ctx.p = idx, p
+        return kernels.max_pool2d_backward(gy, idx, p)
 
     @staticmethod
     def backward(ctx, ggx):
-        return MaxPool2dGather.apply(ggx, ctx.idx, *ctx.rest), None, None, None
+        return MaxPool2dGather.apply(ggx, ctx.idx, ctx.p), None, None
 
 
 class MaxPool2dGather(Function):
     """``g[n, c, idx[n, c, i, j]]`` over each flattened input plane: the adjoint of MaxPool2dBackward."""
 
     @staticmethod
-    def forward(ctx, g, idx, x_shape, conf):
+    def forward(ctx, g, idx, p):
         xp = get_array_module(g)
         n, c = idx.shape[:2]
-        ctx.idx, ctx.rest = idx, (x_shape, conf)
+        ctx.idx, ctx.p = idx, p
         flat = g.reshape(n, c, -1)
         return xp.take_along_axis(flat, idx.reshape(n, c, -1).astype(xp.int64), axis=2).reshape(idx.shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return MaxPool2dBackward.apply(gg, ctx.idx, *ctx.rest), None, None, None
+        return MaxPool2dBackward.apply(gg, ctx.idx, ctx.p), None, None
 
 
 class AvgPool2d(Function):
     @staticmethod
-    def forward(ctx, x, conf):
-        ctx.conf, ctx.x_shape = conf, x.shape
-        return kernels.avg_pool2d_forward(x, *conf)
+    def forward(ctx, x, p):
+        ctx.p = p
+        return kernels.avg_pool2d_forward(x, p)
 
     @staticmethod
     def backward(ctx, gy):
-        return AvgPool2dBackward.apply(gy, ctx.x_shape, ctx.conf), None
+        return AvgPool2dBackward.apply(gy, ctx.p), None
 
 
 class AvgPool2dBackward(Function):
     @staticmethod
-    def forward(ctx, gy, x_shape, conf):
-        ctx.conf = conf
-        return kernels.avg_pool2d_backward(gy, x_shape, *conf)
+    def forward(ctx, gy, p):
+        ctx.p = p
+        return kernels.avg_pool2d_backward(gy, p)
 
     @staticmethod
     def backward(ctx, ggx):
-        return AvgPool2d.apply(ggx, ctx.conf), None, None
+        return AvgPool2d.apply(ggx, ctx.p), None
 
 
 class AdaptiveAvgPool2d(Function):
     @staticmethod
-    def forward(ctx, x, output_size):
-        ctx.output_size, ctx.x_shape = output_size, x.shape
-        return kernels.adaptive_avg_pool2d_forward(x, output_size)
+    def forward(ctx, x, out_size):
+        ctx.x_shape = x.shape
+        return kernels.adaptive_avg_pool2d_forward(x, out_size)
 
     @staticmethod
     def backward(ctx, gy):
-        return AdaptiveAvgPool2dBackward.apply(gy, ctx.x_shape, ctx.output_size), None
+        return AdaptiveAvgPool2dBackward.apply(gy, ctx.x_shape), None
 
 
 class AdaptiveAvgPool2dBackward(Function):
     @staticmethod
-    def forward(ctx, gy, x_shape, output_size):
-        ctx.output_size = output_size
+    def forward(ctx, gy, x_shape):
+        ctx.out_size = gy.shape[2:]
         return kernels.adaptive_avg_pool2d_backward(gy, x_shape)
 
     @staticmethod
     def backward(ctx, ggx):
-        return AdaptiveAvgPool2d.apply(ggx, ctx.output_size), None, None
+        return AdaptiveAvgPool2d.apply(ggx, ctx.out_size), None
 
 
-def _check4d(name, x):
-    if x.ndim != 4:
-        raise ValueError(f"{name}: expected a 4-d input (N, C, H, W), got shape {x.shape}")
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """torch's max_pool2d (``stride`` defaults to ``kernel_size``); with ``return_indices`` also the flat
+    argmax indexes per input plane."""
+    x = operand(input)
+    p = pool2d_params("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool2dWithIndices.apply(x, p) if return_indices else MaxPool2d.apply(x, p)
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Max pooling; ``stride`` defaults to ``kernel_size`` (PyTorch)."""
-    x = operand(x)
-    _check4d("max_pool2d", x)
-    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
-    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None else k
-    conf = (k, s, ntuple(padding, 2, "padding", "pool2d"), (1, 1), bool(ceil_mode))
-    return MaxPool2d.apply(x, conf)
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
+               divisor_override=None):
+    """torch's avg_pool2d, ``count_include_pad`` and ``divisor_override`` included."""
+    x = operand(input)
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise ValueError("avg_pool2d: divisor_override must be non-zero")
+    include_pad = True if divisor_override is not None else count_include_pad
+    p = pool2d_params("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode, include_pad)
+    y = AvgPool2d.apply(x, p)
+    return y if divisor_override is None else y * (p.kernel[0] * p.kernel[1] / float(divisor_override))
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    """Average pooling counting zero padding in the divisor (PyTorch's count_include_pad=True)."""
-    x = operand(x)
-    _check4d("avg_pool2d", x)
-    k = ntuple(kernel_size, 2, "kernel_size", "pool2d")
-    s = ntuple(stride, 2, "stride", "pool2d") if stride is not None else k
-    conf = (k, s, ntuple(padding, 2, "padding", "pool2d"), bool(ceil_mode), True)
-    return AvgPool2d.apply(x, conf)
-
-
-def adaptive_avg_pool2d(x, output_size):
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     """Adaptive average pooling to ``output_size`` (an int or a pair); 1 is global average pooling."""
-    x = operand(x)
-    _check4d("adaptive_avg_pool2d", x)
-    return AdaptiveAvgPool2d.apply(x, ntuple(output_size, 2, "output_size", "pool2d"))
+    x = operand(input)
+    check_input("adaptive_avg_pool2d", x, 4, "(N, C, H, W)")
+    return AdaptiveAvgPool2d.apply(x, adaptive_size("adaptive_avg_pool2d", output_size))

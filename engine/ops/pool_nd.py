@@ -9,39 +9,20 @@ are for completeness, not speed (the 2-d pools have kernels).
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._util import ntuple, operand
+from ._util import operand
 from .index import Gather
+from .pool_params import check_input, pool_window
 from .reduce import Sum
 from .shape import GetItem, Reshape, flat_pad, pad as _pad
 
 
-def _out_len(n, k, s, p, d, ceil_mode):
-    span = n + 2 * p - d * (k - 1) - 1
-    out = (math.ceil(span / s) if ceil_mode else span // s) + 1
-    if ceil_mode and (out - 1) * s >= n + p:
-        out -= 1
-    return out
-
-
 def _params(name, x, kernel_size, stride, padding, dilation, ceil_mode):
-    if x.ndim != 5:
-        raise ValueError(f"{name}: expected a 5-d input (N, C, D, H, W), got shape {tuple(x.shape)}")
-    k = ntuple(kernel_size, 3, "kernel_size", name)
-    s = ntuple(stride, 3, "stride", name) if stride is not None and stride != [] else k
-    p = ntuple(padding, 3, "padding", name)
-    d = ntuple(dilation, 3, "dilation", name)
-    if any(2 * pi > ki for pi, ki in zip(p, k)):
-        raise ValueError(f"{name}: padding {p} should be at most half of kernel size {k}")
-    out = tuple(_out_len(n, *a, ceil_mode) for n, a in zip(x.shape[2:], zip(k, s, p, d)))
-    if any(o <= 0 for o in out):
-        raise ValueError(f"{name}: output size {out} is too small for input {tuple(x.shape)}")
-    return k, s, p, d, out
+    check_input(name, x, 5, "(N, C, D, H, W)")
+    return pool_window(name, tuple(int(v) for v in x.shape[2:]), kernel_size, stride, padding, dilation, ceil_mode)
 
 
 def _window_index(o, k, s, d):

@@ -7,9 +7,10 @@
   and grids or blocks beyond the hardware limits (x < 2**31, y and z <= 65,535 blocks; 1,024 threads);
 - it refuses a host NumPy array next to device arrays (Numba would copy it to the GPU and back on every
   launch: a hidden transfer);
-- it runs on the stream of ``ref``: ``numba.cuda.external_stream`` over CuPy's current stream (cached per
-  stream pointer), the default stream when that is CuPy's null stream or the arrays are NumPy (the
-  simulator).  With ``NUMBA_CUDA_ARRAY_INTERFACE_SYNC=0`` (set by the tests and recommended in DESIGN.md)
+- it runs on the stream of ``ref`` (``stream_of``): ``numba.cuda.external_stream`` over CuPy's current
+  stream (cached per stream pointer; under Numba's simulator, which has no external streams, one simulator
+  stream per pointer of the simulated device's streams), the default stream when that is CuPy's null
+  stream or the arrays are host NumPy arrays.  With ``NUMBA_CUDA_ARRAY_INTERFACE_SYNC=0`` (set by the tests and recommended in DESIGN.md)
   Numba adds no synchronisation of its own.
 
 ``launch(kernel, n, ref, *args)`` covers ``n`` elements with a grid-stride loop (every elementwise kernel
@@ -45,8 +46,8 @@ def stream_of(a):
     if not ptr:
         return 0  # CuPy's null stream is Numba's default stream; the simulated device has only that one
     s = _streams.get(ptr)
-    if s is None:
-        s = _streams[ptr] = cuda.external_stream(ptr)
+    if s is None:  # the simulator refuses external streams; a stream of its own stands for the simulated one
+        s = _streams[ptr] = cuda.stream() if config.ENABLE_CUDASIM else cuda.external_stream(ptr)
     return s
 
 

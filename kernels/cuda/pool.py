@@ -1,4 +1,4 @@
-"""CUDA twins of ``kernels.cpu.pool`` (same names and signatures; semantics in that module).
+"""CUDA twins of ``kernels.cpu.pool`` (same names and signatures; semantics in that module; no fast paths).
 
 Forward kernels: one thread per output.  Backward kernels are gathers, one thread per input element:
 it visits, in a fixed order, every output window that contains it (and, for max pooling, whose stored
@@ -41,8 +41,8 @@ def _max_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
         idx[n, c, oh, ow] = arg
 
 
-def max_pool2d_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
-    launch(_max_fwd, y.size, x, x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw)
+def max_pool2d_fwd(x, y, idx, window):
+    launch(_max_fwd, y.size, x, x, y, idx, *window)
 
 
 @cuda.jit(cache=True)
@@ -71,117 +71,88 @@ def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, zero):
         gx[n, c, h, w] = acc
 
 
-def max_pool2d_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw):
-    launch(_max_bwd, gx.size, gy, gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, gx.dtype.type(0))
+def max_pool2d_bwd(gy, idx, gx, window):
+    launch(_max_bwd, gx.size, gy, gy, idx, gx, *window, gx.dtype.type(0))
 
 
-@cuda.jit(cache=True)
-def _avg_fwd(x, y, kh, kw, sh, sw, ph, pw, include_pad, zero):
-    N, C, H, W = x.shape
-    OH = y.shape[2]
-    OW = y.shape[3]
-    for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
-        n, c, oh, ow = unflat4(t, C, OH, OW)
-        hs = oh * sh - ph
-        ws = ow * sw - pw
-        he = min(hs + kh, H + ph)
-        we = min(ws + kw, W + pw)
-        span = (he - hs) * (we - ws)
-        h0 = max(hs, 0)
-        w0 = max(ws, 0)
-        h1 = min(he, H)
-        w1 = min(we, W)
-        acc = zero
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                acc += x[n, c, h, w]
-        div = span if include_pad else (h1 - h0) * (w1 - w0)
-        y[n, c, oh, ow] = acc / div if div > 0 else 0.0
-
-
-def avg_pool2d_fwd(x, y, kh, kw, sh, sw, ph, pw, count_include_pad):
-    launch(_avg_fwd, y.size, x, x, y, kh, kw, sh, sw, ph, pw, count_include_pad, y.dtype.type(0))
-
-
-@cuda.jit(cache=True)
-def _avg_bwd(gy, gx, kh, kw, sh, sw, ph, pw, include_pad, zero):
-    N, C, H, W = gx.shape
-    OH = gy.shape[2]
-    OW = gy.shape[3]
-    for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
-        n, c, h, w = unflat4(t, C, H, W)
-        acc = zero
-        # outputs whose window [o*s - p, o*s - p + k) holds h: o in [ceil((h + p - k + 1) / s), floor((h + p) / s)]
-        oh_lo = max(0, (h + ph - kh + sh) // sh)
-        oh_hi = min(OH - 1, (h + ph) // sh)
-        ow_lo = max(0, (w + pw - kw + sw) // sw)
-        ow_hi = min(OW - 1, (w + pw) // sw)
-        for oh in range(oh_lo, oh_hi + 1):
-            hs = oh * sh - ph
-            he = min(hs + kh, H + ph)
-            for ow in range(ow_lo, ow_hi + 1):
-                ws = ow * sw - pw
-                we = min(ws + kw, W + pw)
-                if include_pad:
-                    div = (he - hs) * (we - ws)
-                else:
-                    div = (min(he, H) - max(hs, 0)) * (min(we, W) - max(ws, 0))
-                if div > 0:
-                    acc += gy[n, c, oh, ow] / div
-        gx[n, c, h, w] = acc
-
-
-def avg_pool2d_bwd(gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad):
-    launch(_avg_bwd, gx.size, gy, gy, gx, kh, kw, sh, sw, ph, pw, count_include_pad, gx.dtype.type(0))
+_AVG, _ADAPTIVE = 0, 1
 
 
 @cuda.jit(device=True, inline=True)
-def _adaptive_window(o, size, out):
-    """PyTorch's adaptive window [floor(o * size / out), ceil((o + 1) * size / out))."""
-    return (o * size) // out, ((o + 1) * size + out - 1) // out
+def _window(mode, o, k, s, p, size, out, include_pad):
+    """[lo, hi) of output ``o``'s window along one axis and its share of the divisor (as the CPU twin's)."""
+    if mode == _ADAPTIVE:
+        lo = (o * size) // out
+        hi = ((o + 1) * size + out - 1) // out
+        return lo, hi, hi - lo
+    start = o * s - p
+    end = min(start + k, size + p)
+    lo = max(start, 0)
+    hi = min(end, size)
+    return lo, hi, (end - start) if include_pad else (hi - lo)
+
+
+@cuda.jit(device=True, inline=True)
+def _outputs_over(mode, i, k, s, p, out):
+    """The range [lo, hi] of outputs whose window may hold input ``i`` (every output when adaptive)."""
+    if mode == _ADAPTIVE:
+        return 0, out - 1
+    # windows [o*s - p, o*s - p + k) holding i: o in [ceil((i + p - k + 1) / s), floor((i + p) / s)]
+    return max(0, (i + p - k + s) // s), min(out - 1, (i + p) // s)
 
 
 @cuda.jit(cache=True)
-def _adaptive_fwd(x, y, zero):
+def _window_avg_fwd(x, y, mode, kh, kw, sh, sw, ph, pw, include_pad, zero):
     N, C, H, W = x.shape
     OH = y.shape[2]
     OW = y.shape[3]
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
         n, c, oh, ow = unflat4(t, C, OH, OW)
-        h0, h1 = _adaptive_window(oh, H, OH)
-        w0, w1 = _adaptive_window(ow, W, OW)
+        h0, h1, hdiv = _window(mode, oh, kh, sh, ph, H, OH, include_pad)
+        w0, w1, wdiv = _window(mode, ow, kw, sw, pw, W, OW, include_pad)
         acc = zero
         for h in range(h0, h1):
             for w in range(w0, w1):
                 acc += x[n, c, h, w]
-        y[n, c, oh, ow] = acc / ((h1 - h0) * (w1 - w0))
-
-
-def adaptive_avg_pool2d_fwd(x, y):
-    launch(_adaptive_fwd, y.size, x, x, y, y.dtype.type(0))
+        div = hdiv * wdiv
+        y[n, c, oh, ow] = acc / div if div > 0 else zero
 
 
 @cuda.jit(cache=True)
-def _adaptive_bwd(gy, gx, zero):
+def _window_avg_bwd(gy, gx, mode, kh, kw, sh, sw, ph, pw, include_pad, zero):
     N, C, H, W = gx.shape
     OH = gy.shape[2]
     OW = gy.shape[3]
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
         n, c, h, w = unflat4(t, C, H, W)
         acc = zero
-        for oh in range(OH):
-            h0, h1 = _adaptive_window(oh, H, OH)
+        oh_lo, oh_hi = _outputs_over(mode, h, kh, sh, ph, OH)
+        ow_lo, ow_hi = _outputs_over(mode, w, kw, sw, pw, OW)
+        for oh in range(oh_lo, oh_hi + 1):
+            h0, h1, hdiv = _window(mode, oh, kh, sh, ph, H, OH, include_pad)
             if h < h0 or h >= h1:
                 continue
-            for ow in range(OW):
-                w0, w1 = _adaptive_window(ow, W, OW)
-                if w >= w0 and w < w1:
-                    acc += gy[n, c, oh, ow] / ((h1 - h0) * (w1 - w0))
+            for ow in range(ow_lo, ow_hi + 1):
+                w0, w1, wdiv = _window(mode, ow, kw, sw, pw, W, OW, include_pad)
+                if w >= w0 and w < w1 and hdiv * wdiv > 0:
+                    acc += gy[n, c, oh, ow] / (hdiv * wdiv)
         gx[n, c, h, w] = acc
 
 
+def avg_pool2d_fwd(x, y, window, include_pad):
+    launch(_window_avg_fwd, y.size, x, x, y, _AVG, *window[:6], bool(include_pad), y.dtype.type(0))
+
+
+def avg_pool2d_bwd(gy, gx, window, include_pad):
+    launch(_window_avg_bwd, gx.size, gy, gy, gx, _AVG, *window[:6], bool(include_pad), gx.dtype.type(0))
+
+
+def adaptive_avg_pool2d_fwd(x, y):
+    launch(_window_avg_fwd, y.size, x, x, y, _ADAPTIVE, 1, 1, 1, 1, 0, 0, True, y.dtype.type(0))
+
+
 def adaptive_avg_pool2d_bwd(gy, gx):
-    launch(_adaptive_bwd, gx.size, gy, gy, gx, gx.dtype.type(0))
+    launch(_window_avg_bwd, gx.size, gy, gy, gx, _ADAPTIVE, 1, 1, 1, 1, 0, 0, True, gx.dtype.type(0))
 
 
 @cuda.jit(cache=True)

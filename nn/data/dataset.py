@@ -22,6 +22,20 @@ from engine.backend import get_array_module
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "train_val_test_split", "as_generator"]
 
 
+def batch_indices(indices, n: int, owner: str):
+    """``indices`` of a ``get_batch`` call checked against a dataset of ``n`` samples: a slice as it is, else
+    an integer NumPy array within [-n, n) (``TypeError`` / ``IndexError`` naming ``owner`` otherwise)."""
+    if isinstance(indices, slice):
+        return indices
+    indices = np.asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{owner}.get_batch: indices must be integers, got dtype {indices.dtype}")
+    if indices.size and (indices.min() < -n or indices.max() >= n):
+        raise IndexError(f"{owner}: indices range over [{indices.min()}, {indices.max()}], "
+                         f"but the dataset has {n} samples")
+    return indices
+
+
 def as_generator(generator) -> np.random.Generator:
     """A ``numpy.random.Generator`` from a NumPy Generator (returned as is), an ``engine.Generator`` (its
     NumPy generator, so drawing here advances it), an int seed, or None.
@@ -93,16 +107,7 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices) -> tuple:
         """One batch: every array indexed with ``indices`` (an integer array or a slice)."""
-        if not isinstance(indices, slice):
-            indices = np.asarray(indices)
-            if indices.dtype.kind not in "iu":
-                raise TypeError(f"TensorDataset.get_batch: indices must be integers, got dtype {indices.dtype}")
-            n = len(self)
-            if indices.size and (indices.min() < -n or indices.max() >= n):
-                raise IndexError(
-                    f"TensorDataset: indices range over [{indices.min()}, {indices.max()}], "
-                    f"but the dataset has {n} samples"
-                )
+        indices = batch_indices(indices, len(self), "TensorDataset")
         out = []
         for a in self.arrays:
             idx = indices if isinstance(indices, slice) else get_array_module(a).asarray(indices)

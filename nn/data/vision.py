@@ -32,7 +32,7 @@ import numpy as np
 
 from engine import Tensor
 
-from .dataset import Dataset
+from .dataset import Dataset, batch_indices
 
 __all__ = ["VisionDataset", "to_chw_float"]
 
@@ -114,14 +114,7 @@ class VisionDataset(Dataset):
         return img, target
 
     def _get_batch(self, indices) -> tuple:
-        if not isinstance(indices, slice):
-            indices = np.asarray(indices)
-            if indices.dtype.kind not in "iu":
-                raise TypeError(f"{type(self).__name__}.get_batch: indices must be integers, got dtype {indices.dtype}")
-            n = len(self)
-            if indices.size and (indices.min() < -n or indices.max() >= n):
-                raise IndexError(f"{type(self).__name__}: indices range over [{indices.min()}, {indices.max()}], "
-                                 f"but the dataset has {n} samples")
+        indices = batch_indices(indices, len(self), type(self).__name__)
         if "images" in self.__dict__:  # already converted once: index the float copy
             x = self.images[indices]
         else:

@@ -5,6 +5,7 @@ import pytest
 
 import kernels
 from engine import backend
+from engine.ops.pool_params import pool2d_params
 from kernels import optim_updates
 
 
@@ -16,15 +17,17 @@ def _ones(d, shape, dtype=np.float64):
     return d(np.ones(shape, dtype))
 
 
+_POOL2 = pool2d_params("max_pool2d", np.ones((1, 1, 4, 4)), 2)
+
 CASES = {  # each takes ``d``, which puts an array where the case runs (identity for the CPU)
     "matmul_tiled_m0": lambda d: kernels.matmul_tiled(_ones(d, (0, 4), np.float32), _ones(d, (4, 3), np.float32)),
     "matmul_tiled_n0": lambda d: kernels.matmul_tiled(_ones(d, (2, 4), np.float32), _ones(d, (4, 0), np.float32)),
     "conv2d_n0": lambda d: kernels.conv2d_forward(_ones(d, (0, 2, 5, 5)), _ones(d, (3, 2, 3, 3)), _ones(d, 3)),
     "conv2d_backward_n0": lambda d: kernels.conv2d_backward(_ones(d, (0, 3, 3, 3)), _ones(d, (0, 2, 5, 5)),
                                                             _ones(d, (3, 2, 3, 3))),
-    "max_pool_n0": lambda d: kernels.max_pool2d_forward(_ones(d, (0, 2, 4, 4)), 2),
-    "avg_pool_c0": lambda d: kernels.avg_pool2d_forward(_ones(d, (1, 0, 4, 4)), 2),
-    "adaptive_pool_n0": lambda d: kernels.adaptive_avg_pool2d_forward(_ones(d, (0, 2, 4, 4)), 2),
+    "max_pool_n0": lambda d: kernels.max_pool2d_forward(_ones(d, (0, 2, 4, 4)), _POOL2),
+    "avg_pool_c0": lambda d: kernels.avg_pool2d_forward(_ones(d, (1, 0, 4, 4)), _POOL2),
+    "adaptive_pool_n0": lambda d: kernels.adaptive_avg_pool2d_forward(_ones(d, (0, 2, 4, 4)), (2, 2)),
     "relu_empty": lambda d: kernels.activation_forward(_ones(d, (0, 3)), "relu"),
     "softmax_rows0": lambda d: kernels.softmax(_ones(d, (0, 5))),
     "softmax_axis0_empty": lambda d: kernels.softmax(_ones(d, (3, 0, 2)), axis=1),

@@ -1,9 +1,11 @@
-"""The op table on "cuda": every case's forward and backward on the device equal the CPU's (float64).
+"""The op table's twin tests: every row's forward and backward on "cuda" equal the CPU's (float64).
 
-For each case of ``tests/engine/op_table.py`` (kernel ops included) and each of its shape sets, the same
-inputs run on the CPU and on "cuda" (simulated in CI, see conftest.py); the outputs and the gradients of
-``sum(outputs * weights)`` with respect to every input must agree to 1e-10, and every output and gradient
-must live on the device.
+For each row of ``tests/engine/op_table.py`` (``CASES``: core, kernel, activation, layer, torch and
+semantics rows) whose ``devices`` include "cuda", and each of its sample inputs (the declared shapes plus
+the derived 0-d, empty and broadcast ones: the shapes are small, the simulator is slow), the same inputs
+run on the CPU and on "cuda" (simulated in CI, see conftest.py, where every kernel call goes to its
+Numba-CUDA twin); the outputs and the gradients of ``sum(outputs * weights)`` with respect to every input
+must agree to 1e-10, and every output and gradient must live on the device.
 """
 import numpy as np
 import pytest
@@ -12,9 +14,8 @@ import engine
 from engine import backend
 from tests.engine.op_table import CASES, make_inputs
 
-# "to_device" moves its input to the CPU on purpose: it mixes devices by design and is tested on its own
-_PARAMS = [pytest.param(c, s, id=f"{c.name}-{i}") for c in CASES if c.name != "to_device"
-           for i, s in enumerate(c.shapes)]
+_PARAMS = [pytest.param(c, s, id=f"{c.name}-{tag}") for c in CASES if "cuda" in c.devices
+           for tag, s in c.samples()]
 
 
 def _run(case, inputs, device):

@@ -1,29 +1,79 @@
-"""Every differentiable op: gradcheck (float64, several shapes, broadcasting, 0-d and empty inputs),
-second order, and, for rows with a torch reference, parity with PyTorch (values, dtypes, gradients) in
-float32 and float64 — all generated from the op table (op_table.py)."""
+"""Every differentiable op, from its row of the op table (op_table.py): gradcheck and gradgradcheck in
+float64 over the row's sample inputs (declared shapes plus the derived 0-d, empty and broadcast ones),
+forward values against the NumPy/float64 reference (``ref``), and, for rows with a torch reference,
+parity with PyTorch (values, dtypes, gradients) in each of the row's dtypes.  The coverage guard fails
+naming any Function subclass under engine/ops without a row.  (The "cuda" twin of each row:
+tests/device/test_op_table_device.py.)"""
+import importlib
+import inspect
+import pkgutil
+
 import numpy as np
 import pytest
 
 import engine
-from engine.function import OP_REGISTRY
+import engine.ops
+from engine.function import OP_REGISTRY, Function
 
-from .op_table import CASES as _CORE_CASES, make_arrays, make_inputs
-from .op_table_layers import LAYER_CASES
-from .op_table_torch import TORCH_CASES
+from .op_table import CASES, make_arrays, make_inputs
 
-CASES = _CORE_CASES + TORCH_CASES + LAYER_CASES
-
-_PARAMS = [pytest.param(c, s, id=f"{c.name}-{i}") for c in CASES for i, s in enumerate(c.shapes)]
-_TORCH_PARAMS = [pytest.param(c, s, dt, id=f"{c.name}-{i}-{dt}") for c in CASES if c.torch is not None
-                 for i, s in enumerate(c.shapes) for dt in ("float32", "float64") + c.int_dtypes]
+_PARAMS = [pytest.param(c, s, id=f"{c.name}-{tag}") for c in CASES for tag, s in c.samples()]
+_TORCH_PARAMS = [pytest.param(c, s, dt, id=f"{c.name}-{tag}-{dt}") for c in CASES if c.torch is not None
+                 for tag, s in c.samples() for dt in c.dtypes + c.int_dtypes]
+_REF_PARAMS = [pytest.param(c, s, dt, id=f"{c.name}-{tag}-{dt}") for c in CASES if c.ref is not None
+               for tag, s in c.samples() for dt in c.dtypes]
 _TOL = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
 _EXACT = dict(rtol=0, atol=0)
 
 
-def test_every_registered_op_has_a_case():
+def _functions_defined_under(package) -> dict:
+    """``{name: class}`` of every Function subclass defined in a module of ``package`` (imported here)."""
+    found = {}
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if inspect.isclass(obj) and issubclass(obj, Function) and obj.__module__ == module.__name__:
+                found[name] = obj
+    return found
+
+
+def test_every_function_under_engine_ops_has_a_case():
+    """Every Function subclass defined under engine/ops (layers.py and loss.py included), and every
+    registered one, is covered by a row; private bases (``_Unary``) are covered through their subclasses."""
+    defined = {n for n in _functions_defined_under(engine.ops) if not n.startswith("_")} | set(OP_REGISTRY)
     covered = {name for c in CASES for name in c.covers}
-    missing = sorted(set(OP_REGISTRY) - covered)
-    assert not missing, f"ops without an entry in the op table: {missing}"
+    missing = sorted(defined - covered)
+    assert not missing, f"Functions without a row in the op table (tests/engine/op_table*.py): {missing}"
+    stale = sorted(covered - defined)
+    assert not stale, f"op table rows cover Functions that do not exist under engine/ops: {stale}"
+
+
+@pytest.mark.parametrize("package", ["nn", "optim"])
+def test_no_function_is_defined_outside_engine_ops(package):
+    strays = sorted(f"{cls.__module__}.{name}" for name, cls in
+                    _functions_defined_under(importlib.import_module(package)).items())
+    assert not strays, f"Function subclasses outside engine/ops (move them there): {strays}"
+
+
+def test_derived_samples():
+    """The harness derives 0-d, empty and broadcast inputs from a row's first shape set, each set once."""
+    from .op_table import ELEMENTWISE, OpCase
+
+    row = OpCase("probe", (), None, [((3, 4), (3, 4)), ((3, 1), (1, 4))], derive=ELEMENTWISE)
+    assert row.samples() == [("0", ((3, 4), (3, 4))), ("1", ((3, 1), (1, 4))), ("0d", ((), ())),
+                             ("empty", ((0, 4), (0, 4))), ("bcast_low_rank", ((3, 4), (4,))),
+                             ("bcast_0d", ((3, 4), ()))]
+    unary = OpCase("probe1", (), None, [((2, 3, 4),)], derive=("empty",))
+    assert unary.samples() == [("0", ((2, 3, 4),)), ("empty", ((0, 3, 4),))]
+    with pytest.raises(ValueError, match="probe2: unknown derive variants \\['scalar'\\]"):
+        OpCase("probe2", (), None, [((3,),)], derive=("scalar",))
+
+
+def test_every_row_has_a_reference():
+    """Every row's values are checked against torch (``torch``) or NumPy/float64 (``ref``), not only its
+    gradients against its own values."""
+    unreferenced = sorted(c.name for c in CASES if c.torch is None and c.ref is None)
+    assert not unreferenced, f"op table rows without a torch or NumPy reference: {unreferenced}"
 
 
 def test_case_names_are_unique():
@@ -54,6 +104,21 @@ def _np(t):
     return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
+@pytest.mark.parametrize("case,shapes,dtype", _REF_PARAMS)
+def test_forward_value(case, shapes, dtype):
+    """The row in ``dtype`` against its NumPy reference computed in float64 on the same (rounded) inputs."""
+    arrays = [a.astype(dtype) for a in make_arrays(case, shapes, seed=5)]
+    ours = _flat(case.fn(*[engine.tensor(a) for a in arrays]))
+    theirs = _flat(case.ref(*[a.astype(np.float64) for a in arrays]))
+    assert len(ours) == len(theirs), f"{case.name}: {len(ours)} outputs, the reference gives {len(theirs)}"
+    tol = case.tol.get(dtype) or _TOL[dtype]
+    for k, (e, r) in enumerate(zip(ours, theirs)):
+        assert tuple(e.shape) == np.shape(r), f"{case.name} output {k}: shape {e.shape}, reference {np.shape(r)}"
+        assert str(e.dtype).split(".")[-1] == dtype, f"{case.name} output {k}: {e.dtype}, expected {dtype}"
+        np.testing.assert_allclose(_np(e).astype(np.float64), r, equal_nan=True, err_msg=f"{case.name} output {k}",
+                                   **tol)
+
+
 @pytest.mark.parametrize("case,shapes,dtype", _TORCH_PARAMS)
 def test_torch_parity(case, shapes, dtype):
     torch = pytest.importorskip("torch")
@@ -61,7 +126,7 @@ def test_torch_parity(case, shapes, dtype):
     arrays = [(a if grad else np.round(a * 2)).astype(dtype) for a in make_arrays(case, shapes, seed=3)]
     ours = [engine.tensor(a, requires_grad=grad) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=grad) for a in arrays]
-    tol = _TOL.get(dtype, _EXACT)
+    tol = case.tol.get(dtype) or _TOL.get(dtype, _EXACT)
     out_e, out_t = _flat(case.fn(*ours)), _flat(case.torch_fn()(*theirs))
     assert len(out_e) == len(out_t), f"{case.name}: {len(out_e)} outputs, torch gives {len(out_t)}"
     rng = np.random.default_rng(4)
@@ -85,7 +150,7 @@ def test_torch_parity(case, shapes, dtype):
         ge = np.zeros(e.shape, dtype) if e.grad is None else e.grad.numpy()
         gt = np.zeros(tuple(t.shape), dtype) if t.grad is None else t.grad.numpy()
         np.testing.assert_allclose(ge, gt, equal_nan=True, err_msg=f"{case.name}: gradient of input {i}",
-                                   **_TOL[dtype])
+                                   **(case.tol.get(dtype) or _TOL[dtype]))
 
 
 def test_gradcheck_catches_a_wrong_gradient():

@@ -1,8 +1,8 @@
 """The CUDA batch-norm kernels against their CPU twin, through the same device-agnostic wrappers.
 
-Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and the CUDA twin runs on
-NumPy arrays (tiny shapes: the simulator runs each thread in Python).  With a GPU, the ``gpu`` test
-runs the real kernels on CuPy arrays.
+The CUDA twin gets device arrays on a non-default stream (tests/kernels/_twins.py): the simulated device's
+without a GPU, under Numba's CUDA simulator (tiny shapes: it runs each thread in Python); CuPy arrays and
+the real kernels with a GPU, where the ``gpu`` test also runs large shapes.
 """
 import numpy as np
 import pytest
@@ -39,11 +39,11 @@ CASES = [((3, 2, 5), np.float64, 0.0, 1e-10), ((4, 3), np.float32, 0.0, 1e-5),
 def test_training_matches_cpu(shape, dtype, offset, tol, monkeypatch):
     x, gy, w, b = _data(shape, dtype, 0, offset)
 
-    def run():
+    def run(x, gy, w, b):
         y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
         return (y, mean, var, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, True)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy, w, b)
     _close(cpu, gpu, tol)
 
 
@@ -53,11 +53,11 @@ def test_evaluation_matches_cpu(shape, dtype, offset, tol, monkeypatch):
     mean = np.linspace(-0.5, 0.5, shape[1]).astype(dtype)
     var = np.linspace(0.5, 2.0, shape[1]).astype(dtype)
 
-    def run():
+    def run(x, gy, w, b, mean, var):
         y, _, _, invstd = kernels.batch_norm_forward(x, w, b, mean, var, 1e-5)
         return (y, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, False)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy, w, b, mean, var)
     _close(cpu, gpu, tol)
 
 
@@ -66,11 +66,11 @@ def test_partial_gradients_and_no_affine_match_cpu(training, monkeypatch):
     x, gy, _, _ = _data((3, 2, 4), np.float64, 2)
     needs = [(True, False, False), (False, True, True)]
 
-    def run():
+    def run(x, gy):
         _, mean, _, invstd = kernels.batch_norm_forward(x)
         return sum((kernels.batch_norm_backward(gy, x, None, mean, invstd, training, *need) for need in needs), ())
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy)
     _close(cpu, gpu, 1e-10)
     assert [g is not None for g in gpu] == [asked for need in needs for asked in need]
 
@@ -93,3 +93,41 @@ def test_gpu_batch_norm_matches_cpu(shape):
         np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-4, atol=1e-4 * max(1.0, float(np.abs(u).max())))
     ye = kernels.batch_norm_forward(cp.asarray(x), cp.asarray(w), cp.asarray(b), mg, vg, 1e-5)[0]
     np.testing.assert_allclose(cp.asnumpy(ye), y, rtol=1e-5, atol=1e-5)
+
+
+# ---- the grid: each channel spread over many blocks ------------------------------------------------
+def test_channel_chunks_fill_a_132_sm_gpu():
+    from kernels.cuda.batchnorm import channel_chunks
+
+    # (128, 16, 32, 32) with 256-thread blocks: 64 blocks per channel, 1024 in all (was 16: one per channel)
+    assert channel_chunks(128 * 32 * 32, 16, threads=256, target=1024, per_thread=8) == 64
+    assert channel_chunks(100, 16, threads=256, target=1024, per_thread=8) == 1  # too little work to split
+    assert channel_chunks(10**6, 4096, threads=256, target=1024, per_thread=8) == 1  # channels fill the GPU
+    assert channel_chunks(0, 3, threads=256, target=1024, per_thread=8) == 1
+
+
+def test_forward_and_backward_launch_several_blocks_per_channel(monkeypatch):
+    from kernels.cuda import _launch, batchnorm as cuda_bn
+
+    launches = []
+    real = _launch.launch_kernel
+
+    def record(kernel, blocks, threads, ref, *args):
+        launches.append((_launch._name(kernel), blocks, threads))
+        return real(kernel, blocks, threads, ref, *args)
+
+    x, gy, w, b = _data((2, 3, 10), np.float64, 4)
+    monkeypatch.setattr(_launch, "launch_kernel", record)
+    monkeypatch.setattr(cuda_bn, "TARGET_BLOCKS", 12)  # 4 blocks per channel at this size
+    monkeypatch.setattr(cuda_bn, "MIN_PER_THREAD", 1)
+
+    def run(x, gy, w, b):
+        y, mean, var, invstd = kernels.batch_norm_forward(x, w, b)
+        return (y, mean, var, invstd) + kernels.batch_norm_backward(gy, x, w, mean, invstd, True)
+
+    cpu, gpu = both(monkeypatch, run, x, gy, w, b)
+    _close(cpu, gpu, 1e-12)
+    blocks = {name: blk for name, blk, _ in launches}
+    assert blocks["_partial_moments"] == 3 * 4 and blocks["_partial_grad_sums"] == 3 * 4
+    assert [name for name, _, _ in launches] == ["_partial_moments", "_finalize_forward", "_affine",
+                                                 "_partial_grad_sums", "_finalize_backward", "_input_grad"]

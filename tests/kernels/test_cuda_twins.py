@@ -1,13 +1,15 @@
-"""Every CUDA kernel against its CPU twin, through the same device-agnostic wrappers.
+"""Every CUDA kernel against its CPU twin, through the same public ``kernels`` functions.
 
-Without a GPU, ``tests/conftest.py`` has switched on Numba's CUDA simulator and the twins run on NumPy
-arrays (shapes are tiny: the simulator runs each thread in Python).  With a GPU, the ``gpu`` tests
-below run the real kernels on CuPy arrays.
+The CUDA twin gets device arrays on a non-default stream (tests/kernels/_twins.py): without a GPU the
+simulated device's arrays, with the twins under Numba's CUDA simulator (``tests/conftest.py`` switches it
+on; shapes are tiny: the simulator runs each thread in Python); with a GPU, CuPy arrays and the real
+kernels.  The ``gpu`` tests below run larger shapes on a real GPU only.
 """
 import numpy as np
 import pytest
 
 import kernels
+from engine.ops.pool_params import adaptive_size, pool2d_params
 from tests.kernels._twins import both, cupy_or_skip
 from tests.kernels import _ref
 
@@ -33,10 +35,10 @@ def test_conv2d(xs, ws, s, p, d, monkeypatch):
     y = kernels.conv2d_forward(x, w, b, s, p, d)
     gy = rng.standard_normal(y.shape)
 
-    def run():
+    def run(x, w, b, gy):
         return (kernels.conv2d_forward(x, w, b, s, p, d),) + kernels.conv2d_backward(gy, x, w, s, p, d)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, w, b, gy)
     _close(cpu, gpu, 1e-10)
     sp = (s, s) if isinstance(s, int) else s
     pp = (p, p) if isinstance(p, int) else p
@@ -57,7 +59,8 @@ def test_conv2d_twin_runs_the_cuda_layout_kernels(monkeypatch):
     rng = np.random.default_rng(0)
     x, w, b = rng.standard_normal((1, 2, 5, 7)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
     gy = rng.standard_normal((1, 3, 5, 7))
-    both(lambda: (kernels.conv2d_forward(x, w, b, 1, 1), kernels.conv2d_backward(gy, x, w, 1, 1)), monkeypatch)
+    both(monkeypatch, lambda x, w, b, gy: (kernels.conv2d_forward(x, w, b, 1, 1),
+                                           kernels.conv2d_backward(gy, x, w, 1, 1)), x, w, b, gy)
     assert {"im2col_nhwc", "rows_to_nchw", "col2im_nhwc", "nhwc_padded_to_nchw"} <= set(calls)
 
 
@@ -68,7 +71,8 @@ def test_conv2d_split_sample_chunks(monkeypatch):
     gy = rng.standard_normal((1, 1, 6, 5))
     kernels.set_memory_budget(100)
     try:
-        cpu, gpu = both(lambda: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False), monkeypatch)
+        cpu, gpu = both(monkeypatch, lambda gy, x, w: kernels.conv2d_backward(gy, x, w, 1, 1, 1, need_bias=False),
+                        gy, x, w)
     finally:
         kernels.set_memory_budget(None)
     _close(cpu, gpu, 1e-10)
@@ -78,12 +82,15 @@ def test_conv2d_split_sample_chunks(monkeypatch):
 def test_max_pool(k, s, p, d, ceil, monkeypatch):
     x = np.random.default_rng(2).permutation(2 * 2 * 5 * 7).reshape(2, 2, 5, 7).astype(np.float32)
 
-    def run():
-        y, idx = kernels.max_pool2d_forward(x, k, s, p, d, ceil)
-        gy = np.arange(y.size, dtype=np.float32).reshape(y.shape)
-        return y, idx, kernels.max_pool2d_backward(gy, idx, x.shape, k, s, p, d, ceil)
+    prm = pool2d_params("max_pool2d", x, k, s, p, d, ceil)
+    y_shape = kernels.max_pool2d_forward(x, prm)[0].shape
+    gy = np.arange(np.prod(y_shape), dtype=np.float32).reshape(y_shape)
 
-    cpu, gpu = both(run, monkeypatch)
+    def run(x, gy):
+        y, idx = kernels.max_pool2d_forward(x, prm)
+        return y, idx, kernels.max_pool2d_backward(gy, idx, prm)
+
+    cpu, gpu = both(monkeypatch, run, x, gy)
     _close(cpu, gpu, 0)
 
 
@@ -91,11 +98,13 @@ def test_max_pool(k, s, p, d, ceil, monkeypatch):
 def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
     x = np.random.default_rng(3).standard_normal((1, 2, 5, 7))
 
-    def run():
-        y = kernels.avg_pool2d_forward(x, k, s, p, ceil, inc)
-        return y, kernels.avg_pool2d_backward(np.cos(y), x.shape, k, s, p, ceil, inc)
+    prm = pool2d_params("avg_pool2d", x, k, s, p, 1, ceil, inc)
 
-    cpu, gpu = both(run, monkeypatch)
+    def run(x):
+        y = kernels.avg_pool2d_forward(x, prm)
+        return y, kernels.avg_pool2d_backward(y * y, prm)
+
+    cpu, gpu = both(monkeypatch, run, x)
     _close(cpu, gpu, 1e-12)
 
 
@@ -103,13 +112,13 @@ def test_avg_pool(k, s, p, ceil, inc, monkeypatch):
 def test_adaptive_and_global_pool(out, monkeypatch):
     x = np.random.default_rng(4).standard_normal((1, 2, 5, 7))
 
-    def run():
-        y = kernels.adaptive_avg_pool2d_forward(x, out)
+    def run(x):
+        y = kernels.adaptive_avg_pool2d_forward(x, adaptive_size("adaptive_avg_pool2d", out))
         g = kernels.global_avg_pool_forward(x)
-        return (y, kernels.adaptive_avg_pool2d_backward(np.sin(y), x.shape), g,
-                kernels.global_avg_pool_backward(np.cos(g), x.shape))
+        return (y, kernels.adaptive_avg_pool2d_backward(y * y, x.shape), g,
+                kernels.global_avg_pool_backward(g * 3.0, x.shape))
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x)
     _close(cpu, gpu, 1e-12)
 
 
@@ -123,14 +132,14 @@ def test_activations(dtype, tol, names, monkeypatch):
     x[:3] = [0.0, 0.05, -30.0]
     gy = np.linspace(-1, 1, 10).astype(dtype)
 
-    def run():
+    def run(x, gy):
         out = []
         for name in names:
             y = kernels.activation_forward(x, name)
             out += [y, kernels.activation_backward(gy, x, name, y)[0]]
         return tuple(out)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy)
     _close(cpu, gpu, tol)
 
 
@@ -141,12 +150,12 @@ def test_bias_prelu_fused(shape, axis, monkeypatch):
     C = shape[axis]
     b, w = rng.standard_normal(C), rng.uniform(0.1, 0.3, C)
 
-    def run():
+    def run(x, gy, b, w):
         y = kernels.activation_forward(x, "prelu", bias=b, weight=w, axis=axis)
         return (y,) + kernels.activation_backward(gy, x, "prelu", y, bias=b, weight=w, axis=axis,
                                                   need_bias=True, need_weight=True)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy, b, w)
     _close(cpu, gpu, 1e-12)
 
 
@@ -155,11 +164,11 @@ def test_softmax(shape, axis, monkeypatch):
     rng = np.random.default_rng(7)
     x, gy = rng.standard_normal(shape) * 4, rng.standard_normal(shape)
 
-    def run():
+    def run(x, gy):
         y, ly = kernels.softmax(x, axis), kernels.log_softmax(x, axis)
         return y, ly, kernels.softmax_backward(gy, y, axis), kernels.log_softmax_backward(gy, ly, axis)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, gy)
     _close(cpu, gpu, 1e-12)
 
 
@@ -168,23 +177,21 @@ def test_cross_entropy(monkeypatch):
     x = (rng.standard_normal((4, 5)) * 3).astype(np.float32)
     t = np.array([1, -100, 4, 0])
 
-    def run():
+    def run(x, t, g):
         loss, lse = kernels.softmax_cross_entropy_forward(x, t)
-        return loss, lse, kernels.softmax_cross_entropy_backward(np.ones(4, np.float32), x, t, lse)
+        return loss, lse, kernels.softmax_cross_entropy_backward(g, x, t, lse)
 
-    cpu, gpu = both(run, monkeypatch)
+    cpu, gpu = both(monkeypatch, run, x, t, np.ones(4, np.float32))
     _close(cpu, gpu, 1e-6)
 
 
-def test_tiled_matmul():
-    from kernels.cuda.matmul import matmul_tiled
-
+def test_tiled_matmul(monkeypatch):
     rng = np.random.default_rng(9)
     a = rng.standard_normal((18, 17)).astype(np.float32)
     b = rng.standard_normal((17, 5)).astype(np.float32)
-    out = np.zeros((18, 5), np.float32)
-    matmul_tiled(a, b, out)
-    np.testing.assert_allclose(out, a @ b, rtol=1e-5, atol=1e-5)
+    cpu, gpu = both(monkeypatch, kernels.matmul_tiled, a, b)
+    np.testing.assert_allclose(gpu, a @ b, rtol=1e-5, atol=1e-5)
+    _close(cpu, gpu, 1e-5)
 
 
 # ---- real GPU, real CuPy arrays ------------------------------------------------------------------
@@ -204,8 +211,8 @@ def test_gpu_conv_pool_act_softmax_match_cpu():
     for u, v in zip(kernels.conv2d_backward(gy, x, w, 2, 1, 1),
                     kernels.conv2d_backward(cp.asarray(gy), cp.asarray(x), cp.asarray(w), 2, 1, 1)):
         np.testing.assert_allclose(cp.asnumpy(v), u, rtol=1e-3, atol=1e-3)
-    p, i = kernels.max_pool2d_forward(x, 2)
-    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), 2)
+    p, i = kernels.max_pool2d_forward(x, pool2d_params("max_pool2d", x, 2))
+    pg, ig = kernels.max_pool2d_forward(cp.asarray(x), pool2d_params("max_pool2d", x, 2))
     np.testing.assert_array_equal(cp.asnumpy(pg), p)
     np.testing.assert_array_equal(cp.asnumpy(ig), i)
     for name in ACTS:

@@ -77,3 +77,22 @@ def test_tiled_matmul_wrapper_returns_early_on_empty_products():
     for shape_a, shape_b in [((0, 4), (4, 3)), ((3, 4), (4, 0)), ((3, 0), (0, 2))]:
         a, b = np.ones(shape_a, np.float32), np.ones(shape_b, np.float32)
         np.testing.assert_array_equal(kernels.matmul_tiled(a, b), a @ b)
+
+
+def test_kernels_run_on_the_current_stream_of_their_arrays():
+    """``stream_of``: host arrays and the null stream give the default stream (0); inside ``with stream:`` a
+    device array maps to one Numba stream per stream pointer, and leaving the block restores the outer one."""
+    from tests.kernels._twins import device_module
+
+    xp = device_module()
+    a = xp.asarray(np.zeros(3))
+    assert _launch.stream_of(np.zeros(3)) == 0
+    outer, inner = xp.cuda.Stream(non_blocking=True), xp.cuda.Stream(non_blocking=True)
+    assert 0 != outer.ptr != inner.ptr != 0
+    with outer:
+        on_outer = _launch.stream_of(a)
+        assert on_outer != 0 and xp.cuda.get_current_stream().ptr == outer.ptr
+        with inner:
+            assert _launch.stream_of(a) not in (0, on_outer)
+        assert _launch.stream_of(a) is on_outer and xp.cuda.get_current_stream().ptr == outer.ptr
+    assert xp.cuda.get_current_stream().ptr == 0 and _launch.stream_of(a) == 0

@@ -5,10 +5,13 @@ Every transform here takes what :mod:`nn.data.transforms._image` describes (a PI
 on the same device; they are not differentiable (they act on data, not on the graph).  Random
 transforms draw one set of parameters per sample (flip or not, crop offset, shift, angle) from
 their own ``numpy.random.Generator``, made from the ``seed=`` they are given (an int, a Generator,
-or None for NumPy's global state).  Random numbers are always drawn on the CPU and moved to the
-batch's device, so a seed gives the same augmentation on CPU and GPU.  ``Compose(transforms,
-seed=s)`` reseeds every random member from one seed (independent streams spawned from
-``numpy.random.SeedSequence(s)``).
+or None for NumPy's global state).  Random numbers are always drawn on the CPU, so a seed gives the
+same augmentation on CPU and GPU; each call sends only the per-sample parameters to the batch's
+device, in one small copy (angles, offsets or flips: a few numbers per image), and builds the
+sampling grids and index arrays there, so that a transform on a GPU batch costs one host-to-device
+copy, not one per intermediate array.  ``Normalize`` keeps its per-channel constants on each device
+it has seen.  ``Compose(transforms, seed=s)`` reseeds every random member from one seed
+(independent streams spawned from ``numpy.random.SeedSequence(s)``).
 
 Geometry follows torchvision: ``RandomCrop(size, padding)`` pads with ``fill`` then cuts a random
 window; ``RandomTranslation(max_shift)`` shifts each image by whole pixels in [-max_shift, max_shift]
@@ -22,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import Tensor
-from engine.backend import get_array_module, to_device
+from engine.backend import device_of, get_array_module, to_device
 
 from ..dataset import as_generator
 from ._image import as_batch, floating, is_pil, on_device_of
@@ -89,6 +92,17 @@ class Normalize:
         if np.any(self.std <= 0):
             raise ValueError(f"Normalize: std must be positive, got {std}")
         self.inplace = bool(inplace)
+        self._constants = {}  # (device, dtype, shape, mean, std) -> (mean, 1 / std) on that device
+
+    def _on_device(self, a, shape):
+        """``(mean, 1 / std)`` shaped ``shape`` in ``a``'s dtype on ``a``'s device, copied there once (a GPU
+        batch per step would otherwise pay two host-to-device copies)."""
+        key = (str(device_of(a)), a.dtype.str, tuple(shape), self.mean.tobytes(), self.std.tobytes())
+        found = self._constants.get(key)
+        if found is None:
+            found = self._constants[key] = (_on(a, self.mean.astype(a.dtype).reshape(shape)),
+                                            _on(a, (1.0 / self.std).astype(a.dtype).reshape(shape)))
+        return found
 
     @classmethod
     def from_data(cls, x, per_channel: bool = True) -> "Normalize":
@@ -120,8 +134,7 @@ class Normalize:
         a = _float(src)
         shape = [1] * a.ndim
         shape[axis] = -1
-        mean = _on(a, self.mean.astype(a.dtype).reshape(shape))
-        inv = _on(a, (1.0 / self.std).astype(a.dtype).reshape(shape))
+        mean, inv = self._on_device(a, shape)
         out = (a - mean) * inv
         if self.inplace and a is src:
             src[...] = out
@@ -166,11 +179,13 @@ class RandomHorizontalFlip(RandomTransform):
 
 
 def _crop_at(a, oy, ox, h: int, w: int):
-    """Windows of size (h, w) of the batch ``a`` starting at per-sample offsets ``oy``, ``ox`` (one gather)."""
+    """Windows of size (h, w) of the batch ``a`` starting at per-sample offsets ``oy``, ``ox`` (host integer
+    arrays (N,)): the offsets go to ``a``'s device in one copy, and the windows are one gather there."""
     xp = get_array_module(a)
     n, c = a.shape[:2]
-    rows = _on(a, (oy[:, None] + np.arange(h)).reshape(n, 1, h, 1))
-    cols = _on(a, (ox[:, None] + np.arange(w)).reshape(n, 1, 1, w))
+    offsets = _on(a, np.stack([oy, ox]))
+    rows = (offsets[0][:, None] + xp.arange(h)).reshape(n, 1, h, 1)
+    cols = (offsets[1][:, None] + xp.arange(w)).reshape(n, 1, 1, w)
     return a[xp.arange(n).reshape(n, 1, 1, 1), xp.arange(c).reshape(1, c, 1, 1), rows, cols]
 
 
@@ -275,10 +290,9 @@ class RandomRotation(RandomTransform):
         a, wrap = as_batch(x, type(self).__name__)
         n, c, H, W = a.shape
         theta = np.deg2rad(self.rng.uniform(self.degrees[0], self.degrees[1], n))
-        cos, sin = np.cos(theta)[:, None, None], np.sin(theta)[:, None, None]
-        cy, cx = (H - 1) / 2.0, (W - 1) / 2.0
-        dy = (np.arange(H) - cy)[None, :, None]
-        dx = (np.arange(W) - cx)[None, None, :]
+        cos_sin = _on(a, np.stack([np.cos(theta), np.sin(theta)]))  # the one copy to the device
+        cos, sin = cos_sin[0][:, None, None], cos_sin[1][:, None, None]
+        dy, dx, cy, cx = _centred_axes(a)
         # inverse map: the source pixel of each output pixel (rotation by -theta, y pointing down)
         sx = cx + dx * cos - dy * sin
         sy = cy + dx * sin + dy * cos
@@ -288,25 +302,37 @@ class RandomRotation(RandomTransform):
         return f"RandomRotation(degrees={self.degrees}, interpolation={self.interpolation!r})"
 
 
+def _centred_axes(a):
+    """``(dy (1, H, 1), dx (1, 1, W), cy, cx)``: pixel coordinates of ``a``'s images relative to their centre
+    ((H-1)/2, (W-1)/2), float64 on ``a``'s device (made there, not copied)."""
+    xp = get_array_module(a)
+    H, W = a.shape[2:]
+    cy, cx = (H - 1) / 2.0, (W - 1) / 2.0
+    return (xp.arange(H) - cy)[None, :, None], (xp.arange(W) - cx)[None, None, :], cy, cx
+
+
 def _sample(a, sy, sx, interpolation: str, fill):
-    """Sample ``a`` (N, C, H, W) at float source coordinates ``sy``/``sx`` (N, H, W, CPU arrays)."""
+    """Sample ``a`` (N, C, H, W) at float source coordinates ``sy``/``sx`` ((N, H, W) arrays on ``a``'s
+    device); everything is computed there (no host round trip)."""
     xp = get_array_module(a)
     n, c, H, W = a.shape
     ni = xp.arange(n).reshape(n, 1, 1, 1)
     ci = xp.arange(c).reshape(1, c, 1, 1)
+    if interpolation != "nearest":
+        a = _float(a)
+    outside = xp.full((), fill, dtype=a.dtype)
 
     def gather(yi, xi):
         inside = (yi >= 0) & (yi < H) & (xi >= 0) & (xi < W)
-        vals = a[ni, ci, _on(a, np.clip(yi, 0, H - 1)[:, None]), _on(a, np.clip(xi, 0, W - 1)[:, None])]
-        return xp.where(_on(a, inside[:, None]), vals, xp.asarray(fill, dtype=vals.dtype))
+        vals = a[ni, ci, xp.clip(yi, 0, H - 1)[:, None], xp.clip(xi, 0, W - 1)[:, None]]
+        return xp.where(inside[:, None], vals, outside)
 
     if interpolation == "nearest":
-        return gather(np.floor(sy + 0.5).astype(np.int64), np.floor(sx + 0.5).astype(np.int64))
-    a = _float(a)
-    y0, x0 = np.floor(sy), np.floor(sx)
+        return gather(xp.floor(sy + 0.5).astype(xp.int64), xp.floor(sx + 0.5).astype(xp.int64))
+    y0, x0 = xp.floor(sy), xp.floor(sx)
     wy, wx = (sy - y0).astype(a.dtype), (sx - x0).astype(a.dtype)
-    y0, x0 = y0.astype(np.int64), x0.astype(np.int64)
-    wy, wx = _on(a, wy[:, None]), _on(a, wx[:, None])
+    y0, x0 = y0.astype(xp.int64), x0.astype(xp.int64)
+    wy, wx = wy[:, None], wx[:, None]
     top = gather(y0, x0) * (1 - wx) + gather(y0, x0 + 1) * wx
     bottom = gather(y0 + 1, x0) * (1 - wx) + gather(y0 + 1, x0 + 1) * wx
     return top * (1 - wy) + bottom * wy

@@ -27,7 +27,7 @@ import numpy as np
 from engine.backend import get_array_module
 
 from ._image import as_batch, floating, on_device_of
-from .batch import RandomTransform, _pad, _sample
+from .batch import RandomTransform, _centred_axes, _pad, _sample
 
 __all__ = ["InterpolationMode", "Resize", "CenterCrop", "RandomResizedCrop", "RandomAffine", "resize"]
 
@@ -250,11 +250,12 @@ class RandomAffine(RandomTransform):
             s = rng.uniform(*self.scale) if self.scale is not None else 1.0
             params[k] = angle, tx, ty, s
         self.last_params = params
-        theta = np.deg2rad(params[:, 0])[:, None, None]
-        cos, sin, s = np.cos(theta), np.sin(theta), params[:, 3][:, None, None]
-        cy, cx = (H - 1) / 2.0, (W - 1) / 2.0
-        dy = np.arange(H)[None, :, None] - cy - params[:, 2][:, None, None]
-        dx = np.arange(W)[None, None, :] - cx - params[:, 1][:, None, None]
+        theta = np.deg2rad(params[:, 0])
+        # the per-sample parameters go to the batch's device in one copy; the sampling grid is built there
+        p = on_device_of(a, np.stack([np.cos(theta), np.sin(theta), params[:, 1], params[:, 2], params[:, 3]]))
+        cos, sin, tx, ty, s = (p[k][:, None, None] for k in range(5))
+        dy, dx, cy, cx = _centred_axes(a)
+        dy, dx = dy - ty, dx - tx
         # inverse map: undo the shift, then the rotation (counter-clockwise, y pointing down) and the scale
         sx = cx + (dx * cos - dy * sin) / s
         sy = cy + (dx * sin + dy * cos) / s
