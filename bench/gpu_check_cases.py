@@ -75,10 +75,10 @@ def _optimiser(d, rule, p0):
     p, g = d(p0.copy()), d(p0[::-1].copy())
     if rule == "sgd":
         buf = d(np.zeros_like(p0))
-        optim_updates.sgd_update(p, g, buf, optim_updates.sgd_hparams(F32, lr=0.1, momentum=0.9), optim_updates.FIRST)
+        kernels.sgd_update(p, [g], buf, optim_updates.sgd_hparams(F32, lr=0.1, momentum=0.9), optim_updates.FIRST)
         return p, buf
     m, v, vmax = d(np.zeros_like(p0)), d(np.zeros_like(p0)), d(np.zeros(0, F32))  # 0-size: no amsgrad
-    optim_updates.adam_update(p, g, m, v, vmax, optim_updates.adam_hparams(F32, step=1, lr=0.01))
+    kernels.adam_update(p, [g], m, v, vmax, optim_updates.adam_hparams(F32, step=1, lr=0.01), 0)
     return p, m, v
 
 
@@ -172,8 +172,8 @@ def launch_overhead(device, xp) -> dict:
     out = kernel_overhead(xp)
     a = xp.ones((32, 64), dtype=xp.float32)
     cases = {"activation_forward_us": lambda: kernels.activation_forward(a, "relu", bias=a[0]),
-             "sgd_update_us": lambda: optim_updates.sgd_update(a, a, xp.zeros_like(a),
-                                                               optim_updates.sgd_hparams(F32, lr=0.1, momentum=0.9))}
+             "sgd_update_us": lambda: kernels.sgd_update(a.reshape(-1), [a.reshape(-1)], xp.zeros(a.size, F32),
+                                                         optim_updates.sgd_hparams(F32, lr=0.1, momentum=0.9), 0)}
     for name, fn in cases.items():
         for _ in range(10):
             fn()

@@ -9,7 +9,8 @@ on first use).
 Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``), pooling,
 activations (fused, with optional bias), batch norm (``batch_norm_forward`` / ``batch_norm_backward``),
 softmax / log-softmax / softmax cross-entropy (with the error flags through which kernels report bad data,
-such as a label out of range, without a blocking read from the GPU), and the tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
+such as a label out of range, without a blocking read from the GPU), the fused optimiser updates, and the
+tiled CUDA matmul.  ``set_memory_budget`` caps the im2col column buffer.
 """
 import importlib
 import sys
@@ -349,6 +350,28 @@ def batch_norm_backward(gy, x, weight, mean, invstd, training, need_input=True, 
     from kernels.batchnorm import batch_norm_backward as f
 
     return f(gy, x, weight, mean, invstd, training, need_input, need_weight, need_bias)
+
+
+# ---- optimiser updates (contract: kernels/optim_updates.py's docstring) --------------------------------
+def sgd_update(p, grads, buf, hp, flags):
+    """SGD step in place on the flat ``p`` and momentum buffer ``buf`` (flags: MAXIMIZE, NESTEROV, FIRST);
+    ``grads``: a list of 1-D gradient arrays whose sizes add up to ``p``'s, in order."""
+    _impl(p, "optim_updates").sgd_update(p, grads, buf, hp, flags)
+
+
+def adagrad_update(p, grads, state_sum, hp, flags):
+    """Adagrad step in place on the flat ``p`` and ``state_sum`` (flags: MAXIMIZE)."""
+    _impl(p, "optim_updates").adagrad_update(p, grads, state_sum, hp, flags)
+
+
+def rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags):
+    """RMSprop step in place on flat arrays (flags: MAXIMIZE, CENTERED)."""
+    _impl(p, "optim_updates").rmsprop_update(p, grads, square_avg, grad_avg, momentum_buffer, hp, flags)
+
+
+def adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags):
+    """Adam / AdamW step in place on flat arrays (flags: MAXIMIZE, AMSGRAD)."""
+    _impl(p, "optim_updates").adam_update(p, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, hp, flags)
 
 
 # ---- matmul ----------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ learning-rate schedules, gradient clipping, the step-size search of Bottou and e
 ``torch.optim`` semantics throughout.
 
 Every optimiser updates ``p.array`` in place, outside the autodiff graph: SGD, Adagrad, RMSprop and the Adam
-pair with one fused kernel per parameter (``kernels.optim_updates``: Numba on the CPU, Numba CUDA on the GPU),
-the others with NumPy/CuPy array operations.  L1/L2 penalties for
+pair with one fused kernel call per parameter group over flat buffers into which they re-home the parameters
+and their state (``optim/fused.py``, ``optim/_flat.py``; Numba on the CPU, Numba CUDA on the GPU), the
+others with NumPy/CuPy array operations.  L1/L2 penalties for
 the loss live in ``nn.regularization`` (weights only, not biases); an optimiser's ``weight_decay`` is the
 L2 penalty folded into the update instead.
 """

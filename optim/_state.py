@@ -9,11 +9,6 @@ def zeros_like(p):
     return get_array_module(p.array).zeros(p.shape, dtype=p.dtype)
 
 
-def full_like(p, value):
-    """An array of ``value`` with ``p``'s shape, dtype and device."""
-    return get_array_module(p.array).full(p.shape, value, dtype=p.dtype)
-
-
 def placeholder(p):
     """A shared 0-element array standing for state a configuration never uses (kernels never touch it)."""
     a = p.array
@@ -48,11 +43,15 @@ def effective_grad(p, g, maximize=False, weight_decay=0.0):
     return g + weight_decay * p.array if weight_decay else g
 
 
-def check_betas(owner, betas):
-    """torch's rule for Adam-family ``betas``: a pair, each in [0, 1)."""
+def check_adam_group(owner, group):
+    """torch's rules for an Adam-family group: ``betas`` a pair, each in [0, 1); ``eps`` and
+    ``weight_decay`` non-negative."""
     from .optimizer import check_hyper
 
+    betas = group["betas"]
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ValueError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}")
     check_hyper("beta parameter at index 0", betas[0], high=1.0, owner=owner)
     check_hyper("beta parameter at index 1", betas[1], high=1.0, owner=owner)
+    check_hyper("epsilon value", group["eps"], owner=owner)
+    check_hyper("weight_decay value", group["weight_decay"], owner=owner)

@@ -9,20 +9,22 @@ With ``d = g + weight_decay * p`` at step ``t`` (1-based)::
 
 State: ``"step"`` (int) and ``"sum"``.
 """
-from kernels.optim_updates import MAXIMIZE, SUPPORTED_DTYPES, adagrad_hparams, adagrad_update
+import kernels
+from kernels.optim_updates import MAXIMIZE, adagrad_hparams
 
-from ._state import HparamCache, full_like
-from .optimizer import Optimizer, check_hyper, implementation_flags
+from ._state import HparamCache
+from .fused import FusedOptimizer
+from .optimizer import implementation_flags
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+class Adagrad(FusedOptimizer):
     """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
     maximize=False, *, foreach=None, capturable=False,
     differentiable=False, fused=None)`` (see :func:`optim.optimizer.implementation_flags`)."""
 
-    _dtypes = SUPPORTED_DTYPES
+    _nonnegative = ("lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
                  maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
@@ -31,20 +33,16 @@ class Adagrad(Optimizer):
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
-    def _check_group(self, group):
-        super()._check_group(group)
-        for k in ("lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-            check_hyper(k, group[k], owner="Adagrad")
+    def _state_spec(self, group):
+        return (("sum", group["initial_accumulator_value"]),)
 
-    def _update_group(self, group):
+    def _rule(self, group):
         lr, lr_decay = group["lr"], group["lr_decay"]
         hps = HparamCache(lambda dtype, step: adagrad_hparams(dtype, clr=lr / (1 + (step - 1) * lr_decay),
                                                               weight_decay=group["weight_decay"], eps=group["eps"]))
         flags = MAXIMIZE if group["maximize"] else 0
-        for p, g in self._grads(group):
-            state = self.state.get(p)
-            if state is None:
-                state = self.state[p] = {"step": 0, "sum": full_like(p, group["initial_accumulator_value"])}
-            state["step"] += 1
-            adagrad_update(p.array, g, state["sum"], hps.get(p.dtype, state["step"]), flags)
-            p._bump_version()
+
+        def update(dtype, step, p, grads, state_sum):
+            kernels.adagrad_update(p, grads, state_sum, hps.get(dtype, step + 1), flags)
+
+        return update

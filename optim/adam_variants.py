@@ -20,7 +20,7 @@ float ``"mu_product"``.  NumPy/CuPy array operations on ``p.array``; every float
 """
 from engine.backend import get_array_module
 
-from ._state import check_betas, effective_grad, zeros_like
+from ._state import check_adam_group, effective_grad, zeros_like
 from .optimizer import Optimizer, check_hyper, implementation_flags
 
 __all__ = ["Adamax", "NAdam", "RAdam"]
@@ -29,10 +29,7 @@ __all__ = ["Adamax", "NAdam", "RAdam"]
 class _AdamFamily(Optimizer):
     def _check_group(self, group):
         super()._check_group(group)
-        owner = type(self).__name__
-        check_betas(owner, group["betas"])
-        check_hyper("epsilon value", group["eps"], owner=owner)
-        check_hyper("weight_decay value", group["weight_decay"], owner=owner)
+        check_adam_group(type(self).__name__, group)
 
     def _decay(self, group, p, g):
         """The gradient after the weight-decay rule (decoupled decay shrinks ``p`` in place instead)."""

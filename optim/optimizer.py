@@ -13,9 +13,9 @@ Semantics follow ``torch.optim.Optimizer``:
   (a saved checkpoint does not change when training goes on).  ``load_state_dict`` checks everything
   (group count, group sizes, state shapes) before it changes anything, casts floating state to each
   parameter's dtype and device, and keeps the optimiser's own parameters.
-- ``step`` updates ``p.array`` in place (through the fused kernels of ``kernels.optim_updates`` where the
-  family has one, NumPy array operations otherwise): no graph node is ever built, and a closure, when
-  given, is called under ``enable_grad`` and its loss returned.
+- ``step`` updates ``p.array`` in place (through one fused kernel call per group over flat buffers where
+  the family has one, see ``optim/fused.py``; NumPy array operations otherwise): no graph node is ever
+  built, and a closure, when given, is called under ``enable_grad`` and its loss returned.
 - ``step`` is all or nothing: every group's hyperparameters (which a scheduler or the user may have
   changed since construction) and every gradient (shape, device, dtype) are checked *before* the first
   parameter or state entry changes, so a bad gradient on the last parameter leaves everything as it was.
@@ -164,8 +164,9 @@ class Optimizer:
                 if g is None:
                     continue
                 pa, ga = p.array, g.array
-                if ga.shape != pa.shape or not _is_floating(ga.dtype) or type(ga) is not type(pa) \
-                        or (allowed is not None and pa.dtype not in allowed) or not _is_floating(pa.dtype) \
+                if ga.shape != pa.shape or type(ga) is not type(pa) \
+                        or (pa.dtype not in allowed if allowed is not None else not _is_floating(pa.dtype)) \
+                        or (ga.dtype != pa.dtype and not _is_floating(ga.dtype)) \
                         or getattr(ga, "device", None) != getattr(pa, "device", None):
                     self._bad_gradient(name, gi, pi, p, g)
 

@@ -12,20 +12,23 @@ This is the heavy-ball update of the course notes with the velocity scaled by ``
 convention, so changing lr mid-run does not rescale the accumulated velocity).  State: ``"momentum_buffer"``
 (only when momentum != 0).
 """
-from kernels.optim_updates import FIRST, MAXIMIZE, NESTEROV, SUPPORTED_DTYPES, sgd_hparams, sgd_update
+import kernels
+from kernels.optim_updates import FIRST, MAXIMIZE, NESTEROV, sgd_hparams
 
-from ._state import HparamCache, placeholder, zeros_like
-from .optimizer import Optimizer, check_hyper, implementation_flags
+from ._state import HparamCache
+from .fused import FusedOptimizer
+from .optimizer import check_hyper, implementation_flags
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(FusedOptimizer):
     """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False, *,
     foreach=None, capturable=False, differentiable=False, fused=None)`` (see
     :func:`optim.optimizer.implementation_flags`)."""
 
-    _dtypes = SUPPORTED_DTYPES
+    _counts_steps = False
+    _nonnegative = ("momentum", "weight_decay")
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
                  maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
@@ -36,8 +39,6 @@ class SGD(Optimizer):
 
     def _check_group(self, group):
         super()._check_group(group)
-        for k in ("momentum", "weight_decay"):
-            check_hyper(k, group[k], owner="SGD")
         check_hyper("dampening", group["dampening"], low=float("-inf"), owner="SGD")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
@@ -45,21 +46,19 @@ class SGD(Optimizer):
                 f"{group['momentum']!r}, dampening={group['dampening']!r}"
             )
 
-    def _update_group(self, group):
-        momentum = group["momentum"]
+    def _state_spec(self, group):
+        return (("momentum_buffer" if group["momentum"] != 0 else None, 0.0),)
+
+    def _run_key(self, s):
+        """Whether the run's momentum buffers start this step (torch's ``buf = d`` on the first step)."""
+        return s is None or "momentum_buffer" not in s
+
+    def _rule(self, group):
         hps = HparamCache(lambda dtype, _: sgd_hparams(dtype, lr=group["lr"], weight_decay=group["weight_decay"],
-                                                       momentum=momentum, dampening=group["dampening"]))
+                                                       momentum=group["momentum"], dampening=group["dampening"]))
         flags = (MAXIMIZE if group["maximize"] else 0) | (NESTEROV if group["nesterov"] else 0)
-        for p, g in self._grads(group):
-            if momentum != 0:
-                state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = zeros_like(p)
-                    sgd_update(p.array, g, buf, hps.get(p.dtype), flags | FIRST)
-                    p._bump_version()
-                    continue
-            else:
-                buf = placeholder(p)
-            sgd_update(p.array, g, buf, hps.get(p.dtype), flags)
-            p._bump_version()
+
+        def update(dtype, first, p, grads, buf):
+            kernels.sgd_update(p, grads, buf, hps.get(dtype), flags | (FIRST if first else 0))
+
+        return update

@@ -1,42 +1,42 @@
 """Fused optimiser updates on the GPU: one Numba CUDA kernel per update rule, one thread per element.
 
-The CUDA twins of ``kernels.cpu.optim_updates`` (same public signatures ``(arrays..., hp, flags)``, same
-arithmetic, see that module's docstring; the host array ``hp`` is unpacked into typed scalar kernel
-arguments, so no device copy of it is needed); one launch updates a whole parameter and its optimiser
+The CUDA twins of ``kernels.cpu.optim_updates`` (same signatures ``(arrays..., hp, flags)``, same contract,
+see ``kernels/optim_updates.py``, same arithmetic; the host array ``hp`` is unpacked into typed scalar
+kernel arguments, so no device copy of it is needed); one launch updates a whole parameter and its optimiser
 state in a single pass over memory, instead of the chain of ~10 elementwise array ops an unfused Adam
-costs.  Launches go on CuPy's current stream when CuPy arrays come in; under the CUDA simulator the arrays are NumPy and the
-default stream is used.  Results agree with the CPU twins to rounding: the CUDA compiler may contract
+costs.  Results agree with the CPU twins to rounding: the CUDA compiler may contract
 ``a * b + c`` into a fused multiply-add, the CPU does not.
 
-Not measured on a real GPU yet (no GPU was lent to the session that wrote this): one launch per
-parameter costs Numba's launch overhead (tens of microseconds) per parameter, so a ResNet-20 step of 59
-parameters is launch-bound; a multi-tensor kernel (one launch per group over a table of pointers) is the
-next step if ``bench`` shows it.
+The optimisers hand these kernels a whole parameter group's flat buffers (``optim/_flat.py``), so a step
+costs one launch per group, not one per parameter (Numba's launch overhead is tens of microseconds: a
+ResNet-20 step of 59 parameters was launch-bound).  Launches go through ``kernels.cuda._launch.launch``,
+on the current stream of the parameter array.  Not measured on a real GPU yet.
 """
 import math
 
 from numba import cuda
 
+import kernels
 from kernels.cuda._launch import launch
+from kernels.optim_updates import AMSGRAD, CENTERED, FIRST, MAXIMIZE, NESTEROV
 
 __all__ = ["sgd_update", "adagrad_update", "rmsprop_update", "adam_update"]
 
-MAXIMIZE, NESTEROV, FIRST, CENTERED, AMSGRAD = 1, 2, 4, 2, 2  # as in kernels.cpu.optim_updates
 
-
-def _launch(kernel, p, *args):
-    """Run the grid-stride ``kernel`` over ``p``'s elements on ``p``'s stream (nothing for an empty parameter)."""
-    launch(kernel, p.size, p, p, *args)
+@cuda.jit(device=True, inline=True)
+def _direction(gi, pi, wd, flags):
+    """The gradient as the L2-regularised rules use it: negated for MAXIMIZE, plus ``wd * p``."""
+    if flags & MAXIMIZE:
+        gi = -gi
+    if wd != 0:
+        gi = gi + wd * pi
+    return gi
 
 
 @cuda.jit(cache=True)
 def _sgd(p, g, buf, lr, wd, momentum, damp_c, flags):
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        gi = g[i]
-        if flags & MAXIMIZE:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, flags)
         if momentum != 0:
             if flags & FIRST:
                 b = gi
@@ -53,11 +53,7 @@ def _sgd(p, g, buf, lr, wd, momentum, damp_c, flags):
 @cuda.jit(cache=True)
 def _adagrad(p, g, s, clr, wd, eps, flags):
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        gi = g[i]
-        if flags & MAXIMIZE:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, flags)
         si = s[i] + gi * gi
         s[i] = si
         p[i] = p[i] - clr * (gi / (math.sqrt(si) + eps))
@@ -66,11 +62,7 @@ def _adagrad(p, g, s, clr, wd, eps, flags):
 @cuda.jit(cache=True)
 def _rmsprop(p, g, sq, gavg, buf, lr, alpha, oma, eps, wd, momentum, flags):
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        gi = g[i]
-        if flags & MAXIMIZE:
-            gi = -gi
-        if wd != 0:
-            gi = gi + wd * p[i]
+        gi = _direction(g[i], p[i], wd, flags)
         sqi = alpha * sq[i] + oma * gi * gi
         sq[i] = sqi
         if flags & CENTERED:
@@ -109,21 +101,30 @@ def _adam(p, g, m, v, vmax, b1, omb1, b2, omb2, step_size, bc2_sqrt, eps, wd, de
         p[i] = pi - step_size * (mi / (math.sqrt(vi) / bc2_sqrt + eps))
 
 
-def sgd_update(p, g, buf, hp, flags):
-    """See ``kernels.cpu.optim_updates.sgd_update``."""
-    _launch(_sgd, p, g, buf, *hp, flags)
+def _gathered(p, grads):
+    """The gradients as one flat array (one CuPy concatenation where there are several)."""
+    return grads[0] if len(grads) == 1 else kernels.array_module(p).concatenate(grads)
 
 
-def adagrad_update(p, g, s, hp, flags):
-    """See ``kernels.cpu.optim_updates.adagrad_update``."""
-    _launch(_adagrad, p, g, s, *hp, flags)
+def sgd_update(p, grads, buf, hp, flags):
+    """See ``kernels.cpu.optim_updates._sgd``."""
+    if p.size:
+        launch(_sgd, p.size, p, p, _gathered(p, grads), buf, *hp, flags)
 
 
-def rmsprop_update(p, g, sq, gavg, buf, hp, flags):
-    """See ``kernels.cpu.optim_updates.rmsprop_update``."""
-    _launch(_rmsprop, p, g, sq, gavg, buf, *hp, flags)
+def adagrad_update(p, grads, s, hp, flags):
+    """See ``kernels.cpu.optim_updates._adagrad``."""
+    if p.size:
+        launch(_adagrad, p.size, p, p, _gathered(p, grads), s, *hp, flags)
 
 
-def adam_update(p, g, m, v, vmax, hp, flags):
-    """See ``kernels.cpu.optim_updates.adam_update``."""
-    _launch(_adam, p, g, m, v, vmax, *hp, flags)
+def rmsprop_update(p, grads, sq, gavg, buf, hp, flags):
+    """See ``kernels.cpu.optim_updates._rmsprop``."""
+    if p.size:
+        launch(_rmsprop, p.size, p, p, _gathered(p, grads), sq, gavg, buf, *hp, flags)
+
+
+def adam_update(p, grads, m, v, vmax, hp, flags):
+    """See ``kernels.cpu.optim_updates._adam``."""
+    if p.size:
+        launch(_adam, p.size, p, p, _gathered(p, grads), m, v, vmax, *hp, flags)

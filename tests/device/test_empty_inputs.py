@@ -58,5 +58,5 @@ def test_empty_input_on_cuda_matches_cpu(name, cuda_device):
 
 def test_optimiser_update_of_an_empty_parameter_launches_nothing(cuda_device):
     p, g, buf = _dev(np.ones(0)), _dev(np.ones(0)), _dev(np.ones(0))
-    optim_updates.sgd_update(p, g, buf, optim_updates.sgd_hparams(np.float64, lr=0.1, momentum=0.9))
+    kernels.sgd_update(p, [g], buf, optim_updates.sgd_hparams(np.float64, lr=0.1, momentum=0.9), 0)
     assert p.shape == (0,)

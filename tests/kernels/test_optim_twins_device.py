@@ -1,10 +1,11 @@
-"""The fused optimiser updates' CUDA twins on device arrays, through the public ``kernels.optim_updates``
-functions, with the 0-size placeholder arrays the optimisers send for state a configuration does not use
+"""The fused optimiser updates' CUDA twins on device arrays, through the dispatch (``kernels.sgd_update``, ...;
+the gradients as the list the optimisers hand over, one array per parameter), with the 0-size placeholder arrays the optimisers send for state a configuration does not use
 (no momentum, no amsgrad, not centered): in place, equal to the CPU twin, every launch on the caller's
 non-default stream (tests/kernels/_twins.py).  The full hyperparameter matrix is tests/optim/test_kernels.py."""
 import numpy as np
 import pytest
 
+import kernels
 from kernels import optim_updates as ou
 from tests.kernels._twins import both
 
@@ -30,7 +31,7 @@ def test_sgd_without_momentum_gets_an_empty_buffer(dtype, monkeypatch):
     hp = ou.sgd_hparams(dtype, lr=0.1, weight_decay=0.01)
 
     def step(p, g, buf):
-        ou.sgd_update(p, g, buf, hp, ou.MAXIMIZE)
+        kernels.sgd_update(p, [g[:10], g[10:]], buf, hp, ou.MAXIMIZE)
         return p, buf
 
     cpu, gpu = both(monkeypatch, step, p, g, np.empty(0, dtype))
@@ -45,8 +46,8 @@ def test_adam_without_amsgrad_and_rmsprop_plain_get_empty_state(monkeypatch):
     rms = ou.rmsprop_hparams(np.float32, lr=0.01, alpha=0.9)
 
     def steps(p, g, m, v, e1, e2, e3):
-        ou.adam_update(p, g, m, v, e1, adam)
-        ou.rmsprop_update(p, g, v, e2, e3, rms)
+        kernels.adam_update(p, [g], m, v, e1, adam, 0)
+        kernels.rmsprop_update(p, [g[:0], g], v, e2, e3, rms, 0)
         return p, m, v
 
     cpu, gpu = both(monkeypatch, steps, p, g, m, v, empty, empty.copy(), empty.copy(), min_launches=2)
@@ -58,7 +59,7 @@ def test_an_empty_parameter_launches_nothing(monkeypatch):
     hp = ou.adam_hparams(np.float64, step=1, lr=0.1)
 
     def step(p, g, m, v):
-        ou.adam_update(p, g, m, v, p[:0], hp)
+        kernels.adam_update(p, [g], m, v, p[:0], hp, 0)
         return p, m
 
     cpu, gpu = both(monkeypatch, step, e, e.copy(), e.copy(), e.copy(), min_launches=0)

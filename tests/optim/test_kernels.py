@@ -1,11 +1,12 @@
 """The CUDA fused-update kernels against their CPU twins, on tiny arrays: under Numba's CUDA simulator
 when no GPU answers (tests/conftest.py turns it on), on CuPy arrays and the real GPU otherwise.  Also
-the dispatch module's checks."""
+the dispatch to the CPU twin."""
 import numpy as np
 import pytest
 
 from tests.conftest import GPU_AVAILABLE
 
+import kernels
 import kernels.cpu.optim_updates as cpu
 import kernels.cuda.optim_updates as gpu
 from kernels import optim_updates as dispatch
@@ -32,11 +33,16 @@ def _host(a):
     return a.get() if hasattr(a, "get") else a
 
 
+def _split(g):
+    """The gradient as the optimisers hand it over: one array per parameter (here three, one of them empty)."""
+    return [g[:5], g[5:5], g[5:]]
+
+
 def _check(kernel_name, arrays, hp, flags):
     host = [a.copy() for a in arrays]
     dev = [_to_dev(a) for a in arrays]
-    getattr(cpu, kernel_name)(*host, hp, flags)
-    getattr(gpu, kernel_name)(*dev, hp, flags)
+    getattr(cpu, kernel_name)(host[0], _split(host[1]), *host[2:], hp, flags)
+    getattr(gpu, kernel_name)(dev[0], _split(dev[1]), *dev[2:], hp, flags)
     rtol = 1e-5 if hp.dtype == np.float32 else 1e-12
     for i, (h, d) in enumerate(zip(host, dev)):
         assert d.dtype == hp.dtype
@@ -79,19 +85,27 @@ def test_adam_twins(dtype, flags, decoupled):
     _check("adam_update", [p, g, m, v, vmax], hp, flags)
 
 
-def test_dispatch_checks():
-    p = np.zeros(4, np.float32)
-    e = np.empty(0, np.float32)
-    hp = dispatch.sgd_hparams(np.float32, lr=0.5)
-    with pytest.raises(ValueError, match="gradient shape"):
-        dispatch.sgd_update(p, np.zeros(5, np.float32), e, hp)
-    with pytest.raises(TypeError, match="float16"):
-        dispatch.sgd_hparams(np.float16, lr=0.1)
-    with pytest.raises(TypeError, match="packed for float64"):
-        dispatch.sgd_update(p, p, e, dispatch.sgd_hparams(np.float64, lr=0.1))
-    with pytest.raises(ValueError, match="state exp_avg"):
-        hp32 = dispatch.adam_hparams(np.float32, step=1, lr=0.1)
-        dispatch.adam_update(p, p, np.zeros(4), np.zeros(4, np.float32), e, hp32)
-    # a float64 gradient on a float32 parameter is cast, and the update stays float32
-    dispatch.sgd_update(p, np.ones(4), e, hp)
+def test_dispatch_runs_the_cpu_twin_on_numpy_arrays():
+    p, g, buf = np.zeros(4, np.float32), np.ones(4, np.float32), np.empty(0, np.float32)
+    kernels.sgd_update(p, [g], buf, dispatch.sgd_hparams(np.float32, lr=0.5), 0)
     assert p.dtype == np.float32 and np.all(p == -0.5)
+
+
+def test_the_cpu_twin_reads_more_gradients_than_one_compiled_call_takes():
+    n = 2 * cpu.CHUNK + 3  # three compiled calls; one gradient is read-only, the others writeable
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=k) for k in range(n)]
+    grads[4] = np.broadcast_to(np.float64(0.5), (1,))
+    p = np.zeros(sum(g.size for g in grads))
+    kernels.sgd_update(p, grads, np.empty(0), dispatch.sgd_hparams(np.float64, lr=0.5), 0)
+    np.testing.assert_array_equal(p, -0.5 * np.concatenate(grads))
+
+
+def test_a_float64_gradient_on_a_float32_parameter_is_cast_and_the_update_stays_float32():
+    import engine
+    import optim
+
+    w = engine.tensor(np.zeros(4, np.float32), requires_grad=True)
+    w.grad = engine.tensor(np.ones(4))
+    optim.SGD([w], lr=0.5).step()
+    assert w.dtype == "float32" and np.all(w.numpy() == -0.5)

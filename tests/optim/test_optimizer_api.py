@@ -149,10 +149,14 @@ def test_bad_hyperparameters_name_the_value(make, match):
 
 
 def test_non_contiguous_parameter_is_updated_in_place():
+    """The optimiser re-homes a parameter into its group's flat buffer (a contiguous view, optim/_flat.py);
+    from then on every step writes into that same array."""
     base = engine.Tensor._wrap(np.arange(12.0).reshape(3, 4).T).requires_grad_()
     assert not base.array.flags.c_contiguous
-    view = base.array
     opt = optim.SGD([base], lr=0.25, momentum=0.9)
+    view = base.array
+    assert view.flags.c_contiguous
+    np.testing.assert_array_equal(view, np.arange(12.0).reshape(3, 4).T)
     (base * base).sum().backward()
     opt.step()
     assert base.array is view
