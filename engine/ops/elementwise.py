@@ -288,42 +288,13 @@ class Relu(Function):
         return gy * constant(ctx.mask.astype(gy.dtype))
 
 
-class Clip(Function):
-    """Clip to [a_min, a_max]; the gradient passes where the input lies inside (bounds included)."""
-
-    @staticmethod
-    def forward(ctx, x, a_min, a_max):
-        xp = get_array_module(x)
-        mask = xp.ones(x.shape, dtype=bool)
-        if a_min is not None:
-            mask &= x >= a_min
-        if a_max is not None:
-            mask &= x <= a_max
-        ctx.mask = mask
-        return xp.clip(x, a_min, a_max)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy * constant(ctx.mask.astype(gy.dtype)), None, None
-
-
-class Hardtanh(Clip):
-    """torch's hardtanh: clip to [lo, hi] whose gradient is 0 AT the bounds too (Clip's passes there).
-
-    One Function rather than ``where`` over a mask read from the data, so the graph (and the ONNX
-    exporter, which maps it to Clip) sees the whole op."""
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.mask = (x > lo) & (x < hi)
-        return get_array_module(x).clip(x, lo, hi)
-
-
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """torch's ``F.hardtanh`` (``relu6`` is ``hardtanh(x, 0, 6)``); bounds must satisfy min_val <= max_val."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
-    return Hardtanh.apply(operand(x), float(min_val), float(max_val))
+    from .arith import Clamp  # number bounds: the strict-interior gradient hardtanh has
+
+    return Clamp.apply(operand(x), float(min_val), float(max_val))
 
 
 class _Extremum(Function):
@@ -440,50 +411,29 @@ def _floating(x):
     return x
 
 
-def neg(x):
-    return Neg.apply(operand(x))
+def _unary(cls, name, floating):
+    """The user function of a one-input op: ``floating`` ones turn integer/bool input into the default float."""
+    prepare = _floating if floating else operand
+
+    def op(x):
+        return cls.apply(prepare(x))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.{name}, elementwise and differentiable" + (
+        " (integer or bool input becomes the default float dtype)" if floating else "")
+    return op
 
 
-def exp(x):
-    return Exp.apply(_floating(x))
-
-
-def log(x):
-    return Log.apply(_floating(x))
-
-
-def sqrt(x):
-    return Sqrt.apply(_floating(x))
-
-
-def abs(x):  # noqa: A001  (NumPy's name)
-    return Abs.apply(operand(x))
-
-
-def sin(x):
-    return Sin.apply(_floating(x))
-
-
-def cos(x):
-    return Cos.apply(_floating(x))
-
-
-def tanh(x):
-    return Tanh.apply(_floating(x))
-
-
-def sigmoid(x):
-    return Sigmoid.apply(_floating(x))
-
-
-def relu(x):
-    return Relu.apply(operand(x))
-
-
-def clip(x, a_min=None, a_max=None):
-    if a_min is None and a_max is None:
-        raise ValueError("clip: at least one of a_min and a_max must be given")
-    return Clip.apply(operand(x), a_min, a_max)
+neg = _unary(Neg, "neg", floating=False)
+abs = _unary(Abs, "abs", floating=False)  # noqa: A001  (torch's name)
+relu = _unary(Relu, "relu", floating=False)
+exp = _unary(Exp, "exp", floating=True)
+log = _unary(Log, "log", floating=True)
+sqrt = _unary(Sqrt, "sqrt", floating=True)
+sin = _unary(Sin, "sin", floating=True)
+cos = _unary(Cos, "cos", floating=True)
+tanh = _unary(Tanh, "tanh", floating=True)
+sigmoid = _unary(Sigmoid, "sigmoid", floating=True)
 
 
 def maximum(a, b):

@@ -82,7 +82,7 @@ CORE_CASES = [
     OpCase("tanh", ("Tanh",), lambda a: a.tanh(), [((3, 4),)], torch=S),
     OpCase("sigmoid", ("Sigmoid",), lambda a: a.sigmoid(), [((3, 4),)], torch=S),
     OpCase("relu", ("Relu",), lambda a: a.relu(), [((3, 4),), ((),)], domain="away0", torch=S),
-    OpCase("clip", ("Clip",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
+    OpCase("clip", ("Clamp",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
            torch=S),
     OpCase("maximum", ("Maximum",), lambda a, b: a.maximum(b), [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())],
            torch=S, int_dtypes=("int64", "int32")),

@@ -215,6 +215,31 @@ def test_once_differentiable_refuses_second_order():
         g.sum().backward()
 
 
+def test_once_differentiable_raises_even_when_backward_saved_nothing():
+    """A backward that reads only ctx attributes (a mask) and a constant incoming gradient: its gradient still
+    hangs off the op's inputs, so differentiating it again raises naming the op instead of being a constant."""
+
+    class MaskedRelu(engine.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mask = x > 0
+            return x * ctx.mask
+
+        @staticmethod
+        @engine.once_differentiable("masked_relu")
+        def backward(ctx, gy):
+            return gy * ctx.mask
+
+    t = tensor([1.5, -2.0], dtype="float64", requires_grad=True)
+    (g,) = engine.grad(MaskedRelu.apply(t).sum(), t, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 0.0])
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="masked_relu: its backward is not twice differentiable"):
+        (g * t).sum().backward()
+    (g1,) = engine.grad(MaskedRelu.apply(t).sum(), t)  # first order: a plain tensor, no node
+    assert not g1.requires_grad and g1._creator is None
+
+
 def test_dtype_rules():
     assert tensor(1.5).dtype == np.float32
     assert tensor([1.0, 2.0]).dtype == np.float32
