@@ -14,7 +14,8 @@ import numpy as np
 from ..backend import get_array_module, is_array
 from ..function import Function
 from ..tensor import Tensor
-from ._util import check_same_device, constant, operand, shape_of, sum_to
+from ._util import apply_binary, check_same_device, constant, operand, shape_of, sum_to
+from .elementwise import _BinaryKeepingOutput
 from .math import reciprocal
 from .promotion import cast, cast_array, promote_operands, result_dtype
 
@@ -53,13 +54,8 @@ class Copysign(Function):
         return (sum_to(gy * constant(ctx.factor), sa) if na else None, sum_to(gy * 0, sb) if nb else None)
 
 
-class LogAddExp(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (shape_of(a), shape_of(b))
-        y = get_array_module(a).logaddexp(a, b)
-        ctx.save_for_backward(a, b, y)
-        return y
+class LogAddExp(_BinaryKeepingOutput):
+    compute = staticmethod(lambda a, b: get_array_module(a).logaddexp(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -170,39 +166,25 @@ def _clamp_masks(xp, x, lo, hi):
     return ~taken, take_lo, take_hi
 
 
-def _binary_float(cls, name, a, b):
-    (a, b), _ = promote_operands(name, a, b, floating=True)
-    try:
-        return cls.apply(a, b)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
+def _binary_promoted(cls, name, a, b, *args, floating=False):
+    """Operands promoted as torch (``floating``: to a floating dtype), then ``cls.apply(a, b, *args)``."""
+    (a, b), _ = promote_operands(name, a, b, floating=floating)
+    return apply_binary(cls, name, a, b, *args)
 
 
 def atan2(input, other):  # noqa: A002  (torch's argument names)
-    return _binary_float(Atan2, "atan2", input, other)
+    return _binary_promoted(Atan2, "atan2", input, other, floating=True)
 
 
 arctan2 = atan2
 
 
 def copysign(input, other):  # noqa: A002
-    return _binary_float(Copysign, "copysign", input, other)
+    return _binary_promoted(Copysign, "copysign", input, other, floating=True)
 
 
 def logaddexp(input, other):  # noqa: A002
-    return _binary_float(LogAddExp, "logaddexp", input, other)
-
-
-def _binary_promoted(cls, name, a, b, *args):
-    (a, b), _ = promote_operands(name, a, b)
-    try:
-        return cls.apply(a, b, *args)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
+    return _binary_promoted(LogAddExp, "logaddexp", input, other, floating=True)
 
 
 def _check_int_divisor(name, a, b):

@@ -22,7 +22,7 @@ from .. import dtypes as _dt
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import check_same_device, constant, operand, shape_of, sum_to
+from ._util import apply_binary, check_same_device, constant, operand, shape_of, sum_to
 
 
 def _cast(x, target):
@@ -57,12 +57,7 @@ def _binary(cls, name, a, b, true_div=False):
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.__class__ is not b.array.__class__:
         check_same_device(name, a, b)
     a, b = promote(a, b, true_div)
-    try:
-        return cls.apply(a, b)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
+    return apply_binary(cls, name, a, b)
 
 
 class Add(Function):
@@ -134,15 +129,24 @@ class Neg(Function):
         return -gy
 
 
-class Pow(Function):
+class _BinaryKeepingOutput(Function):
+    """Base of a binary op whose backward reads both inputs and the output: ``forward`` runs ``compute(a, b)``
+    and keeps the three and the input shapes (``ctx.shapes``)."""
+
+    compute = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        y = cls.compute(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+
+class Pow(_BinaryKeepingOutput):
     """``x ** p`` where either side may be a tensor or a Python scalar."""
 
-    @staticmethod
-    def forward(ctx, x, p):
-        ctx.shapes = (shape_of(x), shape_of(p))
-        y = x**p
-        ctx.save_for_backward(x, p, y)
-        return y
+    compute = staticmethod(lambda x, p: x**p)
 
     @staticmethod
     def backward(ctx, gy):
@@ -171,42 +175,52 @@ class Pow(Function):
         return gx, gp
 
 
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = get_array_module(x).exp(x)
-        ctx.save_for_backward(y)
+class _Unary(Function):
+    """``y = xp.<ufunc>(x)`` whose gradient ``derivative(gy, saved)`` reads the saved input (``save = "x"``) or
+    output (``save = "y"``); written with Tensor ops, so twice differentiable."""
+
+    ufunc = save = derivative = None
+
+    @classmethod
+    def forward(cls, ctx, x):
+        y = getattr(get_array_module(x), cls.ufunc)(x)
+        ctx.save_for_backward(y if cls.save == "y" else x)
         return y
 
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * y
+    @classmethod
+    def backward(cls, ctx, gy):
+        (saved,) = ctx.saved_tensors
+        return cls.derivative(gy, saved)
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).log(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy / x
+class Exp(_Unary):
+    ufunc, save = "exp", "y"
+    derivative = staticmethod(lambda gy, y: gy * y)
 
 
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = get_array_module(x).sqrt(x)
-        ctx.save_for_backward(y)
-        return y
+class Log(_Unary):
+    ufunc, save = "log", "x"
+    derivative = staticmethod(lambda gy, x: gy / x)
 
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * 0.5 / y
+
+class Sqrt(_Unary):
+    ufunc, save = "sqrt", "y"
+    derivative = staticmethod(lambda gy, y: gy * 0.5 / y)
+
+
+class Sin(_Unary):
+    ufunc, save = "sin", "x"
+    derivative = staticmethod(lambda gy, x: gy * cos(x))
+
+
+class Cos(_Unary):
+    ufunc, save = "cos", "x"
+    derivative = staticmethod(lambda gy, x: -gy * sin(x))
+
+
+class Tanh(_Unary):
+    ufunc, save = "tanh", "y"
+    derivative = staticmethod(lambda gy, y: gy * (1 - y * y))
 
 
 class Abs(Function):
@@ -221,43 +235,6 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy * constant(ctx.sign)
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).sin(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy * cos(x)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).cos(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return -gy * sin(x)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = get_array_module(x).tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * (1 - y * y)
 
 
 class Sigmoid(Function):
