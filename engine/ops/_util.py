@@ -100,16 +100,6 @@ def sum_to(g, shape: tuple):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def apply_binary(cls, name: str, a, b, *args):
-    """``cls.apply(a, b, *args)``; NumPy's broadcasting failure becomes a ValueError naming the op and both shapes."""
-    try:
-        return cls.apply(a, b, *args)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
-
-
 def constant(array):
     """A tensor without a graph over ``array`` (masks, signs, counts inside backward passes).
 

@@ -14,8 +14,8 @@ import numpy as np
 from ..backend import get_array_module, is_array
 from ..function import Function
 from ..tensor import Tensor
-from ._util import apply_binary, check_same_device, constant, operand, shape_of, sum_to
-from .elementwise import _BinaryKeepingOutput
+from ._util import check_same_device, constant, operand, shape_of, sum_to
+from .elementwise import _BinaryKeepingOutput, _binary
 from .math import reciprocal
 from .promotion import cast, cast_array, promote_operands, result_dtype
 
@@ -169,7 +169,7 @@ def _clamp_masks(xp, x, lo, hi):
 def _binary_promoted(cls, name, a, b, *args, floating=False):
     """Operands promoted as torch (``floating``: to a floating dtype), then ``cls.apply(a, b, *args)``."""
     (a, b), _ = promote_operands(name, a, b, floating=floating)
-    return apply_binary(cls, name, a, b, *args)
+    return _binary(cls, name, a, b, *args)
 
 
 def atan2(input, other):  # noqa: A002  (torch's argument names)

@@ -22,7 +22,7 @@ from .. import dtypes as _dt
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from ._util import apply_binary, check_same_device, constant, operand, shape_of, sum_to
+from ._util import check_same_device, constant, operand, shape_of, sum_to
 
 
 def _cast(x, target):
@@ -49,7 +49,9 @@ def promote(a, b, true_div=False):
     return _cast(a, target), _cast(b, target)
 
 
-def _binary(cls, name, a, b, true_div=False):
+def _binary(cls, name, a, b, *args, true_div=False):
+    """Operands made tensors/scalars, on one device, promoted as torch, then ``cls.apply(a, b, *args)``;
+    NumPy's broadcasting failure becomes a ValueError naming the op and both shapes."""
     if not isinstance(a, Tensor):
         a = operand(a)
     if not isinstance(b, Tensor):
@@ -57,7 +59,12 @@ def _binary(cls, name, a, b, true_div=False):
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.array.__class__ is not b.array.__class__:
         check_same_device(name, a, b)
     a, b = promote(a, b, true_div)
-    return apply_binary(cls, name, a, b)
+    try:
+        return cls.apply(a, b, *args)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
+        raise
 
 
 class Add(Function):
@@ -175,52 +182,30 @@ class Pow(_BinaryKeepingOutput):
         return gx, gp
 
 
-class _Unary(Function):
-    """``y = xp.<ufunc>(x)`` whose gradient ``derivative(gy, saved)`` reads the saved input (``save = "x"``) or
-    output (``save = "y"``); written with Tensor ops, so twice differentiable."""
+def _unary_function(name, ufunc, save, derivative):
+    """A Function ``y = xp.<ufunc>(x)`` whose gradient ``derivative(gy, saved)`` reads the saved input
+    (``save="x"``) or output (``save="y"``); written with Tensor ops, so twice differentiable."""
+    keep_output = save == "y"
 
-    ufunc = save = derivative = None
-
-    @classmethod
-    def forward(cls, ctx, x):
-        y = getattr(get_array_module(x), cls.ufunc)(x)
-        ctx.save_for_backward(y if cls.save == "y" else x)
+    def forward(ctx, x):
+        y = getattr(get_array_module(x), ufunc)(x)
+        ctx.save_for_backward(y if keep_output else x)
         return y
 
-    @classmethod
-    def backward(cls, ctx, gy):
+    def backward(ctx, gy):
         (saved,) = ctx.saved_tensors
-        return cls.derivative(gy, saved)
+        return derivative(gy, saved)
+
+    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                                    "__module__": __name__, "__qualname__": name})
 
 
-class Exp(_Unary):
-    ufunc, save = "exp", "y"
-    derivative = staticmethod(lambda gy, y: gy * y)
-
-
-class Log(_Unary):
-    ufunc, save = "log", "x"
-    derivative = staticmethod(lambda gy, x: gy / x)
-
-
-class Sqrt(_Unary):
-    ufunc, save = "sqrt", "y"
-    derivative = staticmethod(lambda gy, y: gy * 0.5 / y)
-
-
-class Sin(_Unary):
-    ufunc, save = "sin", "x"
-    derivative = staticmethod(lambda gy, x: gy * cos(x))
-
-
-class Cos(_Unary):
-    ufunc, save = "cos", "x"
-    derivative = staticmethod(lambda gy, x: -gy * sin(x))
-
-
-class Tanh(_Unary):
-    ufunc, save = "tanh", "y"
-    derivative = staticmethod(lambda gy, y: gy * (1 - y * y))
+Exp = _unary_function("Exp", "exp", "y", lambda gy, y: gy * y)
+Log = _unary_function("Log", "log", "x", lambda gy, x: gy / x)
+Sqrt = _unary_function("Sqrt", "sqrt", "y", lambda gy, y: gy * 0.5 / y)
+Sin = _unary_function("Sin", "sin", "x", lambda gy, x: gy * cos(x))
+Cos = _unary_function("Cos", "cos", "x", lambda gy, x: -gy * sin(x))
+Tanh = _unary_function("Tanh", "tanh", "y", lambda gy, y: gy * (1 - y * y))
 
 
 class Abs(Function):
