@@ -143,16 +143,24 @@ class TransformerDecoderLayer(_TransformerLayer):
         return self.dropout3(self._feed_forward(x))
 
 
-class TransformerEncoder(Module):
+class _LayerStack(Module):
+    """``num_layers`` deep copies of one layer (``self.layers``) and an optional final ``norm``, as torch's
+    TransformerEncoder/TransformerDecoder hold them."""
+
+    def __init__(self, layer, num_layers, norm, arg_name):
+        super().__init__()
+        if not isinstance(layer, Module):
+            raise TypeError(f"{type(self).__name__}: {arg_name} must be an nn.Module, got {type(layer).__name__}")
+        self.layers = _clones(layer, num_layers)
+        self.num_layers = int(num_layers)
+        self.norm = norm
+
+
+class TransformerEncoder(_LayerStack):
     """``num_layers`` copies of ``encoder_layer`` applied in turn, then ``norm`` if given."""
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
-        super().__init__()
-        if not isinstance(encoder_layer, Module):
-            raise TypeError(f"TransformerEncoder: encoder_layer must be an nn.Module, got {type(encoder_layer).__name__}")
-        self.layers = _clones(encoder_layer, num_layers)
-        self.num_layers = int(num_layers)
-        self.norm = norm
+        super().__init__(encoder_layer, num_layers, norm, "encoder_layer")
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
         out = src
@@ -163,16 +171,11 @@ class TransformerEncoder(Module):
         return out
 
 
-class TransformerDecoder(Module):
+class TransformerDecoder(_LayerStack):
     """``num_layers`` copies of ``decoder_layer`` applied in turn over the same memory, then ``norm``."""
 
     def __init__(self, decoder_layer, num_layers, norm=None):
-        super().__init__()
-        if not isinstance(decoder_layer, Module):
-            raise TypeError(f"TransformerDecoder: decoder_layer must be an nn.Module, got {type(decoder_layer).__name__}")
-        self.layers = _clones(decoder_layer, num_layers)
-        self.num_layers = int(num_layers)
-        self.norm = norm
+        super().__init__(decoder_layer, num_layers, norm, "decoder_layer")
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
@@ -194,20 +197,14 @@ class Transformer(Module):
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
         kw = dict(device=device, dtype=dtype)
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, **kw)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                                            batch_first, norm_first, bias, **kw)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers,
-                                              LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
+        for name, custom, layer_cls, stack_cls, n in (
+                ("encoder", custom_encoder, TransformerEncoderLayer, TransformerEncoder, num_encoder_layers),
+                ("decoder", custom_decoder, TransformerDecoderLayer, TransformerDecoder, num_decoder_layers)):
+            if custom is None:
+                layer = layer_cls(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
+                                  norm_first, bias, **kw)
+                custom = stack_cls(layer, n, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw))
+            setattr(self, name, custom)
         self._reset_parameters()
         self.d_model, self.nhead, self.batch_first = int(d_model), int(nhead), bool(batch_first)
 
