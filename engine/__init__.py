@@ -33,7 +33,6 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.elementwise import (
     abs,
     add,
-    clip,
     cos,
     div,
     exp,
@@ -153,7 +152,7 @@ from .ops.layout import (  # noqa: E402
     diag, diag_embed, diagonal, flip, fliplr, flipud, moveaxis, movedim, repeat_interleave, roll, tile, tril, triu,
 )
 from .ops.arith import (  # noqa: E402
-    arctan2, atan2, clamp, clip, copysign, div, divide, floor_divide, fmod, lerp, logaddexp, pow, remainder,
+    arctan2, atan2, clamp, clip, copysign, div, divide, fmod, lerp, logaddexp, pow, remainder,
     true_divide,
 )
 from .ops.logic import (  # noqa: E402

@@ -217,6 +217,24 @@ def scatter_add(target, index, values) -> None:
     cupyx.scatter_add(target, index, values)
 
 
+def index_add_rows(num: int, index, rows):
+    """``out[index[i]] += rows[i]`` into zeros of ``(num,) + rows.shape[1:]`` (an embedding's weight gradient).
+
+    On the CPU, 2-d rows are summed by sort-and-reduce (stable, so each row adds up in index order),
+    far faster than ``np.add.at`` for many rows; elsewhere ``scatter_add``."""
+    xp = get_array_module(rows)
+    out = xp.zeros((num,) + tuple(rows.shape[1:]), dtype=rows.dtype)
+    if _on_device(rows) or rows.ndim != 2:
+        scatter_add(out, index, rows)
+        return out
+    order = np.argsort(index, kind="stable")
+    sorted_index = index[order]
+    if sorted_index.size:
+        starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+        out[sorted_index[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
+
+
 def full(shape, fill_value, dtype, device):
     """A new array of ``shape`` filled with ``fill_value``, allocated directly on ``device``."""
     device = as_device(device)

@@ -325,12 +325,9 @@ def adopt_output(tensor, out) -> None:
 
 
 class _NotTwiceDifferentiable(Function):
-    """Carries a gradient computed on raw arrays; differentiating it again raises a clear error."""
-
-    @staticmethod
-    def forward(ctx, *args, op_name, arrays):
-        ctx.op_name = op_name
-        return tuple(arrays) if len(arrays) != 1 else arrays[0]
+    """The graph node behind gradients a ``once_differentiable`` backward computed on raw arrays: its edges
+    lead to that op's inputs (and to incoming gradients that require grad), and differentiating through it
+    raises a clear error naming the op, so a silent wrong (constant) second derivative is impossible."""
 
     @staticmethod
     def backward(ctx, *grads):
@@ -340,13 +337,32 @@ class _NotTwiceDifferentiable(Function):
         )
 
 
+def _tie_to_inputs(ctx, op_name, grads, outs):
+    """Wrap ``outs`` (raw gradient arrays) as outputs of a ``_NotTwiceDifferentiable`` node whose edges are
+    ``ctx``'s own input edges plus those of the incoming ``grads`` that require grad."""
+    node = object.__new__(_NotTwiceDifferentiable)
+    node.op_name = op_name
+    edges = [e for e in ctx.next_edges if e is not None]
+    for g in grads:
+        if g is not None and g.requires_grad:
+            edges.append((g._accumulator(), 0) if g._creator is None else (g._creator, g._output_nr))
+    node.next_edges = edges
+    node.generation = 1 + max((n.generation for n, _ in edges), default=0)
+    node.input_meta = [None] * len(edges)
+    node.needs_input_grad = (True,) * len(edges)
+    node.n_outputs = len(outs)
+    node.output_meta = [(o.shape, o.dtype) for o in outs]
+    node._saved = ()
+    return [Tensor._wrap(o, node, i, True) for i, o in enumerate(outs)]
+
+
 def once_differentiable(op_name: str):
-    """Decorator for a ``backward`` written on raw arrays (fast kernels).
+    """Decorator for a ``backward`` written on raw arrays (fast kernels), where no second derivative is offered.
 
     The wrapped backward receives raw gradient arrays (``None`` for outputs without a gradient) and
     returns raw arrays or ``None``.  When the caller asked for ``create_graph=True``, the returned
-    gradients are tied to a node whose own backward raises "<op_name>: its backward is not twice
-    differentiable", so a silent wrong second derivative is impossible.
+    gradients become outputs of a node tied to the op's inputs whose own backward raises
+    "<op_name>: its backward is not twice differentiable", so a silent wrong second derivative is impossible.
     """
 
     def decorate(backward):
@@ -356,16 +372,12 @@ def once_differentiable(op_name: str):
                 out = backward(ctx, *raw)
             single = not isinstance(out, tuple)
             outs = (out,) if single else out
-            deps = [g for g in grads if g is not None]
-            if grad_mode.is_grad_enabled():
-                deps += [t for t in ctx.saved_tensors if isinstance(t, Tensor)]
-            if grad_mode.is_grad_enabled() and any(d.requires_grad for d in deps):
-                present = [o for o in outs if o is not None]
-                wrapped = _NotTwiceDifferentiable.apply(*deps, op_name=op_name, arrays=present)
-                wrapped = list(wrapped) if isinstance(wrapped, tuple) else [wrapped]
-                res = tuple(None if o is None else wrapped.pop(0) for o in outs)
+            present = [o if is_array(o) else np.asarray(o) for o in outs if o is not None]
+            if grad_mode.is_grad_enabled() and present:
+                wrapped = _tie_to_inputs(ctx, op_name, grads, present)
             else:
-                res = tuple(None if o is None else Tensor._wrap(o) for o in outs)
+                wrapped = [Tensor._wrap(o) for o in present]
+            res = tuple(None if o is None else wrapped.pop(0) for o in outs)
             return res[0] if single else res
 
         wrapper.__name__ = getattr(backward, "__name__", "backward")

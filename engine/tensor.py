@@ -115,7 +115,7 @@ class Tensor(TorchOpMethods):
     def clamp_(self, min=None, max=None):  # noqa: A002  (torch's argument names)
         if min is None and max is None:
             raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-        return _inplace.write(self, "clamp_", lambda s: ops.elementwise.clip(s, min, max), (min, max))
+        return _inplace.write(self, "clamp_", lambda s: ops.arith.clamp(s, min, max), (min, max))
 
     def zero_(self):
         return _inplace.overwrite(self, "zero_", 0)

@@ -70,30 +70,55 @@ class Sequential(Module):
         return self
 
 
-class ModuleList(Module):
+class _ListContainer(Module):
+    """The list protocol ModuleList and ParameterList share, over their store (``_modules`` or ``_parameters``,
+    named by ``_store_name``) keyed "0", "1", ...; each defines ``append`` and ``__setitem__``.  A slice is a
+    new container of the same class (torch's)."""
+
+    _store_name = None
+
+    def __init__(self, items=None):
+        super().__init__()
+        if items is not None:
+            self.extend(items)
+
+    @property
+    def _store(self):
+        return getattr(self, self._store_name)
+
+    def __len__(self):
+        return len(self._store)
+
+    def __iter__(self):
+        return iter(self._store.values())
+
+    def __getitem__(self, idx):
+        items = list(self._store.values())
+        if isinstance(idx, slice):
+            return type(self)(items[idx])
+        return items[_index(idx, len(items), type(self).__name__)]
+
+    def extend(self, items):
+        for item in items:
+            self.append(item)
+        return self
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); iterate over it in the owner's forward")
+
+
+class ModuleList(_ListContainer):
     """A list of modules whose parameters belong to the owner; indexable, iterable, appendable."""
 
+    _store_name = "_modules"
+
     def __init__(self, modules=None):
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
+        super().__init__(modules)
 
     def _renumber(self, mods):
         self._modules.clear()
         for i, m in enumerate(mods):
             self.add_module(str(i), m)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx):
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            return ModuleList(mods[idx])
-        return mods[_index(idx, len(mods), "ModuleList")]
 
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
@@ -110,68 +135,76 @@ class ModuleList(Module):
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules) -> "ModuleList":
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index, module) -> None:
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._renumber(mods)
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleList has no forward(); iterate over it in the owner's forward")
 
+class _DictContainer(Module):
+    """The dict protocol ModuleDict and ParameterDict share, over their store (``_modules`` or ``_parameters``,
+    named by ``_store_name``); each defines its own ``__setitem__`` (add_module / register_parameter)."""
 
-class ModuleDict(Module):
-    """A dict of modules (insertion ordered) whose parameters belong to the owner."""
+    _store_name = None
 
-    def __init__(self, modules=None):
+    def __init__(self, entries=None):
         super().__init__()
-        if modules is not None:
-            self.update(modules)
+        if entries is not None:
+            self.update(entries)
+
+    @property
+    def _store(self):
+        return getattr(self, self._store_name)
 
     def __getitem__(self, key):
-        return self._modules[key]
+        return self._store[key]
+
+    def __delitem__(self, key):
+        del self._store[key]
+
+    def __len__(self):
+        return len(self._store)
+
+    def __iter__(self):
+        return iter(self._store)
+
+    def __contains__(self, key):
+        return key in self._store
+
+    def keys(self):
+        return self._store.keys()
+
+    def values(self):
+        return self._store.values()
+
+    def items(self):
+        return self._store.items()
+
+    def pop(self, key):
+        return self._store.pop(key)
+
+    def clear(self):
+        self._store.clear()
+
+    def update(self, entries) -> None:
+        items = entries.items() if hasattr(entries, "items") else entries
+        for k, v in items:
+            self[k] = v
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); index it in the owner's forward")
+
+
+class ModuleDict(_DictContainer):
+    """A dict of modules (insertion ordered) whose parameters belong to the owner."""
+
+    _store_name = "_modules"
+
+    def __init__(self, modules=None):
+        super().__init__(modules)
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
-
-    def pop(self, key):
-        return self._modules.pop(key)
-
-    def clear(self):
-        self._modules.clear()
-
-    def update(self, modules) -> None:
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self.add_module(k, m)
-
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError("ModuleDict has no forward(); index it in the owner's forward")
 
 
 def _as_parameter(value, what):
@@ -182,25 +215,13 @@ def _as_parameter(value, what):
     raise TypeError(f"{what}: expected an nn.Parameter, a Tensor or an array, got {type(value).__name__}")
 
 
-class ParameterList(Module):
+class ParameterList(_ListContainer):
     """A list of parameters registered under "0", "1", ...; indexable, iterable, appendable."""
 
+    _store_name = "_parameters"
+
     def __init__(self, values=None):
-        super().__init__()
-        if values is not None:
-            self.extend(values)
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters.values())
-
-    def __getitem__(self, idx):
-        params = list(self._parameters.values())
-        if isinstance(idx, slice):
-            return ParameterList(params[idx])
-        return params[_index(idx, len(params), "ParameterList")]
+        super().__init__(values)
 
     def __setitem__(self, idx, value):
         self.register_parameter(str(_index(idx, len(self), "ParameterList")), _as_parameter(value, "ParameterList"))
@@ -209,70 +230,24 @@ class ParameterList(Module):
         self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
         return self
 
-    def extend(self, values) -> "ParameterList":
-        for v in values:
-            self.append(v)
-        return self
-
     def extra_repr(self) -> str:
         return "\n".join(f"({i}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]"
                          for i, p in enumerate(self))
 
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError("ParameterList has no forward(); iterate over it in the owner's forward")
 
-
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """A dict of parameters (insertion ordered) registered under their keys."""
 
-    def __init__(self, parameters=None):
-        super().__init__()
-        if parameters is not None:
-            self.update(parameters)
+    _store_name = "_parameters"
 
-    def __getitem__(self, key):
-        return self._parameters[key]
+    def __init__(self, parameters=None):
+        super().__init__(parameters)
 
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value, "ParameterDict"))
 
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
     def get(self, key, default=None):
         return self._parameters.get(key, default)
 
-    def pop(self, key):
-        return self._parameters.pop(key)
-
-    def clear(self):
-        self._parameters.clear()
-
-    def update(self, parameters) -> None:
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
-
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {tuple(p.shape)}]" for k, p in self.items())
-
-    def forward(self, *args, **kwargs):
-        raise NotImplementedError("ParameterDict has no forward(); index it in the owner's forward")

@@ -11,6 +11,7 @@ from engine.ops._util import ntuple
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .parameter import optional_parameters
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
@@ -34,10 +35,7 @@ class _ConvNd(Module):
                 )
         shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = Parameter(engine.zeros(*shape, *self.kernel_size, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(engine.zeros(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        optional_parameters(self, bias, (out_channels,), device, dtype, bias=0.0)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

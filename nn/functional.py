@@ -126,35 +126,28 @@ def embedding(idx, weight, padding_idx=None):
     return _fused.EmbeddingFn.apply(weight, arr, padding_idx)
 
 
-def _engine_op(name):
-    fn = getattr(engine, name, None)
-    if fn is None:
-        raise NotImplementedError(f"{name}: the engine has no {name} op yet (it comes with the kernels work)")
-    return fn
-
-
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     """2-d convolution, NCHW input and (out, in, kh, kw) weight (engine.conv2d)."""
-    return _engine_op("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    return engine.conv2d(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
     """Transposed 2-d convolution, weight (in, out, kh, kw) as PyTorch (engine.conv_transpose2d)."""
-    return _engine_op("conv_transpose2d")(
+    return engine.conv_transpose2d(
         x, weight, bias, stride=stride, padding=padding, output_padding=output_padding, dilation=dilation
     )
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    return _engine_op("max_pool2d")(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+    return engine.max_pool2d(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False):
-    return _engine_op("avg_pool2d")(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+    return engine.avg_pool2d(x, kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
 
 
 def adaptive_avg_pool2d(x, output_size):
-    return _engine_op("adaptive_avg_pool2d")(x, output_size)
+    return engine.adaptive_avg_pool2d(x, output_size)
 
 
 def pad(input, pad, mode="constant", value=None):  # noqa: A002  (torch's names)

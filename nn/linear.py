@@ -9,6 +9,7 @@ import engine
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .parameter import optional_parameters
 
 __all__ = ["Linear"]
 
@@ -20,10 +21,7 @@ class Linear(Module):
             raise ValueError(f"Linear: feature counts must be non-negative, got ({in_features}, {out_features})")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(engine.zeros(out_features, in_features, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(engine.zeros(out_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        optional_parameters(self, bias, (out_features,), device, dtype, bias=0.0)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -18,6 +18,7 @@ from engine import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .parameter import optional_parameters
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
@@ -25,12 +26,7 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 def register_norm_state(module, num_features, affine, track_running_stats, device=None, dtype=None) -> None:
     """torch's per-channel state of a batch/instance norm: ``weight``/``bias`` (ones/zeros, or None without
     ``affine``) and the ``running_mean``/``running_var``/``num_batches_tracked`` buffers (or None)."""
-    if affine:
-        module.weight = Parameter(engine.ones(num_features, dtype=dtype, device=device))
-        module.bias = Parameter(engine.zeros(num_features, dtype=dtype, device=device))
-    else:
-        module.register_parameter("weight", None)
-        module.register_parameter("bias", None)
+    optional_parameters(module, affine, (num_features,), device, dtype, weight=1.0, bias=0.0)
     if track_running_stats:
         module.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
         module.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))

@@ -19,7 +19,8 @@ import engine
 from engine import Tensor, no_grad
 
 from . import functional as F
-from .module import Module, Parameter
+from .module import Module
+from .parameter import optional_parameters
 from .normalization import register_norm_state
 
 __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
@@ -38,12 +39,7 @@ class GroupNorm(Module):
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), affine
-        if affine:
-            self.weight = Parameter(engine.ones(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(engine.zeros(num_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        optional_parameters(self, affine, (num_channels,), device, dtype, weight=1.0, bias=0.0)
 
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:

@@ -50,3 +50,14 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(data, requires_grad):
     return Parameter(data, requires_grad=requires_grad)
+
+
+def optional_parameters(module, present: bool, shape, device=None, dtype=None, **fills) -> None:
+    """torch's ``bias=False`` / ``affine=False`` pattern: each ``name=fill`` becomes ``module.name``, a Parameter
+    of ``shape`` filled with ``fill`` when ``present``, else a parameter registered as None (so it still shows
+    in ``module.name`` and is left out of ``parameters()`` and the state dict, as torch)."""
+    for name, fill in fills.items():
+        if present:
+            setattr(module, name, Parameter(engine.full(shape, float(fill), dtype=dtype, device=device)))
+        else:
+            module.register_parameter(name, None)

@@ -17,6 +17,7 @@ from engine import Tensor
 
 from ._axes import chunk
 from .module import Module, Parameter
+from .parameter import optional_parameters
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell", "cell_step", "GATES"]
 
@@ -74,12 +75,7 @@ class RNNCellBase(Module):
         gh = GATES[self.mode] * self.hidden_size
         self.weight_ih = Parameter(engine.zeros(gh, self.input_size, dtype=dtype, device=device))
         self.weight_hh = Parameter(engine.zeros(gh, self.hidden_size, dtype=dtype, device=device))
-        if bias:
-            self.bias_ih = Parameter(engine.zeros(gh, dtype=dtype, device=device))
-            self.bias_hh = Parameter(engine.zeros(gh, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
+        optional_parameters(self, bias, (gh,), device, dtype, bias_ih=0.0, bias_hh=0.0)
         self.reset_parameters()
 
     def reset_parameters(self, generator=None) -> None:

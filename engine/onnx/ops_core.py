@@ -26,14 +26,13 @@ def unary(g, c):
     g.node(_UNARY[c.op], [c.x(0)], c.out())
 
 
-@converts("Clip", "Hardtanh")
-def clip(g, c):
+@converts("Clamp")
+def clamp(g, c):
     y, dt = c.x(0), c.out_dtype()
-    lo, hi = c.attr(1), c.attr(2)
-    if lo is not None:
-        y = g.node("Max", [y, g.const(lo, dt)])
-    if hi is not None:
-        y = g.node("Min", [y, g.const(hi, dt)])
+    if not c.is_none(1):
+        y = g.node("Max", [y, c.x(1, dt)])
+    if not c.is_none(2):
+        y = g.node("Min", [y, c.x(2, dt)])
     g.node("Identity", [y], c.out())
 
 

@@ -1,20 +1,21 @@
 """torch's binary (and ternary) elementwise maths: atan2, copysign, logaddexp, fmod, remainder,
-``div(rounding_mode=)``/floor_divide, pow, clamp with number or tensor bounds, lerp.
+``div(rounding_mode=)``, pow, clamp (alias clip) with number or tensor bounds, lerp.
 
 Each differentiable op is one Function whose backward is built from Tensor ops (twice
 differentiable); operands promote by torch's rules (:mod:`engine.ops.promotion`).  ``div`` with a
-rounding mode has gradient zero, as in torch; ``a // b`` on floating tensors is
-``div(a, b, rounding_mode="floor")`` and so also gets a zero gradient (torch raises on it instead).
+rounding mode has gradient zero, as in torch; ``a // b`` (``floor_divide``, engine/ops/elementwise.py) has no
+gradient at all, as torch's.
 Integer division by zero raises ZeroDivisionError naming the op (torch's error), before any work.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import get_array_module
+from ..backend import get_array_module, is_array
 from ..function import Function
 from ..tensor import Tensor
 from ._util import check_same_device, constant, operand, shape_of, sum_to
+from .elementwise import _BinaryKeepingOutput, _binary
 from .math import reciprocal
 from .promotion import cast, cast_array, promote_operands, result_dtype
 
@@ -53,13 +54,8 @@ class Copysign(Function):
         return (sum_to(gy * constant(ctx.factor), sa) if na else None, sum_to(gy * 0, sb) if nb else None)
 
 
-class LogAddExp(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (shape_of(a), shape_of(b))
-        y = get_array_module(a).logaddexp(a, b)
-        ctx.save_for_backward(a, b, y)
-        return y
+class LogAddExp(_BinaryKeepingOutput):
+    compute = staticmethod(lambda a, b: get_array_module(a).logaddexp(a, b))
 
     @staticmethod
     def backward(ctx, gy):
@@ -123,77 +119,72 @@ class RoundedDiv(Function):
 
 
 class Clamp(Function):
-    """Clamp between ``lo`` and ``hi`` (each None, a number or a tensor); where ``lo > hi`` the
-    result is ``hi`` (torch).  The gradient goes to whichever of x, lo, hi gives the value."""
+    """Clamp between ``lo`` and ``hi`` (each None, a number or an array of the input's dtype and shape); where
+    ``lo > hi`` the result is ``hi``.  Gradients as torch's (2.x):
+
+    - number bounds: ``x`` gets it strictly inside, ``lo < x < hi`` (0 at the bounds and at nan; so
+      ``hardtanh`` is this op too);
+    - tensor bounds: ``lo`` where ``x < lo <= hi``, ``hi`` where ``x > hi`` or ``hi < lo``, ``x`` elsewhere
+      (bounds included, nan included).
+
+    Masks are made only when a gradient is wanted."""
 
     @staticmethod
     def forward(ctx, x, lo, hi):
         xp = get_array_module(x)
-        y = x
-        take_lo = take_hi = None
-        if lo is not None:
-            take_lo = x < lo
-            y = xp.where(take_lo, lo, y)
-        if hi is not None:
-            take_hi = y > hi
-            y = xp.where(take_hi, hi, y)
-            if take_lo is not None:
-                take_lo = take_lo & ~take_hi
-        y = cast_array(xp.asarray(y), x.dtype)
-        ctx.masks = (take_lo, take_hi)
-        ctx.shapes = (x.shape, shape_of(lo), shape_of(hi))
-        return y
+        ctx.shapes = (shape_of(lo), shape_of(hi))
+        ctx.masks = None
+        if any(ctx.needs_input_grad):
+            ctx.masks = _clamp_masks(xp, x, lo, hi)
+        return cast_array(xp.asarray(xp.clip(x, lo, hi)), x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        take_lo, take_hi = ctx.masks
-        sx, sl, sh = ctx.shapes
+        sl, sh = ctx.shapes
+        inside, take_lo, take_hi = ctx.masks
         nx, nl, nh = ctx.needs_input_grad
-        keep = 1
-        if take_lo is not None:
-            keep = keep - constant(take_lo.astype(gy.dtype))
-        if take_hi is not None:
-            keep = keep - constant(take_hi.astype(gy.dtype))
-        gx = sum_to(gy * keep, sx) if nx else None
+        gx = gy * constant(inside.astype(gy.dtype)) if nx else None
         gl = sum_to(gy * constant(take_lo.astype(gy.dtype)), sl) if nl else None
         gh = sum_to(gy * constant(take_hi.astype(gy.dtype)), sh) if nh else None
         return gx, gl, gh
 
 
+def _clamp_masks(xp, x, lo, hi):
+    """``(x gets the gradient, lo gets it, hi gets it)`` as bool arrays (None for a missing bound)."""
+    if not (is_array(lo) or is_array(hi)):  # number bounds: the strict interior
+        inside = x > lo if lo is not None else None
+        if hi is not None:
+            inside = x < hi if inside is None else inside & (x < hi)
+        return inside, None, None
+    take_lo = x < lo if lo is not None else None
+    take_hi = None
+    if hi is not None:
+        take_hi = (x if take_lo is None else xp.where(take_lo, lo, x)) > hi
+        if take_lo is not None:
+            take_lo = take_lo & ~take_hi
+    taken = take_hi if take_lo is None else take_lo if take_hi is None else take_lo | take_hi
+    return ~taken, take_lo, take_hi
 
-def _binary_float(cls, name, a, b):
-    (a, b), _ = promote_operands(name, a, b, floating=True)
-    try:
-        return cls.apply(a, b)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
+
+def _binary_promoted(cls, name, a, b, *args, floating=False):
+    """Operands promoted as torch (``floating``: to a floating dtype), then ``cls.apply(a, b, *args)``."""
+    (a, b), _ = promote_operands(name, a, b, floating=floating)
+    return _binary(cls, name, a, b, *args)
 
 
 def atan2(input, other):  # noqa: A002  (torch's argument names)
-    return _binary_float(Atan2, "atan2", input, other)
+    return _binary_promoted(Atan2, "atan2", input, other, floating=True)
 
 
 arctan2 = atan2
 
 
 def copysign(input, other):  # noqa: A002
-    return _binary_float(Copysign, "copysign", input, other)
+    return _binary_promoted(Copysign, "copysign", input, other, floating=True)
 
 
 def logaddexp(input, other):  # noqa: A002
-    return _binary_float(LogAddExp, "logaddexp", input, other)
-
-
-def _binary_promoted(cls, name, a, b, *args):
-    (a, b), _ = promote_operands(name, a, b)
-    try:
-        return cls.apply(a, b, *args)
-    except ValueError as e:
-        if "broadcast" in str(e):
-            raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
-        raise
+    return _binary_promoted(LogAddExp, "logaddexp", input, other, floating=True)
 
 
 def _check_int_divisor(name, a, b):
@@ -232,10 +223,6 @@ def div(input, other, rounding_mode=None):  # noqa: A002
 divide = true_divide = div
 
 
-def floor_divide(input, other):  # noqa: A002
-    return div(input, other, rounding_mode="floor")
-
-
 def pow(input, exponent):  # noqa: A001,A002  (torch's name)
     """torch.pow: either side a tensor or a number; dtypes promote as torch."""
     from .elementwise import power
@@ -245,17 +232,15 @@ def pow(input, exponent):  # noqa: A001,A002  (torch's name)
 
 
 def clamp(input, min=None, max=None):  # noqa: A001,A002  (torch's names)
-    """Clamp to ``[min, max]``; each bound None, a number or a tensor (broadcast)."""
+    """Clamp to ``[min, max]``; each bound None, a number or a tensor (broadcast, promoted as torch).
+    ``clip`` is its alias (as torch's)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
     x = operand(input)
     lo, hi = operand(min) if min is not None else None, operand(max) if max is not None else None
     if isinstance(x, Tensor) and not isinstance(lo, Tensor) and not isinstance(hi, Tensor) and (
-            x.dtype.kind in "fc" or all(isinstance(b, (int, type(None))) for b in (lo, hi))) and (
-            lo is None or hi is None or lo <= hi):
-        from .elementwise import Clip
-
-        return Clip.apply(x, lo, hi)  # number bounds: the plain clip (gradient 1 inside, bounds included)
+            x.dtype.kind in "fc" or all(isinstance(b, (int, type(None))) for b in (lo, hi))):
+        return Clamp.apply(x, lo, hi)  # number bounds that keep the input's dtype
     check_same_device("clamp", *[t for t in (x, lo, hi) if isinstance(t, Tensor)])
     dt = result_dtype(x, lo, hi)
     x, lo, hi = cast(x, dt), cast(lo, dt), cast(hi, dt)

@@ -49,7 +49,9 @@ def promote(a, b, true_div=False):
     return _cast(a, target), _cast(b, target)
 
 
-def _binary(cls, name, a, b, true_div=False):
+def _binary(cls, name, a, b, *args, true_div=False):
+    """Operands made tensors/scalars, on one device, promoted as torch, then ``cls.apply(a, b, *args)``;
+    NumPy's broadcasting failure becomes a ValueError naming the op and both shapes."""
     if not isinstance(a, Tensor):
         a = operand(a)
     if not isinstance(b, Tensor):
@@ -58,7 +60,7 @@ def _binary(cls, name, a, b, true_div=False):
         check_same_device(name, a, b)
     a, b = promote(a, b, true_div)
     try:
-        return cls.apply(a, b)
+        return cls.apply(a, b, *args)
     except ValueError as e:
         if "broadcast" in str(e):
             raise ValueError(f"{name}: cannot broadcast shapes {shape_of(a)} and {shape_of(b)}") from None
@@ -134,15 +136,24 @@ class Neg(Function):
         return -gy
 
 
-class Pow(Function):
+class _BinaryKeepingOutput(Function):
+    """Base of a binary op whose backward reads both inputs and the output: ``forward`` runs ``compute(a, b)``
+    and keeps the three and the input shapes (``ctx.shapes``)."""
+
+    compute = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.shapes = (shape_of(a), shape_of(b))
+        y = cls.compute(a, b)
+        ctx.save_for_backward(a, b, y)
+        return y
+
+
+class Pow(_BinaryKeepingOutput):
     """``x ** p`` where either side may be a tensor or a Python scalar."""
 
-    @staticmethod
-    def forward(ctx, x, p):
-        ctx.shapes = (shape_of(x), shape_of(p))
-        y = x**p
-        ctx.save_for_backward(x, p, y)
-        return y
+    compute = staticmethod(lambda x, p: x**p)
 
     @staticmethod
     def backward(ctx, gy):
@@ -171,42 +182,30 @@ class Pow(Function):
         return gx, gp
 
 
-class Exp(Function):
-    @staticmethod
+def _unary_function(name, ufunc, save, derivative):
+    """A Function ``y = xp.<ufunc>(x)`` whose gradient ``derivative(gy, saved)`` reads the saved input
+    (``save="x"``) or output (``save="y"``); written with Tensor ops, so twice differentiable."""
+    keep_output = save == "y"
+
     def forward(ctx, x):
-        y = get_array_module(x).exp(x)
-        ctx.save_for_backward(y)
+        y = getattr(get_array_module(x), ufunc)(x)
+        ctx.save_for_backward(y if keep_output else x)
         return y
 
-    @staticmethod
     def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * y
+        (saved,) = ctx.saved_tensors
+        return derivative(gy, saved)
+
+    return type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward),
+                                    "__module__": __name__, "__qualname__": name})
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).log(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy / x
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = get_array_module(x).sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * 0.5 / y
+Exp = _unary_function("Exp", "exp", "y", lambda gy, y: gy * y)
+Log = _unary_function("Log", "log", "x", lambda gy, x: gy / x)
+Sqrt = _unary_function("Sqrt", "sqrt", "y", lambda gy, y: gy * 0.5 / y)
+Sin = _unary_function("Sin", "sin", "x", lambda gy, x: gy * cos(x))
+Cos = _unary_function("Cos", "cos", "x", lambda gy, x: -gy * sin(x))
+Tanh = _unary_function("Tanh", "tanh", "y", lambda gy, y: gy * (1 - y * y))
 
 
 class Abs(Function):
@@ -221,43 +220,6 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy * constant(ctx.sign)
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).sin(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy * cos(x)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return get_array_module(x).cos(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return -gy * sin(x)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = get_array_module(x).tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * (1 - y * y)
 
 
 class Sigmoid(Function):
@@ -288,42 +250,13 @@ class Relu(Function):
         return gy * constant(ctx.mask.astype(gy.dtype))
 
 
-class Clip(Function):
-    """Clip to [a_min, a_max]; the gradient passes where the input lies inside (bounds included)."""
-
-    @staticmethod
-    def forward(ctx, x, a_min, a_max):
-        xp = get_array_module(x)
-        mask = xp.ones(x.shape, dtype=bool)
-        if a_min is not None:
-            mask &= x >= a_min
-        if a_max is not None:
-            mask &= x <= a_max
-        ctx.mask = mask
-        return xp.clip(x, a_min, a_max)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy * constant(ctx.mask.astype(gy.dtype)), None, None
-
-
-class Hardtanh(Clip):
-    """torch's hardtanh: clip to [lo, hi] whose gradient is 0 AT the bounds too (Clip's passes there).
-
-    One Function rather than ``where`` over a mask read from the data, so the graph (and the ONNX
-    exporter, which maps it to Clip) sees the whole op."""
-
-    @staticmethod
-    def forward(ctx, x, lo, hi):
-        ctx.mask = (x > lo) & (x < hi)
-        return get_array_module(x).clip(x, lo, hi)
-
-
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """torch's ``F.hardtanh`` (``relu6`` is ``hardtanh(x, 0, 6)``); bounds must satisfy min_val <= max_val."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
-    return Hardtanh.apply(operand(x), float(min_val), float(max_val))
+    from .arith import Clamp  # number bounds: the strict-interior gradient hardtanh has
+
+    return Clamp.apply(operand(x), float(min_val), float(max_val))
 
 
 class _Extremum(Function):
@@ -440,50 +373,29 @@ def _floating(x):
     return x
 
 
-def neg(x):
-    return Neg.apply(operand(x))
+def _unary(cls, name, floating):
+    """The user function of a one-input op: ``floating`` ones turn integer/bool input into the default float."""
+    prepare = _floating if floating else operand
+
+    def op(x):
+        return cls.apply(prepare(x))
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"torch.{name}, elementwise and differentiable" + (
+        " (integer or bool input becomes the default float dtype)" if floating else "")
+    return op
 
 
-def exp(x):
-    return Exp.apply(_floating(x))
-
-
-def log(x):
-    return Log.apply(_floating(x))
-
-
-def sqrt(x):
-    return Sqrt.apply(_floating(x))
-
-
-def abs(x):  # noqa: A001  (NumPy's name)
-    return Abs.apply(operand(x))
-
-
-def sin(x):
-    return Sin.apply(_floating(x))
-
-
-def cos(x):
-    return Cos.apply(_floating(x))
-
-
-def tanh(x):
-    return Tanh.apply(_floating(x))
-
-
-def sigmoid(x):
-    return Sigmoid.apply(_floating(x))
-
-
-def relu(x):
-    return Relu.apply(operand(x))
-
-
-def clip(x, a_min=None, a_max=None):
-    if a_min is None and a_max is None:
-        raise ValueError("clip: at least one of a_min and a_max must be given")
-    return Clip.apply(operand(x), a_min, a_max)
+neg = _unary(Neg, "neg", floating=False)
+abs = _unary(Abs, "abs", floating=False)  # noqa: A001  (torch's name)
+relu = _unary(Relu, "relu", floating=False)
+exp = _unary(Exp, "exp", floating=True)
+log = _unary(Log, "log", floating=True)
+sqrt = _unary(Sqrt, "sqrt", floating=True)
+sin = _unary(Sin, "sin", floating=True)
+cos = _unary(Cos, "cos", floating=True)
+tanh = _unary(Tanh, "tanh", floating=True)
+sigmoid = _unary(Sigmoid, "sigmoid", floating=True)
 
 
 def maximum(a, b):

@@ -1,6 +1,8 @@
 """Fused loss ops: softmax cross-entropy (and NLL) against a constant target matrix, and binary
-cross-entropy on logits.  One graph node each; the backward is a dual-mode formula (raw arrays
-normally, Tensor ops under ``create_graph=True``) like ``engine/ops/layers.py``.
+cross-entropy on logits, and PyTorch's binary cross-entropy on probabilities.  One graph node each.  The first
+two compute their gradient in one *Grad Function* (``SoftTargetCEGrad``, ``BCEWithLogitsGrad``) on raw arrays,
+whose own backward is written with differentiable ops (as ``engine/ops/layers.py``), so the losses are
+differentiable to any order without branching on grad mode.
 
 ``SoftTargetCEFn(x, q, denom, reduction, is_log_prob)``: per-position loss ``-sum_c q_c * logp_c`` over
 axis 1, where ``logp = log_softmax(x, axis=1)`` (or ``x`` itself for NLL).  The caller builds ``q``
@@ -12,22 +14,29 @@ from __future__ import annotations
 import numpy as np
 
 import engine
-from engine import Tensor
 from engine.backend import get_array_module
 
 __all__ = ["SoftTargetCEFn", "BCEWithLogitsFn", "BinaryCrossEntropyFn"]
 
 
-def _wrap(a):
-    return None if a is None else Tensor._wrap(a)
+def _keep_axis1(shape):
+    """A per-position loss's shape with the class axis 1 kept (size 1), for broadcasting against logits."""
+    return (shape[0], 1) + tuple(shape[2:])
 
 
-def _grad_per_position(gy, reduction, denom, shape, xp_or_tensor_mode):
-    """The incoming gradient spread over the per-position losses, keeping axis 1 for broadcasting."""
+def _per_position(gy, reduction, denom, shape):
+    """The incoming gradient spread over the per-position losses (``shape``), arrays or Tensors."""
     if reduction == "none":
         return gy.reshape(shape)
     scale = 1.0 / denom if reduction == "mean" else 1.0
     return gy.reshape((1,) * len(shape)) * scale
+
+
+def _to_loss_shape(t, reduction, denom):
+    """The adjoint of :func:`_per_position`: a Tensor over the per-position losses summed to the loss's shape."""
+    if reduction == "none":
+        return t
+    return t.sum() * (1.0 / denom if reduction == "mean" else 1.0)
 
 
 class SoftTargetCEFn(engine.Function):
@@ -48,24 +57,42 @@ class SoftTargetCEFn(engine.Function):
         return xp.asarray(total / denom if reduction == "mean" else total, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx, gy, *_):
-        denom, reduction, is_log_prob = ctx.meta
-        if engine.is_grad_enabled():
-            x, q, _ = ctx.saved_tensors
-            p = None if is_log_prob else engine.softmax(x, axis=1)
-        else:
-            x, q, logp = ctx.saved_arrays
-            gy = gy.array
-            p = None if is_log_prob else get_array_module(x).exp(logp)
-        keep = (x.shape[0], 1) + tuple(x.shape[2:])
-        g = _grad_per_position(gy, reduction, denom, keep, None)
+    def backward(ctx, gy):
+        x, q, logp = ctx.saved_tensors
+        logp = None if logp is None else logp.array
+        return SoftTargetCEGrad.apply(gy, x, q.array, logp, *ctx.meta), None, None, None, None
+
+
+class SoftTargetCEGrad(engine.Function):
+    """SoftTargetCEFn's logits gradient ``g * (softmax(x) * sum_c q_c - q)`` (``-g * q`` for NLL) from the
+    forward's saved log-probabilities; its backward is written with differentiable ops (softmax's Jacobian),
+    so the loss is differentiable to any order."""
+
+    @staticmethod
+    def forward(ctx, gy, x, q, logp, denom, reduction, is_log_prob):
+        ctx.meta = (denom, reduction, is_log_prob)
+        ctx.save_for_backward(gy, x, q)
+        g = _per_position(gy, reduction, denom, _keep_axis1(x.shape))
         if is_log_prob:
-            gx = -(g * q)
-        else:
-            gx = g * (p * q.sum(axis=1, keepdims=True) - q)
-        if isinstance(gx, Tensor):
-            return gx, None, None, None, None
-        return _wrap(gx), None, None, None, None
+            return -(g * q)
+        return g * (get_array_module(x).exp(logp) * q.sum(axis=1, keepdims=True) - q)
+
+    @staticmethod
+    def backward(ctx, h):
+        gy, x, q = ctx.saved_tensors
+        denom, reduction, is_log_prob = ctx.meta
+        ngy, nx = ctx.needs_input_grad[:2]
+        g = _per_position(gy, reduction, denom, _keep_axis1(x.shape))
+        if is_log_prob:
+            return _to_loss_shape(-(h * q).sum(axis=1), reduction, denom) if ngy else None, None, None, None, None, None, None
+        p = engine.softmax(x, axis=1)
+        sq = q.sum(axis=1, keepdims=True)
+        dgy = _to_loss_shape((h * (p * sq - q)).sum(axis=1), reduction, denom) if ngy else None
+        dx = None
+        if nx:
+            u = g * sq * h
+            dx = p * (u - (u * p).sum(axis=1, keepdims=True))
+        return dgy, dx, None, None, None, None, None
 
 
 class BCEWithLogitsFn(engine.Function):
@@ -89,26 +116,45 @@ class BCEWithLogitsFn(engine.Function):
 
     @staticmethod
     def backward(ctx, gy):
-        if engine.is_grad_enabled():
-            x, y, w, lw = ctx.saved_tensors
-            s = engine.sigmoid(-x)
-        else:
-            x, y, w, lw = ctx.saved_arrays
-            gy = gy.array
-            xp = get_array_module(x)
-            s = ((xp.tanh(x * -0.5) + 1) * 0.5).astype(x.dtype, copy=False)  # sigmoid(-x)
+        x, *consts = ctx.saved_tensors
+        consts = [None if c is None else c.array for c in consts]
+        return BCEWithLogitsGrad.apply(gy, x, *consts, ctx.reduction), None, None, None, None
+
+
+class BCEWithLogitsGrad(engine.Function):
+    """BCEWithLogitsFn's input gradient ``g * w * ((1 - y) - lw * sigmoid(-x))``; its backward is written with
+    differentiable ops (``d/dx = g * w * lw * s * (1 - s)``, ``s = sigmoid(-x)``)."""
+
+    @staticmethod
+    def forward(ctx, gy, x, y, w, lw, reduction):
+        xp = get_array_module(x)
+        ctx.reduction = reduction
+        ctx.save_for_backward(gy, x, y, w, lw)
+        s = ((xp.tanh(x * -0.5) + 1) * 0.5).astype(x.dtype, copy=False)  # sigmoid(-x), stable
+        return _per_position(gy, reduction, x.size, x.shape) * _bce_slope(y, w, lw, s)
+
+    @staticmethod
+    def backward(ctx, h):
+        gy, x, y, w, lw = ctx.saved_tensors
         r = ctx.reduction
-        if r == "none":
-            g = gy
-        else:
-            g = gy.reshape((1,) * x.ndim) * (1.0 / (x.array.size if isinstance(x, Tensor) else x.size) if r == "mean" else 1.0)
-        d = (1 - y) - (s if lw is None else lw * s)
-        if w is not None:
-            d = d * w
-        gx = g * d
-        if isinstance(gx, Tensor):
-            return gx, None, None, None, None
-        return _wrap(gx), None, None, None, None
+        ngy, nx = ctx.needs_input_grad[:2]
+        s = engine.sigmoid(-x)
+        dgy = _to_loss_shape(h * _bce_slope(y, w, lw, s), r, x.numel()) if ngy else None
+        dx = None
+        if nx:
+            curve = s * (1 - s)
+            if lw is not None:
+                curve = curve * lw
+            if w is not None:
+                curve = curve * w
+            dx = _per_position(gy, r, x.numel(), x.shape) * curve * h
+        return dgy, dx, None, None, None, None
+
+
+def _bce_slope(y, w, lw, s):
+    """d loss / d x per element for the sigmoid ``s = sigmoid(-x)``: ``w ((1 - y) - lw s)`` (arrays or Tensors)."""
+    d = (1 - y) - (s if lw is None else lw * s)
+    return d if w is None else d * w
 
 
 class BinaryCrossEntropyFn(engine.Function):

@@ -43,20 +43,27 @@ class Cumsum(Function):
         return Cumsum.apply(gy, ctx.dim, not ctx.reverse), None, None
 
 
-class Cumprod(Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        y = get_array_module(x).cumprod(x, axis=dim)
+class _ScanKeepingBoth(Function):
+    """Base of a scan along ``dim`` whose backward reads its input and output: ``scan(xp, x, dim)``."""
+
+    scan = None
+
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        y = cls.scan(get_array_module(x), x, dim)
         ctx.dim = dim
-        ctx.has_zero = bool((x == 0).any())
         ctx.save_for_backward(x, y)
         return y
+
+
+class Cumprod(_ScanKeepingBoth):
+    scan = staticmethod(lambda xp, x, dim: xp.cumprod(x, axis=dim))
 
     @staticmethod
     def backward(ctx, gy):
         x, y = ctx.saved_tensors
         d = ctx.dim
-        if not ctx.has_zero:
+        if not bool((x.array == 0).any()):
             return Cumsum.apply(gy * y, d, True) / x, None
         return _cumprod_grad_with_zeros(x, gy, d), None
 
@@ -100,14 +107,8 @@ def _cumprod_grad_with_zeros(x, g, d):
     return _movedim_back(grad, d)
 
 
-class LogCumSumExp(Function):
-    @staticmethod
-    def forward(ctx, x, dim):
-        xp = get_array_module(x)
-        y = xp.logaddexp.accumulate(x, axis=dim).astype(x.dtype, copy=False)
-        ctx.dim = dim
-        ctx.save_for_backward(x, y)
-        return y
+class LogCumSumExp(_ScanKeepingBoth):
+    scan = staticmethod(lambda xp, x, dim: xp.logaddexp.accumulate(x, axis=dim).astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, gy):

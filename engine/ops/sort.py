@@ -66,16 +66,23 @@ def msort(input):  # noqa: A002
     return sort(input, dim=0).values
 
 
+def _sorted_range(name, input, dim, k, descending, single):
+    """The ``k`` first entries along ``dim`` once sorted (``single``: only the ``k``-th, 1-based) and their
+    indexes: ``(x, d, values, indexes)``; ``k`` out of range raises RuntimeError naming the op."""
+    x = operand(input)
+    d = dim_index(dim, x.ndim, name)
+    n = x.shape[d] if x.ndim else 1
+    k = int(k)
+    if not int(single) <= k <= n:
+        raise RuntimeError(f"{name}: k ({k}) is out of range for dim {d} of size {n} (shape {tuple(x.shape)})")
+    x, xs, d, idx = _sorted(name, x, d, descending)
+    idx = idx[(slice(None),) * d + (slice(k - 1 if single else 0, k),)]
+    return x, d, Gather.apply(xs, d, idx), Tensor._wrap(idx)
+
+
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """The ``k`` largest (``largest=False``: smallest) entries along ``dim`` and their indexes."""
-    x = operand(input)
-    d = dim_index(dim, x.ndim, "topk")
-    n = x.shape[d] if x.ndim else 1
-    if not 0 <= int(k) <= n:
-        raise RuntimeError(f"topk: k ({k}) is out of range for dim {d} of size {n} (shape {tuple(x.shape)})")
-    x, xs, d, idx = _sorted("topk", x, d, largest)
-    idx = idx[(slice(None),) * d + (slice(0, int(k)),)]
-    values, ind = Gather.apply(xs, d, idx), Tensor._wrap(idx)
+    x, _, values, ind = _sorted_range("topk", input, dim, k, largest, single=False)
     if x.ndim == 0:
         values, ind = values.reshape(()), ind.reshape(())
     return topk_result(values, ind)
@@ -83,14 +90,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
 
 def kthvalue(input, k, dim=-1, keepdim=False):  # noqa: A002
     """The ``k``-th smallest entry (1-based) along ``dim`` and its index."""
-    x = operand(input)
-    d = dim_index(dim, x.ndim, "kthvalue")
-    n = x.shape[d] if x.ndim else 1
-    if not 1 <= int(k) <= n:
-        raise RuntimeError(f"kthvalue: k ({k}) is out of range for dim {d} of size {n} (shape {tuple(x.shape)})")
-    x, xs, d, idx = _sorted("kthvalue", x, d, False)
-    idx = idx[(slice(None),) * d + (slice(int(k) - 1, int(k)),)]
-    values, ind = Gather.apply(xs, d, idx), Tensor._wrap(idx)
+    x, d, values, ind = _sorted_range("kthvalue", input, dim, k, False, single=True)
     if not keepdim or x.ndim == 0:
         shape = tuple(s for i, s in enumerate(values.shape) if i != d) if x.ndim else ()
         values, ind = values.reshape(shape), ind.reshape(shape)

@@ -150,7 +150,7 @@ CORE_CASES = [
            ref=lambda a: 1 / (1 + np.exp(-a))),
     OpCase("relu", ("Relu",), lambda a: a.relu(), [((3, 4),), ((),)], domain="away0", torch=S, derive=E,
            ref=lambda a: np.maximum(a, 0)),
-    OpCase("clip", ("Clip",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
+    OpCase("clip", ("Clamp",), lambda a: a.clip(-0.5, 0.5), [((4, 5),)], domain="away0", extra={"avoid": (-0.5, 0.5)},
            torch=S, derive=E, ref=lambda a: np.clip(a, -0.5, 0.5)),
     OpCase("maximum", ("Maximum",), lambda a, b: a.maximum(b), [((3, 4), (3, 4)), ((3, 4), (4,)), ((), ())],
            torch=S, int_dtypes=("int64", "int32"), derive=E, ref=np.maximum),

@@ -24,7 +24,7 @@ def _c(name, covers, fn, shapes, domain="real", **kw):
 
 
 TORCH_CASES = [
-    _c("hardtanh", "Hardtanh", lambda a: engine.ops.elementwise.hardtanh(a, -0.5, 0.7), [((3, 4),), ((),)],
+    _c("hardtanh", "Clamp", lambda a: engine.ops.elementwise.hardtanh(a, -0.5, 0.7), [((3, 4),), ((),)],
        domain="away0", extra={"avoid": (-0.5, 0.7)},
        torch=lambda a: _T().nn.functional.hardtanh(a, -0.5, 0.7), derive=E),
     _c("tan", "Tan", lambda a: (a * 0.4).tan(), [((3, 4),)], torch=S, derive=E),

@@ -215,6 +215,31 @@ def test_once_differentiable_refuses_second_order():
         g.sum().backward()
 
 
+def test_once_differentiable_raises_even_when_backward_saved_nothing():
+    """A backward that reads only ctx attributes (a mask) and a constant incoming gradient: its gradient still
+    hangs off the op's inputs, so differentiating it again raises naming the op instead of being a constant."""
+
+    class MaskedRelu(engine.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mask = x > 0
+            return x * ctx.mask
+
+        @staticmethod
+        @engine.once_differentiable("masked_relu")
+        def backward(ctx, gy):
+            return gy * ctx.mask
+
+    t = tensor([1.5, -2.0], dtype="float64", requires_grad=True)
+    (g,) = engine.grad(MaskedRelu.apply(t).sum(), t, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 0.0])
+    assert g.requires_grad
+    with pytest.raises(RuntimeError, match="masked_relu: its backward is not twice differentiable"):
+        (g * t).sum().backward()
+    (g1,) = engine.grad(MaskedRelu.apply(t).sum(), t)  # first order: a plain tensor, no node
+    assert not g1.requires_grad and g1._creator is None
+
+
 def test_dtype_rules():
     assert tensor(1.5).dtype == np.float32
     assert tensor([1.0, 2.0]).dtype == np.float32
@@ -266,3 +291,26 @@ def test_tensor_basics():
     assert isinstance(x.array, np.ndarray)
     assert "tensor(" in repr(x)
     assert isinstance(x.T, Tensor) and x.T.numpy()[0, 1] == 3.0
+
+
+@pytest.mark.parametrize("name", ["layer_norm", "linear", "cross_entropy_smoothing", "bce_with_logits"])
+def test_fused_layer_grad_functions_are_differentiable_to_third_order(name):
+    """The Grad Functions' own backward is written with Tensor ops, so the second derivative is differentiable
+    again: gradcheck the function x -> d/dx (d/dx f . d/dx f) against central differences."""
+    import nn.functional as F
+
+    rng = np.random.default_rng(3)
+    w = tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    b = tensor(rng.standard_normal(4), requires_grad=True)
+    bits = tensor(rng.integers(0, 2, (3, 4)).astype(np.float64))
+    f = {"layer_norm": lambda x: F.layer_norm(x, (4,), b, b).pow(3).sum(),
+         "linear": lambda x: F.linear(x * x, w, b).pow(3).sum(),
+         "cross_entropy_smoothing": lambda x: F.cross_entropy(x * x, np.array([1, 0, 3]), label_smoothing=0.2),
+         "bce_with_logits": lambda x: F.binary_cross_entropy_with_logits(x * x, bits, reduction="sum")}[name]
+
+    def second(x):
+        (g,) = engine.grad(f(x), [x], create_graph=True)
+        (h,) = engine.grad((g * g).sum(), [x], create_graph=True)
+        return h
+
+    assert engine.gradcheck(second, [tensor(rng.standard_normal((3, 4)), requires_grad=True)])

@@ -67,6 +67,7 @@ OPS = {
     "split_concat": lambda s, x: engine.concatenate(list(reversed(x.split([2, 3], dim=1))), axis=1),
     "stack_transpose": lambda s, x: engine.stack([x, x * 2], dim=1).permute(0, 2, 1),
     "clip": lambda s, x: x.clip(-0.2, 0.7) + x.clip(max=0.5),
+    "clamp_tensor_bounds": lambda s, x: x.clamp(x[:, :1] - 0.1, x.amax(dim=1, keepdim=True) * 0.5) + x.clamp(min=x[:, 2:3]),
     "where_constant_mask": lambda s, x: engine.where(MASK, x, 1.0 - x),
     "pow": lambda s, x: x ** 2 + 2.0 ** x + (x * x + 1) ** x,
     "maximum_minimum": lambda s, x: engine.maximum(x, 0.5) - engine.minimum(x, x[:, :1]),

@@ -201,3 +201,47 @@ def test_mixed_dtype_tensors_promote_by_category():
     assert engine.fmod(f32, i64).dtype == np.float32  # float32 tensor with int64 tensor: float32 (torch)
     assert engine.remainder(i64, engine.tensor([2], dtype="int32")).dtype == np.int64
     assert engine.logaddexp(f32, engine.tensor([1.0], dtype="float64")).dtype == np.float64
+
+
+def test_clamp_with_tensor_bounds_matches_torch_at_ties_crossed_bounds_and_nan():
+    """Values and the three gradients as torch's clamp_backward: x inside [lo, hi] bounds included (nan gets
+    none), lo where x < lo < hi, hi where x > hi or hi < lo (nobody at x < lo == hi)."""
+    x = np.array([-1.0, 0.5, 0.5, 2.0, np.nan, 0.3, -3.0, 0.7])
+    lo = np.array([0.5, 0.5, 1.0, 0.0, 0.0, 0.3, 0.2, 0.0])
+    hi = np.array([1.0, 0.5, 0.2, 1.0, 1.0, 0.3, 0.2, 1.0])
+    ex, elo, ehi = (engine.tensor(a, requires_grad=True) for a in (x, lo, hi))
+    tx, tlo, thi = (torch.tensor(a, requires_grad=True) for a in (x, lo, hi))
+    ey, ty = engine.clamp(ex, elo, ehi), torch.clamp(tx, tlo, thi)
+    np.testing.assert_array_equal(ey.numpy(), ty.detach().numpy())
+    ey.backward(engine.tensor(np.arange(1.0, 9.0)))
+    ty.backward(torch.arange(1.0, 9.0, dtype=torch.float64))
+    for e, t in ((ex, tx), (elo, tlo), (ehi, thi)):
+        np.testing.assert_array_equal(e.grad.numpy(), t.grad.numpy())
+
+
+def test_clamp_with_number_bounds_matches_torch_at_the_bounds_and_nan():
+    x = np.array([-0.5, 0.0, 0.5, 0.7, np.nan], dtype=np.float32)
+    ex, tx = engine.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    for lo, hi in ((-0.5, 0.5), (None, 0.5), (0.0, None), (0.6, 0.2)):
+        ey, ty = ex.clamp(lo, hi), tx.clamp(lo, hi)
+        np.testing.assert_array_equal(ey.numpy(), ty.detach().numpy())
+        assert ey.dtype == engine.float32
+        (eg,), (tg,) = engine.grad(ey.sum(), [ex]), torch.autograd.grad(ty.sum(), [tx])
+        np.testing.assert_array_equal(eg.numpy(), tg.numpy())
+
+
+def test_clip_and_floor_divide_have_one_implementation_each():
+    from engine.function import OP_REGISTRY
+
+    assert engine.clip is engine.clamp and engine.Tensor.clip is engine.Tensor.clamp
+    assert "Clip" not in OP_REGISTRY
+    assert engine.floor_divide is engine.ops.elementwise.floor_divide
+    x = engine.tensor([5.5, -5.5], requires_grad=True)
+    for y in (engine.floor_divide(x, 2.0), x // 2.0, x.floor_divide(2.0)):  # no derivative, as torch
+        np.testing.assert_array_equal(y.numpy(), [2.0, -3.0])
+        assert not y.requires_grad
+    with pytest.raises(RuntimeError, match="floor_divide: ZeroDivisionError"):
+        engine.floor_divide(engine.tensor([3, 4]), engine.tensor([1, 0]))
+    t = engine.tensor([-2.0, 0.1, 3.0])
+    t.clamp_(engine.tensor([-1.0, 0.0, 0.0]), 1.0)  # in place, tensor bound
+    np.testing.assert_array_equal(t.numpy(), np.array([-1.0, 0.1, 1.0], dtype=np.float32))
