@@ -162,7 +162,7 @@ from .ops.logic import (  # noqa: E402
 )
 from .ops.math import (  # noqa: E402
     acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctanh, asin, asinh, atan, atanh, ceil, cosh, erf, erfc,
-    erfinv, exp2, expm1, fix, floor, log10, log1p, log2, reciprocal, round, rsqrt, sgn, sign, sinh, tan, trunc,
+    erfinv, exp2, expm1, fix, floor, log10, log1p, log2, reciprocal, round, rsqrt, sgn, sign, sinc, sinh, tan, trunc,
 )
 from .ops.views import column_stack, dstack, hstack, row_stack, vstack  # noqa: E402
 from .ops.scan import cummax, cummin, cumprod, cumsum, logcumsumexp, prod  # noqa: E402

@@ -112,6 +112,9 @@ class TorchOpMethods:
     def tan(self):
         return ops.math.tan(self)
 
+    def sinc(self):
+        return ops.math.sinc(self)
+
     def asin(self):
         return ops.math.asin(self)
 

@@ -108,7 +108,8 @@ ACTIVATIONS = (
     ActSpec("tanh", "Tanh", "tanh(x)", formula="tanh_act", reads_y=True, engine=False, core="tanh", torch="tanh"),
     ActSpec("log_sigmoid", "LogSigmoid", "log(sigmoid(x)), stable for large |x|", aliases=("logsigmoid",),
             torch="nn.functional.logsigmoid"),
-    ActSpec("sinc", "Sinc", "sin(x) / x, 1 at 0 (unnormalised; NumPy's np.sinc is the normalised one)"),
+    ActSpec("sinc", "Sinc", "sin(x) / x, 1 at 0 (unnormalised; torch.sinc, np.sinc and engine.sinc are the "
+            "normalised sin(pi x) / (pi x))", engine=False),
     ActSpec("hard_threshold", "HardThreshold", "binary step: 1 where x >= threshold, else 0 (zero gradient)",
             (P("threshold", 0.0),), aliases=("step",), module_aliases=("Step",), examples=((), (0.5,)),
             smooth=False),

@@ -1,4 +1,4 @@
-"""torch's unary elementwise maths: tan, asin/acos/atan, sinh/cosh, asinh/acosh/atanh, erf/erfc/erfinv,
+"""torch's unary elementwise maths: tan, asin/acos/atan, sinc, sinh/cosh, asinh/acosh/atanh, erf/erfc/erfinv,
 log2/log10/log1p/exp2/expm1, rsqrt/reciprocal, and the rounding family (floor, ceil, trunc, round
 with ``decimals``, sign).
 
@@ -60,6 +60,25 @@ class Acos(_Unary):
 class Atan(_Unary):
     f = staticmethod(lambda xp, x: xp.arctan(x))
     df = staticmethod(lambda x, y: reciprocal(1 + x * x))
+
+
+def _sinc(xp, x):
+    """torch's sinc, normalised: sin(pi x) / (pi x), 1 at 0 (NumPy's np.sinc is the same function)."""
+    return xp.sinc(x)
+
+
+def _dsinc(x, y):
+    """d/dx sinc(x) = (cos(pi x) - sinc(x)) / x, 0 at 0 (the division is made safe there, as torch)."""
+    from .elementwise import where
+
+    at0 = x == 0
+    safe = where(at0, 1.0, x)
+    return where(at0, 0.0, ((safe * _m.pi).cos() - y) / safe)
+
+
+class Sinc(_Unary):
+    f = staticmethod(_sinc)
+    df = staticmethod(_dsinc)
 
 
 class Sinh(_Unary):
@@ -197,6 +216,12 @@ def acos(x):
 
 def atan(x):
     return _unary_float(Atan, x)
+
+
+def sinc(x):
+    """torch.sinc: the normalised sinc, sin(pi x) / (pi x), 1 at 0.  (Kiln's activation ``F.sinc`` /
+    ``nn.Sinc`` is the unnormalised sin(x) / x of the course notes; it is not torch's and not ``engine.sinc``.)"""
+    return _unary_float(Sinc, x)
 
 
 def sinh(x):

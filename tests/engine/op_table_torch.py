@@ -28,6 +28,10 @@ TORCH_CASES = [
        domain="away0", extra={"avoid": (-0.5, 0.7)},
        torch=lambda a: _T().nn.functional.hardtanh(a, -0.5, 0.7), derive=E),
     _c("tan", "Tan", lambda a: (a * 0.4).tan(), [((3, 4),)], torch=S, derive=E),
+    _c("sinc", "Sinc", lambda a: a.sinc(), [((3, 4),)], torch=S, derive=E),  # torch's normalised sinc
+    _c("sinc_at_zero", "Sinc",
+       lambda a: engine.sinc(a * engine.tensor([0.0, 1.0, 1.0, 1.0], dtype="float64", device=a.device)), [((4,),)],
+       torch=lambda a: _T().sinc(a * _T().tensor([0.0, 1.0, 1.0, 1.0], dtype=_T().float64))),
     _c("asin", "Asin", lambda a: (a.tanh() * 0.9).asin(), [((3, 4),)], torch=S, derive=E),
     _c("acos", "Acos", lambda a: engine.acos(a.tanh() * 0.9), [((3, 4),)],
        torch=lambda a: _T().acos(a.tanh() * 0.9), derive=E),
