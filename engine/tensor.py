@@ -1,7 +1,8 @@
 """``Tensor``: an array (numpy or cupy) plus what autodiff needs — ``grad``, ``requires_grad`` and the
 node that created it.
 
-Operators and methods are thin: each one calls a differentiable op from ``engine.ops``, with torch's
+Operators and methods are thin: each one is, or calls, a differentiable op from ``engine.ops`` (the
+ops that are methods as they stand are attached from engine/_torch_methods.py's tables), with torch's
 names and meanings: ``size()`` is the shape as an :class:`Size` (``size(d)`` one dim, ``numel()`` the
 count), ``dtype`` an ``engine`` dtype object, ``transpose(d0, d1)`` swaps two dims, ``max(dim)``
 returns ``(values, indices)``, ``var`` uses ``correction=1``.  Dtypes promote as torch's (a float32
