@@ -107,6 +107,17 @@ class _DeviceHandle:
 _DEVICE0 = _DeviceHandle()
 
 
+def _reading_host(name, read):
+    """The ``ndarray`` method ``name`` that counts one device-to-host transfer, then ``read``s the host view."""
+
+    def method(self, *args):
+        _counts["d2h"] += 1
+        return read(self.view(np.ndarray), *args)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class ndarray(np.ndarray):
     """An array in simulated device memory: NumPy underneath, CuPy's rules on top (see the module docstring)."""
 
@@ -120,29 +131,11 @@ class ndarray(np.ndarray):
         _counts["d2h"] += 1
         return np.array(self.view(np.ndarray), copy=True)
 
-    def item(self, *args):
-        _counts["d2h"] += 1
-        return self.view(np.ndarray).item(*args)
-
-    def tolist(self):
-        _counts["d2h"] += 1
-        return self.view(np.ndarray).tolist()
-
-    def __float__(self):
-        _counts["d2h"] += 1
-        return float(self.view(np.ndarray))
-
-    def __int__(self):
-        _counts["d2h"] += 1
-        return int(self.view(np.ndarray))
-
-    def __index__(self):
-        _counts["d2h"] += 1
-        return self.view(np.ndarray).__index__()
-
-    def __bool__(self):
-        _counts["d2h"] += 1
-        return bool(self.view(np.ndarray))
+    # Python values read from device memory: each is a device-to-host transfer, as with CuPy
+    item, tolist, __float__, __int__, __index__, __bool__ = (
+        _reading_host(name, read) for name, read in (
+            ("item", np.ndarray.item), ("tolist", np.ndarray.tolist), ("__float__", float), ("__int__", int),
+            ("__index__", np.ndarray.__index__), ("__bool__", bool)))
 
     def __getitem__(self, key):
         return _device(super().__getitem__(_plain_key(key)))

@@ -120,6 +120,24 @@ _ALIASES = {"half": "float16", "float": "float32", "double": "float64", "short":
             "long": "int64", "cfloat": "complex64", "cdouble": "complex128"}
 
 
+# torch's casting methods (``x.float()``, ``x.long()``, ``module.double()``): {method name: the dtype it casts to}
+CAST_METHODS = {"float": np.float32, "double": np.float64, "half": np.float16, "bfloat16": _BY_NAME["bfloat16"],
+                "int": np.int32, "long": np.int64, "short": np.int16, "char": np.int8, "byte": np.uint8,
+                "bool": np.bool_}
+
+
+def cast_method(name):
+    """The method ``name(self)`` that is ``self.to(dtype=CAST_METHODS[name])`` (a Tensor's or a Module's)."""
+    target = CAST_METHODS[name]
+
+    def cast(self):
+        return self.to(dtype=target)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"``self.to(dtype={getattr(target, '__name__', None) or target.name})`` (torch's ``.{name}()``)."
+    return cast
+
+
 def as_dtype(d) -> dtype:
     """The engine dtype for an engine dtype, a NumPy dtype or scalar type, or a name ("float32", "long")."""
     if isinstance(d, dtype):

@@ -1,7 +1,8 @@
 """``Tensor``: an array (numpy or cupy) plus what autodiff needs — ``grad``, ``requires_grad`` and the
 node that created it.
 
-Operators and methods are thin: each one calls a differentiable op from ``engine.ops``, with torch's
+Operators and methods are thin: each one is, or calls, a differentiable op from ``engine.ops`` (the
+ops that are methods as they stand are attached from engine/_torch_methods.py's tables), with torch's
 names and meanings: ``size()`` is the shape as an :class:`Size` (``size(d)`` one dim, ``numel()`` the
 count), ``dtype`` an ``engine`` dtype object, ``transpose(d0, d1)`` swaps two dims, ``max(dim)``
 returns ``(values, indices)``, ``var`` uses ``correction=1``.  Dtypes promote as torch's (a float32
@@ -285,9 +286,6 @@ class Tensor(TorchOpMethods):
     def is_contiguous(self) -> bool:
         return bool(self.array.flags.c_contiguous)
 
-    def contiguous(self) -> "Tensor":
-        return ops.shape.contiguous(self)
-
     def __len__(self) -> int:
         if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -391,36 +389,6 @@ class Tensor(TorchOpMethods):
     def astype(self, dtype) -> "Tensor":
         return self.to(dtype=dtype)
 
-    def float(self) -> "Tensor":
-        return self.to(dtype=np.float32)
-
-    def double(self) -> "Tensor":
-        return self.to(dtype=np.float64)
-
-    def half(self) -> "Tensor":
-        return self.to(dtype=np.float16)
-
-    def bfloat16(self) -> "Tensor":
-        return self.to(dtype=dtypes.as_dtype("bfloat16"))
-
-    def int(self) -> "Tensor":
-        return self.to(dtype=np.int32)
-
-    def long(self) -> "Tensor":
-        return self.to(dtype=np.int64)
-
-    def short(self) -> "Tensor":
-        return self.to(dtype=np.int16)
-
-    def char(self) -> "Tensor":
-        return self.to(dtype=np.int8)
-
-    def byte(self) -> "Tensor":
-        return self.to(dtype=np.uint8)
-
-    def bool(self) -> "Tensor":
-        return self.to(dtype=np.bool_)
-
     # ---- new tensors like this one (its dtype and device unless told otherwise) ---------------
     def _new(self, shape, fill, dtype, device, requires_grad):
         from .creation import full
@@ -447,62 +415,8 @@ class Tensor(TorchOpMethods):
                       device=self.device if device is None else device, requires_grad=requires_grad)
 
     # ---- operators ----------------------------------------------------------------------------
-    def __add__(self, o):
-        return ops.elementwise.add(self, o)
-
-    def __radd__(self, o):
-        return ops.elementwise.add(o, self)
-
-    def __sub__(self, o):
-        return ops.elementwise.sub(self, o)
-
-    def __rsub__(self, o):
-        return ops.elementwise.sub(o, self)
-
-    def __mul__(self, o):
-        return ops.elementwise.mul(self, o)
-
-    def __rmul__(self, o):
-        return ops.elementwise.mul(o, self)
-
-    def __truediv__(self, o):
-        return ops.elementwise.div(self, o)
-
-    def __rtruediv__(self, o):
-        return ops.elementwise.div(o, self)
-
-    def __floordiv__(self, o):
-        return ops.elementwise.floor_divide(self, o)
-
-    def __rfloordiv__(self, o):
-        return ops.elementwise.floor_divide(o, self)
-
-    def __mod__(self, o):
-        return ops.elementwise.remainder(self, o)
-
-    def __rmod__(self, o):
-        return ops.elementwise.remainder(o, self)
-
-    def __pow__(self, o):
-        return ops.elementwise.power(self, o)
-
-    def __rpow__(self, o):
-        return ops.elementwise.power(o, self)
-
-    def __matmul__(self, o):
-        return ops.linalg.matmul(self, o)
-
-    def __rmatmul__(self, o):
-        return ops.linalg.matmul(o, self)
-
-    def __neg__(self):
-        return ops.elementwise.neg(self)
-
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return ops.elementwise.abs(self)
 
     def __getitem__(self, idx):
         return ops.shape.getitem(self, idx)
@@ -540,160 +454,22 @@ class Tensor(TorchOpMethods):
         """The last two dims swapped (a batch of matrices transposed)."""
         return ops.shape.matrix_transpose(self)
 
-    def t(self):
-        return ops.shape.t(self)
-
     def reshape(self, *shape):
         return ops.shape.reshape(self, *shape)
-
-    def view(self, *shape):
-        return ops.shape.view(self, *shape)
 
     def view_as(self, other):
         return ops.shape.view(self, other.shape)
 
     reshape_as = view_as
 
-    def flatten(self, start_dim=0, end_dim=-1):
-        return ops.shape.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim, sizes):
-        return ops.shape.unflatten(self, dim, sizes)
-
-    def transpose(self, dim0, dim1):
-        return ops.shape.transpose(self, dim0, dim1)
-
-    swapaxes = swapdims = transpose
-
-    def permute(self, *dims, **kwargs):
-        return ops.shape.permute(self, *dims, **kwargs)
-
-    def expand(self, *sizes):
-        return ops.shape.expand(self, *sizes)
 
     def expand_as(self, other):
         return ops.shape.expand(self, other.shape)
 
-    def broadcast_to(self, shape):
-        return ops.shape.broadcast_to(self, shape)
 
-    def squeeze(self, dim=None, *, axis=None):
-        return ops.shape.squeeze(self, dim, axis=axis)
-
-    def unsqueeze(self, dim=None, *, axis=None):
-        return ops.shape.unsqueeze(self, dim, axis=axis)
-
-    expand_dims = unsqueeze
-
-    def split(self, split_size_or_sections, dim=None, *, axis=None):
-        return ops.shape.split(self, split_size_or_sections, dim, axis=axis)
-
-    def chunk(self, chunks, dim=0):
-        return ops.shape.chunk(self, chunks, dim)
-
-    def narrow(self, dim, start, length):
-        return ops.shape.narrow(self, dim, start, length)
-
-    # ---- reductions (torch's meanings; see engine.ops.reduce) ---------------------------------
-    def sum(self, *args, **kwargs):
-        return ops.reduce.sum(self, *args, **kwargs)
-
-    def mean(self, *args, **kwargs):
-        return ops.reduce.mean(self, *args, **kwargs)
-
-    def max(self, *args, **kwargs):
-        return ops.reduce.max(self, *args, **kwargs)
-
-    def min(self, *args, **kwargs):
-        return ops.reduce.min(self, *args, **kwargs)
-
-    def amax(self, *args, **kwargs):
-        return ops.reduce.amax(self, *args, **kwargs)
-
-    def amin(self, *args, **kwargs):
-        return ops.reduce.amin(self, *args, **kwargs)
-
-    def argmax(self, *args, **kwargs):
-        return ops.reduce.argmax(self, *args, **kwargs)
-
-    def argmin(self, *args, **kwargs):
-        return ops.reduce.argmin(self, *args, **kwargs)
-
-    def var(self, *args, **kwargs):
-        return ops.reduce.var(self, *args, **kwargs)
-
-    def std(self, *args, **kwargs):
-        return ops.reduce.std(self, *args, **kwargs)
-
-    def logsumexp(self, *args, **kwargs):
-        return ops.reduce.logsumexp(self, *args, **kwargs)
-
-    def any(self, *args, **kwargs):
-        return ops.reduce.any(self, *args, **kwargs)
-
-    def all(self, *args, **kwargs):
-        return ops.reduce.all(self, *args, **kwargs)
-
-    # ---- elementwise and linear algebra -------------------------------------------------------
-    def exp(self):
-        return ops.elementwise.exp(self)
-
-    def log(self):
-        return ops.elementwise.log(self)
-
-    def sqrt(self):
-        return ops.elementwise.sqrt(self)
-
-    def abs(self):
-        return ops.elementwise.abs(self)
-
-    def sin(self):
-        return ops.elementwise.sin(self)
-
-    def cos(self):
-        return ops.elementwise.cos(self)
-
-    def tanh(self):
-        return ops.elementwise.tanh(self)
-
-    def sigmoid(self):
-        return ops.elementwise.sigmoid(self)
-
-    def relu(self):
-        return ops.elementwise.relu(self)
-
-    def maximum(self, o):
-        return ops.elementwise.maximum(self, o)
-
-    def minimum(self, o):
-        return ops.elementwise.minimum(self, o)
-
+    # (the reductions, elementwise maths and matmuls are the ops themselves: engine/_torch_methods.py's tables)
     def pow(self, exponent):
         return ops.elementwise.power(self, exponent)
-
-    def remainder(self, o):
-        return ops.elementwise.remainder(self, o)
-
-    def floor_divide(self, o):
-        return ops.elementwise.floor_divide(self, o)
-
-    def matmul(self, o):
-        return ops.linalg.matmul(self, o)
-
-    def mm(self, o):
-        return ops.linalg.mm(self, o)
-
-    def bmm(self, o):
-        return ops.linalg.bmm(self, o)
-
-    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        return ops.linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
-
-    def softmax(self, dim=None, *, axis=None):
-        return ops.softmax.softmax(self, dim, axis=axis)
-
-    def log_softmax(self, dim=None, *, axis=None):
-        return ops.softmax.log_softmax(self, dim, axis=axis)
 
     # ---- DLPack (engine/dlpack.py) ------------------------------------------------------------
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
@@ -784,8 +560,8 @@ from . import autograd as _autograd, function as _function  # noqa: E402
 
 _function.Tensor = _autograd.Tensor = Tensor  # the graph modules refer back to Tensor without import cycles
 
-from . import ops  # noqa: E402  (ops import Tensor; methods above resolve ops at call time)
-from . import _torch_methods  # noqa: E402
+for _name in dtypes.CAST_METHODS:  # x.float(), x.long(), ...
+    setattr(Tensor, _name, dtypes.cast_method(_name))
 
-_torch_methods.ops = ops
+from . import ops  # noqa: E402  (ops import Tensor; methods above resolve ops at call time)
 from . import inplace as _inplace  # noqa: E402  (in-place writes; imports Tensor)

@@ -130,6 +130,19 @@ class _ConvNd1(Module):
             s += f", padding_mode={self.padding_mode!r}"
         return s
 
+    def _grouped(self, conv, x4, w4, conf, unbatched):
+        """``conv`` (engine.conv2d or conv_transpose2d, keywords ``conf``) of the (N, C, 1, L) input ``x4`` with
+        the (., ., 1, k) weight ``w4``, one call per group, as (N, C_out, L_out) (or (C_out, L_out) unbatched)."""
+        g = self.groups
+        if g == 1:
+            y = conv(x4, w4, self.bias, **conf)
+        else:
+            xs, ws = chunk(x4, g, 1), chunk(w4, g, 0)
+            bs = chunk(self.bias, g, 0) if self.bias is not None else [None] * g
+            y = engine.concatenate([conv(a, w, b, **conf) for a, w, b in zip(xs, ws, bs)], axis=1)
+        y = y.reshape(x4.shape[0], self.out_channels, y.shape[-1])
+        return y.reshape(y.shape[1], y.shape[2]) if unbatched else y
+
 
 class Conv1d(_ConvNd1):
     """1-d cross-correlation over (N, C_in, L) -> (N, C_out, L_out), as ``torch.nn.Conv1d``."""
@@ -155,14 +168,7 @@ class Conv1d(_ConvNd1):
         x4 = x.reshape(N, self.in_channels, 1, L)
         w4 = self.weight.reshape(self.out_channels, self.in_channels // g, 1, k)
         conf = dict(stride=(1, self.stride[0]), padding=(0, pad), dilation=(1, self.dilation[0]))
-        if g == 1:
-            y = engine.conv2d(x4, w4, self.bias, **conf)
-        else:
-            xs, ws = chunk(x4, g, 1), chunk(w4, g, 0)
-            bs = chunk(self.bias, g, 0) if self.bias is not None else [None] * g
-            y = engine.concatenate([engine.conv2d(a, w, b, **conf) for a, w, b in zip(xs, ws, bs)], axis=1)
-        y = y.reshape(N, self.out_channels, y.shape[-1])
-        return y.reshape(y.shape[1], y.shape[2]) if unbatched else y
+        return self._grouped(engine.conv2d, x4, w4, conf, unbatched)
 
 
 class ConvTranspose1d(_ConvNd1):
@@ -197,11 +203,4 @@ class ConvTranspose1d(_ConvNd1):
         x4 = x.reshape(N, self.in_channels, 1, L)
         w4 = self.weight.reshape(self.in_channels, self.out_channels // g, 1, k)
         conf = dict(stride=(1, s), padding=(0, p), output_padding=(0, op), dilation=(1, d))
-        if g == 1:
-            y = engine.conv_transpose2d(x4, w4, self.bias, **conf)
-        else:
-            xs, ws = chunk(x4, g, 1), chunk(w4, g, 0)
-            bs = chunk(self.bias, g, 0) if self.bias is not None else [None] * g
-            y = engine.concatenate([engine.conv_transpose2d(a, w, b, **conf) for a, w, b in zip(xs, ws, bs)], axis=1)
-        y = y.reshape(N, self.out_channels, y.shape[-1])
-        return y.reshape(y.shape[1], y.shape[2]) if unbatched else y
+        return self._grouped(engine.conv_transpose2d, x4, w4, conf, unbatched)

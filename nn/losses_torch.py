@@ -35,34 +35,42 @@ class KLDivLoss(_Loss):
         return functional_op("kl_div", "KLDivLoss")(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
-class MarginRankingLoss(_Loss):
+class _MarginLoss(_Loss):
+    """A loss whose one option is ``margin``: ``forward`` hands its inputs to ``nn.functional.<_function>``."""
+
+    _function = None  # the functional's name, set by each subclass
+
     def __init__(self, margin=0.0, reduction="mean"):
         super().__init__(reduction)
         self.margin = margin
 
+    def _apply(self, *inputs):
+        return functional_op(self._function, type(self).__name__)(*inputs, margin=self.margin,
+                                                                  reduction=self.reduction)
+
+
+class MarginRankingLoss(_MarginLoss):
+    _function = "margin_ranking_loss"
+
     def forward(self, input1, input2, target):
-        return functional_op("margin_ranking_loss", "MarginRankingLoss")(input1, input2, target, margin=self.margin,
-                                                                         reduction=self.reduction)
+        return self._apply(input1, input2, target)
 
 
-class HingeEmbeddingLoss(_Loss):
-    def __init__(self, margin=1.0, reduction="mean"):
-        super().__init__(reduction)
-        self.margin = margin
+class HingeEmbeddingLoss(_MarginLoss):
+    _function = "hinge_embedding_loss"
+
+    def __init__(self, margin=1.0, reduction="mean"):  # torch's default margin here is 1
+        super().__init__(margin, reduction)
 
     def forward(self, input, target):
-        return functional_op("hinge_embedding_loss", "HingeEmbeddingLoss")(input, target, margin=self.margin,
-                                                                           reduction=self.reduction)
+        return self._apply(input, target)
 
 
-class CosineEmbeddingLoss(_Loss):
-    def __init__(self, margin=0.0, reduction="mean"):
-        super().__init__(reduction)
-        self.margin = margin
+class CosineEmbeddingLoss(_MarginLoss):
+    _function = "cosine_embedding_loss"
 
     def forward(self, input1, input2, target):
-        return functional_op("cosine_embedding_loss", "CosineEmbeddingLoss")(input1, input2, target, margin=self.margin,
-                                                                             reduction=self.reduction)
+        return self._apply(input1, input2, target)
 
 
 class TripletMarginLoss(_Loss):

@@ -30,6 +30,7 @@ import numpy as np
 
 from engine import Tensor
 from engine.backend import as_device, device_of, get_array_module, is_array, to_device
+from engine.dtypes import cast_method
 
 from engine.grad_mode import is_grad_enabled
 
@@ -392,14 +393,7 @@ class Module:
 
         return self._convert(fn)
 
-    def double(self) -> "Module":
-        return self.to(dtype=np.float64)
-
-    def float(self) -> "Module":
-        return self.to(dtype=np.float32)
-
-    def half(self) -> "Module":
-        return self.to(dtype=np.float16)
+    double, float, half = (cast_method(name) for name in ("double", "float", "half"))  # floating params/buffers
 
     def cpu(self) -> "Module":
         return self.to("cpu")

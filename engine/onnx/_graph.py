@@ -253,6 +253,15 @@ class Call:
         return self.ctx.n_outputs
 
     # ---- outputs ----------------------------------------------------------------------------------
+    def output_after_optional(self, y: str, steps) -> None:
+        """Write ``y`` as the output after ``y = op(y, argument j)`` for each ``(op, j)`` of ``steps`` whose
+        argument is given (in the output's dtype): clamp's optional bounds, a norm's optional weight and bias."""
+        dt = self.out_dtype()
+        for op, j in steps:
+            if not self.is_none(j):
+                y = self.g.node(op, [y, self.x(j, dt)])
+        self.g.node("Identity", [y], self.out())
+
     def out(self, slot=0) -> str:
         """The ONNX name of output ``slot`` (pre-assigned when it is a graph output)."""
         key = ("node", self.k, slot)

@@ -28,12 +28,7 @@ def unary(g, c):
 
 @converts("Clamp")
 def clamp(g, c):
-    y, dt = c.x(0), c.out_dtype()
-    if not c.is_none(1):
-        y = g.node("Max", [y, c.x(1, dt)])
-    if not c.is_none(2):
-        y = g.node("Min", [y, c.x(2, dt)])
-    g.node("Identity", [y], c.out())
+    c.output_after_optional(c.x(0), (("Max", 1), ("Min", 2)))
 
 
 @converts("Where")

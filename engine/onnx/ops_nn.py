@@ -175,11 +175,7 @@ def layer_norm(g, c):
     xc = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     var = g.reduce("ReduceMean", g.node("Mul", [xc, xc]), axes, True)
     y = g.node("Div", [xc, g.node("Sqrt", [g.node("Add", [var, g.const(eps, dt)])])])
-    if not c.is_none(1):
-        y = g.node("Mul", [y, c.x(1, dt)])
-    if not c.is_none(2):
-        y = g.node("Add", [y, c.x(2, dt)])
-    g.node("Identity", [y], c.out())
+    c.output_after_optional(y, (("Mul", 1), ("Add", 2)))
 
 
 @converts("EmbeddingFn")
