@@ -19,25 +19,40 @@ from numba import njit
 
 @njit(cache=True)
 def greedy_cover(col_ptr, col_rows, row_ptr, row_cols, costs, allowed, covered, picked):
-    """Complete ``picked`` to a cover in place; return (order of picks, prices per row).
+    """Complete ``picked`` to a cover in place; return (order of picks, prices per row, ok).
 
     Returns an empty order with ok=False if some uncovered row has no allowed subset.
     """
+    return scored_greedy(col_ptr, col_rows, row_ptr, row_cols, costs, None, allowed, covered.copy(), picked)
+
+
+@njit(cache=True)
+def scored_greedy(col_ptr, col_rows, row_ptr, row_cols, costs, u, allowed, cov, picked):
+    """The greedy both covers share: complete ``picked`` to a cover of the rows ``cov`` leaves uncovered
+    (``cov`` is updated in place, as ``picked``); return (order of picks, prices per row, ok).
+
+    ``u=None``: the plain greedy, score cost / (rows newly covered).  ``u`` (row multipliers): the
+    Lagrangian greedy of ``_cover_heuristic``, score g / mu if g > 0 else g * mu with g the cost less the
+    multipliers of the rows newly covered (with u = 0 the two scores agree, costs being >= 0).  Numba
+    compiles the ``u=None`` form with the multiplier updates pruned.  A row's price is the score of the
+    pick that covered it.
+    """
     n = costs.shape[0]
     m = row_ptr.shape[0] - 1
-    cov = covered.copy()
     for j in range(n):
         if picked[j]:
             for q in range(col_ptr[j], col_ptr[j + 1]):
                 cov[col_rows[q]] = True
-    gain = np.zeros(n, np.int64)
+    gain = np.zeros(n, np.int64)  # mu: the rows each allowed subset would newly cover
+    gam = costs.copy()  # g: its cost less their multipliers
     for j in range(n):
         if allowed[j] and not picked[j]:
-            g = 0
             for q in range(col_ptr[j], col_ptr[j + 1]):
-                if not cov[col_rows[q]]:
-                    g += 1
-            gain[j] = g
+                i = col_rows[q]
+                if not cov[i]:
+                    gain[j] += 1
+                    if u is not None:
+                        gam[j] -= u[i]
     left = m - np.count_nonzero(cov)  # rows still uncovered
     price = np.zeros(m)
     order = np.empty(n, np.int64)
@@ -47,7 +62,7 @@ def greedy_cover(col_ptr, col_rows, row_ptr, row_cols, costs, allowed, covered, 
         br = np.inf
         for j in range(n):
             if gain[j] > 0:
-                r = costs[j] / gain[j]
+                r = gam[j] / gain[j] if gam[j] > 0 else gam[j] * gain[j]
                 if r < br:
                     br = r
                     best = j
@@ -64,6 +79,8 @@ def greedy_cover(col_ptr, col_rows, row_ptr, row_cols, costs, allowed, covered, 
                 left -= 1
                 for t in range(row_ptr[i], row_ptr[i + 1]):
                     gain[row_cols[t]] -= 1
+                    if u is not None:
+                        gam[row_cols[t]] += u[i]
         gain[best] = 0
     return order[:k], price, True
 

@@ -82,48 +82,63 @@ class MaxPool2dGather(Function):
         return MaxPool2dBackward.apply(gg, ctx.idx, ctx.p), None, None
 
 
-class AvgPool2d(Function):
-    @staticmethod
-    def forward(ctx, x, p):
-        ctx.p = p
-        return kernels.avg_pool2d_forward(x, p)
+class _LinearPool2d(Function):
+    """A linear pooling map: ``kernels.<kernel>(x, arg)`` with the op's one fixed argument (pooling parameters,
+    an output size or an input shape).  Its backward is the adjoint map ``adjoint`` (another _LinearPool2d),
+    applied with the argument that ``adjoint_arg`` gives it, so every pooling of this kind is differentiable to
+    any order."""
+
+    kernel: str
+    adjoint: type
 
     @staticmethod
-    def backward(ctx, gy):
-        return AvgPool2dBackward.apply(gy, ctx.p), None
-
-
-class AvgPool2dBackward(Function):
-    @staticmethod
-    def forward(ctx, gy, p):
-        ctx.p = p
-        return kernels.avg_pool2d_backward(gy, p)
+    def adjoint_arg(x, arg):
+        """The adjoint's argument: the same pooling parameters (average pooling)."""
+        return arg
 
     @staticmethod
-    def backward(ctx, ggx):
-        return AvgPool2d.apply(ggx, ctx.p), None
-
-
-class AdaptiveAvgPool2d(Function):
-    @staticmethod
-    def forward(ctx, x, out_size):
-        ctx.x_shape = x.shape
-        return kernels.adaptive_avg_pool2d_forward(x, out_size)
+    def forward(ctx, x, arg):
+        ctx.arg_of_adjoint = ctx.adjoint_arg(x, arg)
+        return getattr(kernels, ctx.kernel)(x, arg)
 
     @staticmethod
     def backward(ctx, gy):
-        return AdaptiveAvgPool2dBackward.apply(gy, ctx.x_shape), None
+        return ctx.adjoint.apply(gy, ctx.arg_of_adjoint), None
 
 
-class AdaptiveAvgPool2dBackward(Function):
+class AvgPool2d(_LinearPool2d):
+    """Average pooling with the parameters ``p`` (``count_include_pad`` in them)."""
+
+
+class AvgPool2dBackward(_LinearPool2d):
+    """The adjoint of AvgPool2d (its input gradient): each output's share spread over its window."""
+
+
+class AdaptiveAvgPool2d(_LinearPool2d):
+    """Adaptive average pooling of ``x`` to ``arg``, an output size; its adjoint spreads back to x's shape."""
+
     @staticmethod
-    def forward(ctx, gy, x_shape):
-        ctx.out_size = gy.shape[2:]
-        return kernels.adaptive_avg_pool2d_backward(gy, x_shape)
+    def adjoint_arg(x, out_size):
+        return x.shape
+
+
+class AdaptiveAvgPool2dBackward(_LinearPool2d):
+    """The adjoint of AdaptiveAvgPool2d: ``gy`` spread to ``arg``, an input shape; its adjoint pools back."""
 
     @staticmethod
-    def backward(ctx, ggx):
-        return AdaptiveAvgPool2d.apply(ggx, ctx.out_size), None
+    def adjoint_arg(gy, x_shape):
+        return gy.shape[2:]
+
+
+def _adjoint_pair(a, b, kernel_a, kernel_b):
+    """Make the maps ``a`` (applied by ``kernels.<kernel_a>``) and ``b`` (by ``kernel_b``) each other's adjoint."""
+    a.kernel, a.adjoint = kernel_a, b
+    b.kernel, b.adjoint = kernel_b, a
+
+
+_adjoint_pair(AvgPool2d, AvgPool2dBackward, "avg_pool2d_forward", "avg_pool2d_backward")
+_adjoint_pair(AdaptiveAvgPool2d, AdaptiveAvgPool2dBackward, "adaptive_avg_pool2d_forward",
+              "adaptive_avg_pool2d_backward")
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002

@@ -12,12 +12,14 @@ AVX2 or SSE, whatever the host has; a 16-lane float32 vector is one zmm register
 - ``vstore(a, i, v)``: the reverse;
 - ``vfma(acc, s, v)``: ``acc + s * v`` with the scalar ``s`` broadcast to every lane (a fused
   multiply-add where the target has one; ``fastmath``-style contraction);
-- the vector's element type is the array's (float32 or float64).
+- the vector's element type is the array's (float32 or float64);
+- ``vfma4``, ``vload4``, ``vstore4``: the same on four vectors at once, the rows of the 4-wide register
+  tiles the micro-kernels keep (inlined into them by Numba).
 
 No bounds checks: callers index within their arrays (the kernels pad their operands to ``LANES``).
 """
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
 
@@ -95,3 +97,24 @@ def vfma(typingctx, acc, scalar, vec):
         return builder.fadd(acc_, product, flags=("contract", "reassoc"))
 
     return acc(acc, scalar, vec), codegen
+
+
+@njit(inline="always")
+def vfma4(a0, a1, a2, a3, x0, x1, x2, x3, v):
+    """A 4 x 1 register tile's multiply-add: ``(a0 + x0 * v, ..., a3 + x3 * v)`` (four scalars, one vector)."""
+    return vfma(a0, x0, v), vfma(a1, x1, v), vfma(a2, x2, v), vfma(a3, x3, v)
+
+
+@njit(inline="always")
+def vload4(a, at, step):
+    """The four vectors at ``a[at]``, ``a[at + step]``, ``a[at + 2 * step]``, ``a[at + 3 * step]``."""
+    return vload(a, at), vload(a, at + step), vload(a, at + 2 * step), vload(a, at + 3 * step)
+
+
+@njit(inline="always")
+def vstore4(a, at, step, v0, v1, v2, v3):
+    """The reverse of ``vload4``: store four vectors ``step`` apart from ``a[at]``."""
+    vstore(a, at, v0)
+    vstore(a, at + step, v1)
+    vstore(a, at + 2 * step, v2)
+    vstore(a, at + 3 * step, v3)

@@ -99,16 +99,20 @@ def _nhwc_padded_to_nchw(src, x, n0, n1, ph, pw, t0, t1):
 
 
 @njit(**_OPTS)
+def _patch_sizes(xh, kh, kw):
+    """``(Hp, Wp, C, run, K)`` of a padded NHWC array and a kh x kw patch: ``run`` = one patch row's
+    ``kw * C`` contiguous values, ``K`` = the patch's ``kh * run`` (a row of the column matrix)."""
+    Hp, Wp, C = xh.shape[1], xh.shape[2], xh.shape[3]
+    return Hp, Wp, C, kw * C, kh * kw * C
+
+
+@njit(**_OPTS)
 def _im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, t0, t1):
     """Fill ``out[:(r1 - r0) * OW]`` with the patches of output rows ``[r0, r1)``.
 
     ``xh`` is the zero-padded NHWC input of samples ``n_base, n_base + 1, ...``.
     """
-    Hp = xh.shape[1]
-    Wp = xh.shape[2]
-    C = xh.shape[3]
-    run = kw * C
-    K = kh * run
+    Hp, Wp, C, run, K = _patch_sizes(xh, kh, kw)
     outf = out.reshape(out.shape[0] * out.shape[1])
     for t in range(t0, t1):
         r = r0 + t
@@ -137,11 +141,7 @@ def _im2col_nhwc(xh, n_base, out, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, t0, t1
 def _col2im_nhwc(cols, gxh, n_base, r0, r1, kh, kw, sh, sw, dh, dw, OH, OW, zero_first, t0, t1):
     """Add into the padded NHWC gradient ``gxh`` (samples from ``n_base``) every entry of ``cols``
     (output rows ``[r0, r1)``) that points at it; ``zero_first`` overwrites the touched rows instead."""
-    Hp = gxh.shape[1]
-    Wp = gxh.shape[2]
-    C = gxh.shape[3]
-    run = kw * C
-    K = kh * run
+    Hp, Wp, C, run, K = _patch_sizes(gxh, kh, kw)
     colf = cols.reshape(cols.shape[0] * cols.shape[1])
     n0 = r0 // OH
     n1 = (r1 - 1) // OH + 1

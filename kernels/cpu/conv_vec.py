@@ -35,7 +35,7 @@ against 13.6 at one thread), so it goes first.  The micro-kernel runs at about 6
 import numpy as np
 from numba import njit
 
-from kernels.cpu._simd import LANES, vfma, vload, vstore
+from kernels.cpu._simd import LANES, vfma4, vload, vstore4
 from kernels.cpu._threads import SPLIT_MIN_FMAS, run, threads
 from kernels.cpu.conv_direct import transposed_layer
 from kernels.cpu.conv_small import padded
@@ -79,14 +79,8 @@ def _tile_1x4(xs, wt, bias, offs, cop, o, b0, b1, b2, b3, tile, at):
     for t in range(offs.shape[0]):
         wv = vload(wt, t * cop + o)
         d = offs[t]
-        a0 = vfma(a0, xs[b0 + d], wv)
-        a1 = vfma(a1, xs[b1 + d], wv)
-        a2 = vfma(a2, xs[b2 + d], wv)
-        a3 = vfma(a3, xs[b3 + d], wv)
-    vstore(tile, at, a0)
-    vstore(tile, at + LANES, a1)
-    vstore(tile, at + 2 * LANES, a2)
-    vstore(tile, at + 3 * LANES, a3)
+        a0, a1, a2, a3 = vfma4(a0, a1, a2, a3, xs[b0 + d], xs[b1 + d], xs[b2 + d], xs[b3 + d], wv)
+    vstore4(tile, at, LANES, a0, a1, a2, a3)
 
 
 @njit(**_OPTS)
@@ -100,22 +94,10 @@ def _tile_2x4(xs, wt, bias, offs, cop, o, b0, b1, b2, b3, tile, at, step):
         wu = vload(wt, t * cop + o + LANES)
         d = offs[t]
         x0, x1, x2, x3 = xs[b0 + d], xs[b1 + d], xs[b2 + d], xs[b3 + d]
-        a0 = vfma(a0, x0, wv)
-        a1 = vfma(a1, x1, wv)
-        a2 = vfma(a2, x2, wv)
-        a3 = vfma(a3, x3, wv)
-        c0 = vfma(c0, x0, wu)
-        c1 = vfma(c1, x1, wu)
-        c2 = vfma(c2, x2, wu)
-        c3 = vfma(c3, x3, wu)
-    vstore(tile, at, a0)
-    vstore(tile, at + LANES, a1)
-    vstore(tile, at + 2 * LANES, a2)
-    vstore(tile, at + 3 * LANES, a3)
-    vstore(tile, at + step, c0)
-    vstore(tile, at + step + LANES, c1)
-    vstore(tile, at + step + 2 * LANES, c2)
-    vstore(tile, at + step + 3 * LANES, c3)
+        a0, a1, a2, a3 = vfma4(a0, a1, a2, a3, x0, x1, x2, x3, wv)
+        c0, c1, c2, c3 = vfma4(c0, c1, c2, c3, x0, x1, x2, x3, wu)
+    vstore4(tile, at, LANES, a0, a1, a2, a3)
+    vstore4(tile, at + step, LANES, c0, c1, c2, c3)
 
 
 @njit(**_OPTS)

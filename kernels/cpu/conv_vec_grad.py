@@ -24,7 +24,7 @@ of interleaved runs on the 2-core VM, the path it replaced -> this one, one thre
 import numpy as np
 from numba import njit
 
-from kernels.cpu._simd import LANES, vfma, vload, vstore
+from kernels.cpu._simd import LANES, vfma4, vload, vload4, vstore4
 from kernels.cpu._threads import SPLIT_MIN_FMAS, run, threads
 from kernels.cpu.conv_vec import indexes, lanes_for
 
@@ -38,18 +38,12 @@ def _taps4x1(xq, gq, base, nq, offs, t, cop, o, part):
     """part[t : t + 4, o : o + LANES] += the four taps' products over the block's ``nq`` positions."""
     at = t * cop + o
     d0, d1, d2, d3 = offs[t], offs[t + 1], offs[t + 2], offs[t + 3]
-    a0, a1, a2, a3 = vload(part, at), vload(part, at + cop), vload(part, at + 2 * cop), vload(part, at + 3 * cop)
+    a0, a1, a2, a3 = vload4(part, at, cop)
     for j in range(nq):
         b = base[j]
         gv = vload(gq, j * cop + o)
-        a0 = vfma(a0, xq[b + d0], gv)
-        a1 = vfma(a1, xq[b + d1], gv)
-        a2 = vfma(a2, xq[b + d2], gv)
-        a3 = vfma(a3, xq[b + d3], gv)
-    vstore(part, at, a0)
-    vstore(part, at + cop, a1)
-    vstore(part, at + 2 * cop, a2)
-    vstore(part, at + 3 * cop, a3)
+        a0, a1, a2, a3 = vfma4(a0, a1, a2, a3, xq[b + d0], xq[b + d1], xq[b + d2], xq[b + d3], gv)
+    vstore4(part, at, cop, a0, a1, a2, a3)
 
 
 @njit(**_OPTS)
@@ -57,28 +51,16 @@ def _taps4x2(xq, gq, base, nq, offs, t, cop, o, part):
     """As ``_taps4x1`` for the channel vectors at ``o`` and ``o + LANES``: each input scalar feeds two."""
     at, au = t * cop + o, t * cop + o + LANES
     d0, d1, d2, d3 = offs[t], offs[t + 1], offs[t + 2], offs[t + 3]
-    a0, a1, a2, a3 = vload(part, at), vload(part, at + cop), vload(part, at + 2 * cop), vload(part, at + 3 * cop)
-    c0, c1, c2, c3 = vload(part, au), vload(part, au + cop), vload(part, au + 2 * cop), vload(part, au + 3 * cop)
+    a0, a1, a2, a3 = vload4(part, at, cop)
+    c0, c1, c2, c3 = vload4(part, au, cop)
     for j in range(nq):
         b = base[j]
         gv, gu = vload(gq, j * cop + o), vload(gq, j * cop + o + LANES)
         x0, x1, x2, x3 = xq[b + d0], xq[b + d1], xq[b + d2], xq[b + d3]
-        a0 = vfma(a0, x0, gv)
-        a1 = vfma(a1, x1, gv)
-        a2 = vfma(a2, x2, gv)
-        a3 = vfma(a3, x3, gv)
-        c0 = vfma(c0, x0, gu)
-        c1 = vfma(c1, x1, gu)
-        c2 = vfma(c2, x2, gu)
-        c3 = vfma(c3, x3, gu)
-    vstore(part, at, a0)
-    vstore(part, at + cop, a1)
-    vstore(part, at + 2 * cop, a2)
-    vstore(part, at + 3 * cop, a3)
-    vstore(part, au, c0)
-    vstore(part, au + cop, c1)
-    vstore(part, au + 2 * cop, c2)
-    vstore(part, au + 3 * cop, c3)
+        a0, a1, a2, a3 = vfma4(a0, a1, a2, a3, x0, x1, x2, x3, gv)
+        c0, c1, c2, c3 = vfma4(c0, c1, c2, c3, x0, x1, x2, x3, gu)
+    vstore4(part, at, cop, a0, a1, a2, a3)
+    vstore4(part, au, cop, c0, c1, c2, c3)
 
 
 @njit(**_OPTS)

@@ -13,11 +13,16 @@ from numba import cuda
 from kernels.cuda._launch import launch, unflat4
 
 
+@cuda.jit(device=True, inline=True)
+def _sizes(x, y):
+    """``(N, C, H, W, OH, OW)`` of a (N, C, H, W) plane stack and its (N, C, OH, OW) pooled one."""
+    N, C, H, W = x.shape
+    return N, C, H, W, y.shape[2], y.shape[3]
+
+
 @cuda.jit(cache=True)
 def _max_fwd(x, y, idx, kh, kw, sh, sw, ph, pw, dh, dw):
-    N, C, H, W = x.shape
-    OH = y.shape[2]
-    OW = y.shape[3]
+    N, C, H, W, OH, OW = _sizes(x, y)
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
         n, c, oh, ow = unflat4(t, C, OH, OW)
         best = -math.inf
@@ -47,9 +52,7 @@ def max_pool2d_fwd(x, y, idx, window):
 
 @cuda.jit(cache=True)
 def _max_bwd(gy, idx, gx, kh, kw, sh, sw, ph, pw, dh, dw, zero):
-    N, C, H, W = gx.shape
-    OH = gy.shape[2]
-    OW = gy.shape[3]
+    N, C, H, W, OH, OW = _sizes(gx, gy)
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
         n, c, h, w = unflat4(t, C, H, W)
         me = h * W + w
@@ -103,9 +106,7 @@ def _outputs_over(mode, i, k, s, p, out):
 
 @cuda.jit(cache=True)
 def _window_avg_fwd(x, y, mode, kh, kw, sh, sw, ph, pw, include_pad, zero):
-    N, C, H, W = x.shape
-    OH = y.shape[2]
-    OW = y.shape[3]
+    N, C, H, W, OH, OW = _sizes(x, y)
     for t in range(cuda.grid(1), N * C * OH * OW, cuda.gridsize(1)):
         n, c, oh, ow = unflat4(t, C, OH, OW)
         h0, h1, hdiv = _window(mode, oh, kh, sh, ph, H, OH, include_pad)
@@ -120,9 +121,7 @@ def _window_avg_fwd(x, y, mode, kh, kw, sh, sw, ph, pw, include_pad, zero):
 
 @cuda.jit(cache=True)
 def _window_avg_bwd(gy, gx, mode, kh, kw, sh, sw, ph, pw, include_pad, zero):
-    N, C, H, W = gx.shape
-    OH = gy.shape[2]
-    OW = gy.shape[3]
+    N, C, H, W, OH, OW = _sizes(gx, gy)
     for t in range(cuda.grid(1), N * C * H * W, cuda.gridsize(1)):
         n, c, h, w = unflat4(t, C, H, W)
         acc = zero
