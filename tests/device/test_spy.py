@@ -21,7 +21,9 @@ FAMILIES = ("conv", "pool", "activation", "softmax", "batchnorm", "optim_updates
 def _spy_module(monkeypatch, module, calls, side):
     for name, fn in vars(module).items():
         own = getattr(fn, "__module__", None) == module.__name__
-        if name.startswith("_") or not callable(fn) or inspect.isclass(fn) or not own:
+        # plain Python entry points only: a jitted helper or intrinsic (e.g. kernels.cpu._simd.vfma) replaced by a
+        # Python wrapper would break the compilation of every kernel that calls it
+        if name.startswith("_") or not inspect.isfunction(fn) or not own:
             continue
 
         def counted(*args, __fn=fn, __name=f"{module.__name__}.{name}", **kwargs):
