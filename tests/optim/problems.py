@@ -30,3 +30,26 @@ def loss(params, ws, ss):
 
 def grad(p, w, s):
     return w * np.cos(p) + s * p
+
+
+def run_with_torch(name, kw, seed, steps, torch_kw=None):
+    """Optimiser ``name`` of Kiln and of torch (``torch_kw``, default ``kw``; ``foreach=False``) from the same
+    start on the same loss for ``steps`` steps; returns ``(params, ours, torch_params, theirs)``."""
+    import torch
+
+    import optim
+
+    inits, ws, ss = constants(seed)
+    params = make_params(inits)
+    ours = getattr(optim, name)(params, **kw)
+    tps = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inits]
+    theirs = getattr(torch.optim, name)(tps, foreach=False, **(kw if torch_kw is None else torch_kw))
+    tws, tss = [torch.tensor(w) for w in ws], [torch.tensor(s) for s in ss]
+    for _ in range(steps):
+        ours.zero_grad()
+        loss(params, ws, ss).backward()
+        ours.step()
+        theirs.zero_grad()
+        sum(((torch.sin(p) * w).sum() + 0.5 * (s * p * p).sum()) for p, w, s in zip(tps, tws, tss)).backward()
+        theirs.step()
+    return params, ours, tps, theirs

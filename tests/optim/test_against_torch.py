@@ -5,7 +5,7 @@ import pytest
 
 import optim
 
-from .problems import constants, loss, make_params
+from .problems import run_with_torch
 
 torch = pytest.importorskip("torch")
 
@@ -21,18 +21,6 @@ CASES = [
 
 @pytest.mark.parametrize("name, kw", CASES, ids=[c[0] + str(i) for i, c in enumerate(CASES)])
 def test_same_trajectory_as_torch(name, kw):
-    inits, ws, ss = constants(4)
-    params = make_params(inits)
-    ours = getattr(optim, name)(params, **kw)
-    tps = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inits]
-    theirs = getattr(torch.optim, name)(tps, foreach=False, **kw)
-    tws, tss = [torch.tensor(w) for w in ws], [torch.tensor(s) for s in ss]
-    for _ in range(25):
-        ours.zero_grad()
-        loss(params, ws, ss).backward()
-        ours.step()
-        theirs.zero_grad()
-        sum(((torch.sin(p) * w).sum() + 0.5 * (s * p * p).sum()) for p, w, s in zip(tps, tws, tss)).backward()
-        theirs.step()
+    params, _, tps, _ = run_with_torch(name, kw, 4, 25)
     for a, b in zip(params, tps):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-13)

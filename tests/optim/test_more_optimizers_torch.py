@@ -5,7 +5,7 @@ import pytest
 
 import optim
 
-from .problems import constants, loss, make_params
+from .problems import constants, make_params, run_with_torch
 
 torch = pytest.importorskip("torch")
 
@@ -37,20 +37,8 @@ def float64_default():
 
 @pytest.mark.parametrize("name, kw", CASES, ids=[c[0] + str(i) for i, c in enumerate(CASES)])
 def test_same_trajectory_as_torch_over_30_steps(name, kw, float64_default):
-    inits, ws, ss = constants(7)
-    params = make_params(inits)
-    ours = getattr(optim, name)(params, **kw)
     tkw = {k: v for k, v in kw.items() if k not in ("foreach", "fused", "capturable")}
-    tps = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inits]
-    theirs = getattr(torch.optim, name)(tps, foreach=False, **tkw)
-    tws, tss = [torch.tensor(w) for w in ws], [torch.tensor(s) for s in ss]
-    for _ in range(30):
-        ours.zero_grad()
-        loss(params, ws, ss).backward()
-        ours.step()
-        theirs.zero_grad()
-        sum(((torch.sin(p) * w).sum() + 0.5 * (s * p * p).sum()) for p, w, s in zip(tps, tws, tss)).backward()
-        theirs.step()
+    params, ours, tps, theirs = run_with_torch(name, kw, 7, 30, torch_kw=tkw)
     for a, b in zip(params, tps):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-11, atol=1e-13)
     if name == "ASGD":  # the average too
