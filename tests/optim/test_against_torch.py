@@ -3,7 +3,6 @@ hyperparameters, torch.optim and Kiln's optim agree to float64 rounding over 25 
 import numpy as np
 import pytest
 
-import optim
 
 from .problems import run_with_torch
 
