@@ -17,6 +17,7 @@ from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
 from ._special import erf_host, erfinv_host
+from .elementwise import where
 from ._util import operand
 from .promotion import DEFAULT_FLOAT, cast, cast_array, float_dtype
 
@@ -69,8 +70,6 @@ def _sinc(xp, x):
 
 def _dsinc(x, y):
     """d/dx sinc(x) = (cos(pi x) - sinc(x)) / x, 0 at 0 (the division is made safe there, as torch)."""
-    from .elementwise import where
-
     at0 = x == 0
     safe = where(at0, 1.0, x)
     return where(at0, 0.0, ((safe * _m.pi).cos() - y) / safe)
