@@ -82,7 +82,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False, capt
             if node.is_accumulator:
                 _accumulate(node, grads[0], create_graph, capture, targets, results)
                 continue
-            if getattr(node, "_hooks", None) or getattr(node, "_retain", None) or targets:
+            if node._hooks or node._retain or targets:
                 _node_hooks(node, grads, create_graph, targets, results)
             if node._saved is None:
                 node._check_saved()  # raises the "pass retain_graph=True" error

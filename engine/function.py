@@ -79,6 +79,11 @@ class Function:
 
     is_accumulator = False
     _view_of = None  # (version counter, graph writes then) when an output is a view of an input
+    # defaults read on every recorded op and backward step (class attributes: no failed lookups on the hot path)
+    _to_save = None  # what forward passed to save_for_backward
+    _non_diff = ()  # outputs given to mark_non_differentiable
+    _hooks = None  # {output slot: [hook]} from register_hook on a non-leaf output
+    _retain = None  # {output slot: weakref to the tensor} from retain_grad
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -274,7 +279,7 @@ def _record(ctx, args, raw, outs, single, returned=()):
     ctx.input_meta = meta
     ctx.n_outputs = len(outs)
     ctx.output_meta = [(o.shape, o.dtype) for o in outs]
-    non_diff = getattr(ctx, "_non_diff", ())
+    non_diff = ctx._non_diff
     wrap = Tensor._wrap
     if non_diff:
         results = tuple(
@@ -283,7 +288,7 @@ def _record(ctx, args, raw, outs, single, returned=()):
         )
     else:
         results = tuple(_share_counter(wrap(o, ctx, i, True), args, raw, ctx) for i, o in enumerate(outs))
-    to_save = getattr(ctx, "_to_save", None)
+    to_save = ctx._to_save
     if to_save:
         ctx._saved = [_resolve_saved(item, args, raw, outs, results, returned) for item in to_save]
         ctx._to_save = ()

@@ -176,8 +176,6 @@ class Tensor(TorchOpMethods):
         ``gradient`` is required unless ``self`` holds one element.  ``retain_graph`` defaults to
         ``create_graph``; without it the graph's saved arrays are freed and a second backward raises.
         """
-        from .autograd import run_backward
-
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no graph "
@@ -186,7 +184,7 @@ class Tensor(TorchOpMethods):
         gradient = _initial_grad(self, gradient, "backward")
         if retain_graph is None:
             retain_graph = create_graph
-        run_backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph)
+        _autograd.run_backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph)
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None return replaces it.
@@ -200,7 +198,7 @@ class Tensor(TorchOpMethods):
             hooks = self._hooks
         else:
             node = self._creator
-            if getattr(node, "_hooks", None) is None:
+            if node._hooks is None:
                 node._hooks = {}
             hooks = node._hooks.setdefault(self._output_nr, [])
         hooks.append(fn)
@@ -213,7 +211,7 @@ class Tensor(TorchOpMethods):
         import weakref
 
         node = self._creator
-        if getattr(node, "_retain", None) is None:
+        if node._retain is None:
             node._retain = {}
         node._retain[self._output_nr] = weakref.ref(self)
 
@@ -545,7 +543,7 @@ def _initial_grad(t: Tensor, gradient, where: str) -> Tensor:
                 f"{where}: grad can be implicitly created only for scalar outputs; this output has shape "
                 f"{t.shape}, so pass gradient= (a tensor of that shape)"
             )
-        return Tensor._wrap(backend.get_array_module(t.array).ones_like(t.array))
+        return Tensor._wrap(backend.get_array_module(t.array).ones(t.array.shape, dtype=t.array.dtype))
     if not isinstance(gradient, Tensor):
         from .creation import as_tensor
 
