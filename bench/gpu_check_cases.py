@@ -29,6 +29,8 @@ def _wrapper_cases(rng):
     x = _rand(rng, 2, 3, 8, 8)
     w = _rand(rng, 4, 3, 3, 3)
     conv = conv2d_params("conv2d", x.shape, w.shape, 1, 1)
+    w_dw = _rand(rng, 3, 1, 3, 3)
+    dw = conv2d_params("conv2d", x.shape, w_dw.shape, 1, 1, groups=3)
     b = _rand(rng, 4)
     gy_conv = _rand(rng, 2, 4, 8, 8)
     logits = _rand(rng, 5, 7)
@@ -40,6 +42,9 @@ def _wrapper_cases(rng):
         ("conv2d_backward", lambda d: kernels.conv2d_backward(d(gy_conv), d(x), d(w), conv)),
         ("conv2d_forward_empty", lambda d: kernels.conv2d_forward(d(x[:0]), d(w), d(b), conv2d_params(
             "conv2d", x[:0].shape, w.shape, 1, 1))),
+        ("depthwise_conv2d_forward", lambda d: kernels.depthwise_conv2d_forward(d(x), d(w_dw), d(x[0, :, 0, 0]), dw)),
+        ("depthwise_conv2d_input_grad", lambda d: kernels.depthwise_conv2d_input_grad(d(x), d(w_dw), dw)),
+        ("depthwise_conv2d_weight_grad", lambda d: kernels.depthwise_conv2d_weight_grad(d(x), d(x), dw)),
         ("im2col", lambda d: kernels.im2col(d(x), conv)),
         ("col2im", lambda d: kernels.col2im(d(kernels.im2col(x, conv)), conv)),
         ("max_pool2d", lambda d: kernels.max_pool2d_forward(d(x), pool2)),

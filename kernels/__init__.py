@@ -6,7 +6,8 @@ is, with ``engine/backend.py``, the only place that asks "NumPy or CuPy?"; it as
 module name, so ``import kernels`` never imports Numba, ``numba.cuda`` or CuPy (the twins are imported
 on first use).
 
-Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``), pooling,
+Families: convolution (``conv2d_forward`` / ``conv2d_backward``, ``im2col`` / ``col2im``, the depthwise
+``depthwise_conv2d_*`` direct kernels), pooling,
 activations (fused, with optional bias), batch norm (``batch_norm_forward`` / ``batch_norm_backward``),
 softmax / log-softmax / softmax cross-entropy (with the error flags through which kernels report bad data,
 such as a label out of range, without a blocking read from the GPU), the fused optimiser updates, and the
@@ -104,6 +105,27 @@ def col2im(cols, params):
     from kernels.conv2d import col2im as f
 
     return f(cols, params)
+
+
+def depthwise_conv2d_forward(x, w, b, params):
+    """conv2d with groups == C (``params.groups``): x (N, C, H, W), w (C*m, 1, kh, kw), b (C*m,) or None."""
+    from kernels.conv2d import depthwise_forward as f
+
+    return f(x, w, b, params)
+
+
+def depthwise_conv2d_input_grad(gy, w, params):
+    """d<gy, depthwise_conv2d(x, w)>/dx (the depthwise transposed convolution of gy)."""
+    from kernels.conv2d import depthwise_input_grad as f
+
+    return f(gy, w, params)
+
+
+def depthwise_conv2d_weight_grad(gy, x, params):
+    """d<gy, depthwise_conv2d(x, w)>/dw."""
+    from kernels.conv2d import depthwise_weight_grad as f
+
+    return f(gy, x, params)
 
 
 # ---- pooling -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 ``params`` is the ``Conv2dParams`` built and checked at the op's door (``engine/ops/conv_params.py``);
 nothing here checks it again.  float16 is computed in float32 and cast back (both devices).  An empty
-batch or zero channels (``params.empty``) gives zeros (plus the bias) without calling a kernel.
+batch or zero channels (``params.empty``) gives zeros (plus the bias) without calling a kernel, in every pass.
 Everything else is the twin's ``forward`` / ``backward`` / ``im2col`` / ``col2im``
 (``kernels/cpu/conv.py``: capability table of fast paths, then im2col; ``kernels/cuda/conv.py``: im2col
 reading NCHW, one Numba launch per pass).
@@ -59,10 +59,45 @@ def backward(gy, x, w, params, need_input, need_weight, need_bias, columns=None)
 def im2col(x, params):
     """torch's ``unfold``: the patches of ``x`` as (N, C*kh*kw, OH*OW), taps in (c, i, j) order."""
     xp = _k.array_module(x)
-    return _k._impl(x, "conv").im2col(_as_compute(x, xp), params)
+    if params.empty:
+        n, c = params.x_shape[:2]
+        return xp.zeros((n, params.taps, params.out_hw[0] * params.out_hw[1]), dtype=x.dtype)
+    return _cast(_k._impl(x, "conv").im2col(_as_compute(x, xp), params), x.dtype)
 
 
 def col2im(cols, params):
     """torch's ``fold``, the adjoint of ``im2col``: each column entry summed onto its input pixel."""
     xp = _k.array_module(cols)
-    return _k._impl(cols, "conv").col2im(_as_compute(cols, xp), params)
+    if params.empty:
+        return xp.zeros(params.x_shape, dtype=cols.dtype)
+    return _cast(_k._impl(cols, "conv").col2im(_as_compute(cols, xp), params), cols.dtype)
+
+
+# ---- depthwise (groups == C): the twins' conv_depthwise direct kernels, the same dtype and empty handling ----
+def depthwise_forward(x, w, b, params):
+    """y = conv2d(x, w, b, groups=C): x (N, C, H, W), w (C*m, 1, kh, kw)."""
+    xp = _k.array_module(x)
+    if params.empty:
+        y = xp.zeros(params.y_shape, dtype=x.dtype)
+        return y if b is None else y + b.reshape(1, -1, 1, 1)
+    b = _as_compute(b, xp) if b is not None else None
+    y = _k._impl(x, "conv_depthwise").forward(_as_compute(x, xp), _as_compute(w, xp), b, params)
+    return _cast(y, x.dtype)
+
+
+def depthwise_input_grad(gy, w, params):
+    """The input gradient of ``depthwise_forward`` (its adjoint in x), shape ``params.x_shape``."""
+    return _depthwise_grad("input_grad", gy, w, params, params.x_shape)
+
+
+def depthwise_weight_grad(gy, x, params):
+    """The weight gradient of ``depthwise_forward``, shape ``params.w_shape``."""
+    return _depthwise_grad("weight_grad", gy, x, params, params.w_shape)
+
+
+def _depthwise_grad(kind, gy, other, params, shape):
+    xp = _k.array_module(gy)
+    if params.empty:
+        return xp.zeros(shape, dtype=gy.dtype)
+    twin = _k._impl(gy, "conv_depthwise")
+    return _cast(getattr(twin, kind)(_as_compute(gy, xp), _as_compute(other, xp), params), gy.dtype)

@@ -1,4 +1,4 @@
-"""torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, pooling
+"""torch.nn.functional beyond the layers of ``nn.functional``: conv1d and grouped convolutions, unfold/fold, pooling
 options (dilation, return_indices, count_include_pad, max_unpool2d), interpolate, the activations
 celu/hardsigmoid/hardswish/selu/softmin, normalize, one_hot, bilinear, distances and
 the dropout family.  Re-exported by ``nn.functional`` (its own conv2d/max_pool2d/avg_pool2d/dropout
@@ -17,6 +17,7 @@ import engine
 from engine import Tensor
 from engine.backend import get_array_module
 from engine.ops import conv_grouped as _cg
+from engine.ops.fold import fold, unfold
 from engine.ops import pool_indices as _pi
 from engine.ops import pool_nd as _pnd
 from engine.ops.attention import scaled_dot_product_attention
@@ -33,7 +34,7 @@ __all__ = [
     "normalize", "one_hot", "bilinear", "pairwise_distance", "cosine_similarity",
     "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout",
     "glu", "softshrink", "hardshrink", "tanhshrink", "threshold", "rrelu", "conv3d", "max_pool3d", "avg_pool3d",
-    "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d",
+    "adaptive_max_pool2d", "scaled_dot_product_attention", "convolve2d", "unfold", "fold",
 ]
 
 conv1d, conv2d, conv_transpose1d, conv_transpose2d = _cg.conv1d, _cg.conv2d, _cg.conv_transpose1d, _cg.conv_transpose2d

@@ -30,7 +30,7 @@ def _conv_geometry(c):
     return a
 
 
-@converts("Conv2d")
+@converts("Conv2d", "DepthwiseConv2d")
 def conv2d(g, c):
     stride, padding, dilation, _ = _conv_geometry(c)
     w_shape = c.in_shape(1)

@@ -59,20 +59,32 @@ class Conv2dGrad(Function):
     def backward(ctx, *hs):
         gy, x, w = ctx.saved_tensors
         p = ctx.params
-        hs = list(hs)
-        hx, hw, hb = (hs.pop(0) if need else None for need in ctx.needs)
+        hx, hw, hb = split_by_needs(hs, ctx.needs)
         ngy, nx, nw = ctx.needs_input_grad[:3]
-        ggy = None
-        if ngy:  # gx = conv_transpose(gy, w), gw = weight_grad(x, gy), gb = gy summed: each linear in gy
-            parts = ([Conv2d.apply(hx, w, None, p)] if hx is not None else []) + (
-                [Conv2d.apply(x, hw, None, p)] if hw is not None else [])
-            if hb is not None:
-                parts.append(hb.reshape(1, -1, 1, 1).expand(*gy.shape))
-            for part in parts:
-                ggy = part if ggy is None else ggy + part
+        ggy = output_grad_of_grads(Conv2d, gy, x, w, hx, hw, hb, p) if ngy else None
         gx = ConvTranspose2d.apply(gy, hw, None, p) if nx and hw is not None else None
         gw = Conv2dWeightGrad.apply(hx, gy, p) if nw and hx is not None else None
         return ggy, gx, gw, None, None, None
+
+
+def split_by_needs(hs, needs) -> tuple:
+    """The incoming gradients of a ``(gx, gw, gb)`` Grad Function as a triple, None where not computed."""
+    hs = list(hs)
+    return tuple(hs.pop(0) if need else None for need in needs)
+
+
+def output_grad_of_grads(conv, gy, x, w, hx, hw, hb, params):
+    """The gradient with respect to ``gy`` of ``<hx, gx> + <hw, gw> + <hb, gb>``, where a convolution's
+    gradients are each linear in gy: ``conv(hx, w) + conv(x, hw)`` plus ``hb`` broadcast (the terms whose
+    ``h`` is given); ``conv`` is the forward Function (Conv2d, DepthwiseConv2d)."""
+    parts = ([conv.apply(hx, w, None, params)] if hx is not None else []) + (
+        [conv.apply(x, hw, None, params)] if hw is not None else [])
+    if hb is not None:
+        parts.append(hb.reshape(1, -1, 1, 1).expand(*gy.shape))
+    ggy = None
+    for part in parts:
+        ggy = part if ggy is None else ggy + part
+    return ggy
 
 
 class ConvTranspose2d(Function):
@@ -118,7 +130,8 @@ class Conv2dWeightGrad(Function):
         return gx, ggy, None
 
 
-def _check(name, x, w, b, out_channels):
+def check_conv_args(name, x, w, b, out_channels):
+    """Same device, 4-d input and weight, a (C_out,) bias, one dtype (outside autocast): else an error naming ``name``."""
     check_same_device(name, x, w, *([b] if b is not None else []))
     if x.ndim != 4 or w.ndim != 4:
         raise ValueError(f"{name}: expected a 4-d input (N, C, H, W) and a 4-d weight, got {x.shape} and {w.shape}")
@@ -133,7 +146,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
     """PyTorch's conv2d (cross-correlation): x (N, C, H, W), w (C_out, C, kh, kw), b (C_out,)."""
     x, w = operand(x), operand(w)
     b = operand(b) if b is not None else None
-    _check("conv2d", x, w, b, w.shape[0] if w.ndim == 4 else None)
+    check_conv_args("conv2d", x, w, b, w.shape[0] if w.ndim == 4 else None)
     return Conv2d.apply(x, w, b, conv2d_params("conv2d", x.shape, w.shape, stride, padding, dilation))
 
 
@@ -142,7 +155,7 @@ def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, dilati
     name = "conv_transpose2d"
     x, w = operand(x), operand(w)
     b = operand(b) if b is not None else None
-    _check(name, x, w, b, w.shape[1] if w.ndim == 4 else None)
+    check_conv_args(name, x, w, b, w.shape[1] if w.ndim == 4 else None)
     if x.shape[1] != w.shape[0]:
         raise ValueError(f"{name}: input has {x.shape[1]} channels but the weight {w.shape} expects {w.shape[0]}")
     s, p, d = (ntuple(v, 2, what, name) for v, what in ((stride, "stride"), (padding, "padding"),

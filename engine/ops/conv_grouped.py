@@ -4,7 +4,8 @@
 kernel depth tap.
 
 A grouped convolution splits the input channels and the weight's output channels into ``groups``
-slices, convolves each pair and concatenates the results (torch's definition); ``conv1d`` is
+slices, convolves each pair and concatenates the results (torch's definition); a depthwise one
+(``groups == C``) runs on its own direct kernels instead (``engine/ops/conv_depthwise.py``); ``conv1d`` is
 ``conv2d`` on a unit-height image.  Being compositions of differentiable ops, they are as many times
 differentiable as conv2d is.  ``padding="same"`` pads ``dilation * (k - 1)`` in total per dim,
 the odd one on the right/bottom (as torch), and needs stride 1.
@@ -14,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._util import ntuple, operand
-from .conv import conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
+from .conv import check_conv_args, conv2d as _conv2d, conv_transpose2d as _conv_transpose2d
+from .conv_depthwise import DepthwiseConv2d
+from .conv_params import conv2d_params
 from .shape import Concatenate, Reshape, Transpose, flat_pad, getitem, pad as _pad
 
 
@@ -84,7 +87,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     groups = _check_groups("conv2d", x, w, groups, 1)
     if groups == 1:
         return _conv2d(x, w, bias, stride, padding, dilation)
+    if groups == x.shape[1]:
+        return _depthwise_conv2d(x, w, bias, stride, padding, dilation, groups)
     return _per_group(lambda a, b, c: _conv2d(a, b, c, stride, padding, dilation), x, w, bias, groups)
+
+
+def _depthwise_conv2d(x, w, bias, stride, padding, dilation, groups):
+    """groups == C: the direct depthwise kernels (``engine/ops/conv_depthwise.py``)."""
+    b = operand(bias) if bias is not None else None
+    check_conv_args("conv2d", x, w, b, w.shape[0])
+    return DepthwiseConv2d.apply(x, w, b, conv2d_params("conv2d", x.shape, w.shape, stride, padding, dilation, groups))
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,  # noqa: A002

@@ -1,8 +1,8 @@
 """``Conv2dParams``: one 2-d convolution's geometry, normalised and checked once at the op's door.
 
-``conv2d_params(op, x_shape, w_shape, stride, padding, dilation)`` turns an int-or-pair ``stride``,
-``padding`` and ``dilation`` into pairs, checks them against the input (N, C, H, W) and weight
-(C_out, C, kh, kw) shapes and computes the output size once (PyTorch's
+``conv2d_params(op, x_shape, w_shape, stride, padding, dilation, groups=1)`` turns an int-or-pair
+``stride``, ``padding`` and ``dilation`` into pairs, checks them against the input (N, C, H, W) and weight
+(C_out, C / groups, kh, kw) shapes and computes the output size once (PyTorch's
 ``floor((H + 2p - d (k - 1) - 1) / s) + 1`` per axis).  Every bad value raises a ``ValueError`` that
 names ``op`` and the offending numbers, before anything is computed.
 
@@ -28,6 +28,8 @@ class Conv2dParams:
     padding: tuple
     dilation: tuple
     out_hw: tuple  # (OH, OW)
+    groups: int = 1  # torch's groups: input channel c feeds outputs c * C_out / groups ... (only the depthwise
+    #                  kernels take groups > 1, where groups == C: kernels/cpu/conv_depthwise.py)
 
     @property
     def kernel_size(self) -> tuple:
@@ -39,7 +41,7 @@ class Conv2dParams:
 
     @property
     def taps(self) -> int:
-        """Multiply-adds per output value: C * kh * kw (the column matrix's width)."""
+        """Multiply-adds per output value: C / groups * kh * kw (the column matrix's width)."""
         return self.w_shape[1] * self.w_shape[2] * self.w_shape[3]
 
     @property
@@ -54,13 +56,15 @@ class Conv2dParams:
         return n * c * self.w_shape[0] == 0
 
 
-def conv2d_params(op, x_shape, w_shape, stride=1, padding=0, dilation=1) -> Conv2dParams:
+def conv2d_params(op, x_shape, w_shape, stride=1, padding=0, dilation=1, groups=1) -> Conv2dParams:
     """The checked :class:`Conv2dParams` of ``op`` (the name error messages use)."""
     x_shape, w_shape = tuple(int(v) for v in x_shape), tuple(int(v) for v in w_shape)
     if len(x_shape) != 4 or len(w_shape) != 4:
         raise ValueError(f"{op}: expected a 4-d input (N, C, H, W) and a 4-d weight, got {x_shape} and {w_shape}")
-    if x_shape[1] != w_shape[1]:
-        raise ValueError(f"{op}: input has {x_shape[1]} channels but the weight {w_shape} expects {w_shape[1]}")
+    if x_shape[1] != w_shape[1] * groups or w_shape[0] % groups:
+        grouped = f" with groups={groups} (output channels divisible by groups)" if groups != 1 else ""
+        raise ValueError(f"{op}: input has {x_shape[1]} channels but the weight {w_shape}{grouped} expects "
+                         f"{w_shape[1] * groups}")
     s, p, d = (ntuple(v, 2, name, op) for v, name in ((stride, "stride"), (padding, "padding"),
                                                       (dilation, "dilation")))
     k = w_shape[2:]
@@ -70,4 +74,4 @@ def conv2d_params(op, x_shape, w_shape, stride=1, padding=0, dilation=1) -> Conv
     if min(out) < 1:
         raise ValueError(f"{op}: input {x_shape} is too small for kernel {k} with stride {s}, padding {p}, "
                          f"dilation {d}")
-    return Conv2dParams(x_shape, w_shape, s, p, d, out)
+    return Conv2dParams(x_shape, w_shape, s, p, d, out, int(groups))

@@ -4,6 +4,7 @@ Shapes are small and odd on purpose (stride > 1, padding, dilation, batch 1, rec
 every case is gradchecked in float64 and, where the op is twice differentiable, second-order checked.
 """
 import engine
+import nn.functional as F
 
 from .op_table import OpCase, torch_module
 
@@ -14,6 +15,7 @@ def _F():
 _LONG_SUMS = {"float32": dict(rtol=1e-4, atol=1e-4)}  # 160-200 float32 terms per output: rounding, not error
 _CONV = ("Conv2d", "Conv2dGrad", "ConvTranspose2d", "Conv2dWeightGrad")
 _MAXP = ("MaxPool2d", "MaxPool2dBackward", "MaxPool2dGather")
+_DEPTHWISE = ("DepthwiseConv2d", "DepthwiseConv2dGrad")
 
 KERNEL_CASES = [
     OpCase("conv2d", _CONV, lambda x, w, b: engine.conv2d(x, w, b), [((2, 3, 5, 6), (4, 3, 3, 3), (4,))],
@@ -41,6 +43,25 @@ KERNEL_CASES = [
            [((2, 3, 3, 4), (3, 2, 3, 3), (2,))],
            torch=lambda x, w, b: _F().conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
            derive=("empty",)),
+    OpCase("unfold", ("Unfold", "Fold"), lambda x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
+           [((2, 3, 5, 6),), ((3, 4, 4),)],
+           torch=lambda x: _F().unfold(x, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), derive=("empty",)),
+    # overlapping blocks (stride 1 < kernel): fold sums several columns onto one pixel
+    OpCase("fold", ("Fold", "Unfold"), lambda c: F.fold(c, (4, 5), 2, padding=(1, 0)), [((2, 12, 20),), ((8, 20),)],
+           torch=lambda c: _F().fold(c, (4, 5), 2, padding=(1, 0)), derive=("empty",)),
+    # 1 < groups < C: one conv2d per group, concatenated (engine/ops/conv_grouped.py)
+    OpCase("conv2d_groups", _CONV + ("Concatenate",),
+           lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, dilation=(2, 1), groups=2),
+           [((2, 4, 6, 7), (6, 2, 3, 2), (6,))], derive=("empty",),
+           torch=lambda x, w, b: _F().conv2d(x, w, b, stride=(1, 2), padding=1, dilation=(2, 1), groups=2)),
+    # groups == C: the direct depthwise kernels (engine/ops/conv_depthwise.py); a channel multiplier of 2
+    OpCase("conv2d_depthwise", _DEPTHWISE, lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=3),
+           [((2, 3, 5, 4), (6, 1, 3, 3), (6,))], torch=lambda x, w, b: _F().conv2d(x, w, b, padding=1, groups=3),
+           derive=("empty",)),
+    OpCase("conv2d_depthwise_strided", _DEPTHWISE,
+           lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(0, 2), dilation=(1, 2), groups=2),
+           [((1, 2, 7, 6), (2, 1, 2, 3))],
+           torch=lambda x, w: _F().conv2d(x, w, stride=(2, 1), padding=(0, 2), dilation=(1, 2), groups=2)),
     OpCase("max_pool2d", _MAXP, lambda x: engine.max_pool2d(x, 2), [((2, 3, 4, 6),), ((1, 1, 5, 7),)],
            torch=lambda x: _F().max_pool2d(x, 2), derive=("empty",)),
     OpCase("max_pool2d_overlap", _MAXP, lambda x: engine.max_pool2d(x, 3, stride=2, padding=1),

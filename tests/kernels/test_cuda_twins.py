@@ -50,6 +50,34 @@ def test_conv2d(xs, ws, s, p, d, monkeypatch):
     _close(gpu[0], _ref.conv2d(x, w, b, sp, pp, dp), 1e-10)
 
 
+DEPTHWISE = [
+    ((2, 3, 5, 6), (6, 1, 3, 3), 1, 1, 1, np.float64),  # stride 1: the CPU twin's wide rows
+    ((1, 2, 7, 6), (2, 1, 2, 3), (2, 1), (0, 2), (1, 2), np.float32),  # strided: its per-row loops
+]
+
+
+@pytest.mark.parametrize("xs,ws,s,p,d,dtype", DEPTHWISE)
+def test_depthwise_conv2d(xs, ws, s, p, d, dtype, monkeypatch):
+    """The three depthwise passes, both twins, against the per-channel reference convolution."""
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.standard_normal(sh).astype(dtype) for sh in (xs, ws, ws[:1]))
+    pa = conv2d_params("conv2d", x.shape, w.shape, s, p, d, groups=xs[1])
+    gy = rng.standard_normal(pa.y_shape).astype(dtype)
+
+    def run(x, w, b, gy):
+        return (kernels.depthwise_conv2d_forward(x, w, b, pa), kernels.depthwise_conv2d_input_grad(gy, w, pa),
+                kernels.depthwise_conv2d_weight_grad(gy, x, pa))
+
+    cpu, gpu = both(monkeypatch, run, x, w, b, gy, min_launches=3)
+    tol = 1e-10 if dtype == np.float64 else 1e-5
+    _close(cpu, gpu, tol)
+    m = ws[0] // xs[1]
+    sp, pp, dp = ((v, v) if isinstance(v, int) else v for v in (s, p, d))
+    per_channel = [_ref.conv2d(x[:, o // m:o // m + 1].astype(np.float64), w[o:o + 1].astype(np.float64),
+                               b[o:o + 1].astype(np.float64), sp, pp, dp) for o in range(ws[0])]
+    _close(gpu[0], np.concatenate(per_channel, axis=1), tol)
+
+
 def test_conv2d_twin_runs_one_cuda_launch_per_pass(monkeypatch):
     """Routed to the CUDA twin, no CPU-only path (direct, Winograd, few-taps) intercepts, and each pass is
     one Numba launch: im2col reading NCHW (forward; the backward's weight gradient reuses the kept
