@@ -40,6 +40,7 @@ from .losses_torch import (
 )
 from .norms import GroupNorm, InstanceNorm1d, InstanceNorm2d, LocalResponseNorm
 from .resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingNearest2d
+from .fold import Fold, Unfold
 from .transformer import (
     Transformer,
     TransformerDecoder,

@@ -1,9 +1,15 @@
-"""Convolution layers: ``Conv2d`` (weight (out, in, kh, kw)) and
-``ConvTranspose2d`` (weight (in, out, kh, kw), PyTorch's layout).  Default initialisation as
-PyTorch: ``kaiming_uniform_(a=sqrt(5))`` for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
-the bias.  The arithmetic runs in the engine's im2col ops (``engine.conv2d``/``conv_transpose2d``)."""
-from __future__ import annotations
+"""Convolution layers: ``Conv2d`` (weight (out, in / groups, kh, kw)) and ``ConvTranspose2d`` (weight
+(in, out / groups, kh, kw)), torch's signatures, layouts and defaults.
 
+Default initialisation as PyTorch: ``kaiming_uniform_(a=sqrt(5))`` for the weight and
+U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias (fan_in = in / groups * kh * kw).  ``groups`` splits the
+channels as torch's (``groups == in_channels``: a depthwise layer, on its own kernels); ``padding`` takes an
+int, a pair, ``"valid"`` or ``"same"`` (Conv2d, stride 1); ``padding_mode`` is ``"zeros"``, ``"reflect"``,
+``"replicate"`` or ``"circular"`` (Conv2d; the transposed layer takes only ``"zeros"``, as torch).  Unbatched
+(C, H, W) input works as in torch, and ``ConvTranspose2d.forward(x, output_size)`` picks the output padding
+that gives ``output_size``.  The arithmetic is ``F.conv2d`` / ``F.conv_transpose2d`` (``engine/ops/conv*.py``).
+"""
+from __future__ import annotations
 
 import engine
 from engine.ops._util import ntuple
@@ -15,25 +21,47 @@ from .parameter import optional_parameters
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
+_MODES = ("zeros", "reflect", "replicate", "circular")
+
 
 class _ConvNd(Module):
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, bias, transposed,
+    transposed = False
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                  device, dtype):
         super().__init__()
+        name = type(self).__name__
         if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(f"{type(self).__name__}: channel counts must be positive, got ({in_channels}, {out_channels})")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = ntuple(kernel_size, 2, "kernel_size", type(self).__name__)
-        self.stride = ntuple(stride, 2, "stride", type(self).__name__)
-        self.padding = ntuple(padding, 2, "padding", type(self).__name__)
-        self.dilation = ntuple(dilation, 2, "dilation", type(self).__name__)
-        for name, pair, least in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
-                                  ("dilation", self.dilation, 1), ("padding", self.padding, 0)):
+            raise ValueError(f"{name}: channel counts must be positive, got ({in_channels}, {out_channels})")
+        if groups <= 0 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must both be "
+                             f"divisible by groups {groups}")
+        if padding_mode not in (("zeros",) if self.transposed else _MODES):
+            raise ValueError(f"{name}: padding_mode must be one of {('zeros',) if self.transposed else _MODES}, "
+                             f"got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.padding_mode = padding_mode
+        self.kernel_size = ntuple(kernel_size, 2, "kernel_size", name)
+        self.stride = ntuple(stride, 2, "stride", name)
+        self.dilation = ntuple(dilation, 2, "dilation", name)
+        if isinstance(padding, str) and not self.transposed:
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{name}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                                 f"(stride {self.stride})")
+            self.padding = padding
+        else:
+            self.padding = ntuple(padding, 2, "padding", name)
+        for what, pair, least in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
+                                  ("dilation", self.dilation, 1)) + ((("padding", self.padding, 0),)
+                                                                     if not isinstance(self.padding, str) else ()):
             if min(pair) < least:
-                raise ValueError(
-                    f"{type(self).__name__}: {name} must be {'positive' if least else 'non-negative'}, got {pair}"
-                )
-        shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+                raise ValueError(f"{name}: {what} must be {'positive' if least else 'non-negative'}, got {pair}")
+        if self.transposed:
+            shape = (self.in_channels, self.out_channels // self.groups)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups)
         self.weight = Parameter(engine.zeros(*shape, *self.kernel_size, dtype=dtype, device=device))
         optional_parameters(self, bias, (out_channels,), device, dtype, bias=0.0)
         self.reset_parameters()
@@ -41,44 +69,83 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         init.default_layer_init_(self.weight, self.bias)
 
-    def _check(self, x):
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(
-                f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W), got {x.shape}"
-            )
+    def _batched(self, x):
+        """``(x as (N, C, H, W), whether it came unbatched as (C, H, W))``, else a ValueError naming the layer."""
+        if not isinstance(x, engine.Tensor):
+            x = engine.as_tensor(x)
+        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
+            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W) or "
+                             f"({self.in_channels}, H, W), got {x.shape}")
+        return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0, 0):
-            s += f", padding={self.padding}"
+            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
+        if getattr(self, "output_padding", (0, 0)) != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
 class Conv2d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True,
-                 device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, False, device, dtype)
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype)
+
+    def _mode_pads(self):
+        """F.pad's (left, right, top, bottom) for a non-zero ``padding_mode``."""
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            (th, tw) = totals
+            return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
+        ph, pw = self.padding
+        return (pw, pw, ph, ph)
 
     def forward(self, x):
-        self._check(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        x, unbatched = self._batched(x)
+        padding = self.padding
+        if self.padding_mode != "zeros":
+            x, padding = F.pad(x, self._mode_pads(), mode=self.padding_mode), 0
+        y = F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        return y[0] if unbatched else y
 
 
 class ConvTranspose2d(_ConvNd):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, bias=True,
-                 dilation=1, device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, bias, True, device, dtype)
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype)
         self.output_padding = ntuple(output_padding, 2, "output_padding", type(self).__name__)
 
-    def forward(self, x):
-        self._check(x)
-        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
-                                  dilation=self.dilation)
+    def _output_padding_for(self, x, output_size):
+        """torch's rule: the output padding that makes the output ``output_size`` (its last two entries)."""
+        name = type(self).__name__
+        want = tuple(int(v) for v in tuple(output_size)[-2:])
+        least = [(x.shape[2 + i] - 1) * s - 2 * p + d * (k - 1) + 1 for i, (s, p, d, k) in
+                 enumerate(zip(self.stride, self.padding, self.dilation, self.kernel_size))]
+        extra = tuple(w - m for w, m in zip(want, least))
+        if len(want) != 2 or any(e < 0 or e >= s for e, s in zip(extra, self.stride)):
+            raise ValueError(f"{name}: requested output_size {tuple(output_size)} is not reachable from input "
+                             f"{tuple(x.shape)}: each size must be in [{least[0]}, {least[0] + self.stride[0] - 1}] x "
+                             f"[{least[1]}, {least[1] + self.stride[1] - 1}]")
+        return extra
 
-    def extra_repr(self) -> str:
-        s = super().extra_repr()
-        return s + (f", output_padding={self.output_padding}" if self.output_padding != (0, 0) else "")
+    def forward(self, x, output_size=None):
+        x, unbatched = self._batched(x)
+        out_pad = self.output_padding if output_size is None else self._output_padding_for(x, output_size)
+        y = F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, out_pad, self.groups,
+                               self.dilation)
+        return y[0] if unbatched else y

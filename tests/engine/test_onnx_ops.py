@@ -92,6 +92,8 @@ def test_core_ops(tmp_path, name):
 @pytest.mark.parametrize("layer, shape", [
     (lambda: nn.Conv2d(2, 4, 3, stride=2, padding=1, dilation=2), (2, 2, 9, 9)),
     (lambda: nn.Conv2d(2, 4, (3, 1), stride=(2, 1), padding=(1, 0), bias=False), (2, 2, 9, 7)),
+    (lambda: nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3), (2, 3, 9, 8)),
+    (lambda: nn.Conv2d(4, 6, 3, padding=1, groups=2, bias=False), (2, 4, 5, 5)),
     (lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), (2, 2, 5, 5)),
     (lambda: nn.ConvTranspose2d(2, 3, 2, stride=3, dilation=2, bias=False), (2, 2, 4, 5)),
     (lambda: nn.MaxPool2d(3, 2, 1), (2, 2, 9, 9)),
@@ -99,7 +101,7 @@ def test_core_ops(tmp_path, name):
     (lambda: nn.AvgPool2d(3, 2, 1), (2, 2, 9, 9)),
     (lambda: nn.AdaptiveAvgPool2d((2, 3)), (2, 2, 4, 9)),
     (lambda: nn.AdaptiveAvgPool2d(1), (2, 2, 5, 3)),
-], ids=["conv_stride_pad_dilation", "conv_rect_nobias", "conv_transpose_output_padding", "conv_transpose_dilation",
+], ids=["conv_stride_pad_dilation", "conv_rect_nobias", "conv_depthwise", "conv_groups", "conv_transpose_output_padding", "conv_transpose_dilation",
         "maxpool_pad", "maxpool_ceil", "avgpool_pad", "adaptive_2x3", "adaptive_global"])
 def test_conv_and_pool_settings(tmp_path, layer, shape):
     export_and_compare(Lambda(lambda s, x: s.m0(x), layer()), [shape], tmp_path / "c.onnx")

@@ -48,3 +48,19 @@ def assert_grads_match(kiln_layer, torch_layer, atol=1e-5):
             continue
         assert kp[name].grad is not None, f"{name}: no gradient in Kiln"
         assert_close(kp[name].grad, p.grad, atol=atol, what=f"grad of {name}")
+
+
+def check_layer(kiln_layer, torch_layer, shape, seed=0, atol=1e-10, call=None):
+    """Load torch's state, run both on the same input, compare output and every gradient."""
+    torch_layer = torch_layer.double()
+    load_from_torch(kiln_layer.double(), torch_layer)
+    import torch
+
+    tx, kx = pair(torch, np.random.default_rng(seed).standard_normal(shape))
+    to = torch_layer(tx) if call is None else call(torch_layer, tx)
+    ko = kiln_layer(kx) if call is None else call(kiln_layer, kx)
+    assert_close(ko, to, atol=atol, what="output")
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=atol, what="input grad")
+    assert_grads_match(kiln_layer, torch_layer, atol=atol)
+    return kiln_layer, torch_layer

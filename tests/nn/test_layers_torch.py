@@ -10,23 +10,9 @@ import engine
 import nn
 import nn.functional as F
 
-from ._torch_parity import assert_close, assert_grads_match, backward_both, load_from_torch, pair
+from ._torch_parity import assert_close, backward_both, check_layer as _check_layer, pair
 
 torch = pytest.importorskip("torch")
-
-
-def _check_layer(kiln_layer, torch_layer, shape, seed=0, atol=1e-10, call=None):
-    """Load torch's state, run both on the same input, compare output and every gradient."""
-    torch_layer = torch_layer.double()
-    load_from_torch(kiln_layer.double(), torch_layer)
-    tx, kx = pair(torch, np.random.default_rng(seed).standard_normal(shape))
-    to = torch_layer(tx) if call is None else call(torch_layer, tx)
-    ko = kiln_layer(kx) if call is None else call(kiln_layer, kx)
-    assert_close(ko, to, atol=atol, what="output")
-    backward_both(ko, to)
-    assert_close(kx.grad, tx.grad, atol=atol, what="input grad")
-    assert_grads_match(kiln_layer, torch_layer, atol=atol)
-    return kiln_layer, torch_layer
 
 
 CONV1D = [
