@@ -24,15 +24,15 @@ __all__ = ["Adam", "AdamW"]
 
 class Adam(FusedOptimizer):
     """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *, foreach=None,
-    maximize=False, capturable=False, differentiable=False, fused=None)`` (the implementation switches are
-    described in :func:`optim.optimizer.implementation_flags`)."""
-
-    _decoupled = False
+    maximize=False, capturable=False, differentiable=False, fused=None, decoupled_weight_decay=False)`` (the
+    implementation switches are described in :func:`optim.optimizer.implementation_flags`);
+    ``decoupled_weight_decay=True`` is AdamW's rule, as in torch >= 2.6."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize,
+                        maximize=maximize, decoupled_weight_decay=bool(decoupled_weight_decay),
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
         super().__init__(params, defaults)
 
@@ -47,7 +47,7 @@ class Adam(FusedOptimizer):
         beta1, beta2 = group["betas"]
         hps = HparamCache(lambda dtype, step: adam_hparams(
             dtype, step=step, lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-            weight_decay=group["weight_decay"], decoupled=self._decoupled))
+            weight_decay=group["weight_decay"], decoupled=group.get("decoupled_weight_decay", self.defaults["decoupled_weight_decay"])))
         flags = (MAXIMIZE if group["maximize"] else 0) | (AMSGRAD if group["amsgrad"] else 0)
 
         def update(dtype, step, p, grads, m, v, vmax):
@@ -59,12 +59,10 @@ class Adam(FusedOptimizer):
 class AdamW(Adam):
     """``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *, maximize=False,
     foreach=None, capturable=False, differentiable=False, fused=None)``: Adam with decoupled weight decay
-    (``p *= 1 - lr * weight_decay`` before the Adam step)."""
-
-    _decoupled = True
+    (``p *= 1 - lr * weight_decay`` before the Adam step): ``Adam(..., decoupled_weight_decay=True)``."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
-                         fused=fused)
+                         fused=fused, decoupled_weight_decay=True)

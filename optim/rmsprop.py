@@ -29,7 +29,7 @@ class RMSprop(FusedOptimizer):
     _nonnegative = ("alpha", "eps", "weight_decay", "momentum")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False,
-                 maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
+                 capturable=False, foreach=None, maximize=False, differentiable=False, *, fused=None):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize,
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))

@@ -30,8 +30,8 @@ class SGD(FusedOptimizer):
     _counts_steps = False
     _nonnegative = ("momentum", "weight_decay")
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False, *, foreach=None, capturable=False, differentiable=False, fused=None):
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None, capturable=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov, maximize=maximize,
                         **implementation_flags(type(self).__name__, foreach, fused, capturable, differentiable))
