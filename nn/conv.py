@@ -24,6 +24,25 @@ __all__ = ["Conv2d", "ConvTranspose2d"]
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def conv_extra_repr(m) -> str:
+    """torch's extra_repr of a convolution layer of any dimension: the settings that differ from the defaults."""
+    zeros, ones = (0,) * len(m.kernel_size), (1,) * len(m.kernel_size)
+    s = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
+    if m.padding != zeros:
+        s += f", padding={m.padding}"
+    if m.dilation != ones:
+        s += f", dilation={m.dilation}"
+    if getattr(m, "output_padding", zeros) != zeros:
+        s += f", output_padding={m.output_padding}"
+    if m.groups != 1:
+        s += f", groups={m.groups}"
+    if m.bias is None:
+        s += ", bias=False"
+    if m.padding_mode != "zeros":
+        s += f", padding_mode={m.padding_mode}"
+    return s
+
+
 class _ConvNd(Module):
     transposed = False
 
@@ -79,20 +98,7 @@ class _ConvNd(Module):
         return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if getattr(self, "output_padding", (0, 0)) != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+        return conv_extra_repr(self)
 
 
 class Conv2d(_ConvNd):

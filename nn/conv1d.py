@@ -17,6 +17,7 @@ import engine
 
 from . import init
 from ._axes import chunk
+from .conv import conv_extra_repr
 from .module import Module, Parameter
 from engine.ops._util import ntuple
 
@@ -115,20 +116,7 @@ class _ConvNd1(Module):
         return (x.reshape(1, x.shape[0], x.shape[1]), True) if x.ndim == 2 else (x, False)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) else f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode!r}"
-        return s
+        return conv_extra_repr(self)
 
     def _grouped(self, conv, x4, w4, conf, unbatched):
         """``conv`` (engine.conv2d or conv_transpose2d, keywords ``conf``) of the (N, C, 1, L) input ``x4`` with

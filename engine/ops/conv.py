@@ -39,8 +39,8 @@ class Conv2d(Function):
         x, w, columns = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
         needs = (nx, nw, nb and ctx.has_bias)
-        grads = list(Conv2dGrad.apply(gy, x, w, ctx.params, needs, columns.array if columns is not None else None))
-        return tuple(grads.pop(0) if need else None for need in needs) + (None,)
+        grads = Conv2dGrad.apply(gy, x, w, ctx.params, needs, columns.array if columns is not None else None)
+        return split_by_needs(grads, needs) + (None,)
 
 
 class Conv2dGrad(Function):
@@ -68,7 +68,8 @@ class Conv2dGrad(Function):
 
 
 def split_by_needs(hs, needs) -> tuple:
-    """The incoming gradients of a ``(gx, gw, gb)`` Grad Function as a triple, None where not computed."""
+    """``hs`` (the gradients a Grad Function computed, or those flowing back into them) spread over the
+    ``(x, w, b)`` triple, None where ``needs`` is False."""
     hs = list(hs)
     return tuple(hs.pop(0) if need else None for need in needs)
 

@@ -29,8 +29,7 @@ class DepthwiseConv2d(Function):
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.needs_input_grad[:3]
         needs = (nx, nw, nb and ctx.has_bias)
-        grads = list(DepthwiseConv2dGrad.apply(gy, x, w, ctx.params, needs))
-        return tuple(grads.pop(0) if need else None for need in needs) + (None,)
+        return split_by_needs(DepthwiseConv2dGrad.apply(gy, x, w, ctx.params, needs), needs) + (None,)
 
 
 class DepthwiseConv2dGrad(Function):

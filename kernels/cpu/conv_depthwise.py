@@ -50,13 +50,18 @@ def _pad_into(plane, ph, pw, pad):
 
 
 @njit(**_JIT)
+def _scratch(ref, OH, OW, Hp, Wp, sh, sw):
+    """``(wide, L, buf, pad)``: whether stride 1's wide rows apply, their length and buffer, and the padded plane."""
+    wide = sh == 1 and sw == 1
+    L = (OH - 1) * Wp + OW
+    return wide, L, np.empty(L if wide else 1, dtype=ref.dtype), np.empty((Hp, Wp), dtype=ref.dtype)
+
+
+@njit(**_JIT)
 def _forward(x, w, b, y, m, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
     C_out, OH, OW = y.shape[1], y.shape[2], y.shape[3]
     Hp, Wp = x.shape[2] + 2 * ph, x.shape[3] + 2 * pw
-    wide = sh == 1 and sw == 1
-    L = (OH - 1) * Wp + OW
-    buf = np.empty(L if wide else 1, dtype=y.dtype)
-    pad = np.empty((Hp, Wp), dtype=x.dtype)
+    wide, L, buf, pad = _scratch(y, OH, OW, Hp, Wp, sh, sw)
     last = -1
     for t in range(t0, t1):
         n, o = t // C_out, t % C_out
@@ -96,10 +101,7 @@ def _input_grad(gy, w, gx, m, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
     C, H, W = gx.shape[1], gx.shape[2], gx.shape[3]
     OH, OW = gy.shape[2], gy.shape[3]
     Hp, Wp = H + 2 * ph, W + 2 * pw
-    wide = sh == 1 and sw == 1
-    L = (OH - 1) * Wp + OW
-    buf = np.empty(L if wide else 1, dtype=gy.dtype)
-    pad = np.empty((Hp, Wp), dtype=gy.dtype)
+    wide, L, buf, pad = _scratch(gy, OH, OW, Hp, Wp, sh, sw)
     for t in range(t0, t1):
         n, c = t // C, t % C
         pad[:] = 0
@@ -132,10 +134,7 @@ def _input_grad(gy, w, gx, m, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
 def _weight_grad(gy, x, gw, m, kh, kw, sh, sw, ph, pw, dh, dw, zero, t0, t1):
     N, OH, OW = gy.shape[0], gy.shape[2], gy.shape[3]
     Hp, Wp = x.shape[2] + 2 * ph, x.shape[3] + 2 * pw
-    wide = sh == 1 and sw == 1
-    L = (OH - 1) * Wp + OW
-    buf = np.empty(L if wide else 1, dtype=gy.dtype)
-    pad = np.empty((Hp, Wp), dtype=x.dtype)
+    wide, L, buf, pad = _scratch(gy, OH, OW, Hp, Wp, sh, sw)
     for o in range(t0, t1):
         c = o // m
         for a in range(kh):

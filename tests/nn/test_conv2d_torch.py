@@ -85,3 +85,12 @@ def test_unfold_and_fold_modules_match_torch(kw, shape):
     size = shape[-2:]
     check_layer(nn.Fold(size, **kw), torch.nn.Fold(size, **kw), tuple(tx.shape), seed=1)
     assert repr(nn.Fold(size, **kw)) == repr(torch.nn.Fold(size, **kw))
+
+
+@pytest.mark.parametrize("cls,kw", [
+    ("Conv2d", dict()), ("Conv2d", dict(padding="same", padding_mode="reflect", groups=2)),
+    ("Conv2d", dict(stride=2, dilation=2, bias=False)), ("Conv1d", dict(padding=1, padding_mode="circular")),
+    ("ConvTranspose2d", dict(stride=2, output_padding=1, groups=2)), ("ConvTranspose1d", dict(dilation=2)),
+])
+def test_conv_layer_repr_is_torchs(cls, kw):
+    assert repr(getattr(nn, cls)(4, 6, 3, **kw)) == repr(getattr(torch.nn, cls)(4, 6, 3, **kw))
