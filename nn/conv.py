@@ -21,7 +21,19 @@ from .parameter import optional_parameters
 
 __all__ = ["Conv2d", "ConvTranspose2d"]
 
-_MODES = ("zeros", "reflect", "replicate", "circular")
+MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def check_conv_layer(name, in_channels, out_channels, groups, padding_mode, modes=None):
+    """A convolution layer's channel counts, groups and padding mode, else a ValueError naming the layer."""
+    modes = MODES if modes is None else modes
+    if in_channels <= 0 or out_channels <= 0:
+        raise ValueError(f"{name}: channel counts must be positive, got ({in_channels}, {out_channels})")
+    if groups <= 0 or in_channels % groups or out_channels % groups:
+        raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must both be "
+                         f"divisible by groups {groups}")
+    if padding_mode not in modes:
+        raise ValueError(f"{name}: padding_mode must be one of {modes}, got {padding_mode!r}")
 
 
 def conv_extra_repr(m) -> str:
@@ -50,14 +62,8 @@ class _ConvNd(Module):
                  device, dtype):
         super().__init__()
         name = type(self).__name__
-        if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(f"{name}: channel counts must be positive, got ({in_channels}, {out_channels})")
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must both be "
-                             f"divisible by groups {groups}")
-        if padding_mode not in (("zeros",) if self.transposed else _MODES):
-            raise ValueError(f"{name}: padding_mode must be one of {('zeros',) if self.transposed else _MODES}, "
-                             f"got {padding_mode!r}")
+        check_conv_layer(name, in_channels, out_channels, groups, padding_mode,
+                         ("zeros",) if self.transposed else MODES)
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.padding_mode = padding_mode
         self.kernel_size = ntuple(kernel_size, 2, "kernel_size", name)

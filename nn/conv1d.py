@@ -17,13 +17,11 @@ import engine
 
 from . import init
 from ._axes import chunk
-from .conv import conv_extra_repr
+from .conv import check_conv_layer, conv_extra_repr
 from .module import Module, Parameter
 from engine.ops._util import ntuple
 
 __all__ = ["Conv1d", "ConvTranspose1d", "pad_last_axis"]
-
-_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def pad_last_axis(x, left, right, mode):
@@ -61,13 +59,7 @@ class _ConvNd1(Module):
                  output_padding, device, dtype):
         super().__init__()
         name = type(self).__name__
-        if in_channels <= 0 or out_channels <= 0:
-            raise ValueError(f"{name}: channel counts must be positive, got ({in_channels}, {out_channels})")
-        if groups <= 0 or in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must both be "
-                             f"divisible by groups {groups}")
-        if padding_mode not in _MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {_MODES}, got {padding_mode!r}")
+        check_conv_layer(name, in_channels, out_channels, groups, padding_mode)
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.kernel_size = ntuple(kernel_size, 1, "kernel_size", name)
         self.stride = ntuple(stride, 1, "stride", name)

@@ -57,14 +57,9 @@ class Conv2dGrad(Function):
 
     @staticmethod
     def backward(ctx, *hs):
-        gy, x, w = ctx.saved_tensors
         p = ctx.params
-        hx, hw, hb = split_by_needs(hs, ctx.needs)
-        ngy, nx, nw = ctx.needs_input_grad[:3]
-        ggy = output_grad_of_grads(Conv2d, gy, x, w, hx, hw, hb, p) if ngy else None
-        gx = ConvTranspose2d.apply(gy, hw, None, p) if nx and hw is not None else None
-        gw = Conv2dWeightGrad.apply(hx, gy, p) if nw and hx is not None else None
-        return ggy, gx, gw, None, None, None
+        return grads_of_grads(ctx, hs, Conv2d, lambda gy, hw: ConvTranspose2d.apply(gy, hw, None, p),
+                              lambda hx, gy: Conv2dWeightGrad.apply(hx, gy, p)) + (None, None, None)
 
 
 def split_by_needs(hs, needs) -> tuple:
@@ -74,18 +69,26 @@ def split_by_needs(hs, needs) -> tuple:
     return tuple(hs.pop(0) if need else None for need in needs)
 
 
-def output_grad_of_grads(conv, gy, x, w, hx, hw, hb, params):
-    """The gradient with respect to ``gy`` of ``<hx, gx> + <hw, gw> + <hb, gb>``, where a convolution's
-    gradients are each linear in gy: ``conv(hx, w) + conv(x, hw)`` plus ``hb`` broadcast (the terms whose
-    ``h`` is given); ``conv`` is the forward Function (Conv2d, DepthwiseConv2d)."""
-    parts = ([conv.apply(hx, w, None, params)] if hx is not None else []) + (
-        [conv.apply(x, hw, None, params)] if hw is not None else [])
-    if hb is not None:
-        parts.append(hb.reshape(1, -1, 1, 1).expand(*gy.shape))
+def grads_of_grads(ctx, hs, conv, input_grad, weight_grad) -> tuple:
+    """The backward of a convolution's Grad Function (saved ``(gy, x, w)``, ``ctx.needs``, ``ctx.params``) for
+    the incoming ``hs``: ``(d/dgy, d/dx, d/dw)`` of ``<hx, gx> + <hw, gw> + <hb, gb>``.  Each gradient is linear
+    in gy, so d/dgy is ``conv(hx, w) + conv(x, hw)`` plus ``hb`` broadcast (``conv``: the forward Function);
+    gx is bilinear in (gy, w), so d/dx of ``<hw, gw(x, gy)>`` is ``input_grad(gy, hw)``, and d/dw of
+    ``<hx, gx(gy, w)>`` is ``weight_grad(hx, gy)`` (the terms whose ``h`` was given)."""
+    gy, x, w = ctx.saved_tensors
+    hx, hw, hb = split_by_needs(hs, ctx.needs)
+    ngy, nx, nw = ctx.needs_input_grad[:3]
     ggy = None
-    for part in parts:
-        ggy = part if ggy is None else ggy + part
-    return ggy
+    if ngy:
+        parts = ([conv.apply(hx, w, None, ctx.params)] if hx is not None else []) + (
+            [conv.apply(x, hw, None, ctx.params)] if hw is not None else [])
+        if hb is not None:
+            parts.append(hb.reshape(1, -1, 1, 1).expand(*gy.shape))
+        for part in parts:
+            ggy = part if ggy is None else ggy + part
+    gx = input_grad(gy, hw) if nx and hw is not None else None
+    gw = weight_grad(hx, gy) if nw and hx is not None else None
+    return ggy, gx, gw
 
 
 class ConvTranspose2d(Function):

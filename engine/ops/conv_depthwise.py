@@ -14,7 +14,7 @@ from __future__ import annotations
 import kernels
 
 from ..function import Function
-from .conv import output_grad_of_grads, split_by_needs
+from .conv import grads_of_grads, split_by_needs
 
 
 class DepthwiseConv2d(Function):
@@ -47,11 +47,8 @@ class DepthwiseConv2dGrad(Function):
 
     @staticmethod
     def backward(ctx, *hs):
-        gy, x, w = ctx.saved_tensors
         p = ctx.params
-        hx, hw, hb = split_by_needs(hs, ctx.needs)
-        ngy, nx, nw = ctx.needs_input_grad[:3]
-        ggy = output_grad_of_grads(DepthwiseConv2d, gy, x, w, hx, hw, hb, p) if ngy else None
-        gx = DepthwiseConv2dGrad.apply(gy, None, hw, p, (True, False, False))[0] if nx and hw is not None else None
-        gw = DepthwiseConv2dGrad.apply(gy, hx, None, p, (False, True, False))[0] if nw and hx is not None else None
-        return ggy, gx, gw, None, None
+        return grads_of_grads(ctx, hs, DepthwiseConv2d,
+                              lambda gy, hw: DepthwiseConv2dGrad.apply(gy, None, hw, p, (True, False, False))[0],
+                              lambda hx, gy: DepthwiseConv2dGrad.apply(gy, hx, None, p, (False, True, False))[0]
+                              ) + (None, None)
