@@ -156,10 +156,17 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     x = operand(input)
     if divisor_override is not None and int(divisor_override) == 0:
         raise ValueError("avg_pool2d: divisor_override must be non-zero")
-    include_pad = True if divisor_override is not None else count_include_pad
+    include_pad = False if divisor_override is not None else count_include_pad
     p = pool2d_params("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode, include_pad)
     y = AvgPool2d.apply(x, p)
-    return y if divisor_override is None else y * (p.kernel[0] * p.kernel[1] / float(divisor_override))
+    if divisor_override is None:
+        return y
+    # torch: the window's sum (over its real elements) / divisor_override; the mean over the real elements
+    # times their count is that sum, also for the windows that ceil_mode cuts at the border
+    xp = get_array_module(x.array)
+    real = [xp.asarray([min(o * s - q + k, n) - max(o * s - q, 0) for o in range(m)], dtype=x.dtype)
+            for n, k, s, q, m in zip(p.in_size, p.kernel, p.stride, p.padding, p.out_size)]
+    return y * (real[0][:, None] * real[1][None, :] / float(divisor_override))
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002
