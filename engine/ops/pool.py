@@ -18,7 +18,7 @@ import kernels
 from ..backend import get_array_module
 from ..function import Function
 from ._util import operand
-from .pool_params import adaptive_size, check_input, pool2d_params
+from .pool_params import adaptive_size, check_input, pool2d_params, window_counts
 
 
 def _x_shape(gy, p):
@@ -163,9 +163,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         return y
     # torch: the window's sum (over its real elements) / divisor_override; the mean over the real elements
     # times their count is that sum, also for the windows that ceil_mode cuts at the border
-    xp = get_array_module(x.array)
-    real = [xp.asarray([min(o * s - q + k, n) - max(o * s - q, 0) for o in range(m)], dtype=x.dtype)
-            for n, k, s, q, m in zip(p.in_size, p.kernel, p.stride, p.padding, p.out_size)]
+    real = window_counts(get_array_module(x.array), x.dtype, p.in_size, p.kernel, p.stride, p.padding, p.out_size,
+                         False)
     return y * (real[0][:, None] * real[1][None, :] / float(divisor_override))
 
 

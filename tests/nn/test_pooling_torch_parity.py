@@ -45,12 +45,16 @@ CASES = [
     ("AvgPool1d", (4, 3), (3, 11)),  # unbatched
     ("AvgPool2d", (3, 2, 1, True, False), (2, 2, 10, 9)),
     ("AvgPool2d", (3, 2, 1, False, True, 5), (2, 2, 9, 9)),  # divisor_override: window sum / 5
-    ("AvgPool2d", (3, 2, 1, True, True, 4), (1, 2, 10, 8)),
+    ("AvgPool2d", (3, 2, 1, True, True, 4), (1, 2, 10, 8)),  # divisor_override on windows cut by ceil_mode
+    ("AvgPool2d", (3, 2, 1, True, False, 4), (1, 2, 10, 8)),
     ("AvgPool2d", (2,), (3, 6, 6)),  # unbatched
     ("AvgPool3d", (2,), (2, 2, 4, 4, 6)),
     ("AvgPool3d", (3, 2, 1, False, False), (1, 2, 5, 6, 7)),
     ("AvgPool3d", ((2, 3, 2), 1, 1, False, True, 7), (1, 2, 4, 5, 4)),
     ("AvgPool3d", (2,), (2, 4, 4, 4)),  # unbatched
+    ("AvgPool3d", (3, 2, 1, True, True), (1, 2, 6, 5, 6)),  # ceil_mode: border windows cut at the padding
+    ("AvgPool3d", (3, 2, 1, True, False), (1, 2, 6, 5, 6)),
+    ("AvgPool3d", (3, 2, 1, True, True, 4), (1, 2, 6, 5, 6)),
     ("AdaptiveAvgPool1d", (4,), (2, 3, 10)),
     ("AdaptiveAvgPool1d", (3,), (3, 7)),
     ("AdaptiveAvgPool2d", ((3, None),), (2, 2, 7, 5)),
@@ -69,6 +73,7 @@ CASES = [
     ("LPPool2d", (1.5, (2, 3), None, True), (2, 7, 8)),
     ("LPPool3d", (2, 2), (2, 2, 4, 4, 6)),
     ("LPPool3d", (3, (2, 1, 2), 1), (2, 3, 4, 4)),
+    ("LPPool3d", (2, 2, 2, True), (1, 2, 5, 4, 5)),
 ]
 
 
