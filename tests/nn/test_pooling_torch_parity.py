@@ -34,7 +34,7 @@ CASES = [
     ("MaxPool1d", (3,), (2, 3, 10)),
     ("MaxPool1d", (3, 2, 1, 2, False, True), (2, 3, 11)),
     ("MaxPool1d", (2,), (3, 9)),  # unbatched
-    ("MaxPool2d", (3, 2, 1, 1), (2, 2, 9, 9)),  # dilation=1 (Kiln once read the 4th argument as ceil_mode)
+    ("MaxPool2d", (3, 2, 1, 1), (2, 2, 10, 10)),  # dilation=1 (Kiln once read the 4th argument as ceil_mode)
     ("MaxPool2d", (3, 2, 1, 2, False, True), (2, 2, 10, 9)),
     ("MaxPool2d", ((2, 3), (1, 2)), (3, 7, 8)),  # unbatched
     ("MaxPool3d", (2,), (2, 2, 4, 5, 6)),
@@ -209,3 +209,16 @@ def test_max_unpool_errors():
         nn.MaxUnpool2d(2)(y, i[..., :1])
     with pytest.raises(ValueError, match=r"max_unpool2d: index 10 is out of range for the output size \(3, 3\)"):
         nn.MaxUnpool2d(2)(y, i, (3, 3))
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: nn.LPPool2d(2, 2), (1, 2, 4, 4)),
+    (lambda: nn.AdaptiveAvgPool3d((2, 3, 2)), (1, 1, 3, 4, 3)),
+    (lambda: nn.AdaptiveMaxPool3d(2), (1, 1, 3, 4, 3)),
+    (lambda: nn.AvgPool3d(3, 2, 1, True, False), (1, 1, 4, 3, 4)),
+])
+def test_second_order_gradients(layer, shape):
+    x = engine.tensor(np.random.default_rng(5).standard_normal(shape), dtype="float64", requires_grad=True)
+    m = layer()
+    assert engine.gradcheck(m, (x,))
+    assert engine.gradgradcheck(m, (x,))
