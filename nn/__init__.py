@@ -48,5 +48,10 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+# pooling (session 7, pools): torch's 1-d/3-d, adaptive max, unpooling and power-average pools
+from .pooling import (  # noqa: E402
+    AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+    AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+)
 
 from . import data, models  # noqa: E402  (after the layers they build on)

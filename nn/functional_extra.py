@@ -292,3 +292,13 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None): 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
     return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator)
+
+
+# ---- pooling forms with no engine op of their own (nn/pooling_functional.py: compositions) ----------
+from .pooling_functional import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool3d, lp_pool1d, lp_pool2d,
+    lp_pool3d, max_unpool1d, max_unpool3d,
+)
+from .pooling_functional import __all__ as _pooling_all  # noqa: E402
+
+__all__ += _pooling_all

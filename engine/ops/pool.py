@@ -18,7 +18,7 @@ import kernels
 from ..backend import get_array_module
 from ..function import Function
 from ._util import operand
-from .pool_params import adaptive_size, check_input, pool2d_params
+from .pool_params import adaptive_size, check_input, pool2d_params, window_counts
 
 
 def _x_shape(gy, p):
@@ -156,10 +156,16 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     x = operand(input)
     if divisor_override is not None and int(divisor_override) == 0:
         raise ValueError("avg_pool2d: divisor_override must be non-zero")
-    include_pad = True if divisor_override is not None else count_include_pad
+    include_pad = False if divisor_override is not None else count_include_pad
     p = pool2d_params("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode, include_pad)
     y = AvgPool2d.apply(x, p)
-    return y if divisor_override is None else y * (p.kernel[0] * p.kernel[1] / float(divisor_override))
+    if divisor_override is None:
+        return y
+    # torch: the window's sum (over its real elements) / divisor_override; the mean over the real elements
+    # times their count is that sum, also for the windows that ceil_mode cuts at the border
+    real = window_counts(get_array_module(x.array), x.dtype, p.in_size, p.kernel, p.stride, p.padding, p.out_size,
+                         False)
+    return y * (real[0][:, None] * real[1][None, :] / float(divisor_override))
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002

@@ -4,8 +4,9 @@
 Max pooling finds each window's argmax on the raw array (the first maximum in window order, as
 torch) and then gathers the values from the flattened input, so the gradient goes to that one
 element, exactly as torch's; average pooling sums windows taken with integer indexing and divides by
-the window size (``count_include_pad``) or by the count of real elements.  No custom kernel: these
-are for completeness, not speed (the 2-d pools have kernels).
+the window size (``count_include_pad``) or by the count of real elements, ``ceil_mode`` and
+``divisor_override`` as torch.  No custom kernel: these are for completeness, not speed (the 2-d pools
+have kernels).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..backend import get_array_module
 from ..tensor import Tensor
 from ._util import operand
 from .index import Gather
-from .pool_params import check_input, pool_window
+from .pool_params import check_input, pool_window, window_counts
 from .reduce import Sum
 from .shape import GetItem, Reshape, flat_pad, pad as _pad
 
@@ -29,12 +30,18 @@ def _window_index(o, k, s, d):
     return np.arange(o)[:, None] * s + np.arange(k)[None, :] * d  # (out, k) positions in the padded input
 
 
+def _pad_widths(shape, k, s, p, d, out):
+    """Pad widths of an (N, C, *spatial) input: ``p`` each side, and at the end what ceil_mode's last
+    windows reach beyond that."""
+    extra = [max((o - 1) * st + dl * (kk - 1) + 1 - (n + 2 * pp), 0)
+             for n, kk, st, pp, dl, o in zip(shape[2:], k, s, p, d, out)]
+    return [(0, 0), (0, 0)] + [(pp, pp + e) for pp, e in zip(p, extra)]
+
+
 def _windows(a, k, s, p, d, out, fill):
     """Raw windows (N, C, od, kd, oh, kh, ow, kw) of ``a`` padded with ``fill``."""
     xp = get_array_module(a)
-    extra = [max((o - 1) * st + dl * (kk - 1) + 1 - (n + 2 * pp), 0)
-             for n, kk, st, pp, dl, o in zip(a.shape[2:], k, s, p, d, out)]
-    a = xp.pad(a, [(0, 0), (0, 0)] + [(pp, pp + e) for pp, e in zip(p, extra)], constant_values=fill)
+    a = xp.pad(a, _pad_widths(a.shape, k, s, p, d, out), constant_values=fill)
     for axis, (o, kk, st, dl) in enumerate(zip(out, k, s, d)):
         idx = xp.asarray(_window_index(o, kk, st, dl))
         a = a[(slice(None),) * (2 + 2 * axis) + (idx,)]
@@ -62,25 +69,24 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,  # noqa: A002
                divisor_override=None):
-    """torch's avg_pool3d (``ceil_mode=False``)."""
+    """torch's avg_pool3d: each window's sum over its real elements, divided by ``divisor_override``, or by
+    the window's size (``count_include_pad``; a ceil_mode window cut at the padded border counts what is
+    left), or by its count of real elements."""
     x = operand(input)
-    if ceil_mode:
-        raise NotImplementedError("avg_pool3d: ceil_mode=True is not supported")
-    k, s, p, d, out = _params("avg_pool3d", x, kernel_size, stride, padding, 1, False)
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise ValueError("avg_pool3d: divisor_override must be non-zero")
+    k, s, p, d, out = _params("avg_pool3d", x, kernel_size, stride, padding, 1, ceil_mode)
     xp = get_array_module(x.array)
-    xpad = _pad(x, flat_pad([(0, 0), (0, 0)] + [(pp, pp) for pp in p])) if any(p) else x
-    win = xpad
+    widths = _pad_widths(x.shape, k, s, p, d, out)
+    win = _pad(x, flat_pad(widths)) if any(sum(w) for w in widths) else x
     for axis, (o, kk, st) in enumerate(zip(out, k, s)):
         idx = xp.asarray(_window_index(o, kk, st, 1))
         win = GetItem.apply(win, (slice(None),) * (2 + 2 * axis) + (idx,))
     total = Sum.apply(win, (3, 5, 7), False)
     if divisor_override is not None:
         return total * (1.0 / float(divisor_override))
-    if count_include_pad:
-        return total * (1.0 / (k[0] * k[1] * k[2]))
-    ones = xp.pad(xp.ones(x.shape[2:], dtype=x.dtype), [(pp, pp) for pp in p])[None, None]
-    count = _windows(ones, k, s, (0, 0, 0), (1, 1, 1), out, 0).sum(axis=(3, 5, 7))
-    return total / Tensor._wrap(count)
+    cd, ch, cw = window_counts(xp, x.dtype, tuple(x.shape[2:]), k, s, p, out, count_include_pad)
+    return total / Tensor._wrap(cd[:, None, None] * ch[None, :, None] * cw[None, None, :])
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002

@@ -91,3 +91,15 @@ def adaptive_size(op: str, output_size) -> tuple:
     if min(out) < 1:
         raise ValueError(f"{op}: output_size must be >= 1, got {output_size!r}")
     return out
+
+
+def window_counts(xp, dtype, in_size, kernel, stride, padding, out_size, include_pad):
+    """Per output position, the element count of each pooling window, as torch divides by: its real input
+    elements, or with ``include_pad`` also its padding (a ceil_mode window cut at the padded border counts
+    only what is left).  One 1-d array per axis; the window's count is their outer product."""
+    def count(n, k, s, p, o):
+        start = o * s - p
+        end = min(start + k, n + p)
+        return end - start if include_pad else min(end, n) - max(start, 0)
+    return [xp.asarray([count(n, k, s, p, o) for o in range(m)], dtype=dtype)
+            for n, k, s, p, m in zip(in_size, kernel, stride, padding, out_size)]
