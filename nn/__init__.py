@@ -49,4 +49,11 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 
+# torch.nn parity, layers scope (session 7): padding, shrink/threshold activations, dropout, Bilinear, resampling
+from .activation_extra import GLU, ChannelShuffle, Hardshrink, RReLU, Softmax2d, Softshrink, Tanhshrink, Threshold
+from .dropout_channels import FeatureAlphaDropout
+from .linear import Bilinear
+from .padding import *  # noqa: F401,F403  (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad 1d/2d/3d)
+from .resample import UpsamplingBilinear2d
+
 from . import data, models  # noqa: E402  (after the layers they build on)

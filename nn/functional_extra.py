@@ -292,3 +292,23 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None): 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator=None):  # noqa: A002
     return _alpha_dropout("feature_alpha_dropout", input, p, training, True, generator)
+
+
+# ---- channel shuffle (layers helper, session 7) -----------------------------------------------
+def channel_shuffle(input, groups):  # noqa: A002
+    """ShuffleNet's channel shuffle of an (N, C, *) input: view C as (groups, C // groups), swap the two
+    and flatten back, so output channel ``j * groups + i`` is input channel ``i * (C // groups) + j``."""
+    x = _t(input, "channel_shuffle")
+    if x.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle: expects input with > 2 dims, but got input with shape {tuple(x.shape)}")
+    groups = int(groups)
+    if groups <= 0:
+        raise ValueError(f"channel_shuffle: number of groups must be positive, got {groups}")
+    n, c, rest = x.shape[0], x.shape[1], tuple(x.shape[2:])
+    if c % groups:
+        raise RuntimeError(f"channel_shuffle: number of channels must be divisible by groups. Got {c} channels and "
+                           f"{groups} groups.")
+    return x.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape((n, c) + rest)
+
+
+__all__ += ["channel_shuffle"]
