@@ -22,7 +22,10 @@ def check_dropout_p(p, name):
 
 
 class _DropoutBase(Module):
-    """torch's ``_DropoutNd``: ``p``, ``inplace``, and Kiln's keyword-only ``generator``."""
+    """torch's ``_DropoutNd``: ``p``, ``inplace``, and Kiln's keyword-only ``generator``.  A subclass whose
+    torch twin ignores ``inplace`` (the alpha dropouts) sets ``_honours_inplace = False``."""
+
+    _honours_inplace = True
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, generator=None):
         super().__init__()
@@ -36,7 +39,7 @@ class _DropoutBase(Module):
     def forward(self, x):
         if not self.training or self.p == 0.0:
             return x
-        return apply_maybe_inplace(x, self.inplace, type(self).__name__, self._drop)
+        return apply_maybe_inplace(x, self.inplace and self._honours_inplace, type(self).__name__, self._drop)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

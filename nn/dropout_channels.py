@@ -2,7 +2,9 @@
 ``AlphaDropout`` and ``FeatureAlphaDropout`` (for SELU networks: keep mean and variance of their input).
 
 Constructors are torch's ``(p=0.5, inplace=False)`` plus Kiln's keyword-only ``generator``;
-``inplace=True`` writes into the input as torch does (``nn/_inplace.py``).  In training mode
+``inplace=True`` writes into the input as torch does (``nn/_inplace.py``) for ``DropoutNd``; torch's
+``AlphaDropout``/``FeatureAlphaDropout`` return a new tensor whatever ``inplace`` says (torch 2.x,
+checked by the tests), and so do Kiln's.  In training mode
 ``DropoutNd`` zeroes each channel of each sample with probability ``p`` and scales the others by
 ``1 / (1 - p)``; inputs are (N, C, *) or unbatched (C, *) with the spatial rank of the layer
 (``Dropout2d`` given a 3-d input treats it as (N, C, L), as torch does today, warning included).
@@ -61,12 +63,16 @@ class Dropout3d(_DropoutNd):
 class AlphaDropout(_DropoutBase):
     """Dropout that keeps SELU's self-normalising statistics (see the module docstring)."""
 
+    _honours_inplace = False
+
     def _drop(self, x):
         return F.alpha_dropout(x, self.p, True, generator=self.generator)
 
 
 class FeatureAlphaDropout(_DropoutBase):
     """``AlphaDropout`` of whole channels: the mask has shape (N, C, 1, ...) for an (N, C, *) input."""
+
+    _honours_inplace = False
 
     def _drop(self, x):
         return F.feature_alpha_dropout(x, self.p, True, generator=self.generator)

@@ -91,7 +91,7 @@ def glu(input, dim=-1):  # noqa: A002
     n = x.shape[dim]
     if n % 2:
         raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim} is size {n}")
-    a, b = engine.split(x, 2, dim)
+    a, b = engine.split(x, n // 2, dim)  # two halves (split takes a chunk size, as torch's)
     return a * engine.sigmoid(b)
 
 
