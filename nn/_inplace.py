@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.inplace import write
 
-__all__ = ["apply_maybe_inplace"]
+__all__ = ["apply_maybe_inplace", "inplace_repr"]
 
 
 def apply_maybe_inplace(x, inplace, name, fn):
@@ -17,3 +17,8 @@ def apply_maybe_inplace(x, inplace, name, fn):
     if not inplace:
         return fn(x)
     return write(x, name, fn)
+
+
+def inplace_repr(inplace):
+    """torch's ``extra_repr`` suffix for an ``inplace`` flag: ``", inplace=True"`` or nothing."""
+    return ", inplace=True" if inplace else ""

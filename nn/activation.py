@@ -15,7 +15,7 @@ import engine
 from kernels.act_spec import ACTIVATIONS
 
 from . import functional as F
-from ._inplace import apply_maybe_inplace
+from ._inplace import apply_maybe_inplace, inplace_repr
 from .module import Module, Parameter
 
 
@@ -88,7 +88,7 @@ class Hardtanh(Module):
                                    lambda x: F.hardtanh(x, self.min_val, self.max_val))
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}" + inplace_repr(self.inplace)
 
 
 class ReLU6(Hardtanh):

@@ -9,7 +9,7 @@ in evaluation mode, as torch.
 from __future__ import annotations
 
 from . import functional as F
-from ._inplace import apply_maybe_inplace
+from ._inplace import apply_maybe_inplace, inplace_repr
 from .module import Module
 
 __all__ = ["Softshrink", "Hardshrink", "Tanhshrink", "Threshold", "GLU", "RReLU", "Softmax2d", "ChannelShuffle"]
@@ -55,7 +55,7 @@ class Threshold(Module):
                                    lambda x: F.threshold(x, self.threshold, self.value))
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+        return f"threshold={self.threshold}, value={self.value}" + inplace_repr(self.inplace)
 
 
 class GLU(Module):
@@ -84,7 +84,7 @@ class RReLU(Module):
                                    lambda x: F.rrelu(x, self.lower, self.upper, self.training))
 
     def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace else "")
+        return f"lower={self.lower}, upper={self.upper}" + inplace_repr(self.inplace)
 
 
 class Softmax2d(Module):

@@ -72,18 +72,6 @@ class _ConstantPadNd(Module):
         return f"padding={self.padding}, value={self.value}"
 
 
-class ConstantPad1d(_ConstantPadNd):
-    _dims = 1
-
-
-class ConstantPad2d(_ConstantPadNd):
-    _dims = 2
-
-
-class ConstantPad3d(_ConstantPadNd):
-    _dims = 3
-
-
 class _ZeroPad:
     """Mixin: ``ConstantPadNd(padding, 0.0)`` with torch's one-argument constructor and repr."""
 
@@ -94,29 +82,25 @@ class _ZeroPad:
         return f"{self.padding}"
 
 
-class ZeroPad1d(_ZeroPad, ConstantPad1d):
-    pass
+def _layer_class(name, bases, dims, doc, **attrs):
+    """A padding class named ``name`` over the last ``dims`` dims (torch's classes differ only by these)."""
+    return type(name, bases, {"_dims": dims, "__doc__": doc, "__module__": __name__, **attrs})
 
 
-class ZeroPad2d(_ZeroPad, ConstantPad2d):
-    pass
+ConstantPad1d, ConstantPad2d, ConstantPad3d = (
+    _layer_class(f"ConstantPad{d}d", (_ConstantPadNd,), d, f"Pad the last {d} dim(s) with ``value``.")
+    for d in (1, 2, 3))
+ZeroPad1d, ZeroPad2d, ZeroPad3d = (
+    _layer_class(f"ZeroPad{d}d", (_ZeroPad, base), d, f"Pad the last {d} dim(s) with zeros.")
+    for d, base in ((1, ConstantPad1d), (2, ConstantPad2d), (3, ConstantPad3d)))
 
 
-class ZeroPad3d(_ZeroPad, ConstantPad3d):
-    pass
+def _pad_classes(mode, prefix):
+    """torch's ``{prefix}1d``, ``2d`` and ``3d``: ``F.pad`` in ``mode`` over the last 1, 2 or 3 dims."""
+    return tuple(_layer_class(f"{prefix}{d}d", (_PadNd,), d, f"``F.pad(x, padding, {mode!r})`` over the last {d} "
+                              f"dim(s) of a {d + 1}-d or {d + 2}-d input.", _mode=mode) for d in (1, 2, 3))
 
 
-def _pad_class(mode, dims, name):
-    doc = f"``F.pad(x, padding, {mode!r})`` over the last {dims} dim(s) of a {dims + 1}-d or {dims + 2}-d input."
-    return type(name, (_PadNd,), {"_mode": mode, "_dims": dims, "__doc__": doc, "__module__": __name__})
-
-
-ReflectionPad1d = _pad_class("reflect", 1, "ReflectionPad1d")
-ReflectionPad2d = _pad_class("reflect", 2, "ReflectionPad2d")
-ReflectionPad3d = _pad_class("reflect", 3, "ReflectionPad3d")
-ReplicationPad1d = _pad_class("replicate", 1, "ReplicationPad1d")
-ReplicationPad2d = _pad_class("replicate", 2, "ReplicationPad2d")
-ReplicationPad3d = _pad_class("replicate", 3, "ReplicationPad3d")
-CircularPad1d = _pad_class("circular", 1, "CircularPad1d")
-CircularPad2d = _pad_class("circular", 2, "CircularPad2d")
-CircularPad3d = _pad_class("circular", 3, "CircularPad3d")
+ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = _pad_classes("reflect", "ReflectionPad")
+ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = _pad_classes("replicate", "ReplicationPad")
+CircularPad1d, CircularPad2d, CircularPad3d = _pad_classes("circular", "CircularPad")
