@@ -323,3 +323,18 @@ def test_upsampling_bilinear2d_matches_torch(kwargs, shape):
     k, t = nn.UpsamplingBilinear2d(**kwargs), torch.nn.UpsamplingBilinear2d(**kwargs)
     assert k.align_corners is True and repr(k) == repr(t)
     check_layer(k, t, shape)
+
+
+def test_inplace_on_a_view_in_a_graph_returns_a_new_tensor_with_a_warning():
+    data = np.random.default_rng(5).standard_normal((4, 6)) * 3
+    kx = engine.tensor(data, dtype="float64", requires_grad=True)
+    tx = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    kv, tv = (kx * 1.0).reshape((4, 2, 3)), (tx * 1.0).reshape((4, 2, 3))
+    with pytest.warns(UserWarning, match=r"Hardtanh\(inplace=True\): the input \(shape \(4, 2, 3\)\) is a view"):
+        ko = nn.Hardtanh(-1.0, 2.0, True)(kv)
+    to = torch.nn.Hardtanh(-1.0, 2.0, True)(tv)
+    assert ko is not kv
+    np.testing.assert_allclose(ko.numpy(), to.detach().numpy(), atol=1e-12)
+    (ko * ko).sum().backward()
+    (to * to).sum().backward()
+    np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), atol=1e-12)
