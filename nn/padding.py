@@ -8,9 +8,11 @@ torch keeps a tuple of the wrong length and fails (or pads fewer dims) at forwar
 ValueError in the constructor.  Constant and zero padding take any input of at least ``dims`` dims
 (negative padding crops, as torch); the other modes take (N, C, *) or unbatched (C, *) inputs with
 ``dims`` spatial dims, as torch, and padding smaller than the padded dim (reflect) or at most its size
-(circular).  Unlike torch, negative padding in the replicate and circular modes raises ValueError
-(``F.pad`` supports cropping in constant mode only).  Gradients are exact in every mode (F.pad is
-built from differentiable gathers).
+(circular).  Negative padding crops in every mode, as torch: the layer crops the negative sides
+first (constant-mode ``F.pad``) and then pads the positive ones, which is torch's result; where what is
+left is too small for the padding (torch measures against the uncropped size) F.pad raises ValueError
+naming the sizes.  (``F.pad`` itself still rejects negative padding outside constant mode.)  Gradients
+are exact in every mode (F.pad is built from differentiable gathers).
 """
 from __future__ import annotations
 
@@ -51,7 +53,10 @@ class _PadNd(Module):
         if input.ndim not in (d + 1, d + 2):
             raise ValueError(f"{type(self).__name__}: expected a {d + 1}-d (unbatched) or {d + 2}-d (batched) input, "
                              f"got shape {tuple(input.shape)}")
-        return F.pad(input, self.padding, self._mode)
+        x = input
+        if any(p < 0 for p in self.padding):  # negative padding crops first, as torch
+            x = F.pad(x, tuple(min(p, 0) for p in self.padding))
+        return F.pad(x, tuple(max(p, 0) for p in self.padding), self._mode)
 
     def extra_repr(self) -> str:
         return f"{self.padding}"

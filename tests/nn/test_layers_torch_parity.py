@@ -215,6 +215,10 @@ PADS = [
     ("CircularPad1d", ((2, 3),), (2, 2, 4)), ("CircularPad1d", (1,), (3, 4)),
     ("CircularPad2d", ((1, 2, 3, 0),), (1, 2, 3, 4)), ("CircularPad2d", (2,), (2, 3, 3)),
     ("CircularPad3d", ((1, 2, 0, 1, 2, 1),), (2, 1, 3, 2, 4)), ("CircularPad3d", (1,), (2, 2, 3, 2)),
+    # negative padding crops, in every mode
+    ("ReflectionPad1d", ((-1, 2),), (2, 3, 5)), ("ReplicationPad1d", (-1,), (1, 2, 5)),
+    ("ReplicationPad2d", ((2, -1, -2, 1),), (1, 2, 4, 5)), ("CircularPad1d", ((-1, 3),), (1, 1, 5)),
+    ("CircularPad2d", ((1, -2, -1, 2),), (2, 3, 4)), ("ReflectionPad3d", ((-1, 1, 1, -1, 0, 1),), (2, 3, 3, 4)),
 ]
 
 
@@ -236,8 +240,8 @@ def test_padding_errors():
         nn.ReplicationPad2d(1)(engine.zeros(2, 3, 4, 5, 6))
     with pytest.raises(ValueError, match=r"pad: padding \(3, 3\) is too large for dim 2 of size 3 in reflect mode"):
         nn.ReflectionPad1d(3)(engine.zeros(1, 2, 3))
-    with pytest.raises(ValueError, match=r"pad: negative padding \(-1, -1\) is only supported in constant mode"):
-        nn.ReplicationPad1d(-1)(engine.zeros(1, 2, 5))
+    with pytest.raises(ValueError, match=r"pad: padding \(0, 3\) is too large for dim 2 of size 3 in reflect mode"):
+        nn.ReflectionPad1d((-2, 3))(engine.zeros(1, 2, 5))  # 3 left after cropping (torch measures against 5)
     with pytest.raises(ValueError, match="pad: padding length 6 must be even and at most twice the 2 dims"):
         nn.ZeroPad3d(1)(engine.zeros(2, 3))
 
