@@ -2,7 +2,8 @@
 with torch's constructor signature (``LeakyReLU(negative_slope=0.01, inplace=False)``; ``inplace`` is
 accepted and ignored) and a ``forward`` that calls the row's function of ``nn.functional``; plus the
 hand-written ones: ``Identity`` (takes any arguments, as torch's), ``PReLU`` (a learnable slope),
-``ReLU6``, ``Hardtanh``, ``Softmax`` and ``LogSoftmax``.
+``ReLU6`` and ``Hardtanh`` (whose ``inplace=True`` writes into the input, as torch's), ``Softmax`` and
+``LogSoftmax``.
 
 ``PReLU``'s ``weight`` has shape (num_parameters,), initialised to 0.25 as PyTorch; with more than one
 parameter it applies per channel (axis 1).

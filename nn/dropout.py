@@ -11,10 +11,10 @@ from . import functional as F
 from ._inplace import apply_maybe_inplace
 from .module import Module
 
-__all__ = ["Dropout", "check_dropout_p"]
+__all__ = ["Dropout"]
 
 
-def check_dropout_p(p, name):
+def _check_p(p, name):
     """``p`` as a float, or ValueError (before any state is set) naming the layer ``name``."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
@@ -29,7 +29,7 @@ class _DropoutBase(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, generator=None):
         super().__init__()
-        self.p = check_dropout_p(p, type(self).__name__)
+        self.p = _check_p(p, type(self).__name__)
         self.inplace = bool(inplace)
         self.generator = generator
 
