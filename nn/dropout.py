@@ -30,6 +30,9 @@ class _DropoutBase(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, *, generator=None):
         super().__init__()
         self.p = _check_p(p, type(self).__name__)
+        if not isinstance(inplace, (bool, int)):  # Kiln used to take ``generator`` second: say so, not drop in place
+            raise TypeError(f"{type(self).__name__}: inplace must be a bool, got {type(inplace).__name__}; "
+                            "pass a generator by keyword (generator=...)")
         self.inplace = bool(inplace)
         self.generator = generator
 

@@ -48,6 +48,8 @@ def test_dropout_positional_order(name):
     assert repr(k) == repr(t)
     with pytest.raises(TypeError):
         getattr(nn, name)(0.3, True, np.random.default_rng(0))  # generator is keyword-only
+    with pytest.raises(TypeError, match=f"{name}: inplace must be a bool, got Generator; pass a generator by keyword"):
+        getattr(nn, name)(0.3, np.random.default_rng(0))  # Kiln's old positional order
     with pytest.raises(ValueError, match=f"{name}: dropout probability has to be between 0 and 1, but got 1.5"):
         getattr(nn, name)(1.5)
 
