@@ -54,4 +54,11 @@ from .pooling import (  # noqa: E402
     AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 )
 
+# torch.nn parity, layers scope (session 7): padding, shrink/threshold activations, dropout, Bilinear, resampling
+from .activation_extra import GLU, ChannelShuffle, Hardshrink, RReLU, Softmax2d, Softshrink, Tanhshrink, Threshold
+from .dropout_channels import FeatureAlphaDropout
+from .linear import Bilinear
+from .padding import *  # noqa: F401,F403  (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad 1d/2d/3d)
+from .resample import UpsamplingBilinear2d
+
 from . import data, models  # noqa: E402  (after the layers they build on)

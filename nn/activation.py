@@ -2,17 +2,21 @@
 with torch's constructor signature (``LeakyReLU(negative_slope=0.01, inplace=False)``; ``inplace`` is
 accepted and ignored) and a ``forward`` that calls the row's function of ``nn.functional``; plus the
 hand-written ones: ``Identity`` (takes any arguments, as torch's), ``PReLU`` (a learnable slope),
-``ReLU6``, ``Hardtanh``, ``Softmax`` and ``LogSoftmax``.
+``ReLU6`` and ``Hardtanh`` (whose ``inplace=True`` writes into the input, as torch's), ``Softmax`` and
+``LogSoftmax``.
 
 ``PReLU``'s ``weight`` has shape (num_parameters,), initialised to 0.25 as PyTorch; with more than one
 parameter it applies per channel (axis 1).
 """
 from __future__ import annotations
 
+import warnings
+
 import engine
 from kernels.act_spec import ACTIVATIONS
 
 from . import functional as F
+from ._inplace import apply_maybe_inplace, inplace_repr
 from .module import Module, Parameter
 
 
@@ -63,25 +67,39 @@ class PReLU(Module):
 
 
 class Hardtanh(Module):
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace=False):
+    """``clamp(x, min_val, max_val)``, torch's constructor: ``min_value``/``max_value`` are its deprecated
+    aliases (FutureWarning) and ``inplace=True`` writes into the input (``nn/_inplace.py``).  Where torch
+    asserts ``max_val > min_val``, Kiln raises ValueError."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value=None, max_value=None):
         super().__init__()
-        self.min_val, self.max_val = min_val, max_val
+        for old_name, new_name, value in (("min_value", "min_val", min_value), ("max_value", "max_val", max_value)):
+            if value is not None:
+                warnings.warn(f"Hardtanh: keyword argument `{old_name}` is deprecated and renamed to `{new_name}`",
+                              FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        if not max_val > min_val:
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, bool(inplace)
 
     def forward(self, input):  # noqa: A002
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return apply_maybe_inplace(input, self.inplace, type(self).__name__,
+                                   lambda x: F.hardtanh(x, self.min_val, self.max_val))
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + inplace_repr(self.inplace)
 
 
 class ReLU6(Hardtanh):
     """``min(max(x, 0), 6)``."""
 
-    def __init__(self, inplace=False):
-        super().__init__(0.0, 6.0)
+    def __init__(self, inplace: bool = False):
+        super().__init__(0.0, 6.0, inplace)
 
     def extra_repr(self):
-        return ""
+        return "inplace=True" if self.inplace else ""
 
 
 class Softmax(Module):

@@ -1,61 +1,45 @@
-"""Dropout variants, as torch's: ``Dropout1d``/``Dropout2d``/``Dropout3d`` (zero whole channels) and
-``AlphaDropout`` (for SELU networks: keeps mean and variance of its input).
+"""Dropout variants, as torch's: ``Dropout1d``/``Dropout2d``/``Dropout3d`` (zero whole channels),
+``AlphaDropout`` and ``FeatureAlphaDropout`` (for SELU networks: keep mean and variance of their input).
 
-In training mode ``DropoutNd`` zeroes each channel of each sample with probability ``p`` and scales
-the others by ``1 / (1 - p)``; inputs are (N, C, *) or unbatched (C, *) with the spatial rank of the
-layer (``Dropout2d`` given a 3-d input treats it as (N, C, L), as torch does today).  ``AlphaDropout``
-sets dropped elements to SELU's negative saturation ``-alpha'`` and applies the affine map that keeps
-zero mean and unit variance: ``a * (x * m - alpha' * (1 - m)) + alpha' * a * p`` with
-``a = ((1 - p) * (1 + p * alpha'^2)) ** -0.5``.  All are the identity in evaluation mode.  Masks come
-from NumPy's (CuPy's) global generator, as ``F.dropout``'s.
+Constructors are torch's ``(p=0.5, inplace=False)`` plus Kiln's keyword-only ``generator``;
+``inplace=True`` writes into the input as torch does (``nn/_inplace.py``) for ``DropoutNd``; torch's
+``AlphaDropout``/``FeatureAlphaDropout`` return a new tensor whatever ``inplace`` says (torch 2.x,
+checked by the tests), and so do Kiln's.  In training mode
+``DropoutNd`` zeroes each channel of each sample with probability ``p`` and scales the others by
+``1 / (1 - p)``; inputs are (N, C, *) or unbatched (C, *) with the spatial rank of the layer
+(``Dropout2d`` given a 3-d input treats it as (N, C, L), as torch does today, warning included).
+``AlphaDropout`` sets dropped elements to SELU's negative saturation and applies the affine map that
+keeps zero mean and unit variance; ``FeatureAlphaDropout`` does it to whole channels.  All are the
+identity in evaluation mode.  The masks are drawn by ``nn.functional``'s dropout forms.
 """
 from __future__ import annotations
 
-import engine
-from engine import Tensor
+import warnings
 
-from .module import Module
+from . import functional as F
+from .dropout import _DropoutBase
 
-__all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout"]
-
-_SELU_SATURATION = 1.7580993408473766  # scale * alpha of SELU
+__all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
-def _check_p(p, name):
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
-    return float(p)
-
-
-def _keep_mask(x, shape, p):
-    xp = engine.get_array_module(x.array)
-    return (xp.random.random_sample(shape) >= p).astype(x.dtype)
-
-
-class _DropoutNd(Module):
+class _DropoutNd(_DropoutBase):
     _spatial = 1
 
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        self.p = _check_p(p, type(self).__name__)
-        self.inplace = inplace  # accepted for torch's signature; the result is always a new tensor
-
     def forward(self, x):
-        s = self._spatial
-        ok = (s + 1, s + 2) if s != 2 else (3, 4)
+        ok = (self._spatial + 1, self._spatial + 2)
         if x.ndim not in ok:
-            raise ValueError(f"{type(self).__name__}: expected a {ok[0]}-d or {ok[1]}-d input, got shape {x.shape}")
-        if not self.training or self.p == 0.0:
-            return x
-        batch_axes = 1 if x.ndim == s + 1 and s != 2 else 2
-        shape = tuple(x.shape[:batch_axes]) + (1,) * (x.ndim - batch_axes)
-        if self.p == 1.0:
-            return x * 0.0
-        mask = _keep_mask(x, shape, self.p) * x.dtype.type(1.0 / (1.0 - self.p))
-        return x * Tensor._wrap(mask)
+            raise ValueError(f"{type(self).__name__}: expected a {ok[0]}-d or {ok[1]}-d input, got shape "
+                             f"{tuple(x.shape)}")
+        return super().forward(x)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    def _drop(self, x):
+        batched_ndim = self._spatial + 2
+        if self._spatial == 2 and x.ndim == 3:
+            warnings.warn("Dropout2d: received a 3-d input; as torch, it is read as (N, C, L) and whole channels "
+                          "of it are dropped (use Dropout1d for that)", UserWarning, stacklevel=4)
+            batched_ndim = 3
+        drop = {3: F.dropout1d, 4: F.dropout2d, 5: F.dropout3d}[batched_ndim]
+        return drop(x, self.p, True, generator=self.generator)
 
 
 class Dropout1d(_DropoutNd):
@@ -65,7 +49,7 @@ class Dropout1d(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """Channel dropout over (N, C, H, W) (or (N, C, L), as torch)."""
+    """Channel dropout over (N, C, H, W); a 3-d input is read as (N, C, L), as torch (with its warning)."""
 
     _spatial = 2
 
@@ -76,25 +60,19 @@ class Dropout3d(_DropoutNd):
     _spatial = 3
 
 
-class AlphaDropout(Module):
+class AlphaDropout(_DropoutBase):
     """Dropout that keeps SELU's self-normalising statistics (see the module docstring)."""
 
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        self.p = _check_p(p, "AlphaDropout")
-        self.inplace = inplace
+    _honours_inplace = False
 
-    def forward(self, x):
-        if not self.training or self.p == 0.0:
-            return x
-        if self.p == 1.0:
-            return x * 0.0
-        p, alpha = self.p, _SELU_SATURATION
-        a = ((alpha * alpha * p + 1.0) * (1.0 - p)) ** -0.5
-        keep = _keep_mask(x, x.shape, p)
-        scale = Tensor._wrap(keep * x.dtype.type(a))
-        shift = Tensor._wrap(((keep - 1.0) * (alpha * a) + alpha * a * p).astype(x.dtype))
-        return x * scale + shift
+    def _drop(self, x):
+        return F.alpha_dropout(x, self.p, True, generator=self.generator)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+
+class FeatureAlphaDropout(_DropoutBase):
+    """``AlphaDropout`` of whole channels: the mask has shape (N, C, 1, ...) for an (N, C, *) input."""
+
+    _honours_inplace = False
+
+    def _drop(self, x):
+        return F.feature_alpha_dropout(x, self.p, True, generator=self.generator)

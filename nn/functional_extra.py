@@ -91,7 +91,7 @@ def glu(input, dim=-1):  # noqa: A002
     n = x.shape[dim]
     if n % 2:
         raise RuntimeError(f"glu: halving dimension must be even, but dimension {dim} is size {n}")
-    a, b = engine.split(x, 2, dim)
+    a, b = engine.split(x, n // 2, dim)  # two halves (split takes a chunk size, as torch's)
     return a * engine.sigmoid(b)
 
 
@@ -302,3 +302,23 @@ from .pooling_functional import (  # noqa: E402
 from .pooling_functional import __all__ as _pooling_all  # noqa: E402
 
 __all__ += _pooling_all
+
+
+# ---- channel shuffle (layers helper, session 7) -----------------------------------------------
+def channel_shuffle(input, groups):  # noqa: A002
+    """ShuffleNet's channel shuffle of an (N, C, *) input: view C as (groups, C // groups), swap the two
+    and flatten back, so output channel ``j * groups + i`` is input channel ``i * (C // groups) + j``."""
+    x = _t(input, "channel_shuffle")
+    if x.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle: expects input with > 2 dims, but got input with shape {tuple(x.shape)}")
+    groups = int(groups)
+    if groups <= 0:
+        raise ValueError(f"channel_shuffle: number of groups must be positive, got {groups}")
+    n, c, rest = x.shape[0], x.shape[1], tuple(x.shape[2:])
+    if c % groups:
+        raise RuntimeError(f"channel_shuffle: number of channels must be divisible by groups. Got {c} channels and "
+                           f"{groups} groups.")
+    return x.reshape((n, groups, c // groups) + rest).transpose(1, 2).reshape((n, c) + rest)
+
+
+__all__ += ["channel_shuffle"]

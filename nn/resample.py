@@ -5,6 +5,8 @@
 ``F.interpolate`` when the functional namespace has it; without it, ``mode="nearest"`` runs here by
 gathering, with torch's source index ``floor(dst * in / out)`` (``floor(dst / scale_factor)`` when a
 scale factor is given) on every spatial axis, and other modes raise NotImplementedError.
+``UpsamplingBilinear2d(size=None, scale_factor=None)`` is ``Upsample(..., mode="bilinear",
+align_corners=True)``, as torch's (which keeps it for backward compatibility).
 ``PixelShuffle(r)`` rearranges (N, C*r*r, H, W) into (N, C, H*r, W*r) and ``PixelUnshuffle(r)``
 undoes it (a reshape and a permutation, so gradients are exact).
 """
@@ -18,7 +20,7 @@ from . import functional as F
 from ._axes import permute
 from .module import Module
 
-__all__ = ["Upsample", "UpsamplingNearest2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 
 
 def _nearest(x, size, scale_factor):
@@ -52,6 +54,9 @@ class Upsample(Module):
         super().__init__()
         if (size is None) == (scale_factor is None):
             raise ValueError("Upsample: exactly one of size and scale_factor must be given")
+        if scale_factor is not None:  # stored as floats, as torch's
+            scale_factor = tuple(float(f) for f in scale_factor) if isinstance(scale_factor, (tuple, list)) \
+                else float(scale_factor)
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners, self.recompute_scale_factor = align_corners, recompute_scale_factor
 
@@ -74,6 +79,11 @@ class Upsample(Module):
 class UpsamplingNearest2d(Upsample):
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
