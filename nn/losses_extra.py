@@ -253,16 +253,18 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
     """Multi-label hinge loss: ``target`` (the input's shape) lists each sample's classes, ended by the first
-    -1; per sample ``sum_{j listed} sum_{i not listed} max(0, 1 - (x[j] - x[i])) / C`` (a class listed twice
-    counts twice, as in torch).  Builds an (N, C, C) pair table."""
+    -1 (every value, those after it too, must be in [-1, C) as torch checks); per sample
+    ``sum_{j listed} sum_{i not listed} max(0, 1 - (x[j] - x[i])) / C`` (a class listed twice counts twice, as
+    in torch).  Builds an (N, C, C) pair table."""
     name = "multilabel_margin_loss"
     reduction = _reduction(name, size_average, reduce, reduction)
     x, t, unbatched = _class_scores(name, input, target, lambda n, c: (n, c))
     n, c = x.shape
     xp = get_array_module(x.array)
+    if t.size and (int(t.min()) < -1 or int(t.max()) >= c):
+        raise ValueError(f"{name}: target values must be in [-1, {c}), got values in [{int(t.min())}, "
+                         f"{int(t.max())}]")
     listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # the prefix before the first -1
-    if bool((listed & (t >= c)).any()):
-        raise ValueError(f"{name}: target labels must be in [0, {c}) before the first -1, got {int(t.max())}")
     counts = ((t[:, :, None] == xp.arange(c)) & listed[:, :, None]).sum(axis=1)  # (N, C): times class j is listed
     pairs = (counts[:, :, None] * (counts == 0)[:, None, :]).astype(x.dtype)  # (N, j listed, i not listed)
     hinge = engine.relu(1 - x.reshape(n, c, 1) + x.reshape(n, 1, c)) * Tensor._wrap(pairs)
