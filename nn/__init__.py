@@ -39,7 +39,7 @@ from .losses_torch import (
     TripletMarginLoss,
 )
 # losses (session 7, torch.nn parity): the margin losses torch has beyond those above
-from .losses_torch import MultiLabelMarginLoss, MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss
+from .losses_torch import CTCLoss, MultiLabelMarginLoss, MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss
 from .norms import GroupNorm, InstanceNorm1d, InstanceNorm2d, LocalResponseNorm
 from .resample import PixelShuffle, PixelUnshuffle, Upsample, UpsamplingNearest2d
 from .fold import Fold, Unfold

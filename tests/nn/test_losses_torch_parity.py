@@ -185,6 +185,7 @@ POSITIONAL = [
     ("MultiMarginLoss", lambda t: (2, 0.5, t(np.ones(5)), None, None, "none"), ("p", "margin", "weight", "reduction")),
     ("MultiLabelMarginLoss", lambda t: (None, None, "sum"), ("reduction",)),
     ("HuberLoss", lambda t: ("sum", 0.3), ("reduction", "delta")),
+    ("CTCLoss", lambda t: (3, "sum", True), ("blank", "reduction", "zero_infinity")),
 ]
 
 
@@ -330,3 +331,84 @@ def test_repr_and_buffers():
     assert "weight" in dict(loss.named_buffers())
     assert repr(loss) == "MultiMarginLoss(reduction='sum')"
     assert isinstance(nn.TripletMarginWithDistanceLoss().distance_function, nn.PairwiseDistance)
+
+
+# CTC: (targets, input_lengths, target_lengths, blank) on log_softmax of (T=7, N=3, C=5) logits
+CTC_T, CTC_N, CTC_C = 7, 3, 5
+CTC_LOGITS = RNG.standard_normal((CTC_T, CTC_N, CTC_C))
+CTC_CASES = {
+    "padded_with_repeats": (np.array([[1, 2, 2], [3, 0, 0], [4, 1, 3]]), [7, 5, 6], [3, 1, 3], 0),
+    "concatenated": (np.array([1, 2, 2, 3, 4, 1, 3]), [7, 5, 6], [3, 1, 3], 0),
+    "empty_target_blank_2": (np.array([[1, 0, 1], [3, 3, 3], [4, 4, 0]]), [6, 7, 7], [3, 0, 2], 2),
+}
+
+
+def _ctc_pair(targets, input_lengths, target_lengths, logits=CTC_LOGITS):
+    tl = torch.tensor(logits, requires_grad=True)
+    kl = engine.tensor(logits, requires_grad=True)
+    t_args = (torch.tensor(targets), torch.tensor(input_lengths), torch.tensor(target_lengths))
+    return tl, kl, t_args, (targets, np.array(input_lengths), np.array(target_lengths))
+
+
+@pytest.mark.parametrize("case", sorted(CTC_CASES))
+def test_ctc_loss_matches_torch(case):
+    targets, input_lengths, target_lengths, blank = CTC_CASES[case]
+    for reduction in ("none", "mean", "sum"):
+        tl, kl, t_args, k_args = _ctc_pair(targets, input_lengths, target_lengths)
+        t_out = torch.nn.CTCLoss(blank, reduction)(TF.log_softmax(tl, 2), *t_args)
+        k_out = nn.CTCLoss(blank, reduction)(F.log_softmax(kl, dim=2), *k_args)
+        _compare(k_out, t_out, [kl], [tl], f"CTCLoss({case}, reduction={reduction!r})")
+
+
+def test_ctc_loss_unbatched_matches_torch():
+    for reduction in ("none", "mean", "sum"):
+        tl, kl, t_args, k_args = _ctc_pair(np.array([2, 2, 4]), 6, 3, logits=CTC_LOGITS[:, 0])
+        t_out = TF.ctc_loss(TF.log_softmax(tl, 1), t_args[0], t_args[1], t_args[2], reduction=reduction)
+        k_out = F.ctc_loss(F.log_softmax(kl, dim=1), *k_args, reduction=reduction)
+        _compare(k_out, t_out, [kl], [tl], f"ctc_loss unbatched {reduction}")
+
+
+def test_ctc_loss_without_alignment_is_inf_or_zero_as_torch():
+    targets, input_lengths, target_lengths = np.array([[1, 1, 1], [2, 3, 0], [4, 4, 1]]), [4, 7, 3], [3, 2, 3]
+    tl, kl, t_args, k_args = _ctc_pair(targets, input_lengths, target_lengths)  # samples 0 and 2 need 5 and 4 steps
+    k_out = F.ctc_loss(F.log_softmax(kl, dim=2), *k_args, reduction="none")
+    t_out = TF.ctc_loss(TF.log_softmax(tl, 2), *t_args, reduction="none")
+    np.testing.assert_array_equal(k_out.numpy(), t_out.detach().numpy())
+    assert np.isinf(k_out.numpy()[[0, 2]]).all()
+    for reduction in ("none", "mean", "sum"):
+        tl, kl, t_args, k_args = _ctc_pair(targets, input_lengths, target_lengths)
+        t_out = TF.ctc_loss(TF.log_softmax(tl, 2), *t_args, reduction=reduction, zero_infinity=True)
+        k_out = F.ctc_loss(F.log_softmax(kl, dim=2), *k_args, reduction=reduction, zero_infinity=True)
+        _compare(k_out, t_out, [kl], [tl], f"ctc_loss zero_infinity {reduction}")
+
+
+def test_ctc_loss_with_impossible_symbols_matches_torch():
+    log_probs = np.log(np.abs(CTC_LOGITS) / np.abs(CTC_LOGITS).sum(2, keepdims=True))
+    log_probs[:, :, 4] = -np.inf  # symbol 4 never emitted; the targets avoid it
+    targets, input_lengths, target_lengths = np.array([[1, 2], [3, 3], [1, 0]]), [7, 7, 5], [2, 2, 1]
+    k_out = F.ctc_loss(engine.tensor(log_probs), targets, input_lengths, target_lengths, reduction="none")
+    t_out = TF.ctc_loss(torch.tensor(log_probs), *map(torch.tensor, (targets, input_lengths, target_lengths)),
+                        reduction="none")
+    assert_close(k_out, t_out, atol=1e-12, rtol=1e-10, what="ctc_loss with -inf log-probabilities")
+
+
+def test_ctc_loss_errors():
+    lp = engine.tensor(CTC_LOGITS)
+    targets, lengths, tlen = np.array([[1, 2], [3, 1], [1, 1]]), [7, 7, 7], [2, 2, 2]
+    with pytest.raises(ValueError, match=r"ctc_loss: blank=5 must be in \[0, 5\)"):
+        F.ctc_loss(lp, targets, lengths, tlen, blank=5)
+    with pytest.raises(ValueError, match=r"ctc_loss: target labels must be in \[0, 5\) and differ from blank=1, "
+                                         r"got 1"):
+        F.ctc_loss(lp, targets, lengths, tlen, blank=1)
+    with pytest.raises(ValueError, match=r"ctc_loss: input_lengths \[7, 8, 7\] must be in \[0, 7\]"):
+        F.ctc_loss(lp, targets, [7, 8, 7], tlen)
+    with pytest.raises(ValueError, match=r"ctc_loss: target_lengths \[2, 3, 2\] must be in \[0, 2\]"):
+        F.ctc_loss(lp, targets, lengths, [2, 3, 2])
+    with pytest.raises(ValueError, match=r"ctc_loss: concatenated targets of length 5 do not add up to the target "
+                                         r"lengths' sum 6"):
+        F.ctc_loss(lp, np.array([1, 2, 3, 1, 1]), lengths, tlen)
+    with pytest.raises(ValueError, match=r"ctc_loss: input_lengths must have one entry per sample \(3\), got "
+                                         r"shape \(2,\)"):
+        F.ctc_loss(lp, targets, [7, 7], tlen)
+    with pytest.raises(ValueError, match=r"ctc_loss: log_probs must be \(T, N, C\) or \(T, C\), got shape \(7,\)"):
+        F.ctc_loss(engine.tensor(CTC_LOGITS[:, 0, 0]), targets, lengths, tlen)
