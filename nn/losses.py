@@ -1,9 +1,12 @@
 """Loss modules around the functional losses (``nn.functional``): ``MSELoss``, ``L1Loss``,
-``SmoothL1Loss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CrossEntropyLoss``, ``NLLLoss``, with torch's
+``SmoothL1Loss``, ``BCELoss``, ``BCEWithLogitsLoss``, ``CrossEntropyLoss``, ``NLLLoss`` (and torch's deprecated
+``NLLLoss2d``), with torch's
 constructors (positional order included); each takes ``reduction="mean"|"sum"|"none"`` (or torch's deprecated
 ``size_average``/``reduce``, see ``_Loss``) and is called as ``loss(input, target)``.  Class weights and
 ``pos_weight`` are stored as buffers, so they move with ``.to()``."""
 from __future__ import annotations
+
+import warnings
 
 from engine import Tensor, tensor
 
@@ -11,7 +14,8 @@ from . import functional as F
 from ._losses_functional import legacy_reduction
 from .module import Module
 
-__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+__all__ = ["MSELoss", "L1Loss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+           "NLLLoss2d"]
 
 
 def _buffer(x):
@@ -109,3 +113,15 @@ class NLLLoss(_WeightedLoss):
 
     def forward(self, input, target):
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """torch's deprecated alias of ``NLLLoss`` (which takes (N, C, H, W) input): the same loss, with torch's
+    FutureWarning at construction."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and "
+                      "see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)

@@ -140,9 +140,10 @@ def test_weighted_regression_losses_match_torch(function):
 
 
 def _loss_classes():
-    return sorted(n for n in dir(torch.nn) if n.endswith("Loss") and hasattr(nn, n))
+    return sorted(n for n in dir(torch.nn) if "Loss" in n and hasattr(nn, n))
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize("name", _loss_classes())
 def test_constructor_signature_is_torchs(name):
     def params(cls):
@@ -212,9 +213,10 @@ def _warned(make):
     return out, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize("size_average,reduce", LEGACY)
 @pytest.mark.parametrize("name", [n for n in _loss_classes()
-                                  if "size_average" in inspect.signature(getattr(torch.nn, n)).parameters])
+                                  if "size_average" in inspect.signature(getattr(torch.nn, n).__init__).parameters])
 def test_legacy_arguments_follow_torchs_rule_and_warning(name, size_average, reduce):
     k, k_warn = _warned(lambda: getattr(nn, name)(size_average=size_average, reduce=reduce, reduction="none"))
     t, t_warn = _warned(lambda: getattr(torch.nn, name)(size_average=size_average, reduce=reduce, reduction="none"))
@@ -324,6 +326,18 @@ def test_weight_shape_and_reduction_errors():
         nn.KLDivLoss(reduction="avg")
     with pytest.raises(ValueError, match=r"SoftMarginLoss: reduction must be one of .*, got 'batchmean'"):
         nn.SoftMarginLoss(reduction="batchmean")
+
+
+def test_nllloss2d_is_torchs_deprecated_alias():
+    x = RNG.standard_normal((2, 3, 2, 2))
+    labels = np.array([[[0, 2], [1, 1]], [[2, 2], [0, 1]]])
+    with pytest.warns(FutureWarning, match="`NLLLoss2d` has been deprecated. Please use `NLLLoss`"):
+        k_loss = nn.NLLLoss2d(engine.tensor(np.array([1.0, 2.0, 0.5])), None, 1)
+    with pytest.warns(FutureWarning):
+        t_loss = torch.nn.NLLLoss2d(torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64), None, 1)
+    t_in, k_in = _inputs([G(x), C(labels)])
+    _compare(k_loss(F.log_softmax(k_in[0], dim=1), k_in[1]), t_loss(TF.log_softmax(t_in[0], 1), t_in[1]),
+             k_in, t_in, "NLLLoss2d")
 
 
 def test_repr_and_buffers():
