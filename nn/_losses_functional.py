@@ -1,6 +1,8 @@
 """Loss functions in functional form (re-exported by ``nn.functional``), PyTorch's semantics.
 
-``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``.  Shapes are checked at the door:
+``reduction`` is ``"mean"`` (default), ``"sum"`` or ``"none"``.  Every loss also takes torch's deprecated
+``size_average``/``reduce`` in torch's positions: when either is given, ``legacy_reduction`` turns them into a
+reduction by torch's rule and warns as torch does.  Shapes are checked at the door:
 elementwise losses need ``input.shape == target.shape`` exactly (no silent broadcasting), and a
 mismatch raises ``ValueError`` naming both shapes.
 
@@ -15,6 +17,8 @@ mismatch raises ``ValueError`` naming both shapes.
   ``weight`` and ``pos_weight``.  Targets of the binary losses get no gradient.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -51,6 +55,34 @@ def _check_reduction(name, reduction):
         raise ValueError(f"{name}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def legacy_reduction(name, size_average, reduce, reduction):
+    """The reduction a loss runs: ``reduction`` itself unless torch's deprecated ``size_average`` or ``reduce``
+    is given; then torch's rule (None counts as True): ``reduce=False`` gives ``"none"``, else ``"mean"`` if
+    ``size_average`` else ``"sum"`` (overriding ``reduction``), with torch's UserWarning.  A string in either
+    slot (a reduction passed positionally where torch has ``size_average``) is a TypeError naming ``name``:
+    torch would silently read it as True."""
+    if size_average is None and reduce is None:
+        return reduction
+    for arg, value in (("size_average", size_average), ("reduce", reduce)):
+        if isinstance(value, str):
+            raise TypeError(f"{name}: {arg} must be a bool or None, got {value!r}; torch's order puts the "
+                            f"deprecated size_average and reduce before reduction: pass reduction={value!r} "
+                            "by keyword")
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    legacy = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{legacy}' instead.",
+                  UserWarning, stacklevel=3)
+    return legacy
+
+
+def _reduction(name, size_average, reduce, reduction):
+    """``legacy_reduction`` then the check of the result: the reduction a functional loss runs."""
+    reduction = legacy_reduction(name, size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    return reduction
+
+
 def _same_shape(name, x, y):
     if tuple(x.shape) != tuple(y.shape):
         raise ValueError(
@@ -67,26 +99,42 @@ def _reduce(loss, reduction):
     return loss
 
 
-def mse_loss(input, target, reduction: str = "mean"):
-    """Mean squared error ``(input - target) ** 2``."""
-    _check_reduction("mse_loss", reduction)
+def weighted_reduce(name, loss, weight, reduction, weighted_mean=True):
+    """``loss * weight`` reduced as torch's ``l1_loss``/``mse_loss``/``huber_loss`` with ``weight`` do: ``weight``
+    must have the loss's shape (ValueError otherwise); ``"mean"`` divides by the weights' sum
+    (``weighted_mean``) or by the element count (huber).  ``weight=None``: plain ``_reduce``."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    w = _t(weight, name, "weight")
+    if tuple(w.shape) != tuple(loss.shape):
+        raise ValueError(f"{name}: weight of shape {tuple(w.shape)} and input of shape {tuple(loss.shape)} "
+                         "differ; they must have the same shape")
+    loss = loss * w
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
+    """Mean squared error ``(input - target) ** 2``; ``weight`` as torch's (see ``weighted_reduce``)."""
+    reduction = _reduction("mse_loss", size_average, reduce, reduction)
     x, y = _t(input, "mse_loss", "input"), _t(target, "mse_loss", "target")
     _same_shape("mse_loss", x, y)
     d = x - y
-    return _reduce(d * d, reduction)
+    return weighted_reduce("mse_loss", d * d, weight, reduction)
 
 
-def l1_loss(input, target, reduction: str = "mean"):
-    """Mean absolute error ``|input - target|``."""
-    _check_reduction("l1_loss", reduction)
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):
+    """Mean absolute error ``|input - target|``; ``weight`` as torch's (see ``weighted_reduce``)."""
+    reduction = _reduction("l1_loss", size_average, reduce, reduction)
     x, y = _t(input, "l1_loss", "input"), _t(target, "l1_loss", "target")
     _same_shape("l1_loss", x, y)
-    return _reduce((x - y).abs(), reduction)
+    return weighted_reduce("l1_loss", (x - y).abs(), weight, reduction)
 
 
-def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
     """Huber-like loss: ``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
-    _check_reduction("smooth_l1_loss", reduction)
+    reduction = _reduction("smooth_l1_loss", size_average, reduce, reduction)
     x, y = _t(input, "smooth_l1_loss", "input"), _t(target, "smooth_l1_loss", "target")
     _same_shape("smooth_l1_loss", x, y)
     d = x - y
@@ -96,10 +144,10 @@ def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     return _reduce(engine.where(a.array < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
     """``-w (y log p + (1 - y) log(1 - p))`` on probabilities ``p`` in [0, 1]."""
     name = "binary_cross_entropy"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
     p, y = _t(input, name, "input"), _t(target, name, "target")
     _same_shape(name, p, y)
     if p.numel() and (float(p.array.min()) < 0 or float(p.array.max()) > 1):
@@ -110,11 +158,12 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean", pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction: str = "mean", pos_weight=None):
     """Sigmoid + binary cross-entropy in one stable step; ``pos_weight`` (broadcast along the last
     axis) weighs the positive term, ``weight`` every element."""
     name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
     x, y = _t(input, name, "input"), _t(target, name, "target")
     _same_shape(name, x, y)
     xp = get_array_module(x.array)
@@ -196,8 +245,8 @@ def _class_targets(name, x, target, weight, ignore_index, label_smoothing):
     return q, wy.sum()  # the mean's divisor, a 0-d array: it stays on the device
 
 
-def cross_entropy(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                  reduction: str = "mean", label_smoothing: float = 0.0):
     """Softmax cross-entropy between logits and integer labels (or class probabilities).
 
     Integer labels without ``weight`` or ``label_smoothing`` on (N, C) / (C,) logits run the fused kernel
@@ -205,7 +254,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     (on a GPU a bad label gives a NaN loss and raises at the next read from the device, as torch's
     device-side assert; see that op)."""
     name = "cross_entropy"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     x, target, unbatched = _batched(name, input, target)
@@ -219,10 +268,11 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     return out.reshape(()) if unbatched and reduction == "none" else out
 
 
-def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: str = "mean"):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+             reduction: str = "mean"):
     """Negative log-likelihood of integer labels under log-probabilities ``input`` (N, C, ...)."""
     name = "nll_loss"
-    _check_reduction(name, reduction)
+    reduction = _reduction(name, size_average, reduce, reduction)
     x, target, unbatched = _batched(name, input, target)
     t = target.array if isinstance(target, Tensor) else target
     if getattr(t, "dtype", np.dtype("f")).kind not in "iu":

@@ -104,7 +104,7 @@ def test_mse_l1_smooth_l1(reduction):
         loss = mod(reduction=reduction)(at, bt)
         np.testing.assert_allclose(loss.numpy(), _reduce(ref(a - b), reduction), rtol=1e-12)
     at = T(a)
-    F.mse_loss(at, T(b, False), reduction).sum().backward()
+    F.mse_loss(at, T(b, False), reduction=reduction).sum().backward()
     scale = 1 / a.size if reduction == "mean" else 1
     np.testing.assert_allclose(at.grad.numpy(), 2 * (a - b) * scale, rtol=1e-12)
     with pytest.raises(ValueError, match=r"\(3, 4\).*\(4,\)"):
