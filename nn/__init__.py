@@ -38,7 +38,7 @@ from .losses_torch import (
     PoissonNLLLoss,
     TripletMarginLoss,
 )
-# losses (session 7, torch.nn parity): the losses torch has beyond those above
+# the losses torch has beyond those above
 from .losses import NLLLoss2d
 from .losses_torch import CTCLoss, MultiLabelMarginLoss, MultiMarginLoss, SoftMarginLoss, TripletMarginWithDistanceLoss
 from .norms import GroupNorm, InstanceNorm1d, InstanceNorm2d, LocalResponseNorm
@@ -51,13 +51,13 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-# pooling (session 7, pools): torch's 1-d/3-d, adaptive max, unpooling and power-average pools
+# pooling: torch's 1-d/3-d, adaptive max, unpooling and power-average pools
 from .pooling import (  # noqa: E402
     AdaptiveAvgPool1d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
     AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool1d, MaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 )
 
-# torch.nn parity, layers scope (session 7): padding, shrink/threshold activations, dropout, Bilinear, resampling
+# padding, shrink/threshold activations, dropout, Bilinear, resampling
 from .activation_extra import GLU, ChannelShuffle, Hardshrink, RReLU, Softmax2d, Softshrink, Tanhshrink, Threshold
 from .dropout_channels import FeatureAlphaDropout
 from .linear import Bilinear

@@ -304,7 +304,7 @@ from .pooling_functional import __all__ as _pooling_all  # noqa: E402
 __all__ += _pooling_all
 
 
-# ---- channel shuffle (layers helper, session 7) -----------------------------------------------
+# ---- channel shuffle ---------------------------------------------------------------------------------
 def channel_shuffle(input, groups):  # noqa: A002
     """ShuffleNet's channel shuffle of an (N, C, *) input: view C as (groups, C // groups), swap the two
     and flatten back, so output channel ``j * groups + i`` is input channel ``i * (C // groups) + j``."""
