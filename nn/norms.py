@@ -1,10 +1,11 @@
-"""More normalisation layers, as torch's: ``GroupNorm``, ``InstanceNorm1d``/``InstanceNorm2d`` and
+"""More normalisation layers, as torch's: ``GroupNorm``, ``InstanceNorm1d``/``2d``/``3d`` and
 ``LocalResponseNorm``.
 
 ``GroupNorm(num_groups, num_channels)`` normalises each sample over each group of channels (and all
 positions) and ``InstanceNorm`` each sample's channel over its positions; both run on the fused
 ``F.layer_norm`` over a reshaped view, then apply a per-channel affine (``weight`` ones, ``bias``
-zeros; InstanceNorm's ``affine=False`` by default, as torch).  With ``track_running_stats=True``,
+zeros; InstanceNorm's ``affine=False`` by default, as torch; torch 2's keyword-only ``bias=False`` keeps the
+weight and drops the bias).  With ``track_running_stats=True``,
 InstanceNorm keeps ``running_mean``/``running_var`` (the batch average of the instance statistics,
 unbiased variance, updated with ``momentum``; ``momentum=None`` freezes them and
 ``num_batches_tracked`` stays 0) and normalises with them in evaluation, exactly as torch does.
@@ -21,9 +22,9 @@ from engine import Tensor, no_grad
 from . import functional as F
 from .module import Module
 from .parameter import optional_parameters
-from .normalization import register_norm_state
+from .normalization import norm_repr, register_norm_state
 
-__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
+__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
 
 
 def _per_channel(t, ndim):
@@ -31,15 +32,25 @@ def _per_channel(t, ndim):
     return t.reshape((t.shape[0],) + (1,) * (ndim - 2))
 
 
+def _channel_affine(y, weight, bias):
+    """``y * weight + bias`` per channel (axis 1); either may be None."""
+    if weight is not None:
+        y = y * _per_channel(weight, y.ndim)
+    if bias is not None:
+        y = y + _per_channel(bias, y.ndim)
+    return y
+
+
 class GroupNorm(Module):
     """Normalise (N, C, *) over groups of ``C // num_groups`` channels, then a per-channel affine."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), affine
-        optional_parameters(self, affine, (num_channels,), device, dtype, weight=1.0, bias=0.0)
+        optional_parameters(self, affine, (num_channels,), device, dtype, weight=1.0)
+        optional_parameters(self, affine and bias, (num_channels,), device, dtype, bias=0.0)
 
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
@@ -47,24 +58,21 @@ class GroupNorm(Module):
         n = x.shape[0]
         per_group = int(np.prod(x.shape[1:])) // self.num_groups
         y = F.layer_norm(x.reshape(n, self.num_groups, per_group), (per_group,), None, None, self.eps)
-        y = y.reshape(x.shape)
-        if self.affine:
-            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
-        return y
+        return _channel_affine(y.reshape(x.shape), self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
 class _InstanceNorm(Module):
     _spatial = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        register_norm_state(self, num_features, affine, track_running_stats, device, dtype)
+        register_norm_state(self, num_features, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x):
         name, s = type(self).__name__, self._spatial
@@ -84,8 +92,7 @@ class _InstanceNorm(Module):
             y = F.layer_norm(flat, (m,), None, None, self.eps).reshape(x.shape)
             if self.track_running_stats:
                 self._update_running(flat.array, m)
-        if self.affine:
-            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
+        y = _channel_affine(y, self.weight, self.bias)
         return y.reshape(tuple(y.shape)[1:]) if unbatched else y
 
     def _update_running(self, arr, m):
@@ -102,8 +109,7 @@ class _InstanceNorm(Module):
             rv += mom * var.astype(rv.dtype, copy=False)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return norm_repr(self)
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -116,6 +122,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W) or unbatched (C, H, W)."""
 
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W)."""
+
+    _spatial = 3
 
 
 class LocalResponseNorm(Module):
