@@ -49,9 +49,9 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 
-# session 7, norms/embedding/conv3d parity: torch's 3-d norms, RMSNorm, Conv3d
+# session 7, norms/embedding/conv3d parity: torch's 3-d norms, RMSNorm, Conv3d, ConvTranspose3d
 from .normalization import BatchNorm3d, RMSNorm
 from .norms import InstanceNorm3d
-from .conv3d import Conv3d
+from .conv3d import Conv3d, ConvTranspose3d
 
 from . import data, models  # noqa: E402  (after the layers they build on)

@@ -262,3 +262,8 @@ from .losses_extra import *  # noqa: E402,F401,F403
 from .losses_extra import __all__ as _loss_extra_all  # noqa: E402
 
 __all__ = __all__ + [n for n in list(_extra_all) + list(_loss_extra_all) if n not in __all__]
+
+# ---- session 7 (norms/embedding/conv3d parity): torch's F.conv_transpose3d, a composition of conv_transpose2d ----
+from engine.ops.conv_transpose3d import conv_transpose3d  # noqa: E402,F401
+
+__all__.append("conv_transpose3d")

@@ -1,6 +1,6 @@
 """nn.Embedding (max_norm, norm_type, scale_grad_by_freq, _freeze, from_pretrained), the norms' keyword-only
 ``bias=`` (BatchNorm1d/2d/3d, GroupNorm, InstanceNorm1d/2d/3d, LayerNorm), BatchNorm3d, InstanceNorm3d,
-RMSNorm / F.rms_norm and Conv3d against the same torch layers in float64: outputs, input and parameter
+RMSNorm / F.rms_norm, Conv3d, ConvTranspose3d and F.conv_transpose3d against the same torch layers in float64: outputs, input and parameter
 gradients, running statistics in train and eval; torch's signatures and positional order; the errors."""
 import inspect
 
@@ -16,7 +16,7 @@ from ._torch_parity import assert_close, backward_both, check_layer, load_from_t
 torch = pytest.importorskip("torch")
 
 SIGNATURES = ["Embedding", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "InstanceNorm1d",
-              "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "RMSNorm", "Conv3d"]
+              "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "RMSNorm", "Conv3d", "ConvTranspose3d"]
 
 
 def _params(fn):
@@ -265,12 +265,11 @@ CONV3D = [
 
 @pytest.mark.parametrize("kw,shape", CONV3D, ids=[str(i) for i in range(len(CONV3D))])
 def test_conv3d_matches_torch(kw, shape):
-    kw = dict(kw)
-    k = kw.pop("kernel_size", 3)
+    args = (2, 4, kw.get("kernel_size", 3))
+    rest = {name: value for name, value in kw.items() if name != "kernel_size"}
     torch.manual_seed(0)
-    km, tm = check_layer(nn.Conv3d(2, 4, k, **kw), torch.nn.Conv3d(2, 4, k, **kw), shape)
-    assert tuple(km.weight.shape) == tuple(tm.weight.shape)
-    assert repr(km) == repr(tm)
+    km, tm = check_layer(nn.Conv3d(*args, **rest), torch.nn.Conv3d(*args, **rest), shape)
+    assert (tuple(km.weight.shape), repr(km)) == (tuple(tm.weight.shape), repr(tm))
 
 
 def test_conv3d_positional_order_and_default_init():
@@ -293,3 +292,64 @@ def test_conv3d_errors():
     with pytest.raises(ValueError, match=r"Conv3d: expected input of shape \(N, 2, D, H, W\) or \(2, D, H, W\), "
                                          r"got \(1, 3, 4, 4, 4\)"):
         nn.Conv3d(2, 4, 3)(engine.randn(1, 3, 4, 4, 4))
+
+
+# ---- ConvTranspose3d / F.conv_transpose3d ------------------------------------------------------------------
+
+CONVT3D = [
+    (dict(), (2, 2, 3, 2, 3), None),
+    (dict(stride=(2, 1, 3), padding=(1, 0, 1), output_padding=(1, 0, 2), bias=False), (1, 2, 3, 3, 2), None),
+    (dict(groups=2, dilation=(2, 1, 2), stride=(1, 2, 1)), (2, 2, 2, 3, 2), None),
+    (dict(dilation=(3, 1, 1), output_padding=(2, 0, 0)), (1, 2, 2, 2, 2), None),  # depth output pad >= stride
+    (dict(stride=2, padding=1), (2, 3, 2, 3), (6, 4, 5)),  # unbatched; output_size picks output_padding (1, 1, 0)
+]
+
+
+@pytest.mark.parametrize("kw,shape,out_size", CONVT3D, ids=[str(i) for i in range(len(CONVT3D))])
+def test_conv_transpose3d_matches_torch(kw, shape, out_size):
+    call = None if out_size is None else (lambda m, x: m(x, output_size=out_size))
+    torch.manual_seed(0)
+    km, tm = check_layer(nn.ConvTranspose3d(2, 4, 3, **kw), torch.nn.ConvTranspose3d(2, 4, 3, **kw), shape,
+                         call=call)
+    assert (tuple(km.weight.shape), repr(km)) == (tuple(tm.weight.shape), repr(tm))
+
+
+def test_conv_transpose3d_positional_order_and_functional_form():
+    m = nn.ConvTranspose3d(4, 6, 3, 2, 1, 1, 2, False, 1)
+    assert (m.stride, m.padding, m.output_padding, m.groups, m.bias, m.dilation) == (
+        (2, 2, 2), (1, 1, 1), (1, 1, 1), 2, None, (1, 1, 1))
+    assert tuple(m.weight.shape) == (4, 3, 3, 3, 3)
+    rng = np.random.default_rng(4)
+    (tx, kx), (tw, kw) = pair(torch, rng.standard_normal((1, 4, 2, 3, 2))), pair(torch, rng.standard_normal((4, 3, 2, 2, 3)))
+    args = (None, (3, 1, 2), (1, 0, 1), (2, 0, 1), 2, (1, 2, 1))
+    ko, to = F.conv_transpose3d(kx, kw, *args), torch.nn.functional.conv_transpose3d(tx, tw, *args)
+    assert_close(ko, to, atol=1e-12)
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=1e-12, what="input grad")
+    assert_close(kw.grad, tw.grad, atol=1e-12, what="weight grad")
+
+
+def test_conv_transpose3d_is_twice_differentiable():
+    rng = np.random.default_rng(5)
+    x = engine.tensor(rng.standard_normal((1, 2, 2, 2, 2)), requires_grad=True)
+    w = engine.tensor(rng.standard_normal((2, 1, 2, 2, 2)), requires_grad=True)
+    assert engine.gradcheck(lambda a, b: F.conv_transpose3d(a, b, None, 2, 1, 1, 2), (x, w))
+    (gx,) = engine.grad(F.conv_transpose3d(x, w, None, 2).pow(2).sum(), (x,), create_graph=True)
+    (ggw,) = engine.grad(gx.sum(), (w,))
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    tw = torch.tensor(w.numpy(), requires_grad=True)
+    (tgx,) = torch.autograd.grad(torch.nn.functional.conv_transpose3d(tx, tw, None, 2).pow(2).sum(), (tx,),
+                                 create_graph=True)
+    (tggw,) = torch.autograd.grad(tgx.sum(), (tw,))
+    assert_close(ggw, tggw, atol=1e-10, what="second derivative")
+
+
+def test_conv_transpose3d_errors():
+    with pytest.raises(ValueError, match=r"ConvTranspose3d: padding_mode must be one of \('zeros',\), got 'reflect'"):
+        nn.ConvTranspose3d(2, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"ConvTranspose3d: requested output_size \(9, 9, 9\) is not reachable"):
+        nn.ConvTranspose3d(2, 4, 3, stride=2)(engine.randn(1, 2, 2, 2, 2), output_size=(9, 9, 9))
+    with pytest.raises(ValueError, match=r"conv_transpose3d: output_padding \(2, 0, 0\) must be smaller than stride"):
+        F.conv_transpose3d(engine.randn(1, 2, 2, 2, 2), engine.randn(2, 2, 2, 2, 2), None, 2, 0, (2, 0, 0))
+    with pytest.raises(ValueError, match=r"conv_transpose3d: expected a 5-d input \(N, C, D, H, W\)"):
+        F.conv_transpose3d(engine.randn(2, 2, 2, 2), engine.randn(2, 2, 2, 2, 2))
