@@ -2,8 +2,8 @@
 ``LocalResponseNorm``.
 
 ``GroupNorm(num_groups, num_channels)`` normalises each sample over each group of channels (and all
-positions) and ``InstanceNorm`` each sample's channel over its positions; both run on the fused
-``F.layer_norm`` over a reshaped view, then apply a per-channel affine (``weight`` ones, ``bias``
+positions) and ``InstanceNorm`` each sample's channel over its positions; both are thin modules over
+``F.group_norm`` / ``F.instance_norm`` (nn/functional_norms.py), with a per-channel affine (``weight`` ones, ``bias``
 zeros; InstanceNorm's ``affine=False`` by default, as torch; torch 2's keyword-only ``bias=False`` keeps the
 weight and drops the bias).  With ``track_running_stats=True``,
 InstanceNorm keeps ``running_mean``/``running_var`` (the batch average of the instance statistics,
@@ -14,10 +14,8 @@ neighbouring channels) ** beta``, the window zero-padded as torch's.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import engine
-from engine import Tensor, no_grad
+from engine import Tensor
 
 from . import functional as F
 from .module import Module
@@ -25,20 +23,6 @@ from .parameter import optional_parameters
 from .normalization import norm_repr, register_norm_state
 
 __all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
-
-
-def _per_channel(t, ndim):
-    """A (C,) tensor shaped to broadcast over axis 1 of an ``ndim``-d input."""
-    return t.reshape((t.shape[0],) + (1,) * (ndim - 2))
-
-
-def _channel_affine(y, weight, bias):
-    """``y * weight + bias`` per channel (axis 1); either may be None."""
-    if weight is not None:
-        y = y * _per_channel(weight, y.ndim)
-    if bias is not None:
-        y = y + _per_channel(bias, y.ndim)
-    return y
 
 
 class GroupNorm(Module):
@@ -55,10 +39,7 @@ class GroupNorm(Module):
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"GroupNorm: expected input of shape (N, {self.num_channels}, *), got {x.shape}")
-        n = x.shape[0]
-        per_group = int(np.prod(x.shape[1:])) // self.num_groups
-        y = F.layer_norm(x.reshape(n, self.num_groups, per_group), (per_group,), None, None, self.eps)
-        return _channel_affine(y.reshape(x.shape), self.weight, self.bias)
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
@@ -83,30 +64,11 @@ class _InstanceNorm(Module):
             x = x.reshape((1,) + tuple(x.shape))
         if x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_features}")
-        n, c = x.shape[0], x.shape[1]
-        m = int(np.prod(x.shape[2:]))
-        flat = x.reshape(n, c, m)
-        if self.track_running_stats and not self.training:
-            y = (x - _per_channel(self.running_mean, x.ndim)) / (_per_channel(self.running_var, x.ndim) + self.eps).sqrt()
-        else:
-            y = F.layer_norm(flat, (m,), None, None, self.eps).reshape(x.shape)
-            if self.track_running_stats:
-                self._update_running(flat.array, m)
-        y = _channel_affine(y, self.weight, self.bias)
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            momentum, self.eps)
         return y.reshape(tuple(y.shape)[1:]) if unbatched else y
-
-    def _update_running(self, arr, m):
-        if m <= 1:
-            raise ValueError(f"{type(self).__name__}: need more than one value per channel to track running statistics")
-        with no_grad():
-            mom = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
-            mean = arr.mean(axis=(0, 2))
-            var = arr.var(axis=2, ddof=1).mean(axis=0)
-            rm, rv = self.running_mean.array, self.running_var.array
-            rm *= 1 - mom
-            rm += mom * mean.astype(rm.dtype, copy=False)
-            rv *= 1 - mom
-            rv += mom * var.astype(rv.dtype, copy=False)
 
     def extra_repr(self) -> str:
         return norm_repr(self)

@@ -30,8 +30,11 @@ def test_constructor_signature_is_torchs(name):
 
 def test_functional_and_from_pretrained_signatures_are_torchs():
     assert _params(nn.Embedding.from_pretrained) == _params(torch.nn.Embedding.from_pretrained)
-    for name in ("embedding", "rms_norm"):
+    for name in ("embedding", "rms_norm", "group_norm", "instance_norm"):
         assert [p[0] for p in _params(getattr(F, name))] == [p[0] for p in _params(getattr(torch.nn.functional, name))]
+    # torch's conv_transpose3d is a builtin without a signature object; its documented order:
+    assert [p[0] for p in _params(F.conv_transpose3d)] == ["input", "weight", "bias", "stride", "padding",
+                                                            "output_padding", "groups", "dilation"]
 
 
 # ---- Embedding ---------------------------------------------------------------------------------------------
@@ -353,3 +356,40 @@ def test_conv_transpose3d_errors():
         F.conv_transpose3d(engine.randn(1, 2, 2, 2, 2), engine.randn(2, 2, 2, 2, 2), None, 2, 0, (2, 0, 0))
     with pytest.raises(ValueError, match=r"conv_transpose3d: expected a 5-d input \(N, C, D, H, W\)"):
         F.conv_transpose3d(engine.randn(2, 2, 2, 2), engine.randn(2, 2, 2, 2, 2))
+
+
+# ---- F.group_norm / F.instance_norm ------------------------------------------------------------------------
+
+def test_functional_group_norm_matches_torch():
+    rng = np.random.default_rng(6)
+    (tx, kx), (tw, kw), (tb, kb) = (pair(torch, rng.standard_normal(s)) for s in ((2, 6, 3, 2), (6,), (6,)))
+    ko, to = F.group_norm(kx, 3, kw, kb, 1e-4), torch.nn.functional.group_norm(tx, 3, tw, tb, 1e-4)
+    assert_close(ko, to, atol=1e-12)
+    backward_both(ko, to)
+    for k, t, what in ((kx, tx, "input"), (kw, tw, "weight"), (kb, tb, "bias")):
+        assert_close(k.grad, t.grad, atol=1e-12, what=f"{what} grad")
+    with pytest.raises(ValueError, match=r"group_norm: expected an input \(N, C, \*\) with C divisible by num_groups 4"):
+        F.group_norm(kx, 4)
+
+
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_functional_instance_norm_matches_torch(use_input_stats):
+    rng = np.random.default_rng(7)
+    (tx, kx), (tw, kw) = pair(torch, rng.standard_normal((3, 2, 4, 3))), pair(torch, rng.standard_normal(2))
+    stats = [(torch.tensor(v.copy()), engine.tensor(v.copy())) for v in (np.array([0.3, -0.2]), np.array([0.5, 2.0]))]
+    (trm, krm), (trv, krv) = stats
+    ko = F.instance_norm(kx, krm, krv, kw, None, use_input_stats, 0.3, 1e-4)
+    to = torch.nn.functional.instance_norm(tx, trm, trv, tw, None, use_input_stats, 0.3, 1e-4)
+    assert_close(ko, to, atol=1e-12)
+    assert_close(krm, trm, atol=1e-12, what="running_mean"), assert_close(krv, trv, atol=1e-12, what="running_var")
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=1e-12, what="input grad"), assert_close(kw.grad, tw.grad, atol=1e-12)
+
+
+def test_functional_instance_norm_errors():
+    with pytest.raises(ValueError, match=r"instance_norm: expected more than 1 spatial element"):
+        F.instance_norm(engine.randn(2, 3, 1))
+    with pytest.raises(ValueError, match=r"instance_norm: running_mean of shape \(2,\) does not match the 3 channels"):
+        F.instance_norm(engine.randn(2, 3, 4), engine.zeros(2), engine.ones(2))
+    with pytest.raises(ValueError, match=r"instance_norm: running_mean and running_var are needed"):
+        F.instance_norm(engine.randn(2, 3, 4), use_input_stats=False)
