@@ -26,6 +26,7 @@ __all__ = [
     "linear",
     "batch_norm",
     "layer_norm",
+    "rms_norm",
     "embedding",
     "conv2d",
     "conv_transpose2d",
@@ -109,21 +110,81 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     return _fused.LayerNormFn.apply(x, weight, bias, k, eps)
 
 
-def embedding(idx, weight, padding_idx=None):
-    """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor/array ``idx`` (any shape)."""
-    arr = idx.array if isinstance(idx, Tensor) else idx
-    arr = get_array_module(weight.array).asarray(arr)  # indices follow the table to its device
+def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002  (torch's names)
+    """torch's RMS norm: ``x / sqrt(mean(x^2 over the trailing normalized_shape axes) + eps) * weight``.
+
+    ``eps=None`` is torch's default: the machine epsilon of the computation type (float32's for float16,
+    bfloat16 and float32 input, float64's for float64).  A composition of differentiable ops."""
+    x = _t(input, "rms_norm")
+    ns = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    k = len(ns)
+    if x.ndim < k or tuple(x.shape[x.ndim - k:]) != ns:
+        raise ValueError(f"rms_norm: input of shape {x.shape} does not end with normalized_shape {ns}")
+    if weight is not None and tuple(weight.shape) != ns:
+        raise ValueError(f"rms_norm: weight of shape {weight.shape} does not match normalized_shape {ns}")
+    if eps is None:
+        eps = float(np.finfo(np.float64 if x.array.dtype == np.float64 else np.float32).eps)
+    axes = tuple(range(x.ndim - k, x.ndim))
+    y = x * engine.rsqrt((x * x).mean(dim=axes, keepdim=True) + eps)
+    return y if weight is None else y * weight
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,  # noqa: A002
+              sparse=False):
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer tensor/array ``input`` (any shape), as torch.
+
+    ``padding_idx``: that row receives no gradient.  ``max_norm``: before the lookup, every row that ``input``
+    picks and whose ``norm_type``-norm exceeds ``max_norm`` is rescaled IN PLACE (under no_grad, bumping
+    ``weight``'s version) to ``max_norm / (norm + 1e-7)`` times itself, as torch's ``embedding_renorm_``.
+    ``scale_grad_by_freq``: each row's gradient is divided by how often its index occurs in ``input``.
+    ``sparse=True`` raises NotImplementedError: Kiln has no sparse tensors, so gradients are always dense.
+    """
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True asks for sparse gradients, which Kiln does not have "
+                                  "(its gradients are dense); pass sparse=False")
+    arr = input.array if isinstance(input, Tensor) else input
+    xp = get_array_module(weight.array)
+    arr = xp.asarray(arr)  # indices follow the table to its device
     if arr.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {arr.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-d (num_embeddings, embedding_dim), got shape {weight.shape}")
     num = weight.shape[0]
     if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= num):
         raise IndexError(
             f"embedding: index out of range: indices span [{int(arr.min())}, {int(arr.max())}] "
             f"but there are {num} embeddings"
         )
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += num
-    return _fused.EmbeddingFn.apply(weight, arr, padding_idx)
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {num} embeddings")
+        padding_idx %= num
+    if max_norm is not None:
+        _renorm_rows_(weight, arr, float(max_norm), float(norm_type))
+    out = _fused.EmbeddingFn.apply(weight, arr, padding_idx)
+    if scale_grad_by_freq and arr.size and out.requires_grad:
+        per_lookup = 1.0 / xp.bincount(arr.reshape(-1), minlength=num)[arr]
+        scale = Tensor._wrap(per_lookup.astype(out.array.dtype)[..., None])
+        fixed = out.detach()
+        out = fixed + (out - fixed) * scale  # the same values; the gradient reaching each row is divided by its count
+    return out
+
+
+def _renorm_rows_(weight, idx, max_norm, norm_type):
+    """torch's ``embedding_renorm_``: rows of ``weight`` named in ``idx`` whose ``norm_type``-norm exceeds
+    ``max_norm`` are scaled in place by ``max_norm / (norm + 1e-7)``."""
+    xp = get_array_module(weight.array)
+    rows = xp.unique(idx.reshape(-1))
+    if rows.size == 0:
+        return
+    picked = weight.array[rows]
+    norms = xp.linalg.norm(picked, ord=norm_type, axis=1)
+    over = norms > max_norm
+    if bool(over.any()):
+        with engine.no_grad():
+            scale = (max_norm / (norms[over] + 1e-7)).astype(weight.array.dtype)
+            weight.array[rows[over]] = picked[over] * scale[:, None]
+            weight._bump_version()
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
@@ -201,3 +262,10 @@ from .losses_extra import *  # noqa: E402,F401,F403
 from .losses_extra import __all__ as _loss_extra_all  # noqa: E402
 
 __all__ = __all__ + [n for n in list(_extra_all) + list(_loss_extra_all) if n not in __all__]
+
+# ---- session 7 (norms/embedding/conv3d parity): F.conv_transpose3d (a composition of conv_transpose2d),
+# F.group_norm and F.instance_norm (nn/functional_norms.py)
+from engine.ops.conv_transpose3d import conv_transpose3d  # noqa: E402,F401
+from .functional_norms import group_norm, instance_norm  # noqa: E402,F401
+
+__all__ += ["conv_transpose3d", "group_norm", "instance_norm"]

@@ -1,8 +1,8 @@
-"""Normalisation layers: ``BatchNorm1d`` ((N, C) or (N, C, L)), ``BatchNorm2d`` ((N, C, H, W)) and
-``LayerNorm`` (over the trailing ``normalized_shape`` axes).
+"""Normalisation layers: ``BatchNorm1d`` ((N, C) or (N, C, L)), ``BatchNorm2d`` ((N, C, H, W)),
+``BatchNorm3d`` ((N, C, D, H, W)), ``LayerNorm`` and ``RMSNorm`` (over the trailing ``normalized_shape`` axes).
 
 BatchNorm follows PyTorch exactly: parameters ``weight`` (ones) and ``bias`` (zeros) when
-``affine``; buffers ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked``
+``affine`` (torch 2's keyword-only ``bias=False``: a weight and no bias); buffers ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked``
 (int64 0-d) when ``track_running_stats``.  Training normalises with the batch statistics and updates
 ``running = (1 - momentum) * running + momentum * batch`` (unbiased batch variance);
 ``momentum=None`` gives the cumulative average ``1 / num_batches_tracked``.  Evaluation normalises
@@ -20,13 +20,15 @@ from . import init
 from .module import Module, Parameter
 from .parameter import optional_parameters
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "RMSNorm"]
 
 
-def register_norm_state(module, num_features, affine, track_running_stats, device=None, dtype=None) -> None:
+def register_norm_state(module, num_features, affine, track_running_stats, device=None, dtype=None, bias=True) -> None:
     """torch's per-channel state of a batch/instance norm: ``weight``/``bias`` (ones/zeros, or None without
-    ``affine``) and the ``running_mean``/``running_var``/``num_batches_tracked`` buffers (or None)."""
-    optional_parameters(module, affine, (num_features,), device, dtype, weight=1.0, bias=0.0)
+    ``affine``; no bias with ``bias=False``) and the ``running_mean``/``running_var``/``num_batches_tracked``
+    buffers (or None)."""
+    optional_parameters(module, affine, (num_features,), device, dtype, weight=1.0)
+    optional_parameters(module, affine and bias, (num_features,), device, dtype, bias=0.0)
     if track_running_stats:
         module.register_buffer("running_mean", engine.zeros(num_features, dtype=dtype, device=device))
         module.register_buffer("running_var", engine.ones(num_features, dtype=dtype, device=device))
@@ -40,11 +42,11 @@ class _BatchNorm(Module):
     _ndims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = True,
-                 track_running_stats: bool = True, device=None, dtype=None):
+                 track_running_stats: bool = True, device=None, dtype=None, *, bias: bool = True):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        register_norm_state(self, num_features, affine, track_running_stats, device, dtype)
+        register_norm_state(self, num_features, affine, track_running_stats, device, dtype, bias)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -56,6 +58,7 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, x):
@@ -88,8 +91,13 @@ class _BatchNorm(Module):
         )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return norm_repr(self)
+
+
+def norm_repr(module) -> str:
+    """torch's extra_repr of a batch/instance norm (torch 2's ``bias=`` says whether there is a bias)."""
+    return (f"{module.num_features}, eps={module.eps}, momentum={module.momentum}, affine={module.affine}, "
+            f"bias={module.bias is not None}, track_running_stats={module.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -102,6 +110,12 @@ class BatchNorm2d(_BatchNorm):
     """Batch norm over (N, C, H, W) inputs, per channel."""
 
     _ndims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) inputs, per channel."""
+
+    _ndims = (5,)
 
 
 class LayerNorm(Module):
@@ -125,6 +139,30 @@ class LayerNorm(Module):
 
     def forward(self, x):
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """``x / sqrt(mean(x^2) + eps) * weight`` over the trailing ``normalized_shape`` axes, as torch's RMSNorm;
+    ``weight`` ones (``elementwise_affine``); ``eps=None`` is the machine epsilon of the input's computation
+    type, as torch (see ``F.rms_norm``)."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, device=None, dtype=None):
+        super().__init__()
+        ns = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+        self.normalized_shape, self.eps = tuple(int(s) for s in ns), None if eps is None else float(eps)
+        self.elementwise_affine = elementwise_affine
+        optional_parameters(self, elementwise_affine, self.normalized_shape, device, dtype, weight=1.0)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -1,10 +1,11 @@
-"""More normalisation layers, as torch's: ``GroupNorm``, ``InstanceNorm1d``/``InstanceNorm2d`` and
+"""More normalisation layers, as torch's: ``GroupNorm``, ``InstanceNorm1d``/``2d``/``3d`` and
 ``LocalResponseNorm``.
 
 ``GroupNorm(num_groups, num_channels)`` normalises each sample over each group of channels (and all
-positions) and ``InstanceNorm`` each sample's channel over its positions; both run on the fused
-``F.layer_norm`` over a reshaped view, then apply a per-channel affine (``weight`` ones, ``bias``
-zeros; InstanceNorm's ``affine=False`` by default, as torch).  With ``track_running_stats=True``,
+positions) and ``InstanceNorm`` each sample's channel over its positions; both are thin modules over
+``F.group_norm`` / ``F.instance_norm`` (nn/functional_norms.py), with a per-channel affine (``weight`` ones, ``bias``
+zeros; InstanceNorm's ``affine=False`` by default, as torch; torch 2's keyword-only ``bias=False`` keeps the
+weight and drops the bias).  With ``track_running_stats=True``,
 InstanceNorm keeps ``running_mean``/``running_var`` (the batch average of the instance statistics,
 unbiased variance, updated with ``momentum``; ``momentum=None`` freezes them and
 ``num_batches_tracked`` stays 0) and normalises with them in evaluation, exactly as torch does.
@@ -13,58 +14,46 @@ neighbouring channels) ** beta``, the window zero-padded as torch's.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import engine
-from engine import Tensor, no_grad
+from engine import Tensor
 
 from . import functional as F
 from .module import Module
 from .parameter import optional_parameters
-from .normalization import register_norm_state
+from .normalization import norm_repr, register_norm_state
 
-__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm"]
-
-
-def _per_channel(t, ndim):
-    """A (C,) tensor shaped to broadcast over axis 1 of an ``ndim``-d input."""
-    return t.reshape((t.shape[0],) + (1,) * (ndim - 2))
+__all__ = ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LocalResponseNorm"]
 
 
 class GroupNorm(Module):
     """Normalise (N, C, *) over groups of ``C // num_groups`` channels, then a per-channel affine."""
 
-    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by num_groups {num_groups}")
         self.num_groups, self.num_channels, self.eps, self.affine = int(num_groups), int(num_channels), float(eps), affine
-        optional_parameters(self, affine, (num_channels,), device, dtype, weight=1.0, bias=0.0)
+        optional_parameters(self, affine, (num_channels,), device, dtype, weight=1.0)
+        optional_parameters(self, affine and bias, (num_channels,), device, dtype, bias=0.0)
 
     def forward(self, x):
         if x.ndim < 2 or x.shape[1] != self.num_channels:
             raise ValueError(f"GroupNorm: expected input of shape (N, {self.num_channels}, *), got {x.shape}")
-        n = x.shape[0]
-        per_group = int(np.prod(x.shape[1:])) // self.num_groups
-        y = F.layer_norm(x.reshape(n, self.num_groups, per_group), (per_group,), None, None, self.eps)
-        y = y.reshape(x.shape)
-        if self.affine:
-            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
-        return y
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
 class _InstanceNorm(Module):
     _spatial = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        register_norm_state(self, num_features, affine, track_running_stats, device, dtype)
+        register_norm_state(self, num_features, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x):
         name, s = type(self).__name__, self._spatial
@@ -75,35 +64,14 @@ class _InstanceNorm(Module):
             x = x.reshape((1,) + tuple(x.shape))
         if x.shape[1] != self.num_features:
             raise ValueError(f"{name}: input of shape {x.shape} has {x.shape[1]} channels, expected {self.num_features}")
-        n, c = x.shape[0], x.shape[1]
-        m = int(np.prod(x.shape[2:]))
-        flat = x.reshape(n, c, m)
-        if self.track_running_stats and not self.training:
-            y = (x - _per_channel(self.running_mean, x.ndim)) / (_per_channel(self.running_var, x.ndim) + self.eps).sqrt()
-        else:
-            y = F.layer_norm(flat, (m,), None, None, self.eps).reshape(x.shape)
-            if self.track_running_stats:
-                self._update_running(flat.array, m)
-        if self.affine:
-            y = y * _per_channel(self.weight, x.ndim) + _per_channel(self.bias, x.ndim)
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
+        y = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            momentum, self.eps)
         return y.reshape(tuple(y.shape)[1:]) if unbatched else y
 
-    def _update_running(self, arr, m):
-        if m <= 1:
-            raise ValueError(f"{type(self).__name__}: need more than one value per channel to track running statistics")
-        with no_grad():
-            mom = 0.0 if self.momentum is None else self.momentum  # torch: no cumulative mode, no batch count
-            mean = arr.mean(axis=(0, 2))
-            var = arr.var(axis=2, ddof=1).mean(axis=0)
-            rm, rv = self.running_mean.array, self.running_var.array
-            rm *= 1 - mom
-            rm += mom * mean.astype(rm.dtype, copy=False)
-            rv *= 1 - mom
-            rv += mom * var.astype(rv.dtype, copy=False)
-
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+        return norm_repr(self)
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -116,6 +84,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance norm over (N, C, H, W) or unbatched (C, H, W)."""
 
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W)."""
+
+    _spatial = 3
 
 
 class LocalResponseNorm(Module):
