@@ -64,7 +64,7 @@ from .linear import Bilinear
 from .padding import *  # noqa: F401,F403  (ZeroPad, ConstantPad, ReflectionPad, ReplicationPad, CircularPad 1d/2d/3d)
 from .resample import UpsamplingBilinear2d
 
-# session 7, norms/embedding/conv3d parity: torch's 3-d norms, RMSNorm, Conv3d, ConvTranspose3d
+# torch's 3-d norms, RMSNorm, Conv3d, ConvTranspose3d
 from .normalization import BatchNorm3d, RMSNorm
 from .norms import InstanceNorm3d
 from .conv3d import Conv3d, ConvTranspose3d

@@ -56,28 +56,32 @@ def conv_extra_repr(m) -> str:
 
 
 class _ConvNd(Module):
+    """What the 2-d and 3-d layers share (``dims`` spatial dims): argument checks, weight and bias, input checks,
+    padding modes, the transposed layers' ``output_size`` rule and the repr."""
+
     transposed = False
+    dims = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                  device, dtype):
         super().__init__()
-        name = type(self).__name__
+        name, dims = type(self).__name__, self.dims
         check_conv_layer(name, in_channels, out_channels, groups, padding_mode,
                          ("zeros",) if self.transposed else MODES)
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
         self.padding_mode = padding_mode
-        self.kernel_size = ntuple(kernel_size, 2, "kernel_size", name)
-        self.stride = ntuple(stride, 2, "stride", name)
-        self.dilation = ntuple(dilation, 2, "dilation", name)
+        self.kernel_size = ntuple(kernel_size, dims, "kernel_size", name)
+        self.stride = ntuple(stride, dims, "stride", name)
+        self.dilation = ntuple(dilation, dims, "dilation", name)
         if isinstance(padding, str) and not self.transposed:
             if padding not in ("valid", "same"):
-                raise ValueError(f"{name}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"{name}: padding must be an int, {dims} ints, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1,) * dims:
                 raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
                                  f"(stride {self.stride})")
             self.padding = padding
         else:
-            self.padding = ntuple(padding, 2, "padding", name)
+            self.padding = ntuple(padding, dims, "padding", name)
         for what, pair, least in (("kernel_size", self.kernel_size, 1), ("stride", self.stride, 1),
                                   ("dilation", self.dilation, 1)) + ((("padding", self.padding, 0),)
                                                                      if not isinstance(self.padding, str) else ()):
@@ -95,13 +99,41 @@ class _ConvNd(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def _batched(self, x):
-        """``(x as (N, C, H, W), whether it came unbatched as (C, H, W))``, else a ValueError naming the layer."""
+        """``(x with a batch axis, whether it came unbatched)``, else a ValueError naming the layer."""
         if not isinstance(x, engine.Tensor):
             x = engine.as_tensor(x)
-        if x.ndim not in (3, 4) or x.shape[-3] != self.in_channels:
-            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, H, W) or "
-                             f"({self.in_channels}, H, W), got {x.shape}")
-        return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
+        spatial = ", ".join("DHW"[3 - self.dims:])
+        if x.ndim not in (self.dims + 1, self.dims + 2) or x.shape[-self.dims - 1] != self.in_channels:
+            raise ValueError(f"{type(self).__name__}: expected input of shape (N, {self.in_channels}, {spatial}) or "
+                             f"({self.in_channels}, {spatial}), got {x.shape}")
+        return (x.unsqueeze(0), True) if x.ndim == self.dims + 1 else (x, False)
+
+    def _conv_input(self, x):
+        """``(x, padding)`` for the functional convolution: a non-zero ``padding_mode`` pads x here (F.pad, the
+        last dim first) and leaves padding 0; ``"same"`` pads an odd total one more at the end, as torch."""
+        if self.padding_mode == "zeros":
+            return x, self.padding
+        if self.padding == "valid":
+            pads = [(0, 0)] * self.dims
+        elif self.padding == "same":
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            pads = [(t // 2, t - t // 2) for t in totals]
+        else:
+            pads = [(p, p) for p in self.padding]
+        return F.pad(x, tuple(v for pair in reversed(pads) for v in pair), mode=self.padding_mode), 0
+
+    def _output_padding_for(self, x, output_size):
+        """torch's rule for the transposed layers: the output padding that makes the output ``output_size``
+        (its last ``dims`` entries)."""
+        want = tuple(int(v) for v in tuple(output_size)[-self.dims:])
+        least = [(x.shape[2 + i] - 1) * s - 2 * p + d * (k - 1) + 1 for i, (s, p, d, k) in
+                 enumerate(zip(self.stride, self.padding, self.dilation, self.kernel_size))]
+        extra = tuple(w - m for w, m in zip(want, least))
+        if len(want) != self.dims or any(e < 0 or e >= s for e, s in zip(extra, self.stride)):
+            ranges = " x ".join(f"[{m}, {m + s - 1}]" for m, s in zip(least, self.stride))
+            raise ValueError(f"{type(self).__name__}: requested output_size {tuple(output_size)} is not reachable "
+                             f"from input {tuple(x.shape)}: each size must be in {ranges}")
+        return extra
 
     def extra_repr(self) -> str:
         return conv_extra_repr(self)
@@ -113,22 +145,9 @@ class Conv2d(_ConvNd):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                          device, dtype)
 
-    def _mode_pads(self):
-        """F.pad's (left, right, top, bottom) for a non-zero ``padding_mode``."""
-        if self.padding == "valid":
-            return (0, 0, 0, 0)
-        if self.padding == "same":
-            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            (th, tw) = totals
-            return (tw // 2, tw - tw // 2, th // 2, th - th // 2)
-        ph, pw = self.padding
-        return (pw, pw, ph, ph)
-
     def forward(self, x):
         x, unbatched = self._batched(x)
-        padding = self.padding
-        if self.padding_mode != "zeros":
-            x, padding = F.pad(x, self._mode_pads(), mode=self.padding_mode), 0
+        x, padding = self._conv_input(x)
         y = F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
         return y[0] if unbatched else y
 
@@ -140,20 +159,7 @@ class ConvTranspose2d(_ConvNd):
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
                          device, dtype)
-        self.output_padding = ntuple(output_padding, 2, "output_padding", type(self).__name__)
-
-    def _output_padding_for(self, x, output_size):
-        """torch's rule: the output padding that makes the output ``output_size`` (its last two entries)."""
-        name = type(self).__name__
-        want = tuple(int(v) for v in tuple(output_size)[-2:])
-        least = [(x.shape[2 + i] - 1) * s - 2 * p + d * (k - 1) + 1 for i, (s, p, d, k) in
-                 enumerate(zip(self.stride, self.padding, self.dilation, self.kernel_size))]
-        extra = tuple(w - m for w, m in zip(want, least))
-        if len(want) != 2 or any(e < 0 or e >= s for e, s in zip(extra, self.stride)):
-            raise ValueError(f"{name}: requested output_size {tuple(output_size)} is not reachable from input "
-                             f"{tuple(x.shape)}: each size must be in [{least[0]}, {least[0] + self.stride[0] - 1}] x "
-                             f"[{least[1]}, {least[1] + self.stride[1] - 1}]")
-        return extra
+        self.output_padding = ntuple(output_padding, self.dims, "output_padding", type(self).__name__)
 
     def forward(self, x, output_size=None):
         x, unbatched = self._batched(x)

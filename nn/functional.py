@@ -263,8 +263,8 @@ from .losses_extra import __all__ as _loss_extra_all  # noqa: E402
 
 __all__ = __all__ + [n for n in list(_extra_all) + list(_loss_extra_all) if n not in __all__]
 
-# ---- session 7 (norms/embedding/conv3d parity): F.conv_transpose3d (a composition of conv_transpose2d),
-# F.group_norm and F.instance_norm (nn/functional_norms.py)
+# ---- F.conv_transpose3d (a composition of conv_transpose2d), F.group_norm and F.instance_norm
+# (nn/functional_norms.py)
 from engine.ops.conv_transpose3d import conv_transpose3d  # noqa: E402,F401
 from .functional_norms import group_norm, instance_norm  # noqa: E402,F401
 

@@ -143,6 +143,14 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
     """torch's conv3d: (N, C, D, H, W) with weight (C_out, C / groups, kd, kh, kw)."""
     x, w = _operands("conv3d", input, weight, 5)
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"conv3d: padding must be 'valid', 'same', an int or a triple, got {padding!r}")
+        if padding == "valid":
+            padding = 0
+        else:
+            x, padding = _same_padding("conv3d", x, w, ntuple(stride, 3, "stride", "conv3d"),
+                                       ntuple(dilation, 3, "dilation", "conv3d"), 3)
     (sd, sh, sw), (pd, ph, pw), (dd, dh, dw) = (ntuple(v, 3, n, "conv3d") for v, n in
                                                 ((stride, "stride"), (padding, "padding"), (dilation, "dilation")))
     groups = _check_groups("conv3d", x, w, groups, 1)

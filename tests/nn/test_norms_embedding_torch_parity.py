@@ -286,11 +286,11 @@ def test_conv3d_positional_order_and_default_init():
 def test_conv3d_errors():
     with pytest.raises(ValueError, match=r"Conv3d: padding='same' is not supported for strided convolutions"):
         nn.Conv3d(2, 4, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match=r"Conv3d: groups 3 must be positive and divide in_channels 2"):
+    with pytest.raises(ValueError, match=r"Conv3d: in_channels 2 and out_channels 4 must both be divisible by groups 3"):
         nn.Conv3d(2, 4, 3, groups=3)
     with pytest.raises(ValueError, match=r"Conv3d: padding_mode must be one of"):
         nn.Conv3d(2, 4, 3, padding_mode="mirror")
-    with pytest.raises(ValueError, match=r"Conv3d: padding must be an int, a triple, 'valid' or 'same', got 'full'"):
+    with pytest.raises(ValueError, match=r"Conv3d: padding must be an int, 3 ints, 'valid' or 'same', got 'full'"):
         nn.Conv3d(2, 4, 3, padding="full")
     with pytest.raises(ValueError, match=r"Conv3d: expected input of shape \(N, 2, D, H, W\) or \(2, D, H, W\), "
                                          r"got \(1, 3, 4, 4, 4\)"):
