@@ -17,24 +17,28 @@ from __future__ import annotations
 import warnings
 
 from . import functional as F
+from ._nd import nd_classes
 from .dropout import _DropoutBase
 
 __all__ = ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 
 
 class _DropoutNd(_DropoutBase):
-    _spatial = 1
+    """Channel dropout over {shape} or unbatched (C, ...): whole channels zeroed (Dropout2d reads a 3-d input
+    as (N, C, L), as torch, with its warning)."""
+
+    nd = 1
 
     def forward(self, x):
-        ok = (self._spatial + 1, self._spatial + 2)
+        ok = (self.nd + 1, self.nd + 2)
         if x.ndim not in ok:
             raise ValueError(f"{type(self).__name__}: expected a {ok[0]}-d or {ok[1]}-d input, got shape "
                              f"{tuple(x.shape)}")
         return super().forward(x)
 
     def _drop(self, x):
-        batched_ndim = self._spatial + 2
-        if self._spatial == 2 and x.ndim == 3:
+        batched_ndim = self.nd + 2
+        if self.nd == 2 and x.ndim == 3:
             warnings.warn("Dropout2d: received a 3-d input; as torch, it is read as (N, C, L) and whole channels "
                           "of it are dropped (use Dropout1d for that)", UserWarning, stacklevel=4)
             batched_ndim = 3
@@ -42,22 +46,7 @@ class _DropoutNd(_DropoutBase):
         return drop(x, self.p, True, generator=self.generator)
 
 
-class Dropout1d(_DropoutNd):
-    """Channel dropout over (N, C, L) or (C, L)."""
-
-    _spatial = 1
-
-
-class Dropout2d(_DropoutNd):
-    """Channel dropout over (N, C, H, W); a 3-d input is read as (N, C, L), as torch (with its warning)."""
-
-    _spatial = 2
-
-
-class Dropout3d(_DropoutNd):
-    """Channel dropout over (N, C, D, H, W) or (C, D, H, W)."""
-
-    _spatial = 3
+Dropout1d, Dropout2d, Dropout3d = nd_classes(_DropoutNd, "Dropout{}d", __name__)
 
 
 class AlphaDropout(_DropoutBase):

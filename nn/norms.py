@@ -18,6 +18,7 @@ import engine
 from engine import Tensor
 
 from . import functional as F
+from ._nd import nd_classes
 from .module import Module
 from .parameter import optional_parameters
 from .normalization import norm_repr, register_norm_state
@@ -46,7 +47,9 @@ class GroupNorm(Module):
 
 
 class _InstanceNorm(Module):
-    _spatial = 1
+    """Instance norm over {shape} or unbatched (C, ...): each sample's channels normalised on their own."""
+
+    nd = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
                  dtype=None, *, bias=True):
@@ -56,7 +59,7 @@ class _InstanceNorm(Module):
         register_norm_state(self, num_features, affine, track_running_stats, device, dtype, bias)
 
     def forward(self, x):
-        name, s = type(self).__name__, self._spatial
+        name, s = type(self).__name__, self.nd
         if x.ndim not in (s + 1, s + 2):
             raise ValueError(f"{name}: expected a {s + 1}-d (unbatched) or {s + 2}-d input, got shape {x.shape}")
         unbatched = x.ndim == s + 1
@@ -74,22 +77,7 @@ class _InstanceNorm(Module):
         return norm_repr(self)
 
 
-class InstanceNorm1d(_InstanceNorm):
-    """Instance norm over (N, C, L) or unbatched (C, L)."""
-
-    _spatial = 1
-
-
-class InstanceNorm2d(_InstanceNorm):
-    """Instance norm over (N, C, H, W) or unbatched (C, H, W)."""
-
-    _spatial = 2
-
-
-class InstanceNorm3d(_InstanceNorm):
-    """Instance norm over (N, C, D, H, W) or unbatched (C, D, H, W)."""
-
-    _spatial = 3
+InstanceNorm1d, InstanceNorm2d, InstanceNorm3d = nd_classes(_InstanceNorm, "InstanceNorm{}d", __name__)
 
 
 class LocalResponseNorm(Module):

@@ -14,6 +14,7 @@ from engine.ops._util import ntuple
 
 from . import functional as F
 from . import pooling_functional as PF
+from ._nd import nd_classes
 from .module import Module
 from .pooling_adaptive import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
                                AdaptiveMaxPool2d, AdaptiveMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
@@ -49,16 +50,7 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(_MaxPoolNd):
-    nd, op = 1, "max_pool1d"
-
-
-class MaxPool2d(_MaxPoolNd):
-    nd, op = 2, "max_pool2d"
-
-
-class MaxPool3d(_MaxPoolNd):
-    nd, op = 3, "max_pool3d"
+MaxPool1d, MaxPool2d, MaxPool3d = nd_classes(_MaxPoolNd, "MaxPool{}d", __name__, op=lambda nd: f"max_pool{nd}d")
 
 
 class _AvgPoolNd(Module):
@@ -124,13 +116,5 @@ class _LPPoolNd(Module):
                 f"ceil_mode={self.ceil_mode}")
 
 
-class LPPool1d(_LPPoolNd):
-    lp_pool = staticmethod(PF.lp_pool1d)
-
-
-class LPPool2d(_LPPoolNd):
-    lp_pool = staticmethod(PF.lp_pool2d)
-
-
-class LPPool3d(_LPPoolNd):
-    lp_pool = staticmethod(PF.lp_pool3d)
+LPPool1d, LPPool2d, LPPool3d = nd_classes(_LPPoolNd, "LPPool{}d", __name__,
+                                          lp_pool=lambda nd: staticmethod(getattr(PF, f"lp_pool{nd}d")))

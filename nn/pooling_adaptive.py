@@ -13,6 +13,7 @@ from engine.ops.pool import adaptive_avg_pool2d
 from engine.ops.pool_nd import adaptive_max_pool2d
 
 from . import pooling_functional as PF
+from ._nd import nd_classes
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
@@ -29,59 +30,52 @@ def _adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A00
         x, PF.adaptive_size("adaptive_max_pool2d", output_size, x.shape[2:]), return_indices))
 
 
-class _AdaptiveAvgPoolNd(Module):
+class _AdaptivePoolNd(Module):
     pool: staticmethod
 
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
 
+    def _pool_args(self) -> tuple:
+        return ()
+
     def forward(self, input):  # noqa: A002
-        return self.pool(input, self.output_size)
+        return self.pool(input, self.output_size, *self._pool_args())
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
-    pool = staticmethod(PF.adaptive_avg_pool1d)
+class _AdaptiveAvgPoolNd(_AdaptivePoolNd):
+    """Adaptive average pooling of {shape} (or unbatched) input to ``output_size`` (None keeps that size)."""
 
 
-class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
-    pool = staticmethod(_adaptive_avg_pool2d)
-
-
-class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
-    pool = staticmethod(PF.adaptive_avg_pool3d)
-
-
-class _AdaptiveMaxPoolNd(Module):
-    pool: staticmethod
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    """Adaptive max pooling of {shape} (or unbatched) input to ``output_size`` (None keeps that size);
+    (values, indices) when ``return_indices``."""
 
     def __init__(self, output_size, return_indices=False):
-        super().__init__()
-        self.output_size, self.return_indices = output_size, return_indices
+        super().__init__(output_size)
+        self.return_indices = return_indices
 
-    def forward(self, input):  # noqa: A002
-        return self.pool(input, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
+    def _pool_args(self) -> tuple:
+        return (self.return_indices,)
 
 
-class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
-    pool = staticmethod(PF.adaptive_max_pool1d)
+AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = nd_classes(
+    _AdaptiveAvgPoolNd, "AdaptiveAvgPool{}d", __name__,
+    pool=lambda nd: staticmethod({1: PF.adaptive_avg_pool1d, 2: _adaptive_avg_pool2d, 3: PF.adaptive_avg_pool3d}[nd]))
 
 
-class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
-    pool = staticmethod(_adaptive_max_pool2d)
-
-
-class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
-    pool = staticmethod(PF.adaptive_max_pool3d)
+AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = nd_classes(
+    _AdaptiveMaxPoolNd, "AdaptiveMaxPool{}d", __name__,
+    pool=lambda nd: staticmethod({1: PF.adaptive_max_pool1d, 2: _adaptive_max_pool2d, 3: PF.adaptive_max_pool3d}[nd]))
 
 
 class _MaxUnpoolNd(Module):
+    """The partial inverse of {nd}-d max pooling: each value put back at its recorded index, zeros elsewhere."""
+
     nd: int
 
     def __init__(self, kernel_size, stride=None, padding=0):
@@ -99,13 +93,4 @@ class _MaxUnpoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class MaxUnpool1d(_MaxUnpoolNd):
-    nd = 1
-
-
-class MaxUnpool2d(_MaxUnpoolNd):
-    nd = 2
-
-
-class MaxUnpool3d(_MaxUnpoolNd):
-    nd = 3
+MaxUnpool1d, MaxUnpool2d, MaxUnpool3d = nd_classes(_MaxUnpoolNd, "MaxUnpool{}d", __name__)

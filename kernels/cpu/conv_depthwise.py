@@ -39,6 +39,24 @@ def _to_wide(plane, Wp, buf):
 
 
 @njit(**_JIT)
+def _wide_taps(w, plane, wide, Wp, dh, dw, scatter):
+    """Every tap ``w[a, b]`` of one filter as a shifted multiply-add between the flat padded ``plane`` and the
+    ``wide`` row: the forward gathers (``wide[q] += w * plane[off + q]``), the input gradient scatters
+    (``plane[off + q] += w * wide[q]``), ``off = a * dh * Wp + b * dw``."""
+    L = wide.size
+    for a in range(w.shape[0]):
+        for bb in range(w.shape[1]):
+            wv = w[a, bb]
+            shifted = plane[a * dh * Wp + bb * dw:]
+            if scatter:
+                for q in range(L):
+                    shifted[q] += wv * wide[q]
+            else:
+                for q in range(L):
+                    wide[q] += wv * shifted[q]
+
+
+@njit(**_JIT)
 def _pad_into(plane, ph, pw, pad):
     """``pad`` (Hp, Wp) = ``plane`` with ``ph`` / ``pw`` zeros around it (a per-task copy that stays in cache)."""
     H, W = plane.shape
@@ -70,15 +88,9 @@ def _forward(x, w, b, y, m, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
             _pad_into(x[n, c], ph, pw, pad)
             last = n * x.shape[1] + c
         if wide:  # the plane's outputs as one wide row, each tap one long shifted multiply-add
-            xf = pad.reshape(Hp * Wp)
             for q in range(L):
                 buf[q] = b[o]
-            for a in range(kh):
-                for bb in range(kw):
-                    wv = w[o, a, bb]
-                    xs = xf[a * dh * Wp + bb * dw:]
-                    for q in range(L):
-                        buf[q] += wv * xs[q]
+            _wide_taps(w[o], pad.reshape(Hp * Wp), buf, Wp, dh, dw, False)
             for i in range(OH):
                 yr, br = y[n, o, i], buf[i * Wp:]
                 for j in range(OW):
@@ -108,13 +120,7 @@ def _input_grad(gy, w, gx, m, kh, kw, sh, sw, ph, pw, dh, dw, t0, t1):
         for o in range(c * m, c * m + m):
             if wide:
                 _to_wide(gy[n, o], Wp, buf)
-                gf = pad.reshape(Hp * Wp)
-                for a in range(kh):
-                    for bb in range(kw):
-                        wv = w[o, a, bb]
-                        gs = gf[a * dh * Wp + bb * dw:]
-                        for q in range(L):
-                            gs[q] += wv * buf[q]
+                _wide_taps(w[o], pad.reshape(Hp * Wp), buf, Wp, dh, dw, True)
                 continue
             for i in range(OH):
                 gr = gy[n, o, i]

@@ -12,6 +12,13 @@ import kernels as _k
 from kernels.cuda._launch import launch, unflat4
 
 
+@cuda.jit(device=True, inline=True)
+def _source(out, tap, stride, pad, dilation, size):
+    """The input index output ``out`` reads through kernel tap ``tap`` along one axis, or -1 in the padding."""
+    k = out * stride - pad + tap * dilation
+    return k if 0 <= k < size else -1
+
+
 @cuda.jit(cache=True)
 def _forward(x, w, b, y, m, kh, kw, sh, sw, ph, pw, dh, dw):
     N, C_out, OH, OW = y.shape
@@ -21,12 +28,10 @@ def _forward(x, w, b, y, m, kh, kw, sh, sw, ph, pw, dh, dw):
         c = o // m
         acc = b[o]
         for a in range(kh):
-            h = i * sh - ph + a * dh
-            if h < 0 or h >= H:
-                continue
+            h = _source(i, a, sh, ph, dh, H)
             for bb in range(kw):
-                v = j * sw - pw + bb * dw
-                if 0 <= v < W:
+                v = _source(j, bb, sw, pw, dw, W)
+                if h >= 0 and v >= 0:
                     acc += w[o, a, bb] * x[n, c, h, v]
         y[n, o, i, j] = acc
 
@@ -63,12 +68,10 @@ def _weight_grad_partials(gy, x, parts, m, kh, kw, sh, sw, ph, pw, dh, dw, zero)
         c = o // m
         acc = zero
         for i in range(OH):
-            h = i * sh - ph + a * dh
-            if h < 0 or h >= H:
-                continue
+            h = _source(i, a, sh, ph, dh, H)
             for j in range(OW):
-                v = j * sw - pw + bb * dw
-                if 0 <= v < W:
+                v = _source(j, bb, sw, pw, dw, W)
+                if h >= 0 and v >= 0:
                     acc += gy[n, o, i, j] * x[n, c, h, v]
         parts[n, o, a, bb] = acc
 
