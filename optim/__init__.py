@@ -1,4 +1,4 @@
-"""Kiln's optimisers (SGD, Adagrad, RMSprop, Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, ASGD, LBFGS),
+"""Kiln's optimisers (SGD, Adagrad, RMSprop, Rprop, Adam, AdamW, Adadelta, Adamax, NAdam, RAdam, ASGD, LBFGS),
 learning-rate schedules, gradient clipping, the step-size search of Bottou and early stopping — PyTorch's
 ``torch.optim`` semantics throughout.
 
@@ -21,11 +21,12 @@ from .early_stopping import EarlyStopping
 from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 from .step_size import StepSizeResult, find_step_size
 
 __all__ = [
-    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Rprop", "Adam", "AdamW", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD",
     "LBFGS", "lr_scheduler", "clip_grad_norm_",
     "clip_grad_value_", "find_step_size", "StepSizeResult", "EarlyStopping",
     "DistributedOptimizer", "broadcast_parameters",

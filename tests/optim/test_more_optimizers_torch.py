@@ -1,4 +1,4 @@
-"""Adadelta, Adamax, NAdam, RAdam, ASGD and Adam/AdamW's options follow torch.optim's trajectory over 30 float64
+"""Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop and Adam/AdamW's options follow torch.optim's trajectory over 30 float64
 steps on the shared non-convex problem (torch as the oracle; skipped without it)."""
 import numpy as np
 import pytest
@@ -22,6 +22,8 @@ CASES = [
     ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
     ("ASGD", dict(lr=0.05)),
     ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.05)),  # averaging starts at step 11
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),  # both clips reached
     ("Adam", dict(lr=0.05, amsgrad=True, maximize=True, foreach=True, capturable=False)),
     ("AdamW", dict(lr=0.05, amsgrad=True, maximize=True, fused=True)),
 ]
@@ -44,6 +46,9 @@ def test_same_trajectory_as_torch_over_30_steps(name, kw, float64_default):
     if name == "ASGD":  # the average too
         for a, b in zip(params, tps):
             np.testing.assert_allclose(ours.state[a]["ax"], theirs.state[b]["ax"].numpy(), rtol=1e-11, atol=1e-13)
+    if name == "Rprop":  # the per-element step sizes too
+        for a, b in zip(params, tps):
+            np.testing.assert_allclose(ours.state[a]["step_size"], theirs.state[b]["step_size"].numpy(), rtol=1e-12)
 
 
 def test_differentiable_is_refused_clearly():
@@ -57,6 +62,8 @@ def test_differentiable_is_refused_clearly():
     ("NAdam", dict(momentum_decay=-1), "momentum_decay"),
     ("RAdam", dict(eps=-1), "epsilon"),
     ("ASGD", dict(weight_decay=-1), "weight_decay"),
+    ("Rprop", dict(etas=(1.5, 1.2)), r"Rprop: invalid eta values: \(1.5, 1.2\)"),
+    ("Rprop", dict(step_sizes=(0.5, 0.1)), r"Rprop: invalid step_sizes \(0.5, 0.1\)"),
 ])
 def test_constructor_rules(name, kw, match):
     with pytest.raises(ValueError, match=match):

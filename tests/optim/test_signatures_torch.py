@@ -20,7 +20,7 @@ def _params(cls):
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam",
-                                  "RAdam", "ASGD", "LBFGS"])
+                                  "RAdam", "ASGD", "LBFGS", "Rprop"])
 def test_constructor_matches_torch(name):
     theirs, ours = _params(getattr(torch.optim, name)), _params(getattr(optim, name))
     positional = [(n, d) for n, kw, d in theirs if not kw]
