@@ -80,9 +80,14 @@ def test_erf_float32_is_accurate():
         for i in range(x.size):
             y[i] = ferf(x[i])
 
-    x = np.concatenate([np.linspace(-6, 6, 20001), [1e-6, -1e-4, 0.4999, 0.5, 0.5001, 0.0]]).astype(np.float32)
+    x = np.concatenate([np.linspace(-6, 6, 20001), [1e-30, 1e-6, -1e-4, 0.4999, 0.5, 0.5001, 3.99, 4.0, 4.01,
+                                                     0.0]]).astype(np.float32)
     y = np.empty_like(x)
     run(x, y)
     ref = np.array([math.erf(float(v)) for v in x])
-    np.testing.assert_allclose(y, ref, rtol=1.5e-6, atol=1e-7)
+    np.testing.assert_allclose(y, ref, rtol=5e-7, atol=0)  # relative, down to tiny arguments
     assert y[-1] == 0.0 and np.all(np.abs(y) <= 1.0)
+    special = np.array([np.nan, np.inf, -np.inf, 1e30, -1e30], np.float32)
+    out = np.empty_like(special)
+    run(special, out)
+    assert np.isnan(out[0]) and list(out[1:]) == [1.0, -1.0, 1.0, -1.0]
