@@ -1,0 +1,159 @@
+"""The torch.nn.functional names of nn/functional_more.py and nn/functional_bag.py against torch in float64:
+values, input/weight gradients, torch's errors and signatures."""
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+import engine
+import nn
+import nn.functional as F
+from tests.nn._torch_parity import assert_close, backward_both, pair
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _data(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def _compare(kfn, tfn, shape, seed=0, atol=1e-10):
+    tx, kx = pair(torch, _data(shape, seed))
+    ko, to = kfn(kx), tfn(tx)
+    assert_close(ko, to, atol=atol, what="value")
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=atol, what="input grad")
+
+
+# ---- signatures ----------------------------------------------------------------------------------------
+def _params(sig):
+    return [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+
+
+PY_SIGNATURES = ["local_response_norm", "gumbel_softmax", "upsample_nearest", "upsample_bilinear", "embedding_bag",
+                 "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+                 "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+                 "adaptive_max_pool3d_with_indices"]
+
+
+@pytest.mark.parametrize("name", PY_SIGNATURES)
+def test_signature_is_torchs(name):
+    assert _params(inspect.signature(getattr(F, name))) == _params(inspect.signature(getattr(TF, name)))
+
+
+@pytest.mark.parametrize("name", ["relu_", "elu_", "leaky_relu_", "hardtanh_", "threshold_", "selu_", "celu_",
+                                  "rrelu_", "pixel_shuffle", "pixel_unshuffle", "pdist"])
+def test_builtin_signature_is_torchs_docstring(name):
+    """torch's C builtins have no inspect signature: their docstring's first line is the contract."""
+    doc = getattr(TF, name).__doc__.strip().split("\n")[0]
+    theirs = doc.split(" -> ")[0].replace("1./8", "0.125").replace("1./3", str(1 / 3)).replace("1.", "1.0")
+    ours = name + str(inspect.signature(getattr(F, name)))
+    assert ours.replace(" ", "") == theirs.replace(" ", ""), (ours, theirs)
+
+
+# ---- in-place activations ------------------------------------------------------------------------------
+INPLACE = [("relu_", (), "relu"), ("elu_", (0.7,), "elu"), ("leaky_relu_", (0.2,), "leaky_relu"),
+           ("hardtanh_", (-0.5, 0.8), "hardtanh"), ("threshold_", (0.1, -2.0), "threshold"),
+           ("selu_", (), "selu"), ("celu_", (1.3,), "celu"), ("rrelu_", (0.1, 0.3, False), "rrelu")]
+
+
+@pytest.mark.parametrize("name,args,outplace", INPLACE)
+def test_inplace_activation_writes_input_and_keeps_gradients(name, args, outplace):
+    tx, kx = pair(torch, _data((3, 4)))
+    th, kh = tx * 1.5, kx * 1.5  # non-leaves
+    kv = kh._version
+    ko, to = getattr(F, name)(kh, *args), getattr(TF, name)(th, *args)
+    assert ko is kh and kh._version == kv + 1
+    assert_close(kh, th, atol=1e-12, what="value written into the input")
+    assert_close(kh, getattr(TF, outplace)(tx.detach() * 1.5, *args), atol=1e-12)
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=1e-12, what="gradient through the in-place op")
+
+
+@pytest.mark.parametrize("name,args,outplace", INPLACE)
+def test_inplace_activation_on_leaf_requiring_grad_raises_torchs_error(name, args, outplace):
+    kx = engine.tensor(_data((2, 3)), requires_grad=True)
+    before = kx.numpy().copy()
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        getattr(F, name)(kx, *args)
+    np.testing.assert_array_equal(kx.numpy(), before)
+    with engine.no_grad():  # allowed without grad mode, as torch
+        assert getattr(F, name)(kx, *args) is kx
+
+
+def test_inplace_activation_invalidates_saved_values():
+    kx = engine.tensor(_data((4,)), requires_grad=True)
+    h = kx * 1.0
+    y = h.exp()  # saves its output, not h; h * h saves h
+    z = (h * h).sum()
+    F.relu_(h)
+    with pytest.raises(RuntimeError):
+        z.backward()
+    del y
+
+
+def test_rrelu_in_training_writes_slopes_in_range():
+    kx = engine.tensor(-np.ones((200,)))
+    F.rrelu_(kx, 0.1, 0.3, True)
+    v = -kx.numpy()
+    assert v.min() >= 0.1 and v.max() <= 0.3 and v.std() > 0.03
+
+
+def test_inplace_activation_rejects_a_non_tensor():
+    with pytest.raises(TypeError, match="relu_\\(\\): argument 'input' must be Tensor, not list"):
+        F.relu_([1.0, -1.0])
+
+
+# ---- pixel shuffle, local response norm ---------------------------------------------------------------
+@pytest.mark.parametrize("shape,r", [((2, 8, 3, 4), 2), ((9, 2, 3), 3), ((2, 1, 4, 2, 2), 2)])
+def test_pixel_shuffle_matches_torch(shape, r):
+    _compare(lambda x: F.pixel_shuffle(x, r), lambda x: TF.pixel_shuffle(x, r), shape)
+
+
+@pytest.mark.parametrize("shape,r", [((2, 3, 4, 6), 2), ((1, 6, 9), 3), ((2, 2, 1, 4, 4), 2)])
+def test_pixel_unshuffle_matches_torch_and_inverts(shape, r):
+    _compare(lambda x: F.pixel_unshuffle(x, r), lambda x: TF.pixel_unshuffle(x, r), shape)
+    x = engine.tensor(_data(shape))
+    np.testing.assert_array_equal(F.pixel_shuffle(F.pixel_unshuffle(x, r), r).numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("name,shape,r,message", [
+    ("pixel_shuffle", (2, 3), 2, "pixel_shuffle expects input to have at least 3 dimensions, but got input with 2 "
+                                 "dimension\\(s\\)"),
+    ("pixel_shuffle", (1, 6, 2, 2), 2, "divisible by the square of upscale_factor, but input.size\\(-3\\)=6 is not "
+                                       "divisible by 4"),
+    ("pixel_shuffle", (1, 4, 2, 2), 0, "pixel_shuffle expects a positive upscale_factor, but got 0"),
+    ("pixel_unshuffle", (1, 1, 3, 4), 2, "pixel_unshuffle expects height to be divisible by downscale_factor, but "
+                                         "input.size\\(-2\\)=3 is not divisible by 2"),
+    ("pixel_unshuffle", (1, 1, 4, 3), 2, "width to be divisible by downscale_factor, but input.size\\(-1\\)=3"),
+    ("pixel_unshuffle", (1, 1, 4, 4), -1, "pixel_unshuffle expects a positive downscale_factor, but got -1"),
+])
+def test_pixel_shuffle_errors_are_torchs(name, shape, r, message):
+    with pytest.raises(RuntimeError, match=message):
+        getattr(F, name)(engine.zeros(*shape), r)
+    with pytest.raises(RuntimeError, match=message):
+        getattr(TF, name)(torch.zeros(*shape), r)
+
+
+@pytest.mark.parametrize("shape,size,alpha,beta,k", [((2, 5, 3), 3, 0.5, 0.75, 2.0), ((2, 4, 3, 2), 2, 1e-2, 0.6, 1.0),
+                                                     ((1, 6, 2, 2, 2), 4, 0.3, 1.2, 0.5)])
+def test_local_response_norm_matches_torch(shape, size, alpha, beta, k):
+    _compare(lambda x: F.local_response_norm(x, size, alpha, beta, k),
+             lambda x: TF.local_response_norm(x, size, alpha, beta, k), shape)
+
+
+def test_local_response_norm_errors():
+    with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input \\(got 2 dimensions\\)"):
+        F.local_response_norm(engine.zeros(2, 3), 2)
+    with pytest.raises(RuntimeError, match="size should be greater than zero, but got 0"):
+        F.local_response_norm(engine.zeros(2, 3, 4), 0)
+    assert F.local_response_norm(engine.zeros(2, 3, 0), 2).shape == (2, 3, 0)
+
+
+def test_modules_run_the_functional_forms():
+    x = engine.tensor(_data((1, 4, 2, 2)))
+    np.testing.assert_array_equal(nn.PixelShuffle(2)(x).numpy(), F.pixel_shuffle(x, 2).numpy())
+    np.testing.assert_array_equal(nn.PixelUnshuffle(2)(x).numpy(), F.pixel_unshuffle(x, 2).numpy())
+    np.testing.assert_array_equal(nn.LocalResponseNorm(3)(x).numpy(), F.local_response_norm(x, 3).numpy())
