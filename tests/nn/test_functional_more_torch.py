@@ -157,3 +157,119 @@ def test_modules_run_the_functional_forms():
     np.testing.assert_array_equal(nn.PixelShuffle(2)(x).numpy(), F.pixel_shuffle(x, 2).numpy())
     np.testing.assert_array_equal(nn.PixelUnshuffle(2)(x).numpy(), F.pixel_unshuffle(x, 2).numpy())
     np.testing.assert_array_equal(nn.LocalResponseNorm(3)(x).numpy(), F.local_response_norm(x, 3).numpy())
+
+
+# ---- gumbel softmax -----------------------------------------------------------------------------------
+def _fixed_gumbel(monkeypatch, noise):
+    import nn.functional_more as more
+
+    monkeypatch.setattr(more, "_gumbel_noise", lambda x: engine.tensor(noise, dtype=str(x.dtype)))
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_gumbel_softmax_with_a_fixed_sample_matches_torchs_formula(monkeypatch, hard, dim):
+    logits, noise = _data((3, 4)), _data((3, 4), seed=1)
+    _fixed_gumbel(monkeypatch, noise)
+    tx, kx = pair(torch, logits)
+    ko = F.gumbel_softmax(kx, tau=0.7, hard=hard, dim=dim)
+    soft = torch.softmax((tx + torch.tensor(noise)) / 0.7, dim)
+    if hard:
+        one_hot = torch.zeros_like(soft).scatter_(dim, soft.argmax(dim, keepdim=True), 1.0)
+        to = one_hot - soft.detach() + soft
+        assert set(np.unique(ko.numpy())) <= {0.0, 1.0} and np.all(ko.numpy().sum(dim) == 1)
+    else:
+        to = soft
+    assert_close(ko, to, atol=1e-12)
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=1e-12, what="straight-through gradient" if hard else "gradient")
+
+
+def test_gumbel_softmax_hard_samples_follow_softmax_of_the_logits():
+    """The Gumbel-max trick: the hard sample is category i with probability softmax(logits)_i."""
+    engine.manual_seed(0)
+    logits = np.array([0.5, -1.0, 1.5, 0.0])
+    n = 20000
+    y = F.gumbel_softmax(engine.tensor(np.tile(logits, (n, 1))), tau=0.5, hard=True).numpy()
+    p = np.exp(logits) / np.exp(logits).sum()
+    freq = y.mean(0)
+    assert np.all(np.abs(freq - p) < 4 * np.sqrt(p * (1 - p) / n)), (freq, p)
+    soft = F.gumbel_softmax(engine.tensor(np.tile(logits, (n, 1))), tau=1.0).numpy()
+    np.testing.assert_allclose(soft.sum(1), 1.0)
+    engine.manual_seed(3)
+    a = F.gumbel_softmax(engine.tensor(logits)).numpy()
+    engine.manual_seed(3)
+    np.testing.assert_array_equal(F.gumbel_softmax(engine.tensor(logits)).numpy(), a)
+
+
+def test_gumbel_softmax_eps_is_deprecated():
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated and has no effect."):
+        F.gumbel_softmax(engine.zeros(3), eps=1e-3)
+
+
+# ---- pdist ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("p", [2, 1, 3, 0.5, 1.5, float("inf")])
+def test_pdist_matches_torch(p):
+    _compare(lambda x: F.pdist(x, p), lambda x: TF.pdist(x, p), (5, 3))
+
+
+@pytest.mark.parametrize("p", [2, 1, 0.5, 3])
+def test_pdist_gradient_where_rows_or_coordinates_agree_is_torchs(p):
+    data = _data((4, 3))
+    data[2] = data[0]  # a zero distance
+    data[3, 1] = data[1, 1]  # one coordinate in common
+    tx, kx = pair(torch, data)
+    ko, to = F.pdist(kx, p), TF.pdist(tx, p)
+    assert_close(ko, to, atol=1e-12)
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad, atol=1e-10)
+
+
+def test_pdist_p0_counts_differing_coordinates():
+    data = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 2.0], [1.0, 1.0, 5.0]])
+    tx, kx = pair(torch, data)
+    ko, to = F.pdist(kx, 0), TF.pdist(tx, 0)
+    assert_close(ko, to)
+    backward_both(ko, to)
+    assert_close(kx.grad, tx.grad)
+
+
+@pytest.mark.parametrize("shape,p,message", [((2, 3, 4), 2, "pdist only supports 2D tensors, got: 3D"),
+                                             ((3,), 2, "pdist only supports 2D tensors, got: 1D"),
+                                             ((3, 4), -1, "pdist only supports non-negative p values")])
+def test_pdist_errors_are_torchs(shape, p, message):
+    with pytest.raises(RuntimeError, match=message):
+        F.pdist(engine.zeros(*shape), p)
+    with pytest.raises(RuntimeError, match=message):
+        TF.pdist(torch.zeros(*shape), p)
+
+
+def test_pdist_of_fewer_than_two_rows_is_empty_and_integers_are_refused():
+    assert F.pdist(engine.zeros(1, 4)).shape == (0,) and F.pdist(engine.zeros(0, 4)).shape == (0,)
+    with pytest.raises(RuntimeError, match="pdist only supports floating-point dtypes"):
+        F.pdist(engine.tensor([[1, 2], [3, 4]]))
+
+
+# ---- upsample aliases, pools with indices ---------------------------------------------------------------
+@pytest.mark.parametrize("name", ["upsample_nearest", "upsample_bilinear"])
+@pytest.mark.parametrize("kwargs", [{"scale_factor": 2}, {"size": (5, 3)}])
+def test_upsample_aliases_match_torch_and_warn(name, kwargs):
+    with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate`"):
+        _compare(lambda x: getattr(F, name)(x, **kwargs), lambda x: getattr(TF, name)(x, **kwargs), (2, 2, 3, 4))
+
+
+@pytest.mark.parametrize("name,shape,args", [
+    ("max_pool1d_with_indices", (2, 3, 9), (3, 2, 1)),
+    ("max_pool2d_with_indices", (2, 2, 6, 7), (3, 2, 1, 1, True)),
+    ("max_pool3d_with_indices", (1, 2, 4, 5, 4), (2,)),
+    ("adaptive_max_pool1d_with_indices", (2, 3, 9), (4,)),
+    ("adaptive_max_pool2d_with_indices", (2, 2, 6, 7), ((3, 2),)),
+    ("adaptive_max_pool3d_with_indices", (1, 2, 4, 5, 4), (2,)),
+])
+def test_pools_with_indices_return_torchs_values_and_indices(name, shape, args):
+    tx, kx = pair(torch, _data(shape))
+    (kv, ki), (tv, ti) = getattr(F, name)(kx, *args), getattr(TF, name)(tx, *args)
+    assert_close(kv, tv, atol=0)
+    np.testing.assert_array_equal(np.asarray(ki.numpy()), ti.numpy())
+    backward_both(kv, tv)
+    assert_close(kx.grad, tx.grad, atol=1e-12)
