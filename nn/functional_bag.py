@@ -3,7 +3,9 @@
 
 A 2-d input (B, N) is B bags of N indices; a 1-d input is cut into bags at ``offsets`` (bag ``b`` is
 ``input[offsets[b]:offsets[b + 1]]``, the last one running to the end of the input, or, with
-``include_last_offset=True``, ``offsets`` has B + 1 entries and its last one ends the last bag).  Entries equal
+``include_last_offset=True``, ``offsets`` has B + 1 entries and its last one, which must be the input's length,
+ends the last bag: torch accepts a smaller one there but its answer then depends on the embedding dim, so Kiln
+raises).  Entries equal
 to ``padding_idx`` are left out of their bag (and of a mean's count); an empty bag gives zeros in every mode.
 ``per_sample_weights`` (mode "sum" only) scales each row before the sum and gets its own gradient.
 
@@ -45,7 +47,7 @@ def _bags(input, offsets, per_sample_weights, include_last_offset):  # noqa: A00
         flat = _index_array("indices", input).reshape(-1)
         starts = np.arange(0, flat.size, shape[1]) if shape[1] else np.zeros(shape[0], np.int64)
         psw = per_sample_weights.reshape(-1) if per_sample_weights is not None else None
-        return flat, starts, psw, flat.size
+        return flat, starts, psw
     if len(shape) != 1:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {len(shape)}")
     if offsets is None:
@@ -61,9 +63,10 @@ def _bags(input, offsets, per_sample_weights, include_last_offset):  # noqa: A00
                            f"{offs[-1]}")
     if np.any(np.diff(offs) < 0):
         raise RuntimeError(f"embedding_bag: offsets must be non-decreasing, got {offs.tolist()}")
-    if include_last_offset:
-        return flat, offs[:-1], per_sample_weights, int(offs[-1]) if offs.size else 0
-    return flat, offs, per_sample_weights, flat.size
+    if include_last_offset and offs.size and offs[-1] != flat.size:
+        raise RuntimeError(f"embedding_bag: with include_last_offset=True the last offset ends the last bag and must "
+                           f"equal the input's length {flat.size}, got {offs[-1]}")
+    return flat, offs[:-1] if include_last_offset else offs, per_sample_weights
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,  # noqa: A002
@@ -74,7 +77,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                          f"then it must have the same shape as the input ({tuple(input.shape)})")
     if weight.ndim != 2:
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
-    flat, starts, psw, end = _bags(input, offsets, per_sample_weights, include_last_offset)
+    flat, starts, psw = _bags(input, offsets, per_sample_weights, include_last_offset)
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
@@ -94,7 +97,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                                f"but got {padding_idx}")
         padding_idx %= num
     bag_of = np.searchsorted(starts, np.arange(flat.size), side="right") - 1
-    keep = np.arange(flat.size) < end
+    keep = bag_of >= 0  # without offsets (0 bags) no index is in a bag
     if padding_idx is not None:
         keep &= flat != padding_idx
     kept, bag_of = np.flatnonzero(keep), bag_of[keep]

@@ -273,3 +273,131 @@ def test_pools_with_indices_return_torchs_values_and_indices(name, shape, args):
     np.testing.assert_array_equal(np.asarray(ki.numpy()), ti.numpy())
     backward_both(kv, tv)
     assert_close(kx.grad, tx.grad, atol=1e-12)
+
+
+# ---- embedding_bag ------------------------------------------------------------------------------------
+def _bag_both(idx, offsets=None, psw=None, **kwargs):
+    tw, kw = pair(torch, _data((10, 3), seed=5))
+    tpsw = kpsw = None
+    if psw is not None:
+        tpsw, kpsw = pair(torch, np.asarray(psw, dtype=np.float64))
+    to = TF.embedding_bag(torch.tensor(idx), tw, None if offsets is None else torch.tensor(offsets),
+                          per_sample_weights=tpsw, **kwargs)
+    ko = F.embedding_bag(engine.tensor(idx), kw, None if offsets is None else engine.tensor(offsets),
+                         per_sample_weights=kpsw, **kwargs)
+    assert_close(ko, to, atol=1e-12, what="value")
+    backward_both(ko, to)
+    assert_close(kw.grad, tw.grad, atol=1e-12, what="weight grad")
+    if psw is not None:
+        assert_close(kpsw.grad, tpsw.grad, atol=1e-12, what="per_sample_weights grad")
+
+
+BAGS_1D = ([1, 2, 4, 4, 3, 9, 0, 2], [0, 3, 3, 6])  # an empty bag, a repeated index
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_1d_with_offsets_matches_torch(mode):
+    _bag_both(*BAGS_1D, mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_2d_and_padding_idx_match_torch(mode):
+    _bag_both([[1, 2, 4, 4], [3, 3, 3, 3], [0, 5, 7, 5]], mode=mode)
+    _bag_both([[1, 2, 4, 4], [3, 3, 3, 3], [0, 5, 7, 5]], mode=mode, padding_idx=3)  # bag 2 is all padding
+    _bag_both(*BAGS_1D, mode=mode, padding_idx=-6)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_include_last_offset_matches_torch(mode):
+    _bag_both([1, 2, 3, 7, 8], [0, 1, 1, 5], mode=mode, include_last_offset=True)
+    _bag_both([1, 2, 3], [0, 3], mode=mode, include_last_offset=True)
+
+
+def test_embedding_bag_include_last_offset_short_of_the_input_raises():
+    """torch's answer there depends on the embedding dim (undefined), so Kiln refuses it."""
+    with pytest.raises(RuntimeError, match="the last offset ends the last bag and must equal the input's length 5, "
+                                           "got 3"):
+        F.embedding_bag(engine.tensor([1, 2, 3, 7, 8]), engine.zeros(10, 3), engine.tensor([0, 1, 3]),
+                        include_last_offset=True)
+
+
+def test_embedding_bag_per_sample_weights_and_scale_grad_by_freq_match_torch():
+    idx, offs = BAGS_1D
+    _bag_both(idx, offs, psw=_data((8,), seed=2), mode="sum")
+    _bag_both(idx, offs, psw=_data((8,), seed=2), mode="sum", padding_idx=4)
+    _bag_both([[1, 2, 2], [2, 0, 9]], psw=_data((2, 3), seed=2), mode="sum", scale_grad_by_freq=True)
+    _bag_both(idx, offs, mode="mean", scale_grad_by_freq=True)
+
+
+def test_embedding_bag_max_norm_renormalises_weight_rows_as_torch():
+    tw, kw = pair(torch, 3 * _data((10, 3), seed=5), requires_grad=False)
+    to = TF.embedding_bag(torch.tensor([1, 2, 4]), tw, torch.tensor([0, 2]), max_norm=1.5, norm_type=1.0)
+    ko = F.embedding_bag(engine.tensor([1, 2, 4]), kw, engine.tensor([0, 2]), max_norm=1.5, norm_type=1.0)
+    assert_close(ko, to, atol=1e-12)
+    assert_close(kw, tw, atol=1e-12, what="renormalised weight")
+
+
+def test_embedding_bag_empty_inputs_match_torch():
+    w = engine.zeros(10, 3)
+    assert F.embedding_bag(engine.tensor([1, 2, 3]), w, engine.tensor([], dtype="int64")).shape == (0, 3)
+    assert F.embedding_bag(engine.tensor([], dtype="int64"), w, engine.tensor([0, 0]), mode="max").shape == (2, 3)
+    assert F.embedding_bag(engine.tensor([], dtype="int64"), w, engine.tensor([0]),
+                           include_last_offset=True).shape == (0, 3)
+
+
+W10 = np.zeros((10, 3))
+
+
+@pytest.mark.parametrize("kind,args,kwargs,message", [
+    (ValueError, ([[1, 2], [3, 4]], W10, [0]), {}, "if input is 2D, then offsets has to be None"),
+    (ValueError, ([1, 2, 3], W10, None), {}, "offsets has to be a 1D Tensor but got None"),
+    (ValueError, ([1, 2, 3], W10, [[0]]), {}, "offsets has to be a 1D Tensor$"),
+    (RuntimeError, ([1, 2, 3], W10, [1]), {}, "offsets\\[0\\] has to be 0, i.e., the first sequence in the "
+                                              "mini-batch has to start from position 0. However, got 1"),
+    (RuntimeError, ([1, 2, 3], W10, [0, 5]), {}, "offsets\\[-1\\] can not be greater than input's length 3 but got "
+                                                 "offsets\\[-1\\] of 5"),
+    (ValueError, ([[[1]]], W10, None), {}, "input has to be 1D or 2D Tensor, but got Tensor of dimension 3"),
+    (ValueError, ([1, 2, 3], W10, [0]), {"mode": "min"}, "mode has to be one of sum, mean or max"),
+    (NotImplementedError, ([1, 2, 3], W10, [0]), {"per_sample_weights": np.ones(3)},
+     "per_sample_weights is only supported for mode='sum' \\(got mode='mean'\\)"),
+    (ValueError, ([1, 2, 3], W10, [0]), {"mode": "sum", "per_sample_weights": np.ones(2)},
+     "If per_sample_weights \\(.*2.*\\) is not None, then it must have the same shape as the input \\(.*3.*\\)"),
+    (RuntimeError, ([1, 2, 13], W10, [0]), {}, "Index 2 of input takes value 13 which is not in the valid range "
+                                               "\\[0, 10\\)"),
+    (RuntimeError, ([1, 2, -1], W10, [0]), {}, "Index 2 of input takes value -1 which is not in the valid range"),
+    (ValueError, ([1, 2], np.zeros(10), [0]), {}, "weight has to be a 2D Tensor, but got Tensor of dimension 1"),
+    (RuntimeError, ([1, 2], W10, [0]), {"padding_idx": 10}, "padding_idx must be within the number of embeddings, "
+                                                            "-10 through 9, but got 10"),
+    (RuntimeError, ([1, 2], W10, [0]), {"padding_idx": -11}, "-10 through 9, but got -11"),
+    (ValueError, ([1, 2], W10, [0]), {"mode": "max", "scale_grad_by_freq": True},
+     "max mode does not support scaling the gradient by the frequency"),
+])
+def test_embedding_bag_errors_are_torchs(kind, args, kwargs, message):
+    idx, w, offs = args
+
+    def run(lib, tensor):
+        kw = {k: tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        return lib.embedding_bag(tensor(idx), tensor(w.astype(np.float32)), None if offs is None else tensor(offs),
+                                 **kw)
+
+    with pytest.raises(kind, match=message):  # (float32: torch's float64 kernel words the index error differently)
+        run(TF, torch.tensor)
+    with pytest.raises(kind, match=message):
+        run(F, engine.tensor)
+
+
+def test_embedding_bag_refuses_float_indices_and_decreasing_offsets():
+    with pytest.raises(RuntimeError, match="'indices' to have one of the following scalar types: Long, Int"):
+        F.embedding_bag(engine.tensor([1.0, 2.0]), engine.zeros(10, 3), engine.tensor([0]))
+    with pytest.raises(RuntimeError, match="embedding_bag: offsets must be non-decreasing, got \\[0, 2, 1\\]"):
+        F.embedding_bag(engine.tensor([1, 2, 3]), engine.zeros(10, 3), engine.tensor([0, 2, 1]))
+
+
+def test_embedding_bag_checks_everything_before_max_norm_writes_the_weight():
+    w = engine.tensor(3 * _data((10, 3), seed=5))
+    before = w.numpy().copy()
+    with pytest.raises(RuntimeError, match="Index 1 of input takes value 10"):
+        F.embedding_bag(engine.tensor([1, 10]), w, engine.tensor([0]), max_norm=0.5)
+    with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
+        F.embedding_bag(engine.tensor([1, 2]), w, engine.tensor([0]), max_norm=0.5, per_sample_weights=engine.ones(2))
+    np.testing.assert_array_equal(w.numpy(), before)
