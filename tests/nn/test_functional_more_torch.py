@@ -401,3 +401,51 @@ def test_embedding_bag_checks_everything_before_max_norm_writes_the_weight():
     with pytest.raises(NotImplementedError, match="per_sample_weights is only supported for mode='sum'"):
         F.embedding_bag(engine.tensor([1, 2]), w, engine.tensor([0]), max_norm=0.5, per_sample_weights=engine.ones(2))
     np.testing.assert_array_equal(w.numpy(), before)
+
+
+# ---- nn.EmbeddingBag ----------------------------------------------------------------------------------
+def test_embedding_bag_module_signature_and_positional_order_are_torchs():
+    assert _params(inspect.signature(nn.EmbeddingBag.__init__)) == _params(inspect.signature(
+        torch.nn.EmbeddingBag.__init__))
+    assert _params(inspect.signature(nn.EmbeddingBag.forward)) == _params(inspect.signature(
+        torch.nn.EmbeddingBag.forward))
+    assert _params(inspect.signature(nn.EmbeddingBag.from_pretrained)) == _params(inspect.signature(
+        torch.nn.EmbeddingBag.from_pretrained))
+    args = (10, 3, 1.5, 1.0, True, "sum", False, None, True, -2)
+    k, t = nn.EmbeddingBag(*args), torch.nn.EmbeddingBag(*args)
+    for name in ("max_norm", "norm_type", "scale_grad_by_freq", "mode", "include_last_offset", "padding_idx"):
+        assert getattr(k, name) == getattr(t, name), name
+    assert repr(k) == repr(t) == "EmbeddingBag(10, 3, max_norm=1.5, norm_type=1.0, scale_grad_by_freq=True, " \
+                                 "mode='sum', padding_idx=8)"
+    assert repr(nn.EmbeddingBag(4, 2)) == repr(torch.nn.EmbeddingBag(4, 2))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_module_matches_torch(mode):
+    t = torch.nn.EmbeddingBag(10, 3, mode=mode, padding_idx=4).double()
+    k = nn.EmbeddingBag(10, 3, mode=mode, padding_idx=4).double()
+    assert np.all(k.weight.numpy()[4] == 0) and k.weight.numpy().std() > 0.3
+    k.load_state_dict({n: v.detach().numpy() for n, v in t.state_dict().items()})
+    idx, offs = BAGS_1D
+    psw = _data((8,), seed=3) if mode == "sum" else None
+    to = t(torch.tensor(idx), torch.tensor(offs), None if psw is None else torch.tensor(psw))
+    ko = k(engine.tensor(idx), engine.tensor(offs), None if psw is None else engine.tensor(psw))
+    assert_close(ko, to, atol=1e-12)
+    backward_both(ko, to)
+    assert_close(k.weight.grad, t.weight.grad, atol=1e-12, what="weight grad")
+
+
+def test_embedding_bag_module_from_pretrained_and_errors():
+    w = engine.tensor(_data((5, 2)))
+    bag = nn.EmbeddingBag.from_pretrained(w, mode="max")
+    assert not bag.weight.requires_grad and bag.mode == "max"
+    np.testing.assert_array_equal(bag(engine.tensor([[0, 1]])).numpy(), np.maximum(w.numpy()[0], w.numpy()[1])[None])
+    assert nn.EmbeddingBag.from_pretrained(w, freeze=False).weight.requires_grad
+    with pytest.raises(AssertionError, match="padding_idx must be within num_embeddings"):
+        nn.EmbeddingBag(5, 2, padding_idx=5)
+    with pytest.raises(AssertionError, match="Shape of weight does not match num_embeddings and embedding_dim"):
+        nn.EmbeddingBag(4, 2, _weight=w)
+    with pytest.raises(ValueError, match="EmbeddingBag: mode has to be one of sum, mean or max, got 'min'"):
+        nn.EmbeddingBag(5, 2, mode="min")
+    with pytest.raises(NotImplementedError, match="EmbeddingBag: sparse=True asks for sparse gradients"):
+        nn.EmbeddingBag(5, 2, sparse=True)
