@@ -449,3 +449,13 @@ def test_embedding_bag_module_from_pretrained_and_errors():
         nn.EmbeddingBag(5, 2, mode="min")
     with pytest.raises(NotImplementedError, match="EmbeddingBag: sparse=True asks for sparse gradients"):
         nn.EmbeddingBag(5, 2, sparse=True)
+
+
+def test_inplace_activation_on_a_view_in_a_graph_raises_instead_of_a_stale_base():
+    """Kiln does not re-base a view's graph onto its base (torch does): the write is refused, not wrong."""
+    base = engine.tensor(_data((2, 3)), requires_grad=True) * 1.0
+    with pytest.raises(RuntimeError, match="relu_: in-place write to a view \\(shape \\(3,\\)\\) of a tensor that is "
+                                           "part of a graph"):
+        F.relu_(base[0])
+    view = engine.tensor(_data((2, 3)))[0]  # no graph: written through to its base, as torch
+    assert F.relu_(view).numpy().min() >= 0
