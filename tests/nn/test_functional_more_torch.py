@@ -1,7 +1,6 @@
 """The torch.nn.functional names of nn/functional_more.py and nn/functional_bag.py against torch in float64:
 values, input/weight gradients, torch's errors and signatures."""
 import inspect
-import warnings
 
 import numpy as np
 import pytest
