@@ -69,4 +69,7 @@ from .normalization import BatchNorm3d, RMSNorm
 from .norms import InstanceNorm3d
 from .conv3d import Conv3d, ConvTranspose3d
 
+# EmbeddingBag (over F.embedding_bag)
+from .embedding_bag import EmbeddingBag
+
 from . import data, models  # noqa: E402  (after the layers they build on)

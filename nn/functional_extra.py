@@ -322,3 +322,12 @@ def channel_shuffle(input, groups):  # noqa: A002
 
 
 __all__ += ["channel_shuffle"]
+
+
+# ---- the in-place activations, pixel_shuffle, local_response_norm, gumbel_softmax, pdist, upsample_nearest/bilinear,
+# the *_with_indices pools (nn/functional_more.py) and embedding_bag (nn/functional_bag.py)
+from .functional_more import *  # noqa: E402,F401,F403
+from .functional_more import __all__ as _more_all  # noqa: E402
+from .functional_bag import embedding_bag  # noqa: E402,F401
+
+__all__ += list(_more_all) + ["embedding_bag"]

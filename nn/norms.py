@@ -14,9 +14,6 @@ neighbouring channels) ** beta``, the window zero-padded as torch's.
 """
 from __future__ import annotations
 
-import engine
-from engine import Tensor
-
 from . import functional as F
 from ._nd import nd_classes
 from .module import Module
@@ -90,24 +87,7 @@ class LocalResponseNorm(Module):
         self.size, self.alpha, self.beta, self.k = int(size), float(alpha), float(beta), float(k)
 
     def forward(self, x):
-        if x.ndim < 3:
-            raise ValueError(f"LocalResponseNorm: expected an input of 3 or more dimensions (N, C, *), got shape {x.shape}")
-        c = x.shape[1]
-        sq = x * x
-        front, back = self.size // 2, (self.size - 1) // 2
-        xp = engine.get_array_module(x.array)
-        parts = []
-        for n in (front, None, back):
-            if n is None:
-                parts.append(sq)
-            elif n:
-                parts.append(Tensor._wrap(xp.zeros((x.shape[0], n) + tuple(x.shape[2:]), dtype=x.dtype)))
-        padded = engine.concatenate(parts, axis=1) if len(parts) > 1 else sq
-        window = padded[:, 0:c]
-        for i in range(1, self.size):
-            window = window + padded[:, i:i + c]
-        div = (window * (self.alpha / self.size) + self.k) ** self.beta
-        return x / div
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

@@ -17,7 +17,6 @@ import math
 import numpy as np
 
 from . import functional as F
-from ._axes import permute
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
@@ -94,14 +93,7 @@ class PixelShuffle(Module):
         self.upscale_factor = int(upscale_factor)
 
     def forward(self, x):
-        r = self.upscale_factor
-        if x.ndim < 3 or x.shape[-3] % (r * r):
-            raise ValueError(f"PixelShuffle: input of shape {x.shape} needs a channel axis (-3) divisible by "
-                             f"upscale_factor**2 = {r * r}")
-        lead, (c, h, w) = tuple(x.shape[:-3]), x.shape[-3:]
-        y = x.reshape((-1, c // (r * r), r, r, h, w))
-        y = permute(y, (0, 1, 4, 2, 5, 3))
-        return y.reshape(lead + (c // (r * r), h * r, w * r))
+        return F.pixel_shuffle(x, self.upscale_factor)
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
@@ -115,14 +107,7 @@ class PixelUnshuffle(Module):
         self.downscale_factor = int(downscale_factor)
 
     def forward(self, x):
-        r = self.downscale_factor
-        if x.ndim < 3 or x.shape[-1] % r or x.shape[-2] % r:
-            raise ValueError(f"PixelUnshuffle: input of shape {x.shape} needs height and width divisible by "
-                             f"downscale_factor = {r}")
-        lead, (c, h, w) = tuple(x.shape[:-3]), x.shape[-3:]
-        y = x.reshape((-1, c, h // r, r, w // r, r))
-        y = permute(y, (0, 1, 3, 5, 2, 4))
-        return y.reshape(lead + (c * r * r, h // r, w // r))
+        return F.pixel_unshuffle(x, self.downscale_factor)
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
