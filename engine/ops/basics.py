@@ -204,6 +204,8 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
         raise RuntimeError(f"order must be non-negative but got {n}")
     if x.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n == 0:  # torch returns the input as it is, prepend and append unused
+        return x
     d = wrap_dim(dim, x.ndim, "diff")
     parts = []
     for extra in (prepend, append):

@@ -2,7 +2,7 @@
 ``positive``, ``rsub``, ``hypot``, ``xlogy``, ``logit``, ``heaviside``, ``nan_to_num``, ``float_power``,
 ``ldexp``, ``signbit``, ``lgamma``, ``digamma`` / ``polygamma`` and ``isin``.
 
-Most are compositions of existing engine ops (differentiable for free).  Three are Functions: ``hypot`` (NumPy's
+Most are compositions of existing engine ops (differentiable for free).  Four are Functions: ``xlogy`` (torch's gradients at 0), ``hypot`` (NumPy's
 overflow-free hypot forward), ``lgamma`` and ``polygamma`` (``digamma`` is ``polygamma(0, .)``).  The gamma
 family is evaluated by SciPy's ``scipy.special`` on the host (an optional dependency, the ``solvers`` extra),
 as erf is: a GPU array is copied to the host and back, so no device branch is needed here.  ``heaviside``,
@@ -14,13 +14,14 @@ import math as _m
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..backend import device_of, get_array_module, to_device, to_numpy
 from ..function import Function
 from ..tensor import Tensor
-from ._util import shape_of, sum_to
+from ._util import operand, shape_of, sum_to
 from .arith import _binary_promoted, clamp
 from .basics import _tensor, _torch_name
-from .elementwise import _floating, log, mul, pow as _pow, sub, where
+from .elementwise import _binary, _floating, log, mul, pow as _pow, sub, where
 from .index import masked_fill
 from .logic import _nograd, isinf, isnan
 from .math import _Unary, _unary_float, trunc
@@ -76,17 +77,6 @@ def rsub(input, other, *, alpha=1):  # noqa: A002
         raise NotImplementedError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
                                   "`^` or `logical_xor()` operator instead.")
     return sub(other, x if alpha == 1 else mul(x, alpha))
-
-
-def xlogy(input, other):  # noqa: A002
-    """torch.xlogy: ``input * log(other)``, 0 where ``input == 0`` unless ``other`` is NaN (then NaN), as torch;
-    integer or bool operands give the default float."""
-    x, y = _tensor(input), _tensor(other)
-    dt = result_dtype(x, y)
-    if dt.kind in "iub":
-        dt = np.dtype(np.float32)
-    x, y = astype(x, dt), astype(y, dt)
-    return where((x == 0) & ~isnan(y), 0.0, mul(x, log(y)))
 
 
 def logit(input, eps=None):  # noqa: A002
@@ -182,6 +172,36 @@ def hypot(input, other):  # noqa: A002
     return _binary_promoted(Hypot, "hypot", input, other, floating=True)
 
 
+class Xlogy(Function):
+    """``x * log(y)``, 0 where ``x == 0`` unless ``y`` is NaN.  Gradients are torch's: ``log(y)`` for ``x``
+    (0 only where ``x == 0`` and ``y <= 0``) and ``x / y`` for ``y``."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        xp = get_array_module(x)
+        ctx.shapes = (shape_of(x), shape_of(y))
+        ctx.save_for_backward(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.where((x == 0) & ~xp.isnan(y), xp.zeros((), x.dtype), x * xp.log(y))
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y = ctx.saved_tensors
+        sx, sy = ctx.shapes
+        nx, ny = ctx.needs_input_grad
+        gx = masked_fill(xlogy(gy, y), (x == 0) & (y <= 0), 0) if nx else None
+        return (sum_to(gx, sx) if nx else None, sum_to(gy * x / y, sy) if ny else None)
+
+
+def xlogy(input, other):  # noqa: A002
+    """torch.xlogy: ``input * log(other)``, 0 where ``input == 0`` unless ``other`` is NaN (then NaN), as torch;
+    either may be a number; integer or bool operands give the default float."""
+    dt = result_dtype(operand(input), operand(other))
+    dt = dt if dt.kind == "c" or _dt.is_floating_dtype(dt) else np.dtype(np.float32)
+    x, y = astype(_tensor(input), dt), astype(_tensor(other), dt)
+    return _binary(Xlogy, "xlogy", x, y)
+
+
 def _special(fn_name, x, *args):
     """``scipy.special.<fn_name>(*args, x)`` on the host, returned on ``x``'s device in ``x``'s dtype."""
     try:
@@ -193,7 +213,7 @@ def _special(fn_name, x, *args):
 
 
 class Lgamma(_Unary):
-    f = staticmethod(lambda xp, x: _special("gammaln", x))
+    f = staticmethod(lambda xp, x: xp.where(x == -np.inf, np.inf, _special("gammaln", x)))  # torch: +inf there
     df = staticmethod(lambda x, y: digamma(x))
 
 

@@ -23,3 +23,6 @@ BASICS_CASES = [
     OpCase("polygamma_2", ("Polygamma",), lambda a: engine.polygamma(2, a), [((3, 4),)], domain="positive",
            torch=lambda a: _T().polygamma(2, a)),
 ]
+BASICS_CASES.append(
+    OpCase("xlogy", ("Xlogy",), lambda a, b: engine.xlogy(a, b), [((3, 4), (3, 4)), ((3, 4), (4,))],
+           domain="positive", torch=lambda a, b: _T().xlogy(a, b), derive=E))
