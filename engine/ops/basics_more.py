@@ -108,6 +108,8 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002
 
 def float_power(input, exponent):  # noqa: A002
     """torch.float_power: ``input ** exponent`` computed in float64 (complex128 for complex operands)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: input or exponent must be a Tensor, got two numbers")
     dt = np.dtype(np.complex128 if result_dtype(input, exponent).kind == "c" else np.float64)
     a = astype(input, dt) if isinstance(input, Tensor) else input
     b = astype(exponent, dt) if isinstance(exponent, Tensor) else exponent
