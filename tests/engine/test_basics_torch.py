@@ -310,7 +310,7 @@ def test_dtype_helpers():
              (np.array([True]), np.array([1], np.uint8)), (np.array([1.0], np.float32), np.array([1.0])),
              (np.array(1, np.int16), np.array([1], np.int8))]
     for a, b in pairs:
-        conv = [(lib.tensor(v) if isinstance(v, np.ndarray) else v) for v in (a, b) for lib in (engine,)]
+        conv = [(engine.tensor(v) if isinstance(v, np.ndarray) else v) for v in (a, b)]
         tconv = [(torch.tensor(v) if isinstance(v, np.ndarray) else v) for v in (a, b)]
         assert str(engine.result_type(*conv)).split(".")[-1] == str(torch.result_type(*tconv)).split(".")[-1]
     names = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128"]
