@@ -172,3 +172,13 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 # ---- mixed precision (engine/amp/): engine.autocast is torch.autocast, engine.amp.GradScaler ----
 from . import amp  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+
+# ---- everyday tensor functions: clone, ravel, unbind, diff, nansum, ..., small elementwise maths, dtype helpers ----
+from .ops.basics import (  # noqa: E402
+    addcdiv, addcmul, broadcast_tensors, can_cast, clone, count_nonzero, diff, inference_mode, is_complex,
+    is_floating_point, nanmean, nansum, ravel, result_type, rot90, square, take, unbind,
+)
+from .ops.basics_more import (  # noqa: E402
+    clamp_max, clamp_min, deg2rad, digamma, float_power, frac, heaviside, hypot, isin, ldexp, lgamma, logit,
+    nan_to_num, polygamma, positive, rad2deg, rsub, signbit, xlogy,
+)

@@ -38,6 +38,10 @@ OP_METHODS = {
                "diag_embed", "unfold", "movedim"),
     "index": ("gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "nonzero",
               "argwhere", "take_along_dim"),
+    "basics": ("clone", "ravel", "unbind", "addcmul", "addcdiv", "count_nonzero", "nansum", "nanmean", "diff",
+               "rot90", "take"),
+    "basics_more": ("frac", "deg2rad", "rad2deg", "clamp_min", "clamp_max", "positive", "hypot", "xlogy", "logit",
+                    "heaviside", "nan_to_num", "float_power", "ldexp", "signbit", "lgamma", "digamma"),
 }
 
 # torch's other names for the methods above: {alias: method}
