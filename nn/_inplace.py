@@ -42,3 +42,26 @@ def apply_maybe_inplace(x, inplace, name, fn):
 def inplace_repr(inplace):
     """torch's ``extra_repr`` suffix for an ``inplace`` flag: ``", inplace=True"`` or nothing."""
     return ", inplace=True" if inplace else ""
+
+
+def honouring_inplace(fn, name):
+    """``fn`` (a functional form with torch's ``inplace=False`` parameter) made to honour ``inplace=True``: the
+    result is written into the input as :func:`apply_maybe_inplace` does, instead of a new tensor being returned
+    and the input left as it was (which a torch program that does not assign the result would read as a wrong
+    answer).  The check costs one keyword lookup per call."""
+    import functools
+    import inspect
+
+    params = list(inspect.signature(fn).parameters)
+    slot = params.index("inplace")
+
+    @functools.wraps(fn)
+    def wrapper(input, *args, **kwargs):  # noqa: A002
+        inplace = kwargs.get("inplace", args[slot - 1] if len(args) >= slot else False)
+        if not inplace:
+            return fn(input, *args, **kwargs)
+        args = args[:slot - 1] + (False,) + args[slot:] if len(args) >= slot else args
+        kwargs = {**kwargs, "inplace": False} if "inplace" in kwargs else kwargs
+        return apply_maybe_inplace(input, True, name, lambda x: fn(x, *args, **kwargs))
+
+    return wrapper

@@ -269,3 +269,11 @@ from engine.ops.conv_transpose3d import conv_transpose3d  # noqa: E402,F401
 from .functional_norms import group_norm, instance_norm  # noqa: E402,F401
 
 __all__ += ["conv_transpose3d", "group_norm", "instance_norm"]
+
+# ---- inplace=True is honoured: the result is written into the input (nn/_inplace.py) ------------------
+from ._inplace import honouring_inplace as _honouring_inplace  # noqa: E402
+
+for _name in ("relu", "elu", "leaky_relu", "hardtanh", "relu6", "threshold", "selu", "celu", "rrelu", "silu", "mish",
+              "hardswish", "hardsigmoid", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+              "feature_alpha_dropout"):
+    globals()[_name] = _honouring_inplace(globals()[_name], _name)

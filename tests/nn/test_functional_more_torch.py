@@ -458,3 +458,33 @@ def test_inplace_activation_on_a_view_in_a_graph_raises_instead_of_a_stale_base(
         F.relu_(base[0])
     view = engine.tensor(_data((2, 3)))[0]  # no graph: written through to its base, as torch
     assert F.relu_(view).numpy().min() >= 0
+
+
+@pytest.mark.parametrize("name, args", [("relu", ()), ("elu", (0.5,)), ("leaky_relu", (0.2,)), ("hardtanh", (-0.5, 0.5)),
+                                        ("relu6", ()), ("threshold", (0.1, 2.0)), ("selu", ()), ("celu", (0.7,)),
+                                        ("silu", ()), ("mish", ()), ("hardswish", ()), ("hardsigmoid", ())])
+@pytest.mark.parametrize("positional", [False, True])
+def test_inplace_flag_of_the_functional_forms_writes_the_input_as_torch(name, args, positional):
+    """``F.relu(h, inplace=True)`` without using the result: torch changes ``h``; so does Kiln (values and
+    gradients through the written tensor), whether ``inplace`` comes by keyword or by position."""
+    x0 = np.linspace(-3, 3, 12).reshape(3, 4)
+    call = (lambda F, h: getattr(F, name)(h, *args, True)) if positional else (
+        lambda F, h: getattr(F, name)(h, *args, inplace=True))
+    tx = torch.tensor(x0, requires_grad=True)
+    th = tx * 1.5
+    call(torch.nn.functional, th)
+    (th * th).sum().backward()
+    kx = engine.tensor(x0, requires_grad=True)
+    kh = kx * 1.5
+    call(F, kh)
+    (kh * kh).sum().backward()
+    np.testing.assert_allclose(kh.detach().numpy(), th.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(kx.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-7)  # celu, hardsigmoid: rounding
+
+
+def test_inplace_flag_on_a_leaf_that_requires_grad_raises_and_plain_tensors_are_written():
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place operation"):
+        F.relu(engine.ones(3, requires_grad=True), inplace=True)
+    h = engine.tensor([-1.0, 2.0])
+    assert F.relu(h, inplace=True) is h and h.tolist() == [0.0, 2.0]
+    assert F.relu(engine.tensor([-1.0]), inplace=False).tolist() == [0.0]
