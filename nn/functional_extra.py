@@ -322,3 +322,9 @@ def channel_shuffle(input, groups):  # noqa: A002
 
 
 __all__ += ["channel_shuffle"]
+
+
+# ---- spatial transformers: affine_grid and grid_sample (nn/grid_sample.py: compositions) ---------------
+from .grid_sample import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]

@@ -80,7 +80,7 @@ def affine_grid(theta, size, align_corners=None):
                            f"of {size[0]}")
     xp = get_array_module(theta.array)
     axes = [_linspace_from_neg_one(xp, s, align, theta.array.dtype) for s in spatial]  # (D,) H, W
-    mesh = xp.meshgrid(*axes, indexing="ij")
+    mesh = list(xp.meshgrid(*axes, indexing="ij"))
     base = xp.stack(mesh[::-1] + [xp.ones_like(mesh[0])], axis=-1).reshape(-1, nsp + 1)  # rows (x, y[, z], 1)
     grid = constant(base) @ theta.transpose(1, 2)  # (N, prod(spatial), nsp)
     return grid.reshape((size[0],) + spatial + (nsp,))
