@@ -64,6 +64,17 @@ def test_grid_sample_2d_values_and_gradients_match_torch(mode, padding_mode, ali
     _assert_close(*_first_order(x, g, w, **kw), atol=1e-12 if mode != "bicubic" else 1e-11)
 
 
+@pytest.mark.parametrize("mode,padding_mode", list(itertools.product(MODES_2D, PADDINGS)))
+def test_grid_sample_on_a_unit_size_dim_matches_torch(mode, padding_mode):
+    """Height 1: reflection has nothing to reflect over with align_corners (torch gives 0, gradient 0)."""
+    rng = np.random.default_rng(10)
+    x, g = rng.standard_normal((1, 2, 1, 3)), rng.uniform(-1.5, 1.5, (1, 2, 3, 2))
+    for align_corners in (True, False):
+        w = rng.standard_normal((1, 2, 2, 3))
+        _assert_close(*_first_order(x, g, w, mode=mode, padding_mode=padding_mode, align_corners=align_corners),
+                      atol=1e-11)
+
+
 @pytest.mark.parametrize("mode,padding_mode,align_corners",
                          list(itertools.product(("bilinear", "nearest"), PADDINGS, (True, False))))
 def test_grid_sample_3d_values_and_gradients_match_torch(mode, padding_mode, align_corners):
