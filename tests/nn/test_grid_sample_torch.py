@@ -259,3 +259,68 @@ def test_affine_grid_rejects_an_integer_theta():
     with pytest.raises(ValueError, match=re.escape("affine_grid: Expected theta to have floating point type, but got "
                                                    "engine.int64")):
         F.affine_grid(engine.tensor([[[1, 0, 0], [0, 1, 0]]]), (1, 1, 2, 2), align_corners=False)
+
+
+def _tutorial_net(torch_lib, nn_lib, functional):
+    """torch's Spatial Transformer Networks tutorial model, verbatim but for the three module names."""
+    torch, nn, F = torch_lib, nn_lib, functional  # noqa: N806  (the tutorial's spelling)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super(Net, self).__init__()
+            self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+            self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+            self.conv2_drop = nn.Dropout2d()
+            self.fc1 = nn.Linear(320, 50)
+            self.fc2 = nn.Linear(50, 10)
+            self.localization = nn.Sequential(
+                nn.Conv2d(1, 8, kernel_size=7), nn.MaxPool2d(2, stride=2), nn.ReLU(True),
+                nn.Conv2d(8, 10, kernel_size=5), nn.MaxPool2d(2, stride=2), nn.ReLU(True))
+            self.fc_loc = nn.Sequential(nn.Linear(10 * 3 * 3, 32), nn.ReLU(True), nn.Linear(32, 3 * 2))
+            self.fc_loc[2].weight.data.zero_()
+            self.fc_loc[2].bias.data.copy_(torch.tensor([1, 0, 0, 0, 1, 0], dtype=torch.float))
+
+        def stn(self, x):
+            xs = self.localization(x)
+            xs = xs.view(-1, 10 * 3 * 3)
+            theta = self.fc_loc(xs)
+            theta = theta.view(-1, 2, 3)
+            grid = F.affine_grid(theta, x.size())
+            x = F.grid_sample(x, grid)
+            return x
+
+        def forward(self, x):
+            x = self.stn(x)
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+            x = x.view(-1, 320)
+            x = F.relu(self.fc1(x))
+            x = F.dropout(x, training=self.training)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1)
+
+    return Net()
+
+
+def test_the_stn_tutorial_model_runs_and_matches_torch_gradients():
+    import nn
+
+    torch.manual_seed(0)
+    theirs = _tutorial_net(torch, torch.nn, TF).double().eval()
+    with torch.no_grad():  # a non-trivial transform, so that every localisation parameter gets a gradient
+        theirs.fc_loc[2].weight.normal_(0.0, 0.05)
+    ours = _tutorial_net(engine, nn, F).double().eval()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    data = np.random.default_rng(11).standard_normal((2, 1, 28, 28))
+    target = np.array([3, 7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tutorial leaves align_corners at None (both libraries warn)
+        t_loss = TF.nll_loss(theirs(torch.tensor(data)), torch.tensor(target))
+        k_loss = F.nll_loss(ours(engine.tensor(data)), engine.tensor(target))
+    t_loss.backward()
+    k_loss.backward()
+    np.testing.assert_allclose(k_loss.item(), t_loss.item(), rtol=1e-12)
+    k_params = dict(ours.named_parameters())
+    for name, p in theirs.named_parameters():
+        np.testing.assert_allclose(k_params[name].grad.numpy(), p.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+    assert np.abs(k_params["localization.0.weight"].grad.numpy()).max() > 0
