@@ -331,3 +331,8 @@ from .functional_more import __all__ as _more_all  # noqa: E402
 from .functional_bag import embedding_bag  # noqa: E402,F401
 
 __all__ += list(_more_all) + ["embedding_bag"]
+
+# ---- spatial transformers: affine_grid and grid_sample (nn/grid_sample.py: compositions) ---------------
+from .grid_sample import affine_grid, grid_sample  # noqa: E402
+
+__all__ += ["affine_grid", "grid_sample"]
