@@ -38,6 +38,8 @@ OP_METHODS = {
                "diag_embed", "unfold", "movedim"),
     "index": ("gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "nonzero",
               "argwhere", "take_along_dim"),
+    "stats": ("median", "nanmedian", "mode", "quantile", "nanquantile", "unique", "unique_consecutive", "bincount",
+              "histc", "histogram"),
 }
 
 # torch's other names for the methods above: {alias: method}
