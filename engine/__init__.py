@@ -173,8 +173,9 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from . import amp  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 
-# ---- order statistics, unique values, histograms, sorted search and random draws (engine/ops/stats.py, sampling.py) ----
+# ---- order statistics, unique values, histograms, sorted search; random draws (ops/stats.py, ops/sampling.py) ----
 from .ops.stats import (  # noqa: E402
     bincount, bucketize, histc, histogram, median, mode, nanmedian, nanquantile, quantile, searchsorted, unique,
     unique_consecutive,
 )
+from .ops.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402

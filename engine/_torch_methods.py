@@ -40,6 +40,7 @@ OP_METHODS = {
               "argwhere", "take_along_dim"),
     "stats": ("median", "nanmedian", "mode", "quantile", "nanquantile", "unique", "unique_consecutive", "bincount",
               "histc", "histogram"),
+    "sampling": ("bernoulli", "bernoulli_", "multinomial", "exponential_", "random_"),
 }
 
 # torch's other names for the methods above: {alias: method}

@@ -221,3 +221,138 @@ def test_searchsorted_errors():
         engine.searchsorted(s, v, sorter=engine.tensor(np.array([0, 1])))
     with pytest.raises(RuntimeError, match=r"boundaries tensor must be 1 dimension, but got dim\(2\)"):
         engine.bucketize(v, engine.tensor(np.array([[1, 3, 5]])))
+
+
+# ---- random draws: distributions (fixed seeds), reproducibility, shapes/dtypes as torch's, errors ----
+
+def _np(t):
+    return np.asarray(t.numpy())
+
+
+def test_normal_overloads_shapes_dtypes_and_moments():
+    engine.manual_seed(0)
+    mean, std = engine.tensor(np.array([[-2.], [3.]])), engine.tensor(np.array([0.5, 1., 2.], np.float32))
+    tm, ts = torch.tensor(np.array([[-2.], [3.]])), torch.tensor(np.array([0.5, 1., 2.], np.float32))
+    for args_k, args_t in (((mean, std), (tm, ts)), ((mean, 2.), (tm, 2.)), ((1., std), (1., ts)),
+                           ((1., 2., (3, 2)), (1., 2., (3, 2)))):
+        k, t = engine.normal(*args_k), torch.normal(*args_t)
+        assert tuple(k.shape) == tuple(t.shape) and str(k.dtype).split(".")[-1] == str(t.dtype).split(".")[-1]
+        assert not k.requires_grad
+    draws = _np(engine.normal(engine.full((200, 100), 3.0, dtype=engine.float64), engine.full((100,), 2.0)))
+    assert abs(draws.mean() - 3.0) < 0.05 and abs(draws.std() - 2.0) < 0.05
+    draws = _np(engine.normal(-1.0, 0.5, size=(20000,), generator=engine.Generator().manual_seed(3)))
+    assert abs(draws.mean() + 1.0) < 0.02 and abs(draws.std() - 0.5) < 0.02
+
+
+def test_normal_errors():
+    with pytest.raises(RuntimeError, match="normal expects all elements of std >= 0.0"):
+        engine.normal(engine.zeros(2), engine.tensor(np.array([-1., 1.])))
+    with pytest.raises(RuntimeError, match="normal expects std >= 0.0, but found std -1"):
+        engine.normal(0., -1., (2,))
+    with pytest.raises(RuntimeError, match=r"normal: the shapes of mean \(2,\) and std \(3,\) cannot be broadcast"):
+        engine.normal(engine.zeros(2), engine.ones(3))
+    with pytest.raises(TypeError, match="normal\\(\\) received an invalid combination of arguments"):
+        engine.normal(0., 1.)
+
+
+def test_draws_reproducible_with_manual_seed_and_generator():
+    probs = engine.tensor(np.array([[0.1, 0.2, 0.7], [0.5, 0.5, 0.0]]))
+
+    def draw(gen):
+        x = engine.zeros(5, dtype=engine.float64)
+        return [_np(engine.normal(engine.zeros(4), 1.0, generator=gen)), _np(engine.bernoulli(probs, generator=gen)),
+                _np(engine.multinomial(probs, 2, generator=gen)), _np(engine.poisson(probs * 4, gen)),
+                _np(x.exponential_(generator=gen)).copy(), _np(x.random_(10, generator=gen)).copy(),
+                _np(x.bernoulli_(0.5, generator=gen)).copy()]
+
+    for make in (lambda: engine.manual_seed(7) and None, lambda: engine.Generator().manual_seed(7)):
+        first, second = draw(make()), draw(make())
+        for a, b in zip(first, second):
+            np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(draw(engine.Generator().manual_seed(1))[0], draw(engine.Generator().manual_seed(2))[0])
+
+
+def test_bernoulli_and_bernoulli_():
+    gen = engine.Generator().manual_seed(0)
+    p = np.array([0.0, 0.2, 0.9, 1.0])
+    draws = _np(engine.bernoulli(engine.tensor(np.tile(p, (5000, 1))), generator=gen))
+    np.testing.assert_allclose(draws.mean(0), p, atol=0.02)
+    assert draws.dtype == np.float64 and set(np.unique(draws)) <= {0.0, 1.0}
+    assert abs(_np(engine.bernoulli(engine.zeros(20000), 0.3, generator=gen)).mean() - 0.3) < 0.015
+    x = engine.zeros(20000, dtype=engine.float32)
+    assert x.bernoulli_(0.25, generator=gen) is x and abs(_np(x).mean() - 0.25) < 0.015
+    x = engine.zeros(5000, 2)
+    x.bernoulli_(engine.tensor(np.array([0.1, 0.8])), generator=gen)
+    np.testing.assert_allclose(_np(x).mean(0), [0.1, 0.8], atol=0.02)
+    with pytest.raises(RuntimeError, match=r"Expected p_in >= 0 && p_in <= 1 to be true"):
+        engine.bernoulli(engine.tensor(np.array([0.5, 1.5])))
+    with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but got p=2"):
+        engine.bernoulli(engine.zeros(2), p=2.)
+    with pytest.raises(RuntimeError, match=r"bernoulli_ expects p to be in \[0, 1\], but got p=1.5"):
+        engine.zeros(2).bernoulli_(1.5)
+    with pytest.raises(NotImplementedError, match="bernoulli: probabilities must be a floating-point tensor"):
+        engine.bernoulli(engine.tensor(np.array([1, 0])))
+
+
+def test_multinomial_frequencies_and_rules():
+    gen = engine.Generator().manual_seed(5)
+    w = np.array([[1., 2., 0., 5.], [0., 0., 3., 1.]])
+    draws = _np(engine.tensor(w).multinomial(20000, True, generator=gen))
+    assert draws.shape == (2, 20000) and draws.dtype == np.int64
+    for row, weights in zip(draws, w):
+        np.testing.assert_allclose(np.bincount(row, minlength=4) / 20000, weights / weights.sum(), atol=0.015)
+    firsts = np.stack([_np(engine.multinomial(engine.tensor(w[0]), 3, generator=gen)) for _ in range(3000)])
+    assert all(len(set(r)) == 3 and 2 not in r for r in firsts)  # distinct; the zero weight never drawn
+    np.testing.assert_allclose(np.bincount(firsts[:, 0], minlength=4) / 3000, w[0] / w[0].sum(), atol=0.03)
+    np.testing.assert_array_equal(_np(engine.multinomial(engine.tensor(np.array([0.5, 0.])), 2)), [0, 1])
+
+
+def test_multinomial_errors():
+    with pytest.raises(RuntimeError, match=r"cannot sample n_sample > prob_dist.size\(-1\) samples without replacement"):
+        engine.multinomial(engine.tensor(np.array([0.5, 0.5])), 3)
+    with pytest.raises(RuntimeError, match="probability tensor contains either `inf`, `nan` or element < 0"):
+        engine.multinomial(engine.tensor(np.array([0.5, -1.])), 1)
+    with pytest.raises(RuntimeError, match="probability tensor contains either `inf`, `nan` or element < 0"):
+        engine.multinomial(engine.tensor(np.array([0.5, np.inf])), 1)
+    with pytest.raises(RuntimeError, match=r"invalid multinomial distribution \(sum of probabilities <= 0\)"):
+        engine.multinomial(engine.tensor(np.array([[1., 1.], [0., 0.]])), 1)
+    with pytest.raises(RuntimeError, match="prob_dist must be 1 or 2 dim"):
+        engine.multinomial(engine.tensor(np.array([[[0.5]]])), 1)
+    with pytest.raises(RuntimeError, match="cannot sample n_sample <= 0 samples"):
+        engine.multinomial(engine.tensor(np.array([0.5, 0.5])), 0)
+    with pytest.raises(RuntimeError, match="multinomial only supports floating-point dtypes for input"):
+        engine.multinomial(engine.tensor(np.array([1, 1])), 1)
+
+
+def test_poisson_exponential_random_():
+    gen = engine.Generator().manual_seed(11)
+    rates = np.array([0.0, 0.5, 4.0, 30.0])
+    draws = _np(engine.poisson(engine.tensor(np.tile(rates, (8000, 1))), generator=gen))
+    np.testing.assert_allclose(draws.mean(0), rates, atol=0.03 * rates.max() ** 0.5 + 0.02)
+    np.testing.assert_allclose(draws.var(0), rates, rtol=0.1, atol=0.02)
+    x = engine.zeros(20000, dtype=engine.float64)
+    assert x.exponential_(4.0, generator=gen) is x
+    assert _np(x).min() >= 0 and abs(_np(x).mean() - 0.25) < 0.01 and abs(_np(x).std() - 0.25) < 0.01
+    counts = np.bincount(_np(x.random_(3, 8, generator=gen)).astype(int), minlength=8)
+    assert counts[:3].sum() == 0 and np.all(np.abs(counts[3:] / 20000 - 0.2) < 0.015)
+    assert set(_np(x.random_(4, generator=gen))) == {0., 1., 2., 3.}
+    assert _np(engine.zeros(1000, dtype=engine.float32).random_(generator=gen)).max() <= 2 ** 24
+    big = _np(engine.zeros(1000, dtype=engine.int64).random_(generator=gen))
+    assert big.min() >= 0 and big.max() > 2 ** 62
+    assert set(_np(engine.zeros(100, dtype=engine.bool).random_(generator=gen))) == {False, True}
+    with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+        engine.poisson(engine.tensor(np.array([-1., 2.])))
+    with pytest.raises(RuntimeError, match="exponential_ expects lambda > 0.0, but found lambda=-1"):
+        engine.zeros(2).exponential_(-1)
+    with pytest.raises(RuntimeError, match="random_ expects 'from' to be less than 'to', but got from=3 >= to=1"):
+        engine.zeros(2).random_(3, 1)
+
+
+def test_in_place_draws_keep_state_on_error_and_respect_leaf_rule():
+    x = engine.ones(3)
+    with pytest.raises(RuntimeError, match="exponential_ expects lambda > 0.0"):
+        x.exponential_(0)
+    np.testing.assert_array_equal(_np(x), [1., 1., 1.])
+    leaf = engine.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
+        leaf.random_(5)
