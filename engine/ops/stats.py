@@ -181,8 +181,11 @@ def _rows_along(name, x, dim):
     d = dim_index(dim, x.ndim, name)
     if x.ndim == 0:
         raise IndexError(f"{name}: dim {dim} is out of range for a 0-d tensor")
+    if any(s == 0 for i, s in enumerate(x.shape) if i != d):
+        raise RuntimeError(f"{name}: There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                           f"applied (input of shape {tuple(x.shape)}, dim {dim})")
     moved = get_array_module(x.array).moveaxis(x.array, d, 0)
-    return d, moved, moved.reshape(moved.shape[0], -1)
+    return d, moved, moved.reshape(moved.shape[0], int(np.prod(moved.shape[1:])))
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
@@ -195,10 +198,9 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         values, inverse, counts = _unique_flat(xp, flat)
         return _wrap_results(values, inverse.reshape(x.shape), counts, return_inverse, return_counts)
     d, moved, rows = _rows_along("unique", x, dim)
-    if rows.shape[0] == 0 or rows.shape[1] == 0:
-        keep = min(rows.shape[0], 1)
-        inverse, counts = xp.zeros(rows.shape[0], np.int64), xp.asarray([rows.shape[0]] * keep, np.int64)
-        return _wrap_results(xp.moveaxis(moved[:keep], 0, d), inverse, counts, return_inverse, return_counts)
+    if rows.shape[0] == 0:
+        empty = xp.zeros(0, np.int64)
+        return _wrap_results(xp.moveaxis(moved, 0, d), empty, empty, return_inverse, return_counts)
     order = xp.lexsort(rows.T[::-1])  # rows sorted lexicographically
     srt = rows[order]
     starts = xp.concatenate([xp.asarray([True]), (srt[1:] != srt[:-1]).any(axis=1)])

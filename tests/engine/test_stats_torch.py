@@ -356,3 +356,16 @@ def test_in_place_draws_keep_state_on_error_and_respect_leaf_rule():
     leaf = engine.ones(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an in-place"):
         leaf.random_(5)
+
+
+def test_unique_empty_inputs_and_zero_sized_dims():
+    for shape, dim in (((0, 2), None), ((0, 2), 0), ((0,), None), ((3, 0), 1)):
+        k, t = engine.zeros(*shape, dtype=engine.float64), torch.zeros(*shape, dtype=torch.float64)
+        _same_results(k.unique(return_inverse=True, return_counts=True, dim=dim),
+                      t.unique(return_inverse=True, return_counts=True, dim=dim))
+        _same_results(k.unique_consecutive(return_inverse=True, return_counts=True, dim=dim),
+                      t.unique_consecutive(return_inverse=True, return_counts=True, dim=dim))
+    for fn in ("unique", "unique_consecutive"):
+        with pytest.raises(RuntimeError, match="There are 0 sized dimensions, and they aren't selected, so unique "
+                                               "cannot be applied"):
+            getattr(engine.zeros(2, 0), fn)(dim=0)
