@@ -369,3 +369,13 @@ def test_unique_empty_inputs_and_zero_sized_dims():
         with pytest.raises(RuntimeError, match="There are 0 sized dimensions, and they aren't selected, so unique "
                                                "cannot be applied"):
             getattr(engine.zeros(2, 0), fn)(dim=0)
+
+
+def test_normal_and_uniform_in_place_take_an_engine_generator():
+    a, b = engine.zeros(20000, dtype=engine.float64), engine.zeros(20000, dtype=engine.float64)
+    a.normal_(2.0, 0.5, generator=engine.Generator().manual_seed(4))
+    b.normal_(2.0, 0.5, generator=engine.Generator().manual_seed(4))
+    np.testing.assert_array_equal(_np(a), _np(b))
+    assert abs(_np(a).mean() - 2.0) < 0.02 and abs(_np(a).std() - 0.5) < 0.02
+    a.uniform_(-1.0, 3.0, generator=engine.Generator().manual_seed(4))
+    assert _np(a).min() >= -1.0 and _np(a).max() < 3.0 and abs(_np(a).mean() - 1.0) < 0.03
