@@ -6,9 +6,12 @@
   gradient back to the elements they were taken from (``quantile``'s ``linear``/``midpoint`` blend two of
   them).  ``median``/``quantile`` propagate NaN (a row holding one gives NaN and, for ``median``, the index of
   its first NaN); the ``nan*`` forms ignore NaN.  With ``dim`` the results are named tuples (values, indices).
+  ``mode`` counts each NaN as a value of its own (NaN != NaN); torch's result on rows holding NaN depends on its
+  sort's internals (it can even miss the most frequent value), so Kiln does not copy it.
 - ``unique``/``unique_consecutive`` (``dim=None`` or an int ``dim``), ``bincount``, ``histc``, ``histogram``,
   ``searchsorted``, ``bucketize``: integer-valued results, never differentiable (as torch).  ``unique`` always
-  sorts (``sorted=False`` is accepted: torch allows a sorted result) and keeps every NaN apart, as torch.
+  sorts (``sorted=False`` is accepted: torch allows a sorted result) and keeps every NaN apart, as torch (the
+  NaNs' inverse indices follow their order in the input; torch's order among them is unspecified).
 """
 from __future__ import annotations
 
