@@ -52,7 +52,8 @@ def _median(name, input, dim, keepdim, ignore_nan):  # noqa: A002
     xs = reshape(x, (1,)) if x.ndim == 0 else x
     n = xs.shape[d]
     if n == 0:
-        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size (input of shape {tuple(x.shape)})")
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size "
+                         f"(input of shape {tuple(x.shape)})")
     values, indices = sort(xs, d)
     xp = get_array_module(xs.array)
     nans = _nan_count(xs.array, d)

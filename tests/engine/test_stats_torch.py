@@ -159,7 +159,8 @@ def test_bincount_and_errors():
     _same_results(k.bincount(minlength=8), t.bincount(minlength=8))
     for w in (np.array([.5, 1, 2, 3, 4, 5]), np.array([.5, 1, 2, 3, 4, 5], np.float32), np.arange(6)):
         _same_results(engine.bincount(k, engine.tensor(w)), torch.bincount(t, torch.tensor(w)))
-    _same_results(engine.bincount(engine.tensor(np.zeros(0, np.int64))), torch.bincount(torch.zeros(0, dtype=torch.long)))
+    _same_results(engine.bincount(engine.tensor(np.zeros(0, np.int64))),
+                  torch.bincount(torch.zeros(0, dtype=torch.long)))
     with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs"):
         engine.bincount(engine.tensor(np.array([1, -2])))
     with pytest.raises(RuntimeError, match="bincount only supports 1-d non-negative integral inputs"):
@@ -214,8 +215,9 @@ def test_searchsorted_errors():
         engine.searchsorted(s, v, right=True, side="left")
     with pytest.raises(RuntimeError, match="side can only be 'left' or 'right' but got mid"):
         engine.searchsorted(s, v, side="mid")
-    with pytest.raises(RuntimeError, match=r"first N-1 dimensions of boundaries tensor and input value tensor must "
-                                           r"match, but we got boundaries tensor \[1, 3\] and input value tensor \[2\]"):
+    with pytest.raises(RuntimeError, match=r"first N-1 dimensions of boundaries tensor and input value tensor "
+                                           r"must match, but we got boundaries tensor \[1, 3\] and input value "
+                                           r"tensor \[2\]"):
         engine.searchsorted(engine.tensor(np.array([[1, 3, 5]])), v)
     with pytest.raises(RuntimeError, match="boundary and sorter must have the same size"):
         engine.searchsorted(s, v, sorter=engine.tensor(np.array([0, 1])))
@@ -308,7 +310,8 @@ def test_multinomial_frequencies_and_rules():
 
 
 def test_multinomial_errors():
-    with pytest.raises(RuntimeError, match=r"cannot sample n_sample > prob_dist.size\(-1\) samples without replacement"):
+    with pytest.raises(RuntimeError,
+                       match=r"cannot sample n_sample > prob_dist.size\(-1\) samples without replacement"):
         engine.multinomial(engine.tensor(np.array([0.5, 0.5])), 3)
     with pytest.raises(RuntimeError, match="probability tensor contains either `inf`, `nan` or element < 0"):
         engine.multinomial(engine.tensor(np.array([0.5, -1.])), 1)
