@@ -165,15 +165,27 @@ def _dtype_top(dtype) -> int:
     return int(np.iinfo(dtype).max)
 
 
-def random_(input, *bounds, generator=None):  # noqa: A002
+def _random_bounds(top, bounds, to, from_kw):
+    """``random_``'s [low, high) from torch's overloads: (), (to), (from, to); ``from``/``to`` also as keywords."""
+    unknown = set(from_kw) - {"from"}
+    if unknown or len(bounds) + len(from_kw) > 2 - (to is not None) or (from_kw and to is None and not bounds):
+        raise TypeError(f"random_() received an invalid combination of arguments: positional {bounds}, "
+                        f"keywords {sorted(from_kw) + (['to'] if to is not None else [])}; expected (), (to) or "
+                        "(from, to)")
+    given = ([from_kw["from"]] if from_kw else []) + list(bounds) + ([to] if to is not None else [])
+    if not given:
+        return 0, top + 1
+    if len(given) == 1:
+        return 0, int(given[0])
+    return int(given[0]), top + 1 if given[1] is None else int(given[1])
+
+
+def random_(input, *bounds, to=None, generator=None, **from_kw):  # noqa: A002
     """Fill ``input`` in place with integers: ``random_()`` in [0, top] (top: 2^mantissa for floats, the
     dtype's maximum for integers), ``random_(to)`` in [0, to), ``random_(from, to)`` in [from, to)
-    (``to=None``: up to top)."""
-    if len(bounds) > 2:
-        raise TypeError(f"random_() takes at most 2 positional bounds (from, to), got {len(bounds)}")
+    (``to=None``: up to top).  ``from`` is a Python keyword: pass it positionally or as ``**{"from": f}``."""
     top = _dtype_top(input.dtype)
-    low, high = {0: (0, top + 1), 1: (0, bounds[0] if bounds else None)}.get(len(bounds), bounds)
-    low, high = int(low), top + 1 if high is None else int(high)
+    low, high = _random_bounds(top, bounds, to, from_kw)
     high = min(high, 2 ** 63 - 1)  # int64's maximum itself is left out: NumPy draws below an int64 bound
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")

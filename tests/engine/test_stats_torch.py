@@ -382,3 +382,16 @@ def test_normal_and_uniform_in_place_take_an_engine_generator():
     assert abs(_np(a).mean() - 2.0) < 0.02 and abs(_np(a).std() - 0.5) < 0.02
     a.uniform_(-1.0, 3.0, generator=engine.Generator().manual_seed(4))
     assert _np(a).min() >= -1.0 and _np(a).max() < 3.0 and abs(_np(a).mean() - 1.0) < 0.03
+
+
+def test_random_bounds_overloads():
+    gen = engine.Generator().manual_seed(2)
+    x = engine.zeros(2000, dtype=engine.float64)
+    for kwargs, args, (lo, hi) in (({"to": 5}, (), (0, 5)), ({"from": 3, "to": 6}, (), (3, 6)),
+                                   ({"to": 4}, (2,), (2, 4)), ({}, (7, None), (7, 2 ** 53 + 1))):
+        vals = _np(x.random_(*args, generator=gen, **kwargs))
+        assert vals.min() >= lo and vals.max() < hi and (hi - lo > 10 or set(vals) == set(range(lo, hi)))
+    with pytest.raises(TypeError, match="random_\\(\\) received an invalid combination of arguments"):
+        x.random_(**{"from": 3})
+    with pytest.raises(TypeError, match="random_\\(\\) received an invalid combination of arguments"):
+        x.random_(1, 2, 3)
