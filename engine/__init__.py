@@ -182,3 +182,10 @@ from .ops.basics_more import (  # noqa: E402
     clamp_max, clamp_min, deg2rad, digamma, float_power, frac, heaviside, hypot, isin, ldexp, lgamma, logit,
     nan_to_num, polygamma, positive, rad2deg, rsub, signbit, xlogy,
 )
+
+# ---- order statistics, unique values, histograms, sorted search; random draws (ops/stats.py, ops/sampling.py) ----
+from .ops.stats import (  # noqa: E402
+    bincount, bucketize, histc, histogram, median, mode, nanmedian, nanquantile, quantile, searchsorted, unique,
+    unique_consecutive,
+)
+from .ops.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402

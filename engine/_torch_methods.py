@@ -42,6 +42,9 @@ OP_METHODS = {
                "rot90", "take"),
     "basics_more": ("frac", "deg2rad", "rad2deg", "clamp_min", "clamp_max", "positive", "hypot", "xlogy", "logit",
                     "heaviside", "nan_to_num", "float_power", "ldexp", "signbit", "lgamma", "digamma"),
+    "stats": ("median", "nanmedian", "mode", "quantile", "nanquantile", "unique", "unique_consecutive", "bincount",
+              "histc", "histogram"),
+    "sampling": ("bernoulli", "bernoulli_", "multinomial", "exponential_", "random_"),
 }
 
 # torch's other names for the methods above: {alias: method}

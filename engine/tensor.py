@@ -129,12 +129,12 @@ class Tensor(TorchOpMethods):
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         """Fill from N(mean, std^2), drawn from NumPy's global generator unless ``generator=`` is given."""
-        rng = generator if generator is not None else np.random
+        rng = _rng_of(generator)
         return _inplace.overwrite(self, "normal_", np.asarray(rng.normal(mean, std, size=self.shape)))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill from U(a, b) (torch names them ``from``/``to``), drawn like :meth:`normal_`."""
-        rng = generator if generator is not None else np.random
+        rng = _rng_of(generator)
         return _inplace.overwrite(self, "uniform_", np.asarray(rng.uniform(a, b, size=self.shape)))
 
     def __setitem__(self, index, value):
@@ -563,3 +563,4 @@ for _name in dtypes.CAST_METHODS:  # x.float(), x.long(), ...
 
 from . import ops  # noqa: E402  (ops import Tensor; methods above resolve ops at call time)
 from . import inplace as _inplace  # noqa: E402  (in-place writes; imports Tensor)
+from .random import rng_of as _rng_of  # noqa: E402  (normal_/uniform_'s generator=)
