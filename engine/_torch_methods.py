@@ -38,6 +38,9 @@ OP_METHODS = {
                "diag_embed", "unfold", "movedim"),
     "index": ("gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "nonzero",
               "argwhere", "take_along_dim"),
+    "products": ("dot", "vdot", "inner", "outer", "mv", "addmv", "addr", "baddbmm", "addbmm", "kron", "trace",
+                 "norm", "dist", "renorm", "cross", "diagflat", "cov", "corrcoef", "det", "logdet", "slogdet",
+                 "inverse", "pinverse", "svd", "matrix_power"),
 }
 
 # torch's other names for the methods above: {alias: method}
@@ -47,6 +50,7 @@ ALIASES = {
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "clip": "clamp",
     "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne",
     "moveaxis": "movedim", "swapaxes": "transpose", "swapdims": "transpose", "expand_dims": "unsqueeze",
+    "ger": "outer",
 }
 
 # Python's operators: {name: (engine.ops module, op)} gives ``__name__`` (the op itself) and, for a binary op,

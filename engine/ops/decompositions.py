@@ -14,6 +14,7 @@ A singular matrix makes ``inv``/``solve`` (and ``cholesky`` a non positive-defin
 """
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -32,6 +33,7 @@ class return_types:  # noqa: N801  (torch.return_types)
     eigh = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
     svd = namedtuple("svd", ["U", "S", "Vh"])
     qr = namedtuple("qr", ["Q", "R"])
+    svd_uv = namedtuple("svd", ["U", "S", "V"])
 
 
 class LinAlgError(RuntimeError):
@@ -248,9 +250,9 @@ def slogdet(A):  # noqa: N803
 
 
 def logdet(input):  # noqa: A002
-    """``log(det(A))``: nan for a negative determinant, -inf for a zero one (torch.logdet)."""
+    """``log(det(A))``: nan (gradient 0) for a negative determinant, -inf for a zero one (torch.logdet)."""
     sign, logabs = slogdet(input)
-    return logabs + _el.log(sign.detach())
+    return _ix.where(sign < 0, math.nan, logabs)
 
 
 def inv(A):  # noqa: N803
@@ -281,7 +283,7 @@ def solve(A, B, *, left=True):  # noqa: N803
     return _sh.squeeze(x, -1) if vector else x
 
 
-def cholesky(A, *, upper=False):  # noqa: N803
+def linalg_cholesky(A, *, upper=False):  # noqa: N803
     """Lower Cholesky factor ``L`` of a symmetric positive-definite matrix (its lower triangle is read), or
     ``L^T`` when ``upper``; LinAlgError when not positive-definite (torch.linalg.cholesky)."""
     low = Cholesky.apply(_square("linalg.cholesky", A))
@@ -302,7 +304,7 @@ def eigvalsh(A, UPLO="L"):  # noqa: N803
     return eigh(A, UPLO)[0]
 
 
-def svd(A, full_matrices=True):  # noqa: N803
+def linalg_svd(A, full_matrices=True):  # noqa: N803
     """``(U, S, Vh)`` with ``A = U diag(S) Vh`` (torch.linalg.svd)."""
     u, s, vh = Svd.apply(_matrix("linalg.svd", A), bool(full_matrices))
     return return_types.svd(u, s, vh)
@@ -326,7 +328,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):  # noqa: N803
     """Moore-Penrose pseudo-inverse from the SVD, singular values at or below ``max(atol, rtol * smax)`` dropped
     (torch.linalg.pinv; rtol defaults to eps * max(m, n) when atol is not given)."""
     a = _matrix("linalg.pinv", A)
-    u, s, vh = svd(a, full_matrices=False)
+    u, s, vh = linalg_svd(a, full_matrices=False)
     tol = _tolerance(a, s, atol, rtol)
     keep = s > tol
     s_inv = _ix.where(keep, 1.0 / _ix.where(keep, s, 1.0), 0.0)
@@ -369,3 +371,23 @@ def matrix_power(A, n):  # noqa: N803
         if n:
             base = _la.matmul(base, base)
     return result
+
+
+# ---- torch's top-level spellings ---------------------------------------------------------------------------
+
+inverse = inv  # torch.inverse is torch.linalg.inv
+
+
+def svd(input, some=True, compute_uv=True):  # noqa: A002
+    """torch.svd: ``(U, S, V)`` with ``A = U diag(S) V^T`` (V, not Vh), reduced when ``some``; with
+    ``compute_uv=False`` U and V are zero-filled, as torch's."""
+    u, s, vh = linalg_svd(input, full_matrices=not some)
+    v = _mt(vh)
+    if not compute_uv:
+        u, v = u.detach() * 0, v.detach() * 0
+    return return_types.svd_uv(u, s, v)
+
+
+def pinverse(input, rcond=1e-15):  # noqa: A002
+    """torch.pinverse: :func:`pinv` with singular values at or below ``rcond * smax`` dropped."""
+    return pinv(input, rtol=rcond)

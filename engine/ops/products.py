@@ -73,6 +73,8 @@ def mv(input, vec):  # noqa: A002
     if m.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"mv: expected a 2-d matrix and a 1-d vector, got shapes {tuple(m.shape)} and "
                            f"{tuple(v.shape)}")
+    if m.shape[1] != v.shape[0]:
+        raise RuntimeError(f"mv: size mismatch, got input ({m.shape[0]}x{m.shape[1]}) and vec ({v.shape[0]})")
     return _la.matmul(m, v)
 
 
@@ -181,6 +183,9 @@ def cross(input, other, dim=None):  # noqa: A002
     """Cross product of 3-vectors along ``dim`` (torch.cross): operands broadcast; ``dim=None`` takes the first
     dim of size 3 (torch's old default, which torch.linalg.cross replaces by -1)."""
     a, b = operand(input), operand(other)
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"cross: inputs must have the same number of dimensions, got shapes {tuple(a.shape)} and "
+                           f"{tuple(b.shape)}")
     try:
         shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
     except ValueError:
@@ -256,9 +261,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def _matrix_dims(name, x, dim):
     if len(dim) != 2:
         raise RuntimeError(f"{name}: dim must be a 2-tuple, got {dim}")
-    d0, d1 = (wrap_dim(d, x.ndim, name) for d in dim)
     if x.ndim < 2:
         raise RuntimeError(f"{name}: the input tensor A must have at least 2 dimensions, got shape {tuple(x.shape)}")
+    d0, d1 = (wrap_dim(d, x.ndim, name) for d in dim)
     if d0 == d1:
         raise RuntimeError(f"{name}: dims must be different, got ({d0}, {d1})")
     return d0, d1
@@ -357,3 +362,10 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
     diff = _sh.unsqueeze(a, -2) - _sh.unsqueeze(b, -3)
     return vector_norm(diff, p, -1)
+
+
+# ---- Tensor methods of this family defined in the sibling modules (OP_METHODS["products"] lists them) --------
+from .decompositions import (  # noqa: E402
+    det, inverse, logdet, matrix_power, pinverse, slogdet, svd,
+)
+from .products_builders import corrcoef, cov, diagflat  # noqa: E402
