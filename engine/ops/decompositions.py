@@ -6,8 +6,8 @@ The forwards run on LAPACK through the array module's ``linalg`` (NumPy, or CuPy
 the standard formulas written with differentiable engine ops on the saved inputs and outputs (the inverse, a
 solve), so they are differentiable again: det, slogdet, inv, solve, cholesky, eigh and svd are twice
 differentiable.  eigh's and svd's gradients are defined for distinct eigen/singular values, and only losses
-invariant to the eigenvectors' signs (a gauge) have a meaningful gradient, as in torch.  ``qr`` is forward-only:
-its backward raises a RuntimeError naming it (never a silent zero gradient).
+invariant to the eigenvectors' signs (a gauge) have a meaningful gradient, as in torch.  ``qr``'s backward
+covers rows >= columns in 'reduced' mode (and square inputs); otherwise it raises a RuntimeError naming the op.
 
 A singular matrix makes ``inv``/``solve`` (and ``cholesky`` a non positive-definite one) raise
 :class:`LinAlgError`, a RuntimeError subclass, as torch.linalg.LinAlgError is.
@@ -202,16 +202,29 @@ class Svd(Function):
 
 
 class QR(Function):
-    """Forward only: its backward raises, naming the op."""
+    """``A = QR``; the backward (TensorFlow's and torch's formula) needs ``m >= n`` and the reduced factors:
+    ``gA = Q (gR + tril(Q^T gQ - gQ^T Q + R gR^T - gR R^T) R^-T) + (gQ - Q Q^T gQ) R^-T``."""
 
     @staticmethod
     def forward(ctx, a, mode):
-        return tuple(_xp(a).qr(a, mode=mode))
+        q, r = _xp(a).qr(a, mode=mode)
+        ctx.differentiable = a.shape[-2] >= a.shape[-1] and (mode == "reduced" or a.shape[-2] == a.shape[-1])
+        ctx.save_for_backward(q, r)
+        return q, r
 
     @staticmethod
     def backward(ctx, gq, gr):
-        raise RuntimeError("linalg.qr: backward is not implemented in Kiln (the forward is); detach the input or "
-                           "use another decomposition (cholesky, svd) in the differentiable path")
+        if not ctx.differentiable:
+            raise RuntimeError("linalg.qr: the backward is implemented for inputs with rows >= columns and "
+                               "mode='reduced' (or square inputs) only")
+        q, r = ctx.saved_tensors
+        gq = q * 0 if gq is None else gq
+        gr = r * 0 if gr is None else gr
+        qdq = _la.matmul(_mt(q), gq)
+        rdr = _la.matmul(r, _mt(gr))
+        low = _lay.tril(qdq - _mt(qdq) + rdr - _mt(rdr))
+        r_inv_t = _mt(inv(r))
+        return _la.matmul(q, gr + _la.matmul(low, r_inv_t)) + _la.matmul(gq - _la.matmul(q, qdq), r_inv_t), None
 
 
 # ---- checks and the public functions ----------------------------------------------------------------------
@@ -316,7 +329,7 @@ def svdvals(A):  # noqa: N803
 
 
 def qr(A, mode="reduced"):  # noqa: N803
-    """``(Q, R)`` (torch.linalg.qr, modes 'reduced' and 'complete'); forward only."""
+    """``(Q, R)`` (torch.linalg.qr, modes 'reduced' and 'complete'); see :class:`QR` for the backward."""
     if mode not in ("reduced", "complete"):
         raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected one of 'reduced' "
                            "or 'complete' (Kiln has no 'r' mode)")

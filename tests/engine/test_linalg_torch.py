@@ -180,6 +180,8 @@ DECOMPOSITIONS = {
     "svd_top_some": (lambda m, a: (lambda u, s, v: (u @ v.mT, s))(*m.svd(a)), R.standard_normal((4, 3))),
     "pinv_tall": (lambda m, a: m.linalg.pinv(a), R.standard_normal((2, 5, 3))),
     "pinverse": (lambda m, a: a.pinverse(), R.standard_normal((3, 4))),
+    "qr_tall": (lambda m, a: m.linalg.qr(a), R.standard_normal((2, 5, 3))),
+    "qr_square_complete": (lambda m, a: m.linalg.qr(a, "complete"), M33),
 }
 
 
@@ -218,8 +220,12 @@ def test_named_tuples():
 
 def test_backward_errors_name_the_op():
     x = engine.tensor(R.standard_normal((3, 3)), requires_grad=True)
-    with pytest.raises(RuntimeError, match="linalg.qr: backward is not implemented"):
-        engine.linalg.qr(x).Q.sum().backward()
+    wide = engine.tensor(R.standard_normal((2, 3)), requires_grad=True)
+    with pytest.raises(RuntimeError, match="linalg.qr: the backward is implemented for inputs with rows >= columns"):
+        engine.linalg.qr(wide).Q.sum().backward()
+    with pytest.raises(RuntimeError, match="linalg.qr: the backward is implemented for inputs with rows >= columns"):
+        engine.linalg.qr(engine.tensor(R.standard_normal((4, 3)), requires_grad=True), "complete").R.sum().backward()
+    assert engine.linalg.qr(x).Q.requires_grad
     y = engine.tensor(R.standard_normal((4, 3)), requires_grad=True)
     with pytest.raises(RuntimeError, match="linalg.svd: the backward of full_matrices=True"):
         engine.linalg.svd(y).U.sum().backward()
