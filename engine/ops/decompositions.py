@@ -60,6 +60,13 @@ def _xp(a):
     return get_array_module(a).linalg
 
 
+def _saving_output(ctx, name, routine, a):
+    """``linalg.<routine>(a)`` of the array module, its result saved for the backward."""
+    out = _lapack(name, getattr(_xp(a), routine), a)
+    ctx.save_for_backward(out)
+    return out
+
+
 class Det(Function):
     @staticmethod
     def forward(ctx, a):
@@ -88,11 +95,11 @@ class SlogDet(Function):
 
 
 class Inv(Function):
+    """``Y = A^-1``; ``gA = -Y^T g Y^T``."""
+
     @staticmethod
     def forward(ctx, a):
-        out = _lapack("linalg.inv", _xp(a).inv, a)
-        ctx.save_for_backward(out)
-        return out
+        return _saving_output(ctx, "linalg.inv", "inv", a)
 
     @staticmethod
     def backward(ctx, g):
@@ -118,11 +125,11 @@ class Solve(Function):
 
 
 class Cholesky(Function):
+    """``A = L L^T``; ``gA = sym(L^-T Phi(L^T gL) L^-1)``, Phi taking the lower triangle with its diagonal halved."""
+
     @staticmethod
     def forward(ctx, a):
-        out = _lapack("linalg.cholesky", _xp(a).cholesky, a)
-        ctx.save_for_backward(out)
-        return out
+        return _saving_output(ctx, "linalg.cholesky", "cholesky", a)
 
     @staticmethod
     def backward(ctx, g):

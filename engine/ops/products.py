@@ -16,33 +16,28 @@ from . import elementwise as _el, index as _ix, layout as _lay, linalg as _la, r
 from ._util import constant, normalize_axes, operand, wrap_dim
 
 
-def _need(name, x, ndim, what):
-    if x.ndim != ndim:
-        raise RuntimeError(f"{name}: expected {what}, got a tensor of shape {tuple(x.shape)}")
-
-
 def _same_length(name, a, b):
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"{name}: inconsistent tensor size, expected tensors of the same number of elements, "
                            f"got shapes {tuple(a.shape)} and {tuple(b.shape)}")
 
 
+def _dot(name, a, b):
+    a, b = operand(a), operand(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"{name}: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    _same_length(name, a, b)
+    return _la.matmul(a, b)
+
+
 def dot(input, other):  # noqa: A002  (torch's names)
     """Inner product of two 1-d tensors of the same length (torch.dot)."""
-    a, b = operand(input), operand(other)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"dot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    _same_length("dot", a, b)
-    return _la.matmul(a, b)
+    return _dot("dot", input, other)
 
 
 def vdot(input, other):  # noqa: A002
     """``dot`` with the first argument conjugated (torch.vdot); Kiln tensors are real, so it is ``dot``."""
-    a, b = operand(input), operand(other)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"vdot: 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    _same_length("vdot", a, b)
-    return _la.matmul(a, b)
+    return _dot("vdot", input, other)
 
 
 def outer(input, vec2):  # noqa: A002
@@ -238,8 +233,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
     axes = normalize_axes(dim, x.ndim, "linalg.vector_norm")
-    if x.numel() == 0 and (ord < 0 or ord == math.inf) and any(x.shape[a] == 0 for a in axes) or (
-            dim is None and x.numel() == 0 and ord < 0):
+    if (ord < 0 or ord == math.inf) and any(x.shape[a] == 0 for a in axes):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
                            "operation does not have an identity")
     ax = axes if axes else None
@@ -365,7 +359,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 
 # ---- Tensor methods of this family defined in the sibling modules (OP_METHODS["products"] lists them) --------
-from .decompositions import (  # noqa: E402
+from .decompositions import (  # noqa: E402,F401  (re-exported as Tensor methods)
     det, inverse, logdet, matrix_power, pinverse, slogdet, svd,
 )
-from .products_builders import corrcoef, cov, diagflat  # noqa: E402
+from .products_builders import corrcoef, cov, diagflat  # noqa: E402,F401
