@@ -6,6 +6,7 @@ from .ops.decompositions import (  # noqa: F401
     matrix_rank, pinv, qr, slogdet, solve, svdvals,
 )
 from .ops.products import linalg_norm as norm, matrix_norm, multi_dot, vector_norm  # noqa: F401
+from .ops.linalg import matmul  # noqa: F401  (torch.linalg.matmul is torch.matmul)
 from .ops.products import cross as _cross
 
 
@@ -14,5 +15,11 @@ def cross(input, other, *, dim=-1):  # noqa: A002
     return _cross(input, other, dim)
 
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_norm", "matrix_power",
-           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm"]
+def vecdot(x, y, *, dim=-1):
+    """torch.linalg.vecdot: ``sum(x * y, dim)`` over broadcast inputs (real tensors: no conjugation)."""
+    return (x * y).sum(dim)
+
+
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+           "vecdot", "vector_norm"]
