@@ -22,7 +22,8 @@ import numpy as np
 from ..backend import get_array_module
 from ..function import Function
 from ..tensor import Tensor
-from . import elementwise as _el, index as _ix, layout as _lay, linalg as _la, reduce as _red, shape as _sh
+from . import elementwise as _el, index as _ix, layout as _lay, linalg as _la, reduce as _red, scan as _scan
+from . import shape as _sh
 from ._util import operand
 
 
@@ -68,6 +69,9 @@ def _saving_output(ctx, name, routine, a):
 
 
 class Det(Function):
+    """``d = det(A)``; ``gA = g * adj(A)^T``: ``d * A^-T`` when every matrix is invertible, else the adjugate from
+    the SVD, ``det(U) det(V) U diag(prod_{j != i} s_j) V^T`` (defined for singular matrices, as torch's)."""
+
     @staticmethod
     def forward(ctx, a):
         out = _xp(a).det(a)
@@ -77,7 +81,21 @@ class Det(Function):
     @staticmethod
     def backward(ctx, g):
         a, d = ctx.saved_tensors
-        return _sh.unsqueeze(_sh.unsqueeze(g * d, -1), -1) * _mt(inv(a))
+        g = _sh.unsqueeze(_sh.unsqueeze(g, -1), -1)
+        if bool((d.detach() != 0).all()):
+            return g * _sh.unsqueeze(_sh.unsqueeze(d, -1), -1) * _mt(inv(a))
+        return g * _adjugate_t(a)
+
+
+def _adjugate_t(a):
+    """The transposed adjugate ``adj(A)^T`` of (a batch of) square matrices, singular ones included."""
+    u, s, vh = linalg_svd(a, full_matrices=False)
+    xp = get_array_module(a.array)
+    n = s.shape[-1]
+    others = _ix.where(Tensor._wrap(xp.eye(n, dtype=bool)), 1.0, _sh.unsqueeze(s, -2))  # row i: s with s_i -> 1
+    cofactors = _scan.prod(others, -1)
+    signs = xp.linalg.det(u.array) * xp.linalg.det(vh.array)  # +-1: a constant
+    return _la.matmul(u * _sh.unsqueeze(cofactors, -2), vh) * Tensor._wrap(xp.asarray(signs)[..., None, None])
 
 
 class SlogDet(Function):

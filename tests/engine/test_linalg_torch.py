@@ -154,6 +154,7 @@ def test_norm_subgradient_at_zero_is_torchs(p):
 
 DECOMPOSITIONS = {
     "det": (lambda m, a: m.linalg.det(a), R.standard_normal((2, 3, 3))),
+    "det_near_singular": (lambda m, a: m.linalg.det(a), np.outer(V3, W3)),
     "det_top_method": (lambda m, a: a.det() + m.det(a), M33),
     "slogdet": (lambda m, a: (lambda s, v: (s.detach(), v))(*m.linalg.slogdet(a)), R.standard_normal((2, 3, 3))),
     "slogdet_top": (lambda m, a: a.slogdet()[1], M33),
@@ -194,6 +195,18 @@ DECOMPOSITIONS = {
 def test_decompositions_match_torch(name):
     fn, *arrays = DECOMPOSITIONS[name]
     parity(fn, *arrays, rtol=1e-9, atol=1e-10)
+
+
+def test_det_gradient_of_exactly_singular_matrices_is_the_adjugate():
+    """d det(A) / dA = adj(A)^T also where det(A) == 0 (the cofactors), checked numerically and on a known answer.
+    torch 2.x returns 0 for diag(1, 0, 2) (its singular-input path), which the finite differences contradict."""
+    a = engine.tensor(np.stack([np.diag([1.0, 0.0, 2.0]), np.zeros((3, 3)), np.outer(V3, [1.0, 2.0, 0.0])]),
+                      requires_grad=True)
+    engine.linalg.det(a).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy()[0], np.diag([0.0, 2.0, 0.0]), atol=1e-14)
+    np.testing.assert_allclose(a.grad.numpy()[1], np.zeros((3, 3)), atol=1e-14)
+    assert engine.gradcheck(engine.linalg.det, [a])
+    assert engine.gradcheck(engine.linalg.det, [engine.tensor(np.diag([1.0, 0.0, 2.0]), requires_grad=True)])
 
 
 def test_forward_only_values_match_torch():
