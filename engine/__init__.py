@@ -189,3 +189,15 @@ from .ops.stats import (  # noqa: E402
     unique_consecutive,
 )
 from .ops.sampling import bernoulli, multinomial, normal, poisson  # noqa: E402
+
+# ---- linear algebra: products, norms, decompositions (engine.linalg is torch.linalg) ----
+from . import linalg  # noqa: E402
+from .ops.products import (  # noqa: E402
+    addbmm, addmv, addr, baddbmm, cdist, chain_matmul, cross, dist, dot, ger, inner, kron, mv, norm, outer, renorm,
+    tensordot, trace, vdot,
+)
+from .ops.products_builders import (  # noqa: E402
+    block_diag, cartesian_prod, combinations, corrcoef, cov, cumulative_trapezoid, diagflat, tril_indices,
+    trapezoid, triu_indices, vander,
+)
+from .ops.decompositions import det, inverse, logdet, matrix_power, pinverse, slogdet, svd  # noqa: E402

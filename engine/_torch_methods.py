@@ -45,6 +45,9 @@ OP_METHODS = {
     "stats": ("median", "nanmedian", "mode", "quantile", "nanquantile", "unique", "unique_consecutive", "bincount",
               "histc", "histogram"),
     "sampling": ("bernoulli", "bernoulli_", "multinomial", "exponential_", "random_"),
+    "products": ("dot", "vdot", "inner", "outer", "mv", "addmv", "addr", "baddbmm", "addbmm", "kron", "trace",
+                 "norm", "dist", "renorm", "cross", "diagflat", "cov", "corrcoef", "det", "logdet", "slogdet",
+                 "inverse", "pinverse", "svd", "matrix_power"),
 }
 
 # torch's other names for the methods above: {alias: method}
@@ -54,6 +57,7 @@ ALIASES = {
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "clip": "clamp",
     "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne",
     "moveaxis": "movedim", "swapaxes": "transpose", "swapdims": "transpose", "expand_dims": "unsqueeze",
+    "ger": "outer",
 }
 
 # Python's operators: {name: (engine.ops module, op)} gives ``__name__`` (the op itself) and, for a binary op,

@@ -224,8 +224,9 @@ from .op_table_semantics import SEMANTIC_CASES  # noqa: E402
 from .op_table_torch import TORCH_CASES  # noqa: E402
 from .op_table_layers import LAYER_CASES  # noqa: E402
 from .op_table_basics import BASICS_CASES  # noqa: E402
+from .op_table_linalg import LINALG_CASES  # noqa: E402
 
-CASES = CORE_CASES + list(KERNEL_CASES) + SEMANTIC_CASES + TORCH_CASES + LAYER_CASES + BASICS_CASES
+CASES = CORE_CASES + list(KERNEL_CASES) + SEMANTIC_CASES + TORCH_CASES + LAYER_CASES + BASICS_CASES + LINALG_CASES
 
 
 def make_arrays(case: OpCase, shapes, seed: int) -> list:
