@@ -201,3 +201,6 @@ from .ops.products_builders import (  # noqa: E402
     trapezoid, triu_indices, vander,
 )
 from .ops.decompositions import det, inverse, logdet, matrix_power, pinverse, slogdet, svd  # noqa: E402
+
+# ---- torch's memory formats (Kiln has one layout; engine/memory_format.py) ----
+from .memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format  # noqa: E402,E501

@@ -15,6 +15,7 @@ from .. import dtypes as _dt
 from ..backend import get_array_module
 from ..function import Function
 from ..grad_mode import set_grad_enabled
+from ..memory_format import check as check_memory_format
 from ..tensor import Tensor
 from ._util import normalize_axes, operand, wrap_dim
 from .elementwise import add, mul, sub
@@ -58,7 +59,8 @@ class Clone(Function):
 def clone(input, *, memory_format=None):  # noqa: A002  (torch's names)
     """torch.clone: a copy that stays in the graph (gradient: identity), with its own storage and version
     counter.  ``memory_format`` is accepted for torch's signature; the copy is always C-contiguous (Kiln
-    has one memory layout)."""
+    has one memory layout, engine/memory_format.py)."""
+    check_memory_format("clone", memory_format)
     return Clone.apply(_tensor(input))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from ..backend import device_of, get_array_module, scatter_add
 from ..backend import to_device as _to_device
 from ..function import Function
+from ..memory_format import check as check_memory_format
 from ..tensor import Tensor
 from .. import dtypes as _dt
 from ._util import check_same_device, dim_arg, normalize_axes, operand, wrap_dim
@@ -316,8 +317,10 @@ def expand(x, *sizes):
     return broadcast_to(x, shape)
 
 
-def contiguous(x):
-    """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
+def contiguous(x, memory_format=None):
+    """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable); ``memory_format``
+    (torch's layout hint) is accepted and Kiln's one layout kept (engine/memory_format.py)."""
+    check_memory_format("contiguous", memory_format)
     x = operand(x)
     return x if x.array.flags.c_contiguous else Contiguous.apply(x)
 

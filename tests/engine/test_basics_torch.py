@@ -338,3 +338,19 @@ def test_inference_mode():
 
     assert bare() is False and called() is False and engine.is_grad_enabled()
     assert bare.__name__ == "bare"
+
+
+def test_memory_formats_are_accepted_as_torchs_layout_hints():
+    """``x.clone(memory_format=torch.preserve_format)`` and ``x.contiguous(memory_format=torch.channels_last)`` run
+    and give torch's values (Kiln keeps its one layout); a non-format is refused as torch refuses it."""
+    x0 = np.arange(24.0).reshape(1, 2, 3, 4)
+    for fmt in ("preserve_format", "contiguous_format", "channels_last"):
+        k = engine.tensor(x0).clone(memory_format=getattr(engine, fmt))
+        t = torch.tensor(x0).clone(memory_format=getattr(torch, fmt))
+        np.testing.assert_array_equal(k.numpy(), t.numpy())
+    np.testing.assert_array_equal(engine.tensor(x0).contiguous(memory_format=engine.channels_last).numpy(), x0)
+    assert repr(engine.channels_last) == "engine.channels_last"
+    with pytest.raises(TypeError, match="clone\\(\\): argument 'memory_format' must be torch.memory_format, not str"):
+        engine.ones(2).clone(memory_format="channels_last")
+    with pytest.raises(TypeError):
+        torch.ones(2).clone(memory_format="channels_last")
