@@ -38,7 +38,7 @@ OP_METHODS = {
                "diag_embed", "unfold", "movedim"),
     "index": ("gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select", "nonzero",
               "argwhere", "take_along_dim"),
-    "basics": ("clone", "ravel", "unbind", "addcmul", "addcdiv", "count_nonzero", "nansum", "nanmean", "diff",
+    "basics": ("clone", "ravel", "unbind", "square", "addcmul", "addcdiv", "count_nonzero", "nansum", "nanmean", "diff",
                "rot90", "take"),
     "basics_more": ("frac", "deg2rad", "rad2deg", "clamp_min", "clamp_max", "positive", "hypot", "xlogy", "logit",
                     "heaviside", "nan_to_num", "float_power", "ldexp", "signbit", "lgamma", "digamma"),
@@ -121,9 +121,6 @@ class TorchOpMethods:
         return ops.elementwise.mul(self, other)
 
     multiply = mul
-
-    def square(self):
-        return ops.elementwise.mul(self, self)
 
     def flip(self, *dims):
         return ops.layout.flip(self, dims[0] if len(dims) == 1 else dims)

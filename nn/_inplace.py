@@ -13,6 +13,8 @@ usual spelling, keeps working where ``engine.inplace.write`` itself would raise.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import warnings
 
 from engine.grad_mode import is_grad_enabled
@@ -49,9 +51,6 @@ def honouring_inplace(fn, name):
     result is written into the input as :func:`apply_maybe_inplace` does, instead of a new tensor being returned
     and the input left as it was (which a torch program that does not assign the result would read as a wrong
     answer).  The check costs one keyword lookup per call."""
-    import functools
-    import inspect
-
     params = list(inspect.signature(fn).parameters)
     slot = params.index("inplace")
 

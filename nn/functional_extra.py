@@ -23,7 +23,8 @@ from engine.ops import pool_nd as _pnd
 from engine.ops.attention import scaled_dot_product_attention
 from engine.ops._util import normalize_axes
 from engine.ops.interp import interpolate
-from engine.ops.reduce import Max, Sum
+from engine.ops.products import vector_norm
+from engine.ops.reduce import Sum
 from engine.random import rng_of
 
 from .functional import _t  # (defined before nn.functional imports this module)
@@ -134,27 +135,10 @@ def _sum(x, dim, keepdim):
     return Sum.apply(x, normalize_axes(dim, x.ndim), bool(keepdim))
 
 
-def _norm(x, p, dim, keepdim):
-    """The p-norm over ``dim`` with gradient 0 (not NaN) at the zero vector."""
-    if p == 2:
-        sq = _sum(x * x, dim, keepdim)
-        pos = sq.array > 0
-        safe = engine.where(pos, sq, 1.0)
-        return engine.where(pos, engine.sqrt(safe), 0.0)
-    if p == 1:
-        return _sum(x.abs(), dim, keepdim)
-    if p == float("inf"):
-        return Max.apply(x.abs(), normalize_axes(dim, x.ndim), bool(keepdim), "max")
-    s = _sum(x.abs() ** p, dim, keepdim)
-    pos = s.array > 0
-    return engine.where(pos, engine.where(pos, s, 1.0) ** (1.0 / p), 0.0)
-
-
-
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     """``x / max(||x||_p, eps)`` over ``dim``."""
     x = _t(input, "normalize")
-    n = _norm(x, p, dim, True)
+    n = vector_norm(x, p, dim, True)
     return x / engine.clamp(n, min=eps)
 
 
@@ -189,7 +173,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     a, b = _t(x1, "pairwise_distance"), _t(x2, "pairwise_distance")
     d = a - b + eps
     dim = -1 if max(a.ndim, b.ndim) > 0 else None
-    return _norm(d, p, dim, keepdim)
+    return vector_norm(d, p, dim, keepdim)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
@@ -198,8 +182,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
     a = a if tuple(a.shape) == shape else a.broadcast_to(shape)
     b = b if tuple(b.shape) == shape else b.broadcast_to(shape)
-    na = engine.clamp(_norm(a, 2, dim, True), min=eps)
-    nb = engine.clamp(_norm(b, 2, dim, True), min=eps)
+    na = engine.clamp(vector_norm(a, 2, dim, True), min=eps)
+    nb = engine.clamp(vector_norm(b, 2, dim, True), min=eps)
     return _sum((a / na) * (b / nb), dim, False)
 
 
@@ -295,7 +279,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, generator
 
 
 # ---- pooling forms with no engine op of their own (nn/pooling_functional.py: compositions) ----------
-from .pooling_functional import (  # noqa: E402
+from .pooling_functional import (  # noqa: E402,F401  (re-exported)
     adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool3d, lp_pool1d, lp_pool2d,
     lp_pool3d, max_unpool1d, max_unpool3d,
 )

@@ -21,11 +21,12 @@ from engine import Tensor
 from engine.backend import get_array_module
 from engine.inplace import write
 from engine.ops.interp import interpolate
+from engine.ops.products import vector_norm
 from engine.random import rng_of
 
 from ._activations import elu, hardtanh, leaky_relu, relu
 from .functional import _t
-from .functional_extra import _norm, _sum, adaptive_max_pool2d, celu, max_pool1d, max_pool2d, max_pool3d, rrelu, selu
+from .functional_extra import _sum, adaptive_max_pool2d, celu, max_pool1d, max_pool2d, max_pool3d, rrelu, selu
 from .functional_extra import threshold as _threshold
 from .pooling_functional import adaptive_max_pool1d, adaptive_max_pool3d
 
@@ -183,7 +184,7 @@ def pdist(input, p=2):  # noqa: A002
         s = _sum(engine.where(nonzero, a ** p, 0.0), -1, False)
         pos = s.array > 0
         return engine.where(pos, engine.where(pos, s, 1.0) ** (1.0 / p), 0.0)
-    return _norm(d, p, -1, False)
+    return vector_norm(d, p, -1, False)
 
 
 # ---- deprecated aliases of interpolate ---------------------------------------------------------------

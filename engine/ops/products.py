@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..backend import get_array_module
 from . import elementwise as _el, index as _ix, layout as _lay, linalg as _la, reduce as _red, shape as _sh
 from ._util import constant, normalize_axes, operand, wrap_dim
 
@@ -196,15 +197,9 @@ def cross(input, other, dim=None):  # noqa: A002
     dev = a.array
 
     def pick(x, order):
-        return _ix.index_select(x, d, constant(_xp(dev).asarray(order)))
+        return _ix.index_select(x, d, constant(get_array_module(dev).asarray(order)))
 
     return pick(a, [1, 2, 0]) * pick(b, [2, 0, 1]) - pick(a, [2, 0, 1]) * pick(b, [1, 2, 0])
-
-
-def _xp(array):
-    from ..backend import get_array_module  # noqa: PLC0415
-
-    return get_array_module(array)
 
 
 # ---- norms -----------------------------------------------------------------------------------------------

@@ -29,9 +29,11 @@ def _forward(x, w, b, y, m, kh, kw, sh, sw, ph, pw, dh, dw):
         acc = b[o]
         for a in range(kh):
             h = _source(i, a, sh, ph, dh, H)
+            if h < 0:
+                continue
             for bb in range(kw):
                 v = _source(j, bb, sw, pw, dw, W)
-                if h >= 0 and v >= 0:
+                if v >= 0:
                     acc += w[o, a, bb] * x[n, c, h, v]
         y[n, o, i, j] = acc
 
@@ -69,9 +71,11 @@ def _weight_grad_partials(gy, x, parts, m, kh, kw, sh, sw, ph, pw, dh, dw, zero)
         acc = zero
         for i in range(OH):
             h = _source(i, a, sh, ph, dh, H)
+            if h < 0:
+                continue
             for j in range(OW):
                 v = _source(j, bb, sw, pw, dw, W)
-                if h >= 0 and v >= 0:
+                if v >= 0:
                     acc += gy[n, o, i, j] * x[n, c, h, v]
         parts[n, o, a, bb] = acc
 
